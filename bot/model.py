@@ -1,0 +1,165 @@
+"""Plain dataclasses the core works with: rubric, communities, people, rounds, answers.
+
+Nothing here knows about a database or a chat platform; storage/ and adapters/ convert
+their own objects into these at the boundary.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+LEVELS = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Category:
+    """One category of the maturity model with its five level descriptors."""
+
+    id: str
+    number: int
+    title: str
+    levels: dict[int, str]
+
+    def descriptor(self, level: int) -> str:
+        return self.levels[level]
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A whole maturity model: the question, the scale labels and the categories in order."""
+
+    name: str
+    question: str
+    low_label: str
+    high_label: str
+    categories: tuple[Category, ...]
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def index_of(self, category_id: str) -> int | None:
+        for index, category in enumerate(self.categories):
+            if category.id == category_id:
+                return index
+        return None
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """Who someone is on a platform, as an adapter sees them."""
+
+    platform: str
+    user_id: str
+    display_name: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """A channel or group on a platform."""
+
+    platform: str
+    chat_id: str
+
+
+class Role(enum.StrEnum):
+    LEAD = "lead"
+    PARTICIPANT = "participant"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    platform: str
+    platform_user_id: str
+    display_name: str
+    timezone: str = "UTC"
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.platform_user_id}"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.platform_user_id
+
+
+@dataclass(frozen=True)
+class Community:
+    id: int
+    name: str
+    anonymous: bool
+    chats: tuple[ChatRef, ...] = ()
+    export_salt: str = ""
+
+
+@dataclass(frozen=True)
+class Round:
+    id: int
+    community_id: int
+    number: int
+    title: str
+    opened_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    anonymous: bool
+    rubric: Rubric
+
+    def is_open(self, now: datetime) -> bool:
+        return self.closed_at is None and now < self.closes_at
+
+    def ended_at(self) -> datetime:
+        """When the round stopped taking answers (closed by hand or by its deadline)."""
+        if self.closed_at is not None and self.closed_at < self.closes_at:
+            return self.closed_at
+        return self.closes_at
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One person's answer to one category; level None means "Not sure"."""
+
+    round_id: int
+    person_id: int
+    category_id: str
+    level: int | None
+    comment: str | None
+    answered_at: datetime
+    updated_at: datetime
+
+    @property
+    def not_sure(self) -> bool:
+        return self.level is None
+
+
+class Stage(enum.StrEnum):
+    """Where a participant is in a round's conversation."""
+
+    INVITED = "invited"  # has the invitation, has not pressed Start
+    ANSWERING = "answering"  # stepping through the cards in order
+    CHANGING = "changing"  # redoing one card picked from the review
+    PICKING = "picking"  # choosing which answer to change
+    REVIEW = "review"  # all cards answered, not yet submitted
+    SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class Participation:
+    """A participant's position in a round; version guards against concurrent updates."""
+
+    round_id: int
+    person_id: int
+    stage: Stage
+    position: int = 0
+    comment_category: str | None = None
+    comment_until: datetime | None = None
+    invited_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    unreachable: bool = False
+    version: int = 0
