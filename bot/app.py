@@ -1,0 +1,56 @@
+"""The bot's front door: routes every incoming event to the participant or the lead side.
+
+No exception escapes to a user: a failure is logged (without message contents) and the user
+gets a short apology, with nothing half-stored because each handler runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.commands import parse_command
+from bot.conversation import Conversation
+from bot.leads import LeadCommands
+from bot.messages import Incoming, IncomingChoice, Outgoing
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+PARTICIPANT_HELP = (
+    "I run your community's maturity self-assessment. When a round is open I send you the "
+    "questions here; press a button or type its label (1 to 5, “not sure”, “back”). "
+    "Type “continue” any time to pick up where you left off."
+)
+LEAD_COMMANDS_HERE = (
+    "Lead commands work in your community's channel or group, not in this chat. "
+    "Type “continue” to carry on with your own answers."
+)
+
+
+class MaturityBot:
+    """Turns one incoming event into the messages to send back."""
+
+    def __init__(self, conversation: Conversation, leads: LeadCommands) -> None:
+        self._conversation = conversation
+        self._leads = leads
+
+    async def handle(self, event: Incoming) -> list[Outgoing]:
+        try:
+            return await self._route(event)
+        except Exception:
+            log.exception("handling a %s event failed", type(event).__name__)
+            return [Outgoing(event.chat, SORRY, private_to=event.sender.user_id)]
+
+    async def _route(self, event: Incoming) -> list[Outgoing]:
+        if isinstance(event, IncomingChoice):
+            return await self._conversation.choice(event)
+        command = parse_command(event.text)
+        if command is not None:
+            if event.chat.direct:
+                return [Outgoing(event.chat, LEAD_COMMANDS_HERE)]
+            return await self._leads.handle(event, command)
+        if not event.chat.direct:
+            return []  # ordinary channel chatter is not for the bot
+        if event.text.strip().lower() in ("help", "/help", "?help"):
+            return [Outgoing(event.chat, PARTICIPANT_HELP)]
+        return await self._conversation.text(event)

@@ -1,0 +1,68 @@
+"""Choice ids: short, opaque strings that say which round and card a button belongs to.
+
+They come back from clients that may forge them, so parsing is strict and everything is checked
+again against the database before it changes anything.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+
+class Action(enum.StrEnum):
+    START = "start"
+    LATER = "later"
+    RESUME = "resume"
+    LEVEL = "lvl"
+    NOT_SURE = "ns"
+    BACK = "back"
+    SUBMIT = "submit"
+    CHANGE = "change"
+    REDO = "redo"
+
+
+_WITH_CATEGORY = {Action.LEVEL, Action.NOT_SURE, Action.BACK, Action.REDO}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class ChoiceId:
+    round_id: int
+    action: Action
+    category_id: str | None = None
+    level: int | None = None
+
+    def encode(self) -> str:
+        parts = [str(self.round_id), self.action.value]
+        if self.category_id is not None:
+            parts.append(self.category_id)
+        if self.level is not None:
+            parts.append(str(self.level))
+        return ":".join(parts)
+
+
+def parse_choice(raw: str) -> ChoiceId | None:
+    """Decode a choice id; None when it is malformed in any way."""
+    if len(raw) > 64:
+        return None
+    parts = raw.split(":")
+    if len(parts) < 2 or not parts[0].isdigit() or len(parts[0]) > 12:
+        return None
+    try:
+        action = Action(parts[1])
+    except ValueError:
+        return None
+    round_id = int(parts[0])
+    rest = parts[2:]
+    if action not in _WITH_CATEGORY:
+        return ChoiceId(round_id, action) if not rest else None
+    if not rest or not _SLUG.match(rest[0]):
+        return None
+    category_id = rest[0]
+    if action is Action.LEVEL:
+        if len(rest) != 2 or rest[1] not in {"1", "2", "3", "4", "5"}:
+            return None
+        return ChoiceId(round_id, action, category_id, int(rest[1]))
+    return ChoiceId(round_id, action, category_id) if len(rest) == 1 else None

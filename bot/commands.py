@@ -1,0 +1,108 @@
+"""Parsing of the lead commands (`/round <sub> ...`), shared by every platform.
+
+Parsing never raises: bad input becomes a UsageError carrying that command's help.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+HELP = {
+    "help": "/round help — this list",
+    "setup": "/round setup [name] — make this chat a community; you become its lead",
+    "open": "/round open [title] [for 14 days | until 2027-01-15] — open a round and invite "
+    "everyone (default: two weeks)",
+    "status": "/round status — who has been invited, started and completed",
+    "remind": "/round remind — nudge everyone who has not finished",
+    "close": "/round close — close the open round and post its summary",
+    "summary": "/round summary [round number] — the summary of the latest (or that) round",
+    "leads": "/round leads add|remove <user> — choose who may run these commands",
+    "settings": "/round settings [anonymous on|off] — show or change the community's settings",
+}
+MAX_DAYS = 366
+DEFAULT_DURATION = timedelta(days=14)
+_COMMAND = re.compile(r"^/round(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL)
+_FOR = re.compile(r"\s*\bfor\s+(\d{1,4})\s+(day|days|week|weeks)\s*$", re.IGNORECASE)
+_UNTIL = re.compile(r"\s*\buntil\s+(\S+)\s*$", re.IGNORECASE)
+
+
+class UsageError(Exception):
+    """Bad input for a command; the message says what was wrong and shows good input."""
+
+    def __init__(self, problem: str, sub: str) -> None:
+        example = HELP.get(sub, "")
+        super().__init__(f"{problem}\nUsage: {example}" if example else problem)
+
+
+@dataclass(frozen=True)
+class Command:
+    sub: str
+    args: str
+
+
+def parse_command(text: str) -> Command | None:
+    """`/round open Spring 2027` -> Command('open', 'Spring 2027'); None if not a /round line."""
+    match = _COMMAND.match(text.strip())
+    if match is None:
+        return None
+    rest = (match.group(1) or "").strip()
+    sub, _, args = rest.partition(" ")
+    return Command(sub.lower() or "help", args.strip())
+
+
+def help_text() -> str:
+    return "Lead commands:\n" + "\n".join(HELP.values())
+
+
+@dataclass(frozen=True)
+class OpenArgs:
+    title: str | None
+    closes_at: datetime
+
+
+def parse_open(args: str, now: datetime) -> OpenArgs:
+    """Title and close time from `[title] [for N days|weeks | until YYYY-MM-DD]`."""
+    closes_at = now + DEFAULT_DURATION
+    if match := _FOR.search(args):
+        amount = int(match.group(1)) * (7 if match.group(2).lower().startswith("week") else 1)
+        if not 1 <= amount <= MAX_DAYS:
+            raise UsageError(f"A round lasts between 1 and {MAX_DAYS} days.", "open")
+        closes_at = now + timedelta(days=amount)
+        args = args[: match.start()]
+    elif match := _UNTIL.search(args):
+        try:
+            day = date.fromisoformat(match.group(1))
+        except ValueError:
+            raise UsageError(f"“{match.group(1)}” is not a date like 2027-01-15.", "open") from None
+        closes_at = datetime.combine(day, time(23, 59), UTC)
+        if closes_at <= now:
+            raise UsageError("The closing date must be in the future.", "open")
+        if closes_at - now > timedelta(days=MAX_DAYS):
+            raise UsageError(f"A round lasts at most {MAX_DAYS} days.", "open")
+        args = args[: match.start()]
+    title = args.strip().strip("\"'“”").strip()
+    if len(title) > 120:
+        raise UsageError("Please keep the title under 120 characters.", "open")
+    return OpenArgs(title or None, closes_at)
+
+
+@dataclass(frozen=True)
+class UserMention:
+    """A user as written in a command: <@U123>, <@U123|name>, slack:U123, @name or name."""
+
+    platform: str | None
+    user_id: str | None
+    name: str | None
+
+
+def parse_mention(text: str) -> UserMention | None:
+    text = text.strip()
+    if not text or (" " in text and not text.startswith("<@")):
+        return None
+    if match := re.fullmatch(r"<@([A-Z0-9]+)(?:\|[^>]*)?>", text):
+        return UserMention("slack", match.group(1), None)
+    if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]+)", text):
+        return UserMention(match.group(1), match.group(2), None)
+    return UserMention(None, None, text.lstrip("@"))

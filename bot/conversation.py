@@ -1,0 +1,127 @@
+"""A participant's side of the bot: button presses and text in the DM, checked and stored.
+
+Every event runs in one transaction: the delivery id is claimed, the choice is checked against
+the database (round open, person takes part, card current), the engine decides, and the new
+position and answer are stored together. A concurrent twin is retried against fresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot import cards, engine
+from bot.choices import parse_choice
+from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
+from bot.model import Participation, Round
+from bot.ports import Clock, ConcurrentUpdate, DuplicateDelivery, Repository, Storage
+
+NOT_YOURS = "That button is not one of yours, so nothing was changed."
+NOTHING_OPEN = (
+    "There is no assessment open for you right now. I will message you when the next round opens."
+)
+ATTEMPTS = 3
+
+Work = Callable[[Repository], Awaitable[list[Outgoing]]]
+
+
+async def in_transaction(
+    storage: Storage,
+    work: Work,
+    delivery: tuple[str, str | None] | None = None,
+    now_source: Clock | None = None,
+) -> list[Outgoing]:
+    """Run work once per delivery, retrying when a concurrent update got there first."""
+    platform, delivery_id = delivery if delivery else ("", None)
+    for _ in range(ATTEMPTS):
+        try:
+            async with storage.transaction() as repo:
+                if delivery_id is not None and now_source is not None:
+                    claimed = await repo.claim_delivery(platform, delivery_id, now_source.now())
+                    if not claimed:
+                        return []
+                return await work(repo)
+        except DuplicateDelivery:
+            return []
+        except ConcurrentUpdate:
+            continue
+    raise ConcurrentUpdate("gave up after repeated concurrent updates")
+
+
+class Conversation:
+    """Handles what participants do in their DM with the bot."""
+
+    def __init__(self, storage: Storage, clock: Clock) -> None:
+        self._storage = storage
+        self._clock = clock
+
+    async def choice(self, event: IncomingChoice) -> list[Outgoing]:
+        """A pressed button (or a typed label the adapter matched)."""
+
+        async def work(repo: Repository) -> list[Outgoing]:
+            return await self._choice(repo, event)
+
+        return await in_transaction(
+            self._storage, work, (event.sender.platform, event.delivery_id), self._clock
+        )
+
+    async def text(self, event: IncomingText) -> list[Outgoing]:
+        """Text typed in the DM: a label, a comment, or anything to resume."""
+
+        async def work(repo: Repository) -> list[Outgoing]:
+            return await self._text(repo, event)
+
+        return await in_transaction(
+            self._storage, work, (event.sender.platform, event.delivery_id), self._clock
+        )
+
+    async def _choice(self, repo: Repository, event: IncomingChoice) -> list[Outgoing]:
+        dm = Address.dm(event.sender)
+        choice = parse_choice(event.choice_id)
+        person = await repo.person(event.sender.platform, event.sender.user_id)
+        round_ = await repo.round_by_id(choice.round_id) if choice else None
+        if choice is None or person is None or round_ is None:
+            return [Outgoing(dm, NOT_YOURS)]
+        participation = await repo.participation(round_.id, person.id)
+        if participation is None:
+            return [Outgoing(dm, NOT_YOURS)]
+        now = self._clock.now()
+        if not round_.is_open(now):
+            note = (
+                f"This round closed on {cards.format_moment(round_.ended_at())}; "
+                "nothing was changed. Thank you for taking part."
+            )
+            return [Outgoing(dm, note, replaces=event.message_id)]
+        view = await _load_view(repo, round_, participation, dm, now)
+        return await _apply(repo, engine.on_choice(view, choice, event.message_id))
+
+    async def _text(self, repo: Repository, event: IncomingText) -> list[Outgoing]:
+        dm = Address.dm(event.sender)
+        person = await repo.person(event.sender.platform, event.sender.user_id)
+        if person is None:
+            return [Outgoing(dm, NOTHING_OPEN)]
+        now = self._clock.now()
+        for participation in await repo.active_participations(person.id):
+            round_ = await repo.round_by_id(participation.round_id)
+            if round_ is not None and round_.is_open(now):
+                view = await _load_view(repo, round_, participation, dm, now)
+                return await _apply(repo, engine.on_text(view, event.text))
+        return [Outgoing(dm, NOTHING_OPEN)]
+
+
+async def _load_view(
+    repo: Repository, round_: Round, participation: Participation, dm: Address, now: datetime
+) -> engine.View:
+    answers = {a.category_id: a for a in await repo.answers(round_.id, participation.person_id)}
+    community = await repo.community_by_id(round_.community_id)
+    name = community.name if community else "Your community"
+    return engine.View(round_, participation, answers, dm, now, name)
+
+
+async def _apply(repo: Repository, decision: engine.Decision) -> list[Outgoing]:
+    # The position first: a concurrent twin fails here before it writes an answer.
+    if decision.participation is not None:
+        await repo.save_participation(decision.participation)
+    if decision.answer is not None:
+        await repo.save_answer(decision.answer)
+    return list(decision.replies)

@@ -1,0 +1,249 @@
+"""Lead commands in a channel or group: `/round setup|open|status|remind|close|summary|...`.
+
+Every command runs in one transaction; bad input raises UsageError inside it, so nothing is
+changed and the lead gets the command's help instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+
+from bot import cards, rounds
+from bot.commands import Command, UsageError, help_text, parse_mention, parse_open
+from bot.conversation import in_transaction
+from bot.messages import IncomingText, Outgoing
+from bot.model import ChatRef, Community, Person, PersonRef, Role, Rubric
+from bot.ports import Clock, MemberDirectory, Repository, Storage
+from bot.summary import summary_text
+
+Members = Mapping[ChatRef, Sequence[PersonRef]]
+Handler = Callable[["Request"], Awaitable[list[Outgoing]]]
+
+
+class Request:
+    """One lead command being handled: the event, the caller and their community."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        event: IncomingText,
+        command: Command,
+        sender: Person,
+        community: Community,
+        members: Members,
+    ) -> None:
+        self.repo, self.event, self.command = repo, event, command
+        self.sender, self.community, self.members = sender, community, members
+
+    def private(self, text: str) -> Outgoing:
+        return Outgoing(self.event.chat, text, private_to=self.event.sender.user_id)
+
+    def public(self, text: str) -> Outgoing:
+        return Outgoing(self.event.chat, text)
+
+
+class LeadCommands:
+    """Parses and runs `/round ...` for leads; everyone else gets a polite refusal."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        rubric: Rubric,
+        directory: MemberDirectory,
+        admins: frozenset[str],
+    ) -> None:
+        self._storage, self._clock, self._rubric = storage, clock, rubric
+        self._directory, self._admins = directory, admins
+        self._handlers: dict[str, Handler] = {
+            "open": self._open,
+            "status": self._status,
+            "remind": self._remind,
+            "close": self._close,
+            "summary": self._summary,
+            "leads": self._leads,
+            "settings": self._settings,
+        }
+
+    async def handle(self, event: IncomingText, command: Command) -> list[Outgoing]:
+        members = await self._members(event) if command.sub == "open" else {}
+
+        async def work(repo: Repository) -> list[Outgoing]:
+            return await self._dispatch(repo, event, command, members)
+
+        try:
+            return await in_transaction(
+                self._storage, work, (event.sender.platform, event.delivery_id), self._clock
+            )
+        except (UsageError, rounds.RoundProblem) as problem:
+            return [Outgoing(event.chat, str(problem), private_to=event.sender.user_id)]
+
+    async def _members(self, event: IncomingText) -> Members:
+        """Ask the platforms who is in each of the community's chats (outside a transaction)."""
+        async with self._storage.transaction() as repo:
+            community = await repo.community_for_chat(event.chat.chat)
+        chats = community.chats if community else (event.chat.chat,)
+        return {chat: await self._directory.members(chat) for chat in chats}
+
+    async def _dispatch(
+        self, repo: Repository, event: IncomingText, command: Command, members: Members
+    ) -> list[Outgoing]:
+        sender = await repo.upsert_person(event.sender)
+        community = await repo.community_for_chat(event.chat.chat)
+        reply = Outgoing(event.chat, "", private_to=event.sender.user_id)
+        if command.sub == "help":
+            return [replace(reply, text=help_text())]
+        if command.sub == "setup":
+            return await self._setup(repo, event, command, sender, community)
+        handler = self._handlers.get(command.sub)
+        if handler is None:
+            raise UsageError(f"I don't know “/round {command.sub}”.\n{help_text()}", "")
+        if community is None:
+            return [
+                replace(
+                    reply,
+                    text="This chat is not set up yet. Start with /round setup <community name>.",
+                )
+            ]
+        if not await self._is_lead(repo, community, sender):
+            return [
+                replace(
+                    reply,
+                    text=f"Sorry, only the leads of {community.name} can run "
+                    f"/round {command.sub}. A lead can add you with /round leads add.",
+                )
+            ]
+        return await handler(Request(repo, event, command, sender, community, members))
+
+    async def _is_lead(self, repo: Repository, community: Community, person: Person) -> bool:
+        return person.key in self._admins or (await repo.role(community.id, person.id) is Role.LEAD)
+
+    async def _setup(
+        self,
+        repo: Repository,
+        event: IncomingText,
+        command: Command,
+        sender: Person,
+        community: Community | None,
+    ) -> list[Outgoing]:
+        if community is not None:
+            text = f"This chat is already set up as {community.name}. Try /round help."
+            return [Outgoing(event.chat, text, private_to=event.sender.user_id)]
+        name = command.args.strip().strip("\"'“”") or f"Community {event.chat.chat_id}"
+        if len(name) > 80:
+            raise UsageError("Please keep the community name under 80 characters.", "setup")
+        if await repo.community_by_name(name) is not None:
+            raise UsageError(
+                f"There is already a community called {name}; choose another name.", "setup"
+            )
+        community = await repo.create_community(name, event.chat.chat, True, self._clock.now())
+        await repo.set_role(community.id, sender.id, Role.LEAD)
+        return [
+            Outgoing(
+                event.chat,
+                f"{name} is set up, with {sender.name} as its lead. "
+                "Answers are anonymous. Next: /round open to start a round.",
+            )
+        ]
+
+    async def _open(self, req: Request) -> list[Outgoing]:
+        now = self._clock.now()
+        args = parse_open(req.command.args, now)
+        title = args.title or f"{now:%B %Y} self-assessment"
+        opened = await rounds.open_round(
+            req.repo, req.community, title, args.closes_at, self._rubric, req.members, now
+        )
+        count = len(opened.invitations)
+        announcement = req.public(
+            f"Round {opened.round.number} “{title}” is open until "
+            f"{cards.format_moment(args.closes_at)}. I have sent {count} "
+            f"{'person' if count == 1 else 'people'} a direct message with "
+            f"{len(self._rubric.categories)} questions (about 10 minutes). "
+            "Not invited? Ask a lead."
+        )
+        return [announcement, *opened.invitations]
+
+    async def _status(self, req: Request) -> list[Outgoing]:
+        round_ = await req.repo.latest_round(req.community.id)
+        if round_ is None:
+            return [req.private("No rounds yet. Open one with /round open.")]
+        return [req.private(await rounds.status_text(req.repo, round_, self._clock.now()))]
+
+    async def _remind(self, req: Request) -> list[Outgoing]:
+        round_ = await rounds.finish_overdue(req.repo, req.community, self._clock.now())
+        if round_ is None:
+            return [req.private("There is no open round to remind people about.")]
+        nudges = await rounds.reminders(req.repo, round_)
+        return [req.private(f"Sent {len(nudges)} reminder(s)."), *nudges]
+
+    async def _close(self, req: Request) -> list[Outgoing]:
+        round_ = await req.repo.unclosed_round(req.community.id)
+        if round_ is None:
+            return [req.private("There is no open round to close.")]
+        return [req.public(await rounds.close_round(req.repo, round_, self._clock.now()))]
+
+    async def _summary(self, req: Request) -> list[Outgoing]:
+        wanted = req.command.args.strip().lstrip("#")
+        if wanted and not wanted.isdigit():
+            raise UsageError(f"“{wanted}” is not a round number.", "summary")
+        repo, community_id = req.repo, req.community.id
+        round_ = await (
+            repo.round_by_number(community_id, int(wanted))
+            if wanted
+            else repo.latest_round(community_id)
+        )
+        if round_ is None:
+            return [req.private(f"There is no round {wanted}." if wanted else "No rounds yet.")]
+        text = summary_text(
+            round_, await repo.answers(round_.id), await repo.participations(round_.id)
+        )
+        return [req.public(text)]
+
+    async def _leads(self, req: Request) -> list[Outgoing]:
+        verb, _, who = req.command.args.partition(" ")
+        mention = parse_mention(who)
+        if verb not in ("add", "remove") or mention is None:
+            raise UsageError("Say whom to add or remove.", "leads")
+        person = await self._find(req, mention.platform, mention.user_id, mention.name)
+        if person is None:
+            raise UsageError(f"I can't find {who.strip()} in {req.community.name}.", "leads")
+        role = await req.repo.role(req.community.id, person.id)
+        if verb == "add":
+            await req.repo.set_role(req.community.id, person.id, Role.LEAD)
+            return [req.public(f"{person.name} is now a lead of {req.community.name}.")]
+        leads = [p for p, r in await req.repo.members(req.community.id) if r is Role.LEAD]
+        if role is not Role.LEAD:
+            return [req.private(f"{person.name} is not a lead.")]
+        if len(leads) == 1:
+            return [req.private("A community needs at least one lead; add another first.")]
+        await req.repo.set_role(req.community.id, person.id, Role.PARTICIPANT)
+        return [req.public(f"{person.name} is no longer a lead of {req.community.name}.")]
+
+    async def _find(
+        self, req: Request, platform: str | None, user_id: str | None, name: str | None
+    ) -> Person | None:
+        if platform and user_id:
+            known = await req.repo.person(platform, user_id)
+            return known or await req.repo.upsert_person(PersonRef(platform, user_id))
+        matches = [
+            p
+            for p, _ in await req.repo.members(req.community.id)
+            if name and name.lower() in (p.display_name.lower(), p.platform_user_id.lower())
+        ]
+        return matches[0] if len(matches) == 1 else None
+
+    async def _settings(self, req: Request) -> list[Outgoing]:
+        words = req.command.args.lower().split()
+        if not words:
+            state = "on" if req.community.anonymous else "off"
+            return [req.private(f"Settings of {req.community.name}:\nanonymous: {state}")]
+        if len(words) != 2 or words[0] != "anonymous" or words[1] not in ("on", "off"):
+            raise UsageError("I can change: anonymous on|off.", "settings")
+        await req.repo.update_community(replace(req.community, anonymous=words[1] == "on"))
+        return [
+            req.public(
+                f"{req.community.name}: anonymous is now {words[1]}. It applies to "
+                "rounds opened from now on; an open round keeps its setting."
+            )
+        ]

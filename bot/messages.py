@@ -1,0 +1,77 @@
+"""Boundary types between the core and the adapters: what comes in, what goes out.
+
+An outgoing message is platform-neutral (text, choices, an optional image); each adapter renders
+it natively (Block Kit, inline keyboard, numbered lines in the console).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.model import ChatRef, PersonRef
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a message goes: a channel/group, or a direct conversation with one user."""
+
+    platform: str
+    chat_id: str
+    direct: bool = False
+
+    @classmethod
+    def dm(cls, person: PersonRef) -> Address:
+        return cls(person.platform, person.user_id, direct=True)
+
+    @classmethod
+    def channel(cls, chat: ChatRef) -> Address:
+        return cls(chat.platform, chat.chat_id)
+
+    @property
+    def chat(self) -> ChatRef:
+        return ChatRef(self.platform, self.chat_id)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button; its label also works as typed text."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to send, or (with replaces) an edit of a message sent earlier."""
+
+    to: Address
+    text: str
+    choices: tuple[Choice, ...] = ()
+    image: bytes | None = None
+    image_name: str | None = None
+    replaces: str | None = None
+    private_to: str | None = None  # a user id: shown only to that user in a channel
+
+
+@dataclass(frozen=True)
+class IncomingText:
+    """Text someone typed, in a channel or in a DM with the bot."""
+
+    sender: PersonRef
+    chat: Address
+    text: str
+    delivery_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingChoice:
+    """A button someone pressed; message_id is the message that carried it."""
+
+    sender: PersonRef
+    chat: Address
+    choice_id: str
+    message_id: str | None = None
+    delivery_id: str | None = None
+
+
+Incoming = IncomingText | IncomingChoice

@@ -1,0 +1,139 @@
+"""The few interfaces through which the core reaches the outside world.
+
+storage/ implements Storage and Repository; adapters implement MemberDirectory; the clock is
+injected so tests control time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.model import (
+    Answer,
+    ChatRef,
+    Community,
+    Participation,
+    Person,
+    PersonRef,
+    Role,
+    Round,
+    Rubric,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class MemberDirectory(Protocol):
+    """Who belongs to a platform chat, as far as the platform can tell."""
+
+    async def members(self, chat: ChatRef) -> Sequence[PersonRef]: ...
+
+
+class DuplicateDelivery(Exception):
+    """The platform delivered the same update twice; the first one was already handled."""
+
+
+class ConcurrentUpdate(Exception):
+    """Someone else changed the same row first; reload and decide again."""
+
+
+class Repository(Protocol):
+    """Everything the core reads and writes, inside one transaction."""
+
+    # deliveries
+    async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
+        """Record a delivery id; False when it was recorded before."""
+        ...
+
+    # communities
+    async def community_for_chat(self, chat: ChatRef) -> Community | None: ...
+    async def community_by_name(self, name: str) -> Community | None: ...
+    async def community_by_id(self, community_id: int) -> Community | None: ...
+    async def list_communities(self) -> Sequence[Community]: ...
+    async def create_community(
+        self, name: str, chat: ChatRef, anonymous: bool, at: datetime
+    ) -> Community: ...
+    async def update_community(self, community: Community) -> None:
+        """Save a community's name and settings (not its chats)."""
+        ...
+
+    # people and memberships
+    async def person(self, platform: str, user_id: str) -> Person | None: ...
+    async def person_by_id(self, person_id: int) -> Person | None: ...
+    async def upsert_person(self, ref: PersonRef) -> Person:
+        """Find or create a person; a non-empty display name replaces the stored one."""
+        ...
+
+    async def role(self, community_id: int, person_id: int) -> Role | None: ...
+    async def set_role(self, community_id: int, person_id: int, role: Role) -> None: ...
+    async def members(self, community_id: int) -> Sequence[tuple[Person, Role]]: ...
+
+    # rounds
+    async def create_round(
+        self,
+        community_id: int,
+        title: str,
+        opened_at: datetime,
+        closes_at: datetime,
+        anonymous: bool,
+        rubric: Rubric,
+    ) -> Round:
+        """Open a round numbered after the community's last; raises ConcurrentUpdate
+        when the community already has a round that is not closed."""
+        ...
+
+    async def round_by_id(self, round_id: int) -> Round | None: ...
+    async def round_by_number(self, community_id: int, number: int) -> Round | None: ...
+    async def latest_round(self, community_id: int) -> Round | None: ...
+    async def unclosed_round(self, community_id: int) -> Round | None:
+        """The community's round whose closed_at is not set, if any."""
+        ...
+
+    async def close_round(self, round_id: int, at: datetime) -> None: ...
+
+    # participation
+    async def add_participation(self, participation: Participation) -> None: ...
+    async def participation(self, round_id: int, person_id: int) -> Participation | None: ...
+    async def participations(self, round_id: int) -> Sequence[Participation]: ...
+    async def active_participations(self, person_id: int) -> Sequence[Participation]:
+        """The person's participations in rounds not yet closed, most recently opened first."""
+        ...
+
+    async def save_participation(self, participation: Participation) -> Participation:
+        """Store a changed position if its version is still the stored one; returns it with
+        the version bumped, or raises ConcurrentUpdate."""
+        ...
+
+    # answers
+    async def save_answer(self, answer: Answer) -> None:
+        """Insert or replace the person's answer to that category in that round."""
+        ...
+
+    async def answers(self, round_id: int, person_id: int | None = None) -> Sequence[Answer]:
+        """The round's answers (or one person's), in the order they were first given."""
+        ...
+
+
+class Storage(Protocol):
+    """A database: hands out one Repository per transaction."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Repository]:
+        """Commit on normal exit, roll back on an exception. A duplicate delivery or a
+        concurrent update surfaces as DuplicateDelivery / ConcurrentUpdate."""
+        ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,150 @@
+"""The round lifecycle: open, status, remind, close. Shared by lead commands and the scheduler.
+
+Each function works inside the caller's transaction and returns the messages to send.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import cards
+from bot.messages import Address, Outgoing
+from bot.model import (
+    ChatRef,
+    Community,
+    Participation,
+    Person,
+    PersonRef,
+    Role,
+    Round,
+    Rubric,
+    Stage,
+)
+from bot.ports import Repository
+from bot.summary import summary_text
+
+
+def dm_to(person: Person) -> Address:
+    return Address(person.platform, person.platform_user_id, direct=True)
+
+
+class RoundProblem(Exception):
+    """The command makes sense but the round is not in a state that allows it."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    round: Round
+    invitations: list[Outgoing]
+
+
+async def finish_overdue(repo: Repository, community: Community, now: datetime) -> Round | None:
+    """Mark a round whose deadline passed as closed at its deadline; return the unclosed one."""
+    round_ = await repo.unclosed_round(community.id)
+    if round_ is not None and not round_.is_open(now):
+        await repo.close_round(round_.id, round_.closes_at)
+        return None
+    return round_
+
+
+async def open_round(
+    repo: Repository,
+    community: Community,
+    title: str,
+    closes_at: datetime,
+    rubric: Rubric,
+    members: Mapping[ChatRef, Sequence[PersonRef]],
+    now: datetime,
+) -> Opened:
+    """Open a round with a snapshot of the rubric and invite every member of the community."""
+    current = await finish_overdue(repo, community, now)
+    if current is not None:
+        raise RoundProblem(
+            f"Round {current.number} “{current.title}” is still open until "
+            f"{cards.format_moment(current.closes_at)}. Close it first with /round close."
+        )
+    for chat in community.chats:
+        for ref in members.get(chat, ()):
+            person = await repo.upsert_person(ref)
+            if await repo.role(community.id, person.id) is None:
+                await repo.set_role(community.id, person.id, Role.PARTICIPANT)
+    round_ = await repo.create_round(
+        community.id, title, now, closes_at, community.anonymous, rubric
+    )
+    invitations = []
+    for person, _role in await repo.members(community.id):
+        await repo.add_participation(
+            Participation(round_.id, person.id, Stage.INVITED, invited_at=now)
+        )
+        invitations.append(cards.invitation(dm_to(person), round_, community.name))
+    return Opened(round_, invitations)
+
+
+async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
+    """Invited / started / completed; who has not finished only when not anonymous."""
+    participations = await repo.participations(round_.id)
+    completed = [p for p in participations if p.completed_at is not None]
+    started = [p for p in participations if p.started_at is not None and p.completed_at is None]
+    waiting = len(participations) - len(completed) - len(started)
+    state = (
+        f"open until {cards.format_moment(round_.closes_at)}"
+        if round_.is_open(now)
+        else f"closed {cards.format_moment(round_.ended_at())}"
+    )
+    lines = [
+        f"Round {round_.number} “{round_.title}” is {state}.",
+        f"Invited {len(participations)} · completed {len(completed)} · "
+        f"in progress {len(started)} · not started {waiting}",
+    ]
+    unreachable = sum(1 for p in participations if p.unreachable)
+    if unreachable:
+        lines.append(f"{unreachable} could not be reached (they blocked or left the bot).")
+    unfinished = [p for p in participations if p.completed_at is None]
+    if round_.anonymous:
+        lines.append("This community is anonymous, so names are not shown.")
+    elif unfinished:
+        names = sorted([(await _person(repo, p.person_id)).name for p in unfinished], key=str.lower)
+        lines.append("Not finished yet: " + ", ".join(names))
+    return "\n".join(lines)
+
+
+async def reminders(repo: Repository, round_: Round) -> list[Outgoing]:
+    """A nudge for everyone invited to the round who has not completed it."""
+    answered = Counter(a.person_id for a in await repo.answers(round_.id))
+    community = await repo.community_by_id(round_.community_id)
+    name = community.name if community else ""
+    messages = []
+    for p in await repo.participations(round_.id):
+        if p.completed_at is not None or p.unreachable:
+            continue
+        dm = dm_to(await _person(repo, p.person_id))
+        if p.stage is Stage.INVITED:
+            messages.append(cards.invitation(dm, round_, name, reminder=True))
+        else:
+            messages.append(cards.reminder_note(dm, round_, answered[p.person_id]))
+    return messages
+
+
+async def close_round(repo: Repository, round_: Round, now: datetime) -> str:
+    """Close the round (at its deadline if that has passed) and return the closing summary."""
+    closed_at = min(now, round_.closes_at)
+    await repo.close_round(round_.id, closed_at)
+    closed = await repo.round_by_id(round_.id)
+    assert closed is not None
+    participations = await repo.participations(round_.id)
+    done = sum(1 for p in participations if p.completed_at is not None)
+    head = (
+        f"Round {closed.number} “{closed.title}” is closed: {done} of {len(participations)} "
+        "completed. Thank you, everyone!"
+    )
+    return head + "\n\n" + summary_text(closed, await repo.answers(closed.id), participations)
+
+
+async def _person(repo: Repository, person_id: int) -> Person:
+    person = await repo.person_by_id(person_id)
+    if person is None:  # a foreign key makes this impossible; say so loudly if it happens
+        raise LookupError(f"person {person_id} vanished")
+    return person
