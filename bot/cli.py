@@ -17,9 +17,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.export import ExportError, export_rows, pick_community, pick_round, render
 from bot.rubric import RubricError, load_rubric
 
-NO_PLATFORM = """No chat platform is configured, so the console starts instead.
-Slack: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).
-Telegram: set TELEGRAM_BOT_TOKEN. To try it out, use `maturity-bot console`."""
+NO_PLATFORM = """No chat platform is set up. For Slack set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
+For Telegram set TELEGRAM_BOT_TOKEN (see README: Configuration).
+To try the bot in this terminal use `maturity-bot console`; starting it now."""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -110,7 +110,10 @@ def on_text(view: View, text: str) -> Decision:
         return on_choice(view, choice, None)
     p = view.participation
     comment_open = p.comment_until is not None and view.now < p.comment_until
-    if typed.lower() in RESUME_WORDS or not typed or not comment_open or not p.comment_category:
+    if typed.lower() in RESUME_WORDS and p.comment_category is not None:
+        # They moved on: later text is not a comment on the card before.
+        return Decision((prompt(view),), replace(p, comment_category=None, comment_until=None))
+    if not typed or not comment_open or not p.comment_category:
         return Decision((prompt(view),))
     return _comment(view, p.comment_category, text.strip())
 

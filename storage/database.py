@@ -1,0 +1,64 @@
+"""Database URLs and engines: SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+ACCEPTED = (
+    "sqlite:///path, postgresql://user@host/db, postgres://..., "
+    "sqlite+aiosqlite://..., postgresql+asyncpg://..."
+)
+
+_PASS_THROUGH = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+_REWRITES = {
+    "sqlite://": "sqlite+aiosqlite://",
+    "postgresql://": "postgresql+asyncpg://",
+    "postgres://": "postgresql+asyncpg://",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def async_url(url: str) -> str:
+    """The async-driver form of a database URL; ValueError for anything unsupported."""
+    if url.startswith(_PASS_THROUGH):
+        return url
+    for prefix, replacement in _REWRITES.items():
+        if url.startswith(prefix):
+            return replacement + url[len(prefix) :]
+    scheme = url.split("://", 1)[0] if "://" in url else "(no scheme)"
+    raise ValueError(f"unsupported database URL scheme {scheme!r}; accepted: {ACCEPTED}")
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a URL we cannot even parse: show only its scheme
+        return url.split("://", 1)[0] + "://..."
+
+
+def is_sqlite(url: str) -> bool:
+    return async_url(url).startswith("sqlite")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for url; SQLite connections get WAL, a busy timeout and foreign keys."""
+    engine = create_async_engine(async_url(url), **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine

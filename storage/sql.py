@@ -1,0 +1,89 @@
+"""SqlStorage: hands out one SqlRepository per database transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.ports import ConcurrentUpdate, DuplicateDelivery
+from storage.database import make_engine
+from storage.migrate import upgrade_engine
+from storage.repository import SqlRepository
+from storage.tables import ProcessedDeliveryRow
+
+if TYPE_CHECKING:
+    from bot.ports import Repository, Storage
+
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL SQLSTATE
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    original = error.orig
+    if getattr(original, "sqlstate", None) == _UNIQUE_VIOLATION:
+        return True
+    message = str(original).lower()
+    return "unique constraint" in message or "duplicate key" in message
+
+
+def translate_integrity_error(error: IntegrityError) -> Exception:
+    """DuplicateDelivery for a twin delivery id, ConcurrentUpdate for another unique key,
+    the error itself for anything else (foreign keys, checks, NOT NULL: those are bugs)."""
+    if not _is_unique_violation(error):
+        return error
+    if ProcessedDeliveryRow.__tablename__ in str(error.orig):
+        return DuplicateDelivery(str(error.orig))
+    return ConcurrentUpdate(str(error.orig))
+
+
+class SqlStorage:
+    """A database reached through one async engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlRepository]:
+        """Commit on normal exit, roll back on an exception; a unique-key race surfaces as
+        DuplicateDelivery (processed_deliveries) or ConcurrentUpdate (anything else)."""
+        async with self._sessions() as session:
+            try:
+                async with session.begin():
+                    yield SqlRepository(session)
+            except IntegrityError as error:
+                translated = translate_integrity_error(error)
+                if translated is error:
+                    raise
+                raise translated from error
+
+    async def ping(self) -> None:
+        """Raises if the database cannot be reached."""
+        async with self.engine.connect() as connection:
+            await connection.execute(select(1))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_storage(url: str, *, migrate: bool = True) -> SqlStorage:
+    """Connect to url (sqlite:///path or postgresql://...), upgrading the schema to head
+    first unless migrate is False."""
+    engine = make_engine(url)
+    try:
+        if migrate:
+            await upgrade_engine(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return SqlStorage(engine)
+
+
+if TYPE_CHECKING:
+
+    def _conforms(storage: SqlStorage, repository: SqlRepository) -> tuple[Storage, Repository]:
+        return storage, repository

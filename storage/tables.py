@@ -1,0 +1,217 @@
+"""ORM tables, and their conversion to bot.model dataclasses. Nothing outside storage/ sees
+these classes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.model import Participation, Round, Stage
+from bot.rubric import rubric_from_dict
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UNCLOSED_ROUND_INDEX = "uq_rounds_one_unclosed"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; always returns aware UTC datetimes.
+
+    SQLite keeps naive UTC text (so text order is time order); PostgreSQL uses timestamptz.
+    Naive datetimes are refused: the caller must say which zone it means.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class CommunityRow(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    export_salt: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    created_at: Mapped[datetime]
+
+
+class CommunityChatRow(Base):
+    __tablename__ = "community_chats"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)  # unique(platform, chat)
+    chat_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+
+
+class PersonRow(Base):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    platform_user_id: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+
+
+class MembershipRow(Base):
+    __tablename__ = "memberships"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(32))
+
+
+class RoundRow(Base):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("community_id", "number"),
+        Index(
+            UNCLOSED_ROUND_INDEX,
+            "community_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    rubric: Mapped[dict[str, Any]]
+
+
+class ParticipationRow(Base):
+    __tablename__ = "participations"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    stage: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    comment_category: Mapped[str | None] = mapped_column(String(100))
+    comment_until: Mapped[datetime | None]
+    invited_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AnswerRow(Base):
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("round_id", "person_id", "category_id"),
+        CheckConstraint("level IS NULL OR (level >= 1 AND level <= 5)", name="level_range"),
+        Index(None, "round_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[str] = mapped_column(String(100))
+    level: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ProcessedDeliveryRow(Base):
+    __tablename__ = "processed_deliveries"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# rows to bot.model dataclasses (and back)
+
+_Model = TypeVar("_Model", bound="DataclassInstance")
+
+
+def to_model(cls: type[_Model], row: Base, **overrides: Any) -> _Model:
+    """A bot.model dataclass from the row's same-named attributes (plus overrides)."""
+    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in overrides}
+    for name, value in values.items():
+        if isinstance(value, datetime):  # rows just written still hold the caller's zone
+            values[name] = value.astimezone(UTC)
+    return cls(**values, **overrides)
+
+
+def round_model(row: RoundRow) -> Round:
+    rubric = rubric_from_dict(row.rubric, source=f"round {row.id} rubric snapshot")
+    return to_model(Round, row, rubric=rubric)
+
+
+def participation_model(row: ParticipationRow) -> Participation:
+    return to_model(Participation, row, stage=Stage(row.stage))
+
+
+def participation_values(participation: Participation) -> dict[str, Any]:
+    return asdict(participation) | {"stage": str(participation.stage)}

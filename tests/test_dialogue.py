@@ -1,0 +1,243 @@
+"""A participant's conversation with the bot, written as transcripts: what they do -> what they see.
+
+Runs on SQLite and PostgreSQL (the storage fixture), with the real engine and repositories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from support import World, make_world, texts
+
+from bot.model import Stage
+from bot.ports import Storage
+
+NINE = ["3", "Not sure", "2", "4", "1", "5", "3", "2", "Not sure"]
+
+Step = tuple[str, str, str, list[str]]  # (who, "say"|"press", what, substrings expected in order)
+
+
+async def verify_dialog(world: World, steps: list[Step]) -> None:
+    """Each step's replies must contain the expected snippets, in that order."""
+    for who, how, what, expected in steps:
+        replies = await (world.say(who, what) if how == "say" else world.press(who, what))
+        transcript = texts(replies)
+        position = 0
+        for snippet in expected:
+            found = transcript.find(snippet, position)
+            assert found >= 0, f"{who} {how} {what!r}: expected {snippet!r} in:\n{transcript}"
+            position = found + len(snippet)
+
+
+@pytest.fixture
+async def world(storage: Storage) -> World:
+    world = await make_world(storage)
+    world.join("lead", "alice", "bob")
+    await world.command("lead", "/round setup Riverside")
+    await world.command("lead", "/round open Spring 2027 for 14 days")
+    return world
+
+
+async def answers_of(world: World, name: str) -> dict[str, int | None]:
+    async with world.storage.transaction() as repo:
+        person = await repo.person("test", name.upper())
+        assert person is not None
+        round_ = await repo.latest_round(1)
+        assert round_ is not None
+        return {a.category_id: a.level for a in await repo.answers(round_.id, person.id)}
+
+
+async def test_invitation_says_what_it_is_and_what_leads_see(world: World) -> None:
+    invitation = world.last_to("alice")
+    assert "Spring 2027" in invitation.text
+    assert "9 questions, about 10 minutes" in invitation.text
+    assert "closes on Mon 16 Nov 2026, 09:00 UTC" in invitation.text
+    assert "only totals" in invitation.text
+    assert [c.label for c in invitation.choices] == ["Start", "Later"]
+
+
+async def test_whole_round_with_not_sure_back_and_comment(world: World) -> None:
+    await verify_dialog(
+        world,
+        [
+            ("alice", "press", "Later", ["No problem", "Mon 16 Nov 2026"]),
+            ("alice", "press", "Start", ["1/9 · Vision", "1 — There is no clear shared vision"]),
+            (
+                "alice",
+                "press",
+                "3",
+                ["✓ Vision: 3 — The shared vision is well formed", "2/9 · Collaboration"],
+            ),
+            ("alice", "say", "We rarely meet across teams.", ["Comment saved for Vision"]),
+            ("alice", "press", "Not sure", ["✓ Collaboration: Not sure", "3/9 · Accountability"]),
+            ("alice", "press", "Back", ["2/9 · Collaboration", "Your answer so far: Not sure"]),
+            ("alice", "say", "2", ["✓ Collaboration: 2", "3/9 · Accountability"]),
+        ],
+    )
+    for label in ["4", "1", "5", "3", "2", "Not sure", "Not sure"]:
+        await world.press("alice", label)
+    last_card = world.sent[-1]
+    assert last_card.text.startswith("Nearly done")
+    assert "1. Vision: 3 (with a comment)" in last_card.text
+    assert "2. Collaboration: 2" in last_card.text
+    assert "9. Learning, evaluation and continuous improvement: Not sure" in last_card.text
+    await verify_dialog(world, [("alice", "press", "Submit", ["Thank you!"])])
+    assert await answers_of(world, "alice") == {
+        "vision": 3,
+        "collaboration": 2,
+        "accountability": 4,
+        "involvement": 1,
+        "planning": 5,
+        "finance": 3,
+        "service-delivery": 2,
+        "workforce": None,
+        "learning": None,
+    }
+
+
+async def test_first_card_has_no_back_and_replies_replace_the_pressed_card(world: World) -> None:
+    card = (await world.press("alice", "Start"))[-1]
+    assert [c.label for c in card.choices] == ["1", "2", "3", "4", "5", "Not sure"]
+    replies = await world.press("alice", "4")
+    assert replies[0].replaces is not None and not replies[0].choices
+    assert [c.label for c in replies[1].choices][-1] == "Back"
+
+
+async def test_resume_after_restart_picks_up_where_they_stopped(world: World) -> None:
+    await world.press("bob", "Start")
+    for label in ["2", "2", "3"]:
+        await world.press("bob", label)
+    await world.restart()
+    await verify_dialog(world, [("bob", "say", "continue", ["4/9 · Involvement"])])
+    await verify_dialog(world, [("bob", "say", "hello again", ["4/9 · Involvement"])])
+
+
+async def test_change_an_answer_after_submitting(world: World) -> None:
+    await world.press("alice", "Start")
+    for label in NINE:
+        await world.press("alice", label)
+    await world.press("alice", "Submit")
+    await verify_dialog(
+        world,
+        [
+            ("alice", "say", "hi", ["Your submitted answers", "Change an answer"]),
+            ("alice", "press", "Change an answer", ["Which answer would you like to change?"]),
+            ("alice", "say", "2", ["2/9 · Collaboration", "Your answer so far: Not sure"]),
+            (
+                "alice",
+                "press",
+                "5",
+                ["✓ Collaboration: 5", "Your submitted answers", "2. Collaboration: 5"],
+            ),
+        ],
+    )
+    assert (await answers_of(world, "alice"))["collaboration"] == 5
+    async with world.storage.transaction() as repo:
+        alice = await repo.person("test", "ALICE")
+        assert alice is not None
+        participation = await repo.participation(1, alice.id)
+    assert participation is not None and participation.stage is Stage.SUBMITTED
+
+
+async def test_choice_after_close_is_refused_with_the_date(world: World) -> None:
+    await world.press("alice", "Start")
+    world.clock.advance(timedelta(days=1))
+    await world.command("lead", "/round close")
+    await verify_dialog(world, [("alice", "press", "3", ["This round closed on Tue 3 Nov 2026"])])
+    assert await answers_of(world, "alice") == {}
+
+
+async def test_choice_after_the_deadline_is_refused(world: World) -> None:
+    await world.press("alice", "Start")
+    world.clock.advance(timedelta(days=15))
+    await verify_dialog(world, [("alice", "press", "3", ["closed on Mon 16 Nov 2026"])])
+    await verify_dialog(world, [("alice", "say", "3", ["no assessment open for you"])])
+    assert await answers_of(world, "alice") == {}
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "1:lvl:vision:9",
+        "1:lvl:nonexistent:3",
+        "999:lvl:vision:3",
+        "1:lvl:vision",
+        "garbage",
+        "1:lvl:vision:3:extra",
+        "1:" + "x" * 80,
+        "1:drop table",
+        "",
+    ],
+)
+async def test_forged_choices_change_nothing(world: World, forged: str) -> None:
+    await world.press("alice", "Start")
+    replies = await world.press_id("alice", forged)
+    assert len(replies) >= 1 and not any(r.replaces for r in replies)
+    assert await answers_of(world, "alice") == {}
+
+
+async def test_someone_elses_button_or_a_stranger_is_refused(world: World) -> None:
+    await world.press("alice", "Start")
+    vision_3 = next(c.id for c in world.sent[-1].choices if c.label == "3")
+    replies = await world.press_id("mallory", vision_3)
+    assert "not one of yours" in texts(replies)
+    await world.say("bob", "hi")  # bob is invited but not started: he cannot answer yet
+    replies = await world.press_id("bob", vision_3)
+    assert "Hello!" in texts(replies)  # shown his invitation again, nothing recorded
+    assert await answers_of(world, "bob") == {}
+
+
+async def test_a_later_card_cannot_be_answered_out_of_order(world: World) -> None:
+    await world.press("alice", "Start")
+    replies = await world.press_id("alice", "1:lvl:finance:5")
+    assert "not the question you are on" in texts(replies)
+    replies = await world.press("alice", "3")
+    replies = await world.press_id("alice", "1:lvl:vision:1")  # an old card's button
+    assert "already answered Vision" in texts(replies)
+    assert await answers_of(world, "alice") == {"vision": 3}
+
+
+async def test_the_same_delivery_twice_records_once(world: World) -> None:
+    await world.press("alice", "Start")
+    first = await world.press("alice", "3", delivery="ev-1")
+    assert first
+    again = await world.press_id("alice", "1:lvl:collaboration:2", delivery="ev-1")
+    assert again == []
+    assert await answers_of(world, "alice") == {"vision": 3}
+
+
+async def test_two_concurrent_choices_for_one_card_record_one_answer(world: World) -> None:
+    await world.press("alice", "Start")
+    results = await asyncio.gather(
+        world.press_id("alice", "1:lvl:vision:2", delivery="click-a"),
+        world.press_id("alice", "1:lvl:vision:4", delivery="click-b"),
+    )
+    answers = await answers_of(world, "alice")
+    assert list(answers) == ["vision"] and answers["vision"] in (2, 4)
+    confirmations = [r for replies in results for r in replies if r.text.startswith("✓ Vision")]
+    assert len(confirmations) == 1
+    async with world.storage.transaction() as repo:
+        positions = [p.position for p in await repo.participations(1)]
+    assert sorted(positions) == [0, 0, 1]  # alice moved on exactly one card
+
+
+async def test_comment_only_shortly_after_an_answer(world: World) -> None:
+    await world.press("alice", "Start")
+    await world.press("alice", "3")
+    world.clock.advance(timedelta(hours=2))
+    await verify_dialog(world, [("alice", "say", "an afterthought", ["2/9 · Collaboration"])])
+    await world.press("alice", "2")
+    replies = await world.say("alice", "x" * 2100)
+    assert "too long" in texts(replies)
+    async with world.storage.transaction() as repo:
+        stored = await repo.answers(1)
+    assert all(a.comment is None for a in stored)
+
+
+async def test_typed_text_without_a_round_gets_a_polite_answer(storage: Storage) -> None:
+    world = await make_world(storage)
+    await verify_dialog(world, [("zoe", "say", "hello", ["no assessment open for you"])])
+    await verify_dialog(world, [("zoe", "say", "help", ["self-assessment"])])
+    await verify_dialog(world, [("zoe", "say", "/round open", ["channel or group"])])

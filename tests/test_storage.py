@@ -1,0 +1,422 @@
+"""storage/: SqlStorage and SqlRepository against SQLite and PostgreSQL (see conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from dataclasses import fields, is_dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.pool import NullPool
+
+from bot.model import (
+    Answer,
+    Category,
+    ChatRef,
+    Community,
+    Participation,
+    Person,
+    PersonRef,
+    Role,
+    Round,
+    Rubric,
+    Stage,
+)
+from bot.ports import ConcurrentUpdate, DuplicateDelivery, Repository
+from bot.rubric import rubric_to_dict
+from storage import SqlRepository, SqlStorage, async_url, current_revision, upgrade
+from storage.database import make_engine, safe_url
+from storage.migrate import head_revision, upgrade_sync
+from storage.tables import Base, ProcessedDeliveryRow, RoundRow
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CHAT = ChatRef("slack", "C01")
+
+
+def _levels(word: str) -> dict[int, str]:
+    return {level: f"{word} level {level}" for level in range(1, 6)}
+
+
+RUBRIC = Rubric(
+    name="Test model",
+    question="Where are we today?",
+    low_label="Ad hoc",
+    high_label="Optimised",
+    categories=(
+        Category(id="vision", number=1, title="Vision", levels=_levels("Vision")),
+        Category(id="delivery", number=2, title="Delivery", levels=_levels("Delivery")),
+    ),
+)
+
+
+async def _seed(storage: SqlStorage) -> tuple[Community, Person, Round]:
+    async with storage.transaction() as repo:
+        community = await repo.create_community("Platform", CHAT, anonymous=True, at=T0)
+        person = await repo.upsert_person(PersonRef("slack", "U1", "Ann"))
+        round_ = await repo.create_round(
+            community.id, "Q1", T0, T0 + timedelta(days=7), anonymous=True, rubric=RUBRIC
+        )
+    return community, person, round_
+
+
+def _inspect_schema(connection: Connection) -> tuple[list[str], list[Any]]:
+    tables = sorted(inspect(connection).get_table_names())
+    return tables, compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+
+async def test_migrations_from_empty_to_head(database_url: str) -> None:
+    assert await current_revision(database_url) is None
+    await upgrade(database_url)
+    assert await current_revision(database_url) == head_revision() == "0001"
+    await upgrade(database_url)  # already at head: nothing to do
+    engine = make_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            tables, differences = await connection.run_sync(_inspect_schema)
+    finally:
+        await engine.dispose()
+    assert set(tables) == {*Base.metadata.tables, "alembic_version"}
+    assert differences == []  # the hand-written migration matches storage/tables.py
+
+
+def test_upgrade_sync_for_the_cli(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    upgrade_sync(url)
+    assert asyncio.run(current_revision(url)) == head_revision()
+
+
+def test_urls() -> None:
+    assert async_url("sqlite:///data/bot.db") == "sqlite+aiosqlite:///data/bot.db"
+    assert async_url("postgres://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
+    assert async_url("postgresql://h/db") == "postgresql+asyncpg://h/db"
+    assert async_url("postgresql+asyncpg://h/db") == "postgresql+asyncpg://h/db"
+    assert async_url("sqlite+aiosqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+    with pytest.raises(ValueError, match="accepted") as caught:
+        async_url("mysql://root:hunter2@h/db")
+    assert "hunter2" not in str(caught.value) and "\n" not in str(caught.value)
+    assert "hunter2" not in safe_url("postgresql://bot:hunter2@db/bot")
+
+
+async def test_ping(storage: SqlStorage) -> None:
+    await storage.ping()
+
+
+async def test_community_and_chat_lookup(storage: SqlStorage) -> None:
+    async with storage.transaction() as repo:
+        created = await repo.create_community("Platform", CHAT, anonymous=True, at=T0)
+    assert created.chats == (CHAT,) and created.anonymous
+    assert len(created.export_salt) == 32 and int(created.export_salt, 16) >= 0
+    async with storage.transaction() as repo:
+        assert await repo.community_for_chat(CHAT) == created
+        assert await repo.community_for_chat(ChatRef("telegram", "C01")) is None
+        assert await repo.community_by_name("Platform") == created
+        assert await repo.community_by_id(created.id) == created
+        await repo.update_community(replace(created, name="Platform team", anonymous=False))
+    async with storage.transaction() as repo:
+        renamed = await repo.community_by_id(created.id)
+        assert renamed == replace(created, name="Platform team", anonymous=False)
+        assert await repo.list_communities() == [renamed]
+    with pytest.raises(ConcurrentUpdate):  # the chat already belongs to a community
+        async with storage.transaction() as repo:
+            await repo.create_community("Other", CHAT, anonymous=True, at=T0)
+
+
+async def test_people_upsert_keeps_a_name_when_given_none(storage: SqlStorage) -> None:
+    async with storage.transaction() as repo:
+        ann = await repo.upsert_person(PersonRef("slack", "U1", "Ann"))
+        assert await repo.upsert_person(PersonRef("slack", "U1", "")) == ann
+    async with storage.transaction() as repo:
+        assert await repo.upsert_person(PersonRef("slack", "U1", "   ")) == ann
+        annie = await repo.upsert_person(PersonRef("slack", "U1", "Annie"))
+        other = await repo.upsert_person(PersonRef("telegram", "U1"))
+    assert annie == replace(ann, display_name="Annie") and annie.timezone == "UTC"
+    assert other.id != ann.id and other.name == "U1"
+    async with storage.transaction() as repo:
+        assert await repo.person("slack", "U1") == annie
+        assert await repo.person_by_id(other.id) == other
+        assert await repo.person("slack", "nobody") is None
+
+
+async def test_roles_and_members(storage: SqlStorage) -> None:
+    community, ann, _ = await _seed(storage)
+    async with storage.transaction() as repo:
+        bob = await repo.upsert_person(PersonRef("slack", "U2", "bob"))
+        cid = await repo.upsert_person(PersonRef("slack", "U3", "Cid"))
+        await repo.set_role(community.id, cid.id, Role.PARTICIPANT)
+        await repo.set_role(community.id, ann.id, Role.PARTICIPANT)
+        await repo.set_role(community.id, bob.id, Role.PARTICIPANT)
+        await repo.set_role(community.id, ann.id, Role.LEAD)
+    async with storage.transaction() as repo:
+        assert await repo.role(community.id, ann.id) is Role.LEAD
+        assert await repo.role(community.id, 999) is None
+        members = await repo.members(community.id)
+    assert members == [(ann, Role.LEAD), (bob, Role.PARTICIPANT), (cid, Role.PARTICIPANT)]
+
+
+async def test_round_numbering_and_one_unclosed_round(storage: SqlStorage) -> None:
+    community, _, first = await _seed(storage)
+    assert first.number == 1 and first.closed_at is None
+    with pytest.raises(ConcurrentUpdate):
+        async with storage.transaction() as repo:
+            await repo.create_round(community.id, "Q1b", T0, T0, True, RUBRIC)
+    async with storage.transaction() as repo:
+        await repo.close_round(first.id, T0 + timedelta(days=1))
+        await repo.close_round(first.id, T0 + timedelta(days=2))  # keeps the first close
+        second = await repo.create_round(
+            community.id, "Q2", T0, T0 + timedelta(days=9), False, RUBRIC
+        )
+    async with storage.transaction() as repo:
+        assert second.number == 2
+        assert await repo.latest_round(community.id) == second
+        assert await repo.unclosed_round(community.id) == second
+        assert await repo.round_by_id(second.id) == second
+        closed = await repo.round_by_number(community.id, 1)
+        assert closed == replace(first, closed_at=T0 + timedelta(days=1))
+        assert await repo.round_by_number(community.id, 3) is None
+        assert await repo.latest_round(community.id + 1) is None
+
+
+async def test_partial_index_stops_a_second_unclosed_round(
+    storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    community, _, _ = await _seed(storage)
+
+    async def nothing_open(self: SqlRepository, community_id: int) -> None:
+        return None  # as a concurrent twin would have seen it
+
+    monkeypatch.setattr(SqlRepository, "unclosed_round", nothing_open)
+    with pytest.raises(ConcurrentUpdate):
+        async with storage.transaction() as repo:
+            await repo.create_round(community.id, "twin", T0, T0, True, RUBRIC)
+
+
+async def test_rubric_snapshot_round_trips(storage: SqlStorage) -> None:
+    _, _, round_ = await _seed(storage)
+    async with storage.transaction() as repo:
+        loaded = await repo.round_by_id(round_.id)
+    assert loaded is not None and loaded.rubric == RUBRIC
+    assert [c.id for c in loaded.rubric.categories] == ["vision", "delivery"]
+    async with storage.engine.connect() as connection:
+        raw = await connection.scalar(select(RoundRow.rubric).where(RoundRow.id == round_.id))
+    assert raw == rubric_to_dict(RUBRIC)
+
+
+async def test_participation_versions(storage: SqlStorage) -> None:
+    _, person, round_ = await _seed(storage)
+    invited = Participation(round_.id, person.id, Stage.INVITED, invited_at=T0)
+    async with storage.transaction() as repo:
+        await repo.add_participation(invited)
+        assert await repo.participation(round_.id, person.id) == invited
+        started = replace(invited, stage=Stage.ANSWERING, started_at=T0 + timedelta(hours=1))
+        saved = await repo.save_participation(started)
+        assert saved == replace(started, version=1)
+        assert await repo.participation(round_.id, person.id) == saved  # no stale cache
+    with pytest.raises(ConcurrentUpdate):
+        async with storage.transaction() as repo:
+            await repo.save_participation(replace(started, position=1))  # still version 0
+    async with storage.transaction() as repo:
+        assert await repo.participations(round_.id) == [saved]
+        assert await repo.participation(round_.id, 999) is None
+
+
+async def test_concurrent_participation_saves_one_wins(storage: SqlStorage) -> None:
+    _, person, round_ = await _seed(storage)
+    async with storage.transaction() as repo:
+        await repo.add_participation(Participation(round_.id, person.id, Stage.ANSWERING))
+    both_loaded = asyncio.Barrier(2)
+
+    async def advance(position: int) -> Participation:
+        async with storage.transaction() as repo:
+            current = await repo.participation(round_.id, person.id)
+            assert current is not None
+            await both_loaded.wait()
+            return await repo.save_participation(replace(current, position=position))
+
+    results = await asyncio.gather(advance(1), advance(2), return_exceptions=True)
+    winners = [r for r in results if isinstance(r, Participation)]
+    assert len(winners) == 1, results
+    assert [type(r) for r in results if not isinstance(r, Participation)] == [ConcurrentUpdate]
+    async with storage.transaction() as repo:
+        assert await repo.participation(round_.id, person.id) == winners[0]
+
+
+async def test_answers_upsert_keeps_first_answered_at(storage: SqlStorage) -> None:
+    _, ann, round_ = await _seed(storage)
+    t1, t2, t3 = T0 + timedelta(minutes=1), T0 + timedelta(minutes=2), T0 + timedelta(minutes=3)
+    async with storage.transaction() as repo:
+        bob = await repo.upsert_person(PersonRef("slack", "U2", "Bob"))
+        await repo.save_answer(Answer(round_.id, ann.id, "vision", 3, None, t1, t1))
+        await repo.save_answer(Answer(round_.id, bob.id, "vision", 4, None, t2, t2))
+    async with storage.transaction() as repo:
+        await repo.save_answer(Answer(round_.id, ann.id, "delivery", 2, None, t3, t3))
+        await repo.save_answer(Answer(round_.id, ann.id, "vision", None, "unsure", t3, t3))
+    async with storage.transaction() as repo:
+        mine = await repo.answers(round_.id, ann.id)
+        everyone = await repo.answers(round_.id)
+    assert mine == [
+        Answer(round_.id, ann.id, "vision", None, "unsure", t1, t3),
+        Answer(round_.id, ann.id, "delivery", 2, None, t3, t3),
+    ]
+    assert mine[0].not_sure
+    assert [(a.person_id, a.category_id) for a in everyone] == [
+        (ann.id, "vision"),
+        (bob.id, "vision"),
+        (ann.id, "delivery"),
+    ]
+
+
+async def test_other_integrity_errors_are_not_translated(storage: SqlStorage) -> None:
+    _, ann, round_ = await _seed(storage)
+    with pytest.raises(IntegrityError):  # CHECK level between 1 and 5
+        async with storage.transaction() as repo:
+            await repo.save_answer(Answer(round_.id, ann.id, "vision", 7, None, T0, T0))
+    with pytest.raises(IntegrityError):  # foreign key to rounds
+        async with storage.transaction() as repo:
+            await repo.add_participation(Participation(round_.id + 99, ann.id, Stage.INVITED))
+
+
+async def test_claim_delivery_twice(storage: SqlStorage) -> None:
+    async with storage.transaction() as repo:
+        assert await repo.claim_delivery("telegram", "42", T0) is True
+        assert await repo.claim_delivery("telegram", "42", T0) is False
+        assert await repo.claim_delivery("slack", "42", T0) is True
+    async with storage.transaction() as repo:
+        assert await repo.claim_delivery("telegram", "42", T0) is False
+
+
+async def test_concurrent_claims_one_wins(
+    storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    both_checked = asyncio.Barrier(2)
+    seen = SqlRepository._delivery_seen
+
+    async def seen_then_wait(self: SqlRepository, platform: str, delivery_id: str) -> bool:
+        result = await seen(self, platform, delivery_id)
+        await both_checked.wait()  # both have looked before either inserts
+        return result
+
+    monkeypatch.setattr(SqlRepository, "_delivery_seen", seen_then_wait)
+
+    async def claim() -> bool:
+        async with storage.transaction() as repo:
+            return await repo.claim_delivery("slack", "Ev1", T0)
+
+    results = await asyncio.gather(claim(), claim(), return_exceptions=True)
+    assert True in results and len(results) == 2, results
+    assert [type(r) for r in results if r is not True] == [DuplicateDelivery], results
+    async with storage.engine.connect() as connection:
+        rows = (await connection.execute(select(ProcessedDeliveryRow.delivery_id))).all()
+    assert len(rows) == 1
+
+
+async def test_datetimes_come_back_aware_utc(storage: SqlStorage) -> None:
+    plus_two = timezone(timedelta(hours=2))
+    async with storage.transaction() as repo:
+        community = await repo.create_community("Zones", CHAT, True, T0)
+        opened = datetime(2026, 3, 2, 11, 0, tzinfo=plus_two)  # 09:00 UTC
+        created = await repo.create_round(community.id, "Q", opened, opened, True, RUBRIC)
+    async with storage.transaction() as repo:
+        loaded = await repo.round_by_id(created.id)
+    for value in (created.opened_at, loaded and loaded.opened_at):
+        assert isinstance(value, datetime) and value.tzinfo is UTC and value == T0
+    with pytest.raises(StatementError, match="naive"):
+        async with storage.transaction() as repo:
+            await repo.claim_delivery("slack", "naive", datetime(2026, 3, 2, 9, 0))
+
+
+async def test_active_participations(storage: SqlStorage) -> None:
+    _, ann, old = await _seed(storage)
+    later = T0 + timedelta(days=1)
+    async with storage.transaction() as repo:
+        other = await repo.create_community("Other", ChatRef("telegram", "-100"), False, T0)
+        new = await repo.create_round(
+            other.id, "R", later, later + timedelta(days=7), False, RUBRIC
+        )
+        third = await repo.create_community("Third", ChatRef("telegram", "-200"), False, T0)
+        gone = await repo.create_round(third.id, "Gone", T0, later, False, RUBRIC)
+        for round_ in (old, new, gone):
+            await repo.add_participation(Participation(round_.id, ann.id, Stage.INVITED))
+        await repo.close_round(gone.id, later)
+    async with storage.transaction() as repo:
+        active = await repo.active_participations(ann.id)
+        assert await repo.active_participations(ann.id + 99) == []
+    assert [p.round_id for p in active] == [new.id, old.id]
+
+
+def _assert_plain(value: object) -> None:
+    """Only bot.model dataclasses, their containers and primitives; never an ORM row."""
+    if value is None or isinstance(value, str | int | float | datetime | enum.Enum):
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _assert_plain(item)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _assert_plain(key)
+            _assert_plain(item)
+        return
+    assert is_dataclass(value) and type(value).__module__ == "bot.model", type(value)
+    for field in fields(value):
+        _assert_plain(getattr(value, field.name))
+
+
+class _Checking:
+    """Wraps a repository; checks and records what every method returns."""
+
+    def __init__(self, repo: Repository, called: set[str]) -> None:
+        self._repo, self._called = repo, called
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._repo, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            result = await method(*args, **kwargs)
+            _assert_plain(result)
+            self._called.add(name)
+            return result
+
+        return call
+
+
+async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
+    called: set[str] = set()
+    async with storage.transaction() as raw:
+        repo: Any = _Checking(raw, called)
+        await repo.claim_delivery("slack", "d1", T0)
+        community = await repo.create_community("Leak", CHAT, True, T0)
+        await repo.update_community(community)
+        for lookup in (repo.community_for_chat(CHAT), repo.community_by_name("Leak")):
+            await lookup
+        await repo.community_by_id(community.id)
+        await repo.list_communities()
+        person = await repo.upsert_person(PersonRef("slack", "U1", "Ann"))
+        await repo.person("slack", "U1")
+        await repo.person_by_id(person.id)
+        await repo.set_role(community.id, person.id, Role.LEAD)
+        await repo.role(community.id, person.id)
+        await repo.members(community.id)
+        round_ = await repo.create_round(community.id, "Q", T0, T0, True, RUBRIC)
+        await repo.round_by_id(round_.id)
+        await repo.round_by_number(community.id, 1)
+        await repo.latest_round(community.id)
+        await repo.unclosed_round(community.id)
+        participation = Participation(round_.id, person.id, Stage.INVITED)
+        await repo.add_participation(participation)
+        await repo.participation(round_.id, person.id)
+        await repo.participations(round_.id)
+        await repo.active_participations(person.id)
+        await repo.save_participation(participation)
+        await repo.save_answer(Answer(round_.id, person.id, "vision", 1, None, T0, T0))
+        await repo.answers(round_.id)
+        await repo.close_round(round_.id, T0)
+    protocol = {name for name in vars(Repository) if not name.startswith("_")}
+    assert called == protocol
