@@ -13,7 +13,7 @@ from datetime import datetime
 from bot import cards, engine
 from bot.choices import parse_choice
 from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
-from bot.model import Participation, Round
+from bot.model import ParticipantState, Stage
 from bot.ports import Clock, ConcurrentUpdate, DuplicateDelivery, Repository, Storage
 
 NOT_YOURS = "That button is not one of yours, so nothing was changed."
@@ -78,44 +78,48 @@ class Conversation:
     async def _choice(self, repo: Repository, event: IncomingChoice) -> list[Outgoing]:
         dm = Address.dm(event.sender)
         choice = parse_choice(event.choice_id)
-        person = await repo.person(event.sender.platform, event.sender.user_id)
-        round_ = await repo.round_by_id(choice.round_id) if choice else None
-        if choice is None or person is None or round_ is None:
-            return [Outgoing(dm, NOT_YOURS)]
-        participation = await repo.participation(round_.id, person.id)
-        if participation is None:
+        sender = event.sender
+        state = (
+            await repo.participant_state(choice.round_id, sender.platform, sender.user_id)
+            if choice is not None
+            else None
+        )
+        if choice is None or state is None:
             return [Outgoing(dm, NOT_YOURS)]
         now = self._clock.now()
-        if not round_.is_open(now):
+        if not state.round.is_open(now):
             note = (
-                f"This round closed on {cards.format_moment(round_.ended_at())}; "
+                f"This round closed on {cards.format_moment(state.round.ended_at())}; "
                 "nothing was changed. Thank you for taking part."
             )
             return [Outgoing(dm, note, replaces=event.message_id)]
-        view = await _load_view(repo, round_, participation, dm, now)
+        view = await _view(repo, state, dm, now)
         return await _apply(repo, engine.on_choice(view, choice, event.message_id))
 
     async def _text(self, repo: Repository, event: IncomingText) -> list[Outgoing]:
         dm = Address.dm(event.sender)
-        person = await repo.person(event.sender.platform, event.sender.user_id)
+        sender = event.sender
+        person = await repo.person(sender.platform, sender.user_id)
         if person is None:
             return [Outgoing(dm, NOTHING_OPEN)]
         now = self._clock.now()
-        for participation in await repo.active_participations(person.id):
-            round_ = await repo.round_by_id(participation.round_id)
-            if round_ is not None and round_.is_open(now):
-                view = await _load_view(repo, round_, participation, dm, now)
+        for active in await repo.active_participations(person.id):
+            state = await repo.participant_state(active.round_id, sender.platform, sender.user_id)
+            if state is not None and state.round.is_open(now):
+                view = await _view(repo, state, dm, now)
                 return await _apply(repo, engine.on_text(view, event.text))
         return [Outgoing(dm, NOTHING_OPEN)]
 
 
-async def _load_view(
-    repo: Repository, round_: Round, participation: Participation, dm: Address, now: datetime
+async def _view(
+    repo: Repository, state: ParticipantState, dm: Address, now: datetime
 ) -> engine.View:
-    answers = {a.category_id: a for a in await repo.answers(round_.id, participation.person_id)}
-    community = await repo.community_by_id(round_.community_id)
-    name = community.name if community else "Your community"
-    return engine.View(round_, participation, answers, dm, now, name)
+    name = ""
+    if state.participation.stage is Stage.INVITED:  # only the invitation names the community
+        community = await repo.community_by_id(state.round.community_id)
+        name = community.name if community else "Your community"
+    answers = {a.category_id: a for a in state.answers}
+    return engine.View(state.round, state.participation, answers, dm, now, name)
 
 
 async def _apply(repo: Repository, decision: engine.Decision) -> list[Outgoing]:

@@ -163,3 +163,13 @@ class Participation:
     completed_at: datetime | None = None
     unreachable: bool = False
     version: int = 0
+
+
+@dataclass(frozen=True)
+class ParticipantState:
+    """One participant in one round with their answers: what the engine needs, in one load."""
+
+    person: Person
+    participation: Participation
+    round: Round
+    answers: tuple[Answer, ...]

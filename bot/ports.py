@@ -15,6 +15,7 @@ from bot.model import (
     Answer,
     ChatRef,
     Community,
+    ParticipantState,
     Participation,
     Person,
     PersonRef,
@@ -111,6 +112,13 @@ class Repository(Protocol):
     async def participations(self, round_id: int) -> Sequence[Participation]: ...
     async def active_participations(self, person_id: int) -> Sequence[Participation]:
         """The person's participations in rounds not yet closed, most recently opened first."""
+        ...
+
+    async def participant_state(
+        self, round_id: int, platform: str, user_id: str
+    ) -> ParticipantState | None:
+        """The platform user's person, participation, round and answers, if they take part
+        in that round (the hot path: one query)."""
         ...
 
     async def save_participation(self, participation: Participation) -> Participation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,6 +15,7 @@ from bot.model import (
     Answer,
     ChatRef,
     Community,
+    ParticipantState,
     Participation,
     Person,
     PersonRef,
@@ -24,6 +25,8 @@ from bot.model import (
 )
 from bot.ports import ConcurrentUpdate
 from bot.rubric import rubric_to_dict
+from storage.participants import participant_query, participant_state
+from storage.statements import statements
 from storage.tables import (
     AnswerRow,
     CommunityChatRow,
@@ -31,11 +34,11 @@ from storage.tables import (
     MembershipRow,
     ParticipationRow,
     PersonRow,
-    ProcessedDeliveryRow,
     RoundRow,
+    model_values,
     participation_model,
     participation_values,
-    round_model,
+    snapshot_rubric,
     to_model,
 )
 
@@ -43,23 +46,25 @@ from storage.tables import (
 class SqlRepository:
     """All reads and writes of one transaction. The session is owned by SqlStorage."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, rubrics: dict[int, Rubric] | None = None) -> None:
         self._session = session
+        self._rubrics = {} if rubrics is None else rubrics  # round id -> parsed snapshot
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+
+    async def _run(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
+        """Execute a Core statement on the transaction's connection, skipping the ORM layer
+        (these hot-path statements return plain rows, never ORM objects)."""
+        connection = await self._session.connection()
+        return await connection.execute(statement, params)
 
     # deliveries
 
-    async def _delivery_seen(self, platform: str, delivery_id: str) -> bool:
-        key = (platform, delivery_id)
-        return await self._session.get(ProcessedDeliveryRow, key) is not None
-
     async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
-        if await self._delivery_seen(platform, delivery_id):
-            return False
-        self._session.add(
-            ProcessedDeliveryRow(platform=platform, delivery_id=delivery_id, processed_at=at)
-        )
-        await self._session.flush()  # a concurrent twin fails here or at commit
-        return True
+        # One statement: a concurrent twin waits for our commit, then inserts nothing.
+        statement = statements(self._postgres).claim_delivery
+        params = {"platform": platform, "delivery_id": delivery_id, "processed_at": at}
+        result = cast("CursorResult[Any]", await self._run(statement, params))
+        return result.rowcount == 1
 
     # communities
 
@@ -112,7 +117,12 @@ class SqlRepository:
     # people and memberships
 
     async def person(self, platform: str, user_id: str) -> Person | None:
-        row = await self._person_row(platform, user_id)
+        result = await self._run(
+            select(*PersonRow.__table__.c).where(
+                PersonRow.platform == platform, PersonRow.platform_user_id == user_id
+            )
+        )
+        row = result.first()
         return None if row is None else to_model(Person, row)
 
     async def _person_row(self, platform: str, user_id: str) -> PersonRow | None:
@@ -185,11 +195,20 @@ class SqlRepository:
         await self._session.flush()  # the partial unique index stops a concurrent twin
         return to_model(Round, row, rubric=rubric)
 
+    async def _rubric(self, round_id: int) -> Rubric:
+        rubric = self._rubrics.get(round_id)
+        if rubric is None:  # a snapshot never changes: parse it once per round
+            data = (await self._run(select(RoundRow.rubric).where(RoundRow.id == round_id))).one()
+            rubric = self._rubrics[round_id] = snapshot_rubric(round_id, data[0])
+        return rubric
+
     async def _one_round(self, *criteria: Any) -> Round | None:
-        row = await self._session.scalar(
-            select(RoundRow).where(*criteria).order_by(RoundRow.number.desc()).limit(1)
+        columns = [c for c in RoundRow.__table__.c if c.name != "rubric"]
+        result = await self._run(
+            select(*columns).where(*criteria).order_by(RoundRow.number.desc()).limit(1)
         )
-        return None if row is None else round_model(row)
+        row = result.first()
+        return None if row is None else to_model(Round, row, rubric=await self._rubric(row.id))
 
     async def round_by_id(self, round_id: int) -> Round | None:
         return await self._one_round(RoundRow.id == round_id)
@@ -221,7 +240,12 @@ class SqlRepository:
         await self._session.flush()
 
     async def participation(self, round_id: int, person_id: int) -> Participation | None:
-        row = await self._session.get(ParticipationRow, (round_id, person_id))
+        result = await self._run(
+            select(*ParticipationRow.__table__.c).where(
+                ParticipationRow.round_id == round_id, ParticipationRow.person_id == person_id
+            )
+        )
+        row = result.first()
         return None if row is None else participation_model(row)
 
     async def participations(self, round_id: int) -> Sequence[Participation]:
@@ -241,18 +265,17 @@ class SqlRepository:
         )
         return [participation_model(row) for row in rows]
 
+    async def participant_state(
+        self, round_id: int, platform: str, user_id: str
+    ) -> ParticipantState | None:
+        params = {"round_id": round_id, "platform": platform, "user_id": user_id}
+        result = await self._run(participant_query(), params)
+        return await participant_state(list(result), self._rubric)
+
     async def save_participation(self, participation: Participation) -> Participation:
-        values = participation_values(participation)
-        statement = (
-            update(ParticipationRow)
-            .where(
-                ParticipationRow.round_id == values.pop("round_id"),
-                ParticipationRow.person_id == values.pop("person_id"),
-                ParticipationRow.version == values.pop("version"),
-            )
-            .values(version=ParticipationRow.version + 1, **values)
-        )
-        result = cast("CursorResult[Any]", await self._session.execute(statement))
+        params = {f"b_{key}": value for key, value in participation_values(participation).items()}
+        statement = statements(self._postgres).save_participation
+        result = cast("CursorResult[Any]", await self._run(statement, params))
         if result.rowcount != 1:
             raise ConcurrentUpdate(
                 f"participation of person {participation.person_id} in round "
@@ -263,24 +286,12 @@ class SqlRepository:
     # answers
 
     async def save_answer(self, answer: Answer) -> None:
-        row = await self._session.scalar(
-            select(AnswerRow).where(
-                AnswerRow.round_id == answer.round_id,
-                AnswerRow.person_id == answer.person_id,
-                AnswerRow.category_id == answer.category_id,
-            )
-        )
-        if row is None:
-            self._session.add(AnswerRow(**asdict(answer)))
-        else:
-            row.level = answer.level
-            row.comment = answer.comment
-            row.updated_at = answer.updated_at
-        await self._session.flush()  # a concurrent first answer fails on the unique key
+        # One upsert; the first answered_at stays, the rest is replaced.
+        await self._run(statements(self._postgres).save_answer, model_values(answer))
 
     async def answers(self, round_id: int, person_id: int | None = None) -> Sequence[Answer]:
-        statement = select(AnswerRow).where(AnswerRow.round_id == round_id)
+        statement = select(*AnswerRow.__table__.c).where(AnswerRow.round_id == round_id)
         if person_id is not None:
             statement = statement.where(AnswerRow.person_id == person_id)
-        rows = await self._session.scalars(statement.order_by(AnswerRow.answered_at, AnswerRow.id))
+        rows = await self._run(statement.order_by(AnswerRow.answered_at, AnswerRow.id))
         return [to_model(Answer, row) for row in rows]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.model import Rubric
 from bot.ports import ConcurrentUpdate, DuplicateDelivery
 from storage.database import make_engine
 from storage.migrate import upgrade_engine
@@ -46,6 +47,7 @@ class SqlStorage:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        self._rubrics: dict[int, Rubric] = {}  # parsed round snapshots, shared by transactions
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
@@ -54,7 +56,7 @@ class SqlStorage:
         async with self._sessions() as session:
             try:
                 async with session.begin():
-                    yield SqlRepository(session)
+                    yield SqlRepository(session, self._rubrics)
             except IntegrityError as error:
                 translated = translate_integrity_error(error)
                 if translated is error:

@@ -3,7 +3,7 @@ these classes."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.model import Participation, Round, Stage
+from bot.model import Participation, Rubric, Stage
 from bot.rubric import rubric_from_dict
 
 if TYPE_CHECKING:
@@ -204,14 +204,19 @@ def to_model(cls: type[_Model], row: Base, **overrides: Any) -> _Model:
     return cls(**values, **overrides)
 
 
-def round_model(row: RoundRow) -> Round:
-    rubric = rubric_from_dict(row.rubric, source=f"round {row.id} rubric snapshot")
-    return to_model(Round, row, rubric=rubric)
+def snapshot_rubric(round_id: int, data: dict[str, Any]) -> Rubric:
+    """The rubric a round was opened with, from its JSON snapshot."""
+    return rubric_from_dict(data, source=f"round {round_id} rubric snapshot")
 
 
 def participation_model(row: ParticipationRow) -> Participation:
     return to_model(Participation, row, stage=Stage(row.stage))
 
 
+def model_values(model: DataclassInstance) -> dict[str, Any]:
+    """A flat dict of a dataclass's fields (asdict's deep copy is slow on the hot path)."""
+    return {f.name: getattr(model, f.name) for f in fields(model)}
+
+
 def participation_values(participation: Participation) -> dict[str, Any]:
-    return asdict(participation) | {"stage": str(participation.stage)}
+    return model_values(participation) | {"stage": str(participation.stage)}

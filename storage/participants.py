@@ -1,0 +1,76 @@
+"""The hot-path read: a participant's person, position, round and answers in one query.
+
+Every button press needs all four; one round trip instead of four keeps an answer cheap.
+The round's rubric snapshot is not selected here: it never changes, so it is parsed once
+per round and kept by SqlStorage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, Table, and_, bindparam, select
+
+from bot.model import Answer, ParticipantState, Participation, Person, Round, Rubric, Stage
+from storage.tables import AnswerRow, ParticipationRow, PersonRow, RoundRow
+
+_TABLES: dict[str, Table] = {
+    "person": PersonRow.__table__,  # type: ignore[dict-item]
+    "part": ParticipationRow.__table__,  # type: ignore[dict-item]
+    "round": RoundRow.__table__,  # type: ignore[dict-item]
+    "answer": AnswerRow.__table__,  # type: ignore[dict-item]
+}
+
+
+@cache
+def participant_query() -> Select[Any]:
+    """Built once; run with round_id, platform and user_id parameters."""
+    columns = [
+        column.label(f"{prefix}__{column.name}")
+        for prefix, table in _TABLES.items()
+        for column in table.c
+        if column.name != "rubric"
+    ]
+    return (
+        select(*columns)
+        .select_from(PersonRow)
+        .join(ParticipationRow, ParticipationRow.person_id == PersonRow.id)
+        .join(RoundRow, RoundRow.id == ParticipationRow.round_id)
+        .outerjoin(
+            AnswerRow,
+            and_(AnswerRow.round_id == RoundRow.id, AnswerRow.person_id == PersonRow.id),
+        )
+        .where(
+            PersonRow.platform == bindparam("platform"),
+            PersonRow.platform_user_id == bindparam("user_id"),
+            ParticipationRow.round_id == bindparam("round_id"),
+        )
+        .order_by(AnswerRow.answered_at, AnswerRow.id)
+    )
+
+
+def _part(mapping: Any, prefix: str) -> dict[str, Any]:
+    start = prefix + "__"
+    return {key[len(start) :]: value for key, value in mapping.items() if key.startswith(start)}
+
+
+async def participant_state(
+    rows: list[Any], rubric_for: Callable[[int], Awaitable[Rubric]]
+) -> ParticipantState | None:
+    """Build the state from the query's rows (one per answer, or one with no answer)."""
+    if not rows:
+        return None
+    first = rows[0]._mapping
+    person = Person(**{k: v for k, v in _part(first, "person").items()})
+    part = _part(first, "part")
+    participation = Participation(**{**part, "stage": Stage(part["stage"])})
+    round_values = _part(first, "round")
+    round_ = Round(**round_values, rubric=await rubric_for(round_values["id"]))
+    answers = []
+    for row in rows:
+        values = _part(row._mapping, "answer")
+        if values.pop("id") is not None:
+            answers.append(Answer(**values))
+    return ParticipantState(person, participation, round_, tuple(answers))
