@@ -24,15 +24,27 @@ _TABLES: dict[str, Table] = {
 }
 
 
+def _columns(table: Table) -> list[Any]:
+    return [column for column in table.c if column.name != "rubric"]
+
+
+def _layout() -> dict[str, tuple[int, int, list[str]]]:
+    """Where each table's columns sit in a result row: rows are split by position."""
+    layout, offset = {}, 0
+    for prefix, table in _TABLES.items():
+        names = [column.name for column in _columns(table)]
+        layout[prefix] = (offset, offset + len(names), names)
+        offset += len(names)
+    return layout
+
+
+_LAYOUT = _layout()
+
+
 @cache
 def participant_query() -> Select[Any]:
     """Built once; run with round_id, platform and user_id parameters."""
-    columns = [
-        column.label(f"{prefix}__{column.name}")
-        for prefix, table in _TABLES.items()
-        for column in table.c
-        if column.name != "rubric"
-    ]
+    columns = [column for table in _TABLES.values() for column in _columns(table)]
     return (
         select(*columns)
         .select_from(PersonRow)
@@ -51,9 +63,9 @@ def participant_query() -> Select[Any]:
     )
 
 
-def _part(mapping: Any, prefix: str) -> dict[str, Any]:
-    start = prefix + "__"
-    return {key[len(start) :]: value for key, value in mapping.items() if key.startswith(start)}
+def _part(row: Any, prefix: str) -> dict[str, Any]:
+    start, end, names = _LAYOUT[prefix]
+    return dict(zip(names, row[start:end], strict=True))
 
 
 async def participant_state(
@@ -62,15 +74,15 @@ async def participant_state(
     """Build the state from the query's rows (one per answer, or one with no answer)."""
     if not rows:
         return None
-    first = rows[0]._mapping
-    person = Person(**{k: v for k, v in _part(first, "person").items()})
+    first = rows[0]
+    person = Person(**_part(first, "person"))
     part = _part(first, "part")
     participation = Participation(**{**part, "stage": Stage(part["stage"])})
     round_values = _part(first, "round")
     round_ = Round(**round_values, rubric=await rubric_for(round_values["id"]))
     answers = []
     for row in rows:
-        values = _part(row._mapping, "answer")
+        values = _part(row, "answer")
         if values.pop("id") is not None:
             answers.append(Answer(**values))
     return ParticipantState(person, participation, round_, tuple(answers))
