@@ -23,6 +23,7 @@ class Action(enum.StrEnum):
     REDO = "redo"
 
 
+MAX_ID_DIGITS = 9  # database ids are 32-bit integers; a longer number is a forgery
 _WITH_CATEGORY = {Action.LEVEL, Action.NOT_SURE, Action.BACK, Action.REDO}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
@@ -48,7 +49,7 @@ def parse_choice(raw: str) -> ChoiceId | None:
     if len(raw) > 64:
         return None
     parts = raw.split(":")
-    if len(parts) < 2 or not parts[0].isdigit() or len(parts[0]) > 12:
+    if len(parts) < 2 or not parts[0].isdigit() or len(parts[0]) > MAX_ID_DIGITS:
         return None
     try:
         action = Action(parts[1])

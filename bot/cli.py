@@ -54,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # e.g. the database cannot be reached: one line, no traceback
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        print(f"maturity-bot: {type(error).__name__}: {first_line}", file=sys.stderr)
+        return 1
 
 
 def _with_db(settings: Settings, path: str) -> Settings:

@@ -23,9 +23,14 @@ HELP = {
 }
 MAX_DAYS = 366
 DEFAULT_DURATION = timedelta(days=14)
-_COMMAND = re.compile(r"^/round(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL)
+_COMMAND = re.compile(r"^/round(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL | re.IGNORECASE)
 _FOR = re.compile(r"\s*\bfor\s+(\d{1,4})\s+(day|days|week|weeks)\s*$", re.IGNORECASE)
 _UNTIL = re.compile(r"\s*\buntil\s+(\S+)\s*$", re.IGNORECASE)
+_STRAY_DURATION = re.compile(r"\buntil\b|\bfor\s+\S*\d", re.IGNORECASE)
+UNREADABLE_CLOSE = (
+    "I couldn't read when the round should close. End the command with “for 14 days”, "
+    "“for 3 weeks” or “until 2027-01-15”."
+)
 
 
 class UsageError(Exception):
@@ -77,11 +82,13 @@ def parse_open(args: str, now: datetime) -> OpenArgs:
         except ValueError:
             raise UsageError(f"“{match.group(1)}” is not a date like 2027-01-15.", "open") from None
         closes_at = datetime.combine(day, time(23, 59), UTC)
-        if closes_at <= now:
-            raise UsageError("The closing date must be in the future.", "open")
+        if day <= now.date():
+            raise UsageError("The closing date must be after today.", "open")
         if closes_at - now > timedelta(days=MAX_DAYS):
             raise UsageError(f"A round lasts at most {MAX_DAYS} days.", "open")
         args = args[: match.start()]
+    if _STRAY_DURATION.search(args):
+        raise UsageError(UNREADABLE_CLOSE, "open")
     title = args.strip().strip("\"'“”").strip()
     if len(title) > 120:
         raise UsageError("Please keep the title under 120 characters.", "open")

@@ -13,7 +13,7 @@ from datetime import datetime
 from bot import cards, engine
 from bot.choices import parse_choice
 from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
-from bot.model import ParticipantState, Stage
+from bot.model import ParticipantState, Round, Stage
 from bot.ports import Clock, ConcurrentUpdate, DuplicateDelivery, Repository, Storage
 
 NOT_YOURS = "That button is not one of yours, so nothing was changed."
@@ -88,11 +88,7 @@ class Conversation:
             return [Outgoing(dm, NOT_YOURS)]
         now = self._clock.now()
         if not state.round.is_open(now):
-            note = (
-                f"This round closed on {cards.format_moment(state.round.ended_at())}; "
-                "nothing was changed. Thank you for taking part."
-            )
-            return [Outgoing(dm, note, replaces=event.message_id)]
+            return [Outgoing(dm, _closed_note(state.round), replaces=event.message_id)]
         view = await _view(repo, state, dm, now)
         return await _apply(repo, engine.on_choice(view, choice, event.message_id))
 
@@ -103,12 +99,23 @@ class Conversation:
         if person is None:
             return [Outgoing(dm, NOTHING_OPEN)]
         now = self._clock.now()
+        ended = None
         for active in await repo.active_participations(person.id):
             state = await repo.participant_state(active.round_id, sender.platform, sender.user_id)
             if state is not None and state.round.is_open(now):
                 view = await _view(repo, state, dm, now)
                 return await _apply(repo, engine.on_text(view, event.text))
+            ended = ended or (state.round if state else None)
+        if ended is not None:  # past its deadline, not yet closed by a lead
+            return [Outgoing(dm, _closed_note(ended))]
         return [Outgoing(dm, NOTHING_OPEN)]
+
+
+def _closed_note(round_: Round) -> str:
+    return (
+        f"This round closed on {cards.format_moment(round_.ended_at())}; nothing was changed. "
+        "Thank you for taking part."
+    )
 
 
 async def _view(

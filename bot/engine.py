@@ -16,6 +16,11 @@ from bot.model import Answer, Participation, Round, Stage
 
 COMMENT_WINDOW = timedelta(minutes=30)
 COMMENT_LIMIT = 2000
+COMMENT_MIN_CHARS = 20
+NOT_UNDERSTOOD = (
+    "Sorry, I didn't catch that. Press a button or type its label: 1 to 5, “not sure” or "
+    "“back”. To add a comment to your last answer, write it in a sentence."
+)
 RESUME_WORDS = {"continue", "resume", "next", "go on", "carry on", "hi", "hello"}
 NOT_SURE_WORDS = {"not sure", "notsure", "unsure", "?", "ns", "don't know", "dont know"}
 
@@ -73,8 +78,8 @@ def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
         )
     if action is Action.LATER and p.stage is Stage.INVITED:
         note = (
-            "No problem. Message me any time before "
-            f"{cards.format_moment(view.round.closes_at)} and we will start."
+            "No problem. When you are ready, press Start above or type “start”, any time "
+            f"before {cards.format_moment(view.round.closes_at)}."
         )
         return Decision((Outgoing(view.dm, note),))
     if action is Action.SUBMIT and p.stage is Stage.REVIEW:
@@ -90,12 +95,13 @@ def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
         replies.append(cards.thanks(view.dm, view.round))
         return Decision(tuple(replies), done)
     if action is Action.CHANGE and p.stage in (Stage.REVIEW, Stage.SUBMITTED):
-        return _moved(view, replace(p, stage=Stage.PICKING), message_id)
+        return _moved(view, _without_comment(replace(p, stage=Stage.PICKING)), message_id)
     if action is Action.REDO and p.stage is Stage.PICKING and choice.category_id:
         index = view.round.rubric.index_of(choice.category_id)
         if index is None:
             return refuse(view.dm, "That question is not part of this round; nothing was changed.")
-        return _moved(view, replace(p, stage=Stage.CHANGING, position=index), message_id)
+        changing = _without_comment(replace(p, stage=Stage.CHANGING, position=index))
+        return _moved(view, changing, message_id)
     if action is Action.RESUME and p.stage is Stage.PICKING:
         return _moved(view, replace(p, stage=_review_stage(p)), message_id)
     # A button from an earlier step (or "Continue"): show where they are now.
@@ -112,10 +118,21 @@ def on_text(view: View, text: str) -> Decision:
     comment_open = p.comment_until is not None and view.now < p.comment_until
     if typed.lower() in RESUME_WORDS and p.comment_category is not None:
         # They moved on: later text is not a comment on the card before.
-        return Decision((prompt(view),), replace(p, comment_category=None, comment_until=None))
+        return Decision((prompt(view),), _without_comment(p))
     if not typed or not comment_open or not p.comment_category:
         return Decision((prompt(view),))
+    if not _reads_like_a_comment(typed):
+        return Decision((Outgoing(view.dm, NOT_UNDERSTOOD), prompt(view)))
     return _comment(view, p.comment_category, text.strip())
+
+
+def _reads_like_a_comment(typed: str) -> bool:
+    """A few words at least: "6", "three", "ok" or "later" are attempts to answer, not notes."""
+    return len(typed.split()) >= 3 or len(typed) >= COMMENT_MIN_CHARS
+
+
+def _without_comment(p: Participation) -> Participation:
+    return replace(p, comment_category=None, comment_until=None)
 
 
 def match_choice(message: Outgoing, typed: str) -> ChoiceId | None:
@@ -230,6 +247,9 @@ def _comment(view: View, category_id: str, text: str) -> Decision:
             "per question); it was not saved. Could you shorten it?",
         )
     answer = replace(old, comment=comment, updated_at=view.now)
+    # Saving the unchanged position too makes a concurrent answer to this card conflict.
     return Decision(
-        (Outgoing(view.dm, f"Comment saved for {category.title}. Thank you."),), answer=answer
+        (Outgoing(view.dm, f"Comment saved for {category.title}. Thank you."),),
+        participation=view.participation,
+        answer=answer,
     )

@@ -56,7 +56,7 @@ async def pick_community(repo: Repository, name: str | None) -> Community:
 async def pick_round(repo: Repository, community: Community, which: str) -> Round:
     if which == "latest":
         round_ = await repo.latest_round(community.id)
-    elif which.isdigit():
+    elif which.isdigit() and len(which) <= 9:
         round_ = await repo.round_by_number(community.id, int(which))
     else:
         raise ExportError(f"--round takes a number or “latest”, not “{which}”.")
@@ -93,6 +93,13 @@ async def export_rows(
     return rows
 
 
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
@@ -101,8 +108,8 @@ def render(rows: list[dict[str, Any]], fmt: str) -> str:
     writer.writeheader()
     for row in rows:
         writer.writerow(
-            {
-                **row,
+            {key: _cell(value) for key, value in row.items()}
+            | {
                 "level": "" if row["level"] is None else row["level"],
                 "not_sure": "yes" if row["not_sure"] else "no",
             }

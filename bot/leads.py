@@ -6,18 +6,19 @@ changed and the lead gets the command's help instead of a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot import cards, rounds
+from bot.choices import MAX_ID_DIGITS
 from bot.commands import Command, UsageError, help_text, parse_mention, parse_open
 from bot.conversation import in_transaction
 from bot.messages import IncomingText, Outgoing
-from bot.model import ChatRef, Community, Person, PersonRef, Role, Rubric
+from bot.model import Community, Person, PersonRef, Role, Rubric
 from bot.ports import Clock, MemberDirectory, Repository, Storage
+from bot.rounds import Members
 from bot.summary import summary_text
 
-Members = Mapping[ChatRef, Sequence[PersonRef]]
 Handler = Callable[["Request"], Awaitable[list[Outgoing]]]
 
 
@@ -67,7 +68,8 @@ class LeadCommands:
         }
 
     async def handle(self, event: IncomingText, command: Command) -> list[Outgoing]:
-        members = await self._members(event) if command.sub == "open" else {}
+        # Asking the platforms who is in the channel is slow: do it outside the transaction.
+        members = await self._members(event) if command.sub in ("open", "remind") else {}
 
         async def work(repo: Repository) -> list[Outgoing]:
             return await self._dispatch(repo, event, command, members)
@@ -174,8 +176,12 @@ class LeadCommands:
         round_ = await rounds.finish_overdue(req.repo, req.community, self._clock.now())
         if round_ is None:
             return [req.private("There is no open round to remind people about.")]
-        nudges = await rounds.reminders(req.repo, round_)
-        return [req.private(f"Sent {len(nudges)} reminder(s)."), *nudges]
+        newcomers = await rounds.invite_newcomers(req.repo, req.community, round_, req.members)
+        nudges = await rounds.reminders(req.repo, round_, skip={m.to for m in newcomers})
+        text = f"Sent {len(nudges)} reminder(s)."
+        if newcomers:
+            text += f" Invited {len(newcomers)} newcomer(s) who joined since the round opened."
+        return [req.private(text), *nudges, *newcomers]
 
     async def _close(self, req: Request) -> list[Outgoing]:
         round_ = await req.repo.unclosed_round(req.community.id)
@@ -185,7 +191,7 @@ class LeadCommands:
 
     async def _summary(self, req: Request) -> list[Outgoing]:
         wanted = req.command.args.strip().lstrip("#")
-        if wanted and not wanted.isdigit():
+        if wanted and not (wanted.isdigit() and len(wanted) <= MAX_ID_DIGITS):
             raise UsageError(f"“{wanted}” is not a round number.", "summary")
         repo, community_id = req.repo, req.community.id
         round_ = await (

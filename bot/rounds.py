@@ -6,7 +6,7 @@ Each function works inside the caller's transaction and returns the messages to 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +29,9 @@ from bot.summary import summary_text
 
 def dm_to(person: Person) -> Address:
     return Address(person.platform, person.platform_user_id, direct=True)
+
+
+Members = Mapping[ChatRef, Sequence[PersonRef]]
 
 
 class RoundProblem(Exception):
@@ -56,7 +59,7 @@ async def open_round(
     title: str,
     closes_at: datetime,
     rubric: Rubric,
-    members: Mapping[ChatRef, Sequence[PersonRef]],
+    members: Members,
     now: datetime,
 ) -> Opened:
     """Open a round with a snapshot of the rubric and invite every member of the community."""
@@ -66,11 +69,7 @@ async def open_round(
             f"Round {current.number} “{current.title}” is still open until "
             f"{cards.format_moment(current.closes_at)}. Close it first with /round close."
         )
-    for chat in community.chats:
-        for ref in members.get(chat, ()):
-            person = await repo.upsert_person(ref)
-            if await repo.role(community.id, person.id) is None:
-                await repo.set_role(community.id, person.id, Role.PARTICIPANT)
+    await _enrol(repo, community, members)
     round_ = await repo.create_round(
         community.id, title, now, closes_at, community.anonymous, rubric
     )
@@ -81,6 +80,31 @@ async def open_round(
         )
         invitations.append(cards.invitation(dm_to(person), round_, community.name))
     return Opened(round_, invitations)
+
+
+async def _enrol(repo: Repository, community: Community, members: Members) -> None:
+    """Make everyone the platforms list in the community's chats a member of it."""
+    for chat in community.chats:
+        for ref in members.get(chat, ()):
+            person = await repo.upsert_person(ref)
+            if await repo.role(community.id, person.id) is None:
+                await repo.set_role(community.id, person.id, Role.PARTICIPANT)
+
+
+async def invite_newcomers(
+    repo: Repository, community: Community, round_: Round, members: Members
+) -> list[Outgoing]:
+    """Invite members who joined after the round opened (and enrol them first)."""
+    await _enrol(repo, community, members)
+    taking_part = {p.person_id for p in await repo.participations(round_.id)}
+    invitations = []
+    for person, _role in await repo.members(community.id):
+        if person.id not in taking_part:
+            await repo.add_participation(
+                Participation(round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at)
+            )
+            invitations.append(cards.invitation(dm_to(person), round_, community.name))
+    return invitations
 
 
 async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
@@ -111,8 +135,10 @@ async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
     return "\n".join(lines)
 
 
-async def reminders(repo: Repository, round_: Round) -> list[Outgoing]:
-    """A nudge for everyone invited to the round who has not completed it."""
+async def reminders(
+    repo: Repository, round_: Round, skip: Set[Address] = frozenset()
+) -> list[Outgoing]:
+    """A nudge for everyone invited to the round who has not completed it (but those in skip)."""
     answered = Counter(a.person_id for a in await repo.answers(round_.id))
     community = await repo.community_by_id(round_.community_id)
     name = community.name if community else ""
@@ -121,6 +147,8 @@ async def reminders(repo: Repository, round_: Round) -> list[Outgoing]:
         if p.completed_at is not None or p.unreachable:
             continue
         dm = dm_to(await _person(repo, p.person_id))
+        if dm in skip:
+            continue
         if p.stage is Stage.INVITED:
             messages.append(cards.invitation(dm, round_, name, reminder=True))
         else:

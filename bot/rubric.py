@@ -19,7 +19,7 @@ from bot.model import LEVELS, Category, Rubric
 
 MESSAGE_LIMIT = 4096  # characters in one Telegram message
 SECTION_LIMIT = 3000  # characters in one Slack section block
-CARD_RESERVE = 300  # kept free on a card for the progress line, scale labels and hints
+CARD_RESERVE = 300  # kept free on a card for the progress line, current answer and hints
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
@@ -49,7 +49,8 @@ def _normalise(text: str) -> str:
 
 
 def _card_length(question: str, category: Category) -> int:
-    """Characters one category's card needs, including the room reserved for extras."""
+    """Characters one category's card needs (question with its scale labels), including the
+    room reserved for extras."""
     parts = [f"{category.number}. {category.title}", question]
     parts += [f"{level} — {category.levels[level]}" for level in LEVELS]
     return len("\n\n".join(parts)) + CARD_RESERVE
@@ -117,7 +118,7 @@ def rubric_from_dict(data: Mapping[str, Any], source: str = "rubric") -> Rubric:
         check.category_id, check.number, check.position = None, None, position
         if not isinstance(raw, Mapping):
             raise check.error(f"must be a table, not {_type_name(raw)}")
-        category = _category(check, raw, question)
+        category = _category(check, raw, f"{question} (1 = {low}, 5 = {high})")  # as shown
         if category.id in seen_ids:
             raise check.error(f"duplicate id (#{seen_ids[category.id]} has it too)")
         if category.number in seen_numbers:

@@ -138,7 +138,7 @@ async def test_leads_add_and_remove(world: World) -> None:
 
 
 async def test_bot_admins_are_leads_everywhere(world: World) -> None:
-    assert "Invited" not in texts(await world.command("admin", "/round status"))
+    assert "No rounds yet" in texts(await world.command("admin", "/round status"))
     assert "open until" in texts(await world.command("admin", "/round open"))
 
 
@@ -170,3 +170,21 @@ async def test_a_repeated_command_delivery_runs_once(world: World) -> None:
     assert first
     assert await world.command("lead", "/round open", delivery="cmd-1") == []
     assert await round_count(world) == 1
+
+
+async def test_commands_are_case_insensitive(world: World) -> None:
+    assert "open until" in texts(await world.command("lead", "/Round OPEN"))
+
+
+async def test_remind_invites_people_who_joined_after_the_round_opened(world: World) -> None:
+    await world.command("lead", "/round open")
+    world.join("dave")
+    replies = await world.command("lead", "/round remind")
+    assert "Invited 1 newcomer(s)" in replies[0].text
+    to_dave = [m for m in replies if m.to.chat_id == "DAVE"]
+    assert len(to_dave) == 1 and to_dave[0].text.startswith("Hello!")
+    await world.press("dave", "Start")
+    assert world.last_to("dave").text.startswith("1/9 · Vision")
+    again = await world.command("lead", "/round remind")
+    assert "newcomer" not in again[0].text
+    assert [m.text.startswith("A reminder") for m in again if m.to.chat_id == "DAVE"] == [True]

@@ -153,7 +153,7 @@ async def test_choice_after_the_deadline_is_refused(world: World) -> None:
     await world.press("alice", "Start")
     world.clock.advance(timedelta(days=15))
     await verify_dialog(world, [("alice", "press", "3", ["closed on Mon 16 Nov 2026"])])
-    await verify_dialog(world, [("alice", "say", "3", ["no assessment open for you"])])
+    await verify_dialog(world, [("alice", "say", "3", ["This round closed on Mon 16 Nov 2026"])])
     assert await answers_of(world, "alice") == {}
 
 
@@ -241,3 +241,56 @@ async def test_typed_text_without_a_round_gets_a_polite_answer(storage: Storage)
     await verify_dialog(world, [("zoe", "say", "hello", ["no assessment open for you"])])
     await verify_dialog(world, [("zoe", "say", "help", ["self-assessment"])])
     await verify_dialog(world, [("zoe", "say", "/round open", ["channel or group"])])
+
+
+@pytest.mark.parametrize("attempt", ["6", "3.", "three", "ok", "Later", "yes please"])
+async def test_short_replies_on_a_card_are_not_saved_as_comments(
+    world: World, attempt: str
+) -> None:
+    await world.press("alice", "Start")
+    await world.press("alice", "3")
+    replies = await world.say("alice", attempt)
+    assert "didn't catch that" in texts(replies) and "2/9 · Collaboration" in texts(replies)
+    async with world.storage.transaction() as repo:
+        assert all(a.comment is None for a in await repo.answers(1))
+
+
+async def test_text_while_changing_an_answer_is_not_a_comment_on_another(world: World) -> None:
+    await world.press("alice", "Start")
+    for label in NINE:
+        await world.press("alice", label)
+    await world.press("alice", "Change an answer")
+    await world.say("alice", "Finance, I think this one is the one I want to change")
+    await world.say("alice", "6")  # picks Finance from the list
+    replies = await world.say("alice", "Funding is still renewed each year, sadly.")
+    assert "6/9 · Finance" in texts(replies)  # shown the card again, not saved anywhere
+    async with world.storage.transaction() as repo:
+        assert all(a.comment is None for a in await repo.answers(1))
+
+
+async def test_a_comment_racing_an_answer_loses_neither(world: World) -> None:
+    await world.press("alice", "Start")
+    await world.press("alice", "3")
+    collaboration_2 = next(c.id for c in world.sent[-1].choices if c.label == "2")
+    await asyncio.gather(
+        world.say("alice", "Vision is clear to the board, not to front-line staff."),
+        world.press_id("alice", collaboration_2),
+    )
+    async with world.storage.transaction() as repo:
+        stored = {a.category_id: (a.level, a.comment) for a in await repo.answers(1)}
+    note = "Vision is clear to the board, not to front-line staff."
+    assert stored["vision"][0] == 3 and stored["collaboration"][0] == 2
+    # The comment lands on whichever answer came just before it, exactly once.
+    assert sorted(filter(None, (stored["vision"][1], stored["collaboration"][1]))) == [note]
+
+
+async def test_concurrent_presses_without_delivery_ids_record_one_answer(world: World) -> None:
+    await world.press("alice", "Start")
+    results = await asyncio.gather(
+        world.press_id("alice", "1:lvl:vision:1"), world.press_id("alice", "1:lvl:vision:5")
+    )
+    confirmed = [r for replies in results for r in replies if r.text.startswith("✓ Vision")]
+    assert len(confirmed) == 1
+    await world.press_id("alice", "1:lvl:collaboration:4")
+    answers = await answers_of(world, "alice")
+    assert set(answers) == {"vision", "collaboration"} and answers["collaboration"] == 4

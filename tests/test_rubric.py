@@ -332,6 +332,13 @@ def test_card_limit_counts_the_whole_card() -> None:
         rubric_from_dict(data)
 
 
+def test_card_limit_counts_the_scale_labels() -> None:
+    data = _base()
+    data["scale"] = {"low": "l" * 2000, "high": "h" * 2000}
+    with pytest.raises(RubricError, match="card too long"):
+        rubric_from_dict(data)
+
+
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nowhere.toml"
     with pytest.raises(RubricError, match=r"nowhere\.toml: file not found$"):

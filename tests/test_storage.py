@@ -283,6 +283,15 @@ async def test_other_integrity_errors_are_not_translated(storage: SqlStorage) ->
             await repo.add_participation(Participation(round_.id + 99, ann.id, Stage.INVITED))
 
 
+async def test_database_errors_never_carry_answer_contents(storage: SqlStorage) -> None:
+    _, ann, round_ = await _seed(storage)
+    secret = "the housing board never reads our reports"
+    with pytest.raises(IntegrityError) as caught:
+        async with storage.transaction() as repo:
+            await repo.save_answer(Answer(round_.id, ann.id, "vision", 7, secret, T0, T0))
+    assert secret not in str(caught.value) and secret not in repr(caught.value)
+
+
 async def test_claim_delivery_twice(storage: SqlStorage) -> None:
     async with storage.transaction() as repo:
         assert await repo.claim_delivery("telegram", "42", T0) is True
