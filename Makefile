@@ -23,7 +23,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot storage adapters
+	$(BIN)/mypy --strict bot storage
+	$(BIN)/mypy adapters
 
 unit: $(STAMP)
 	$(BIN)/pytest

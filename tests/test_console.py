@@ -181,3 +181,23 @@ def test_export_keeps_spreadsheet_formulas_inert(tmp_path: Path) -> None:
     assert run_cli("console", "--db", str(db), stdin=script + "\n").returncode == 0
     rows = list(csv.DictReader(io.StringIO(run_cli("export", env_db=db).stdout)))
     assert [r["comment"] for r in rows] == ['\'=HYPERLINK("http://example.invalid","click me")']
+
+
+def test_db_upgrade_creates_the_schema_and_is_repeatable(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.db"
+    for _ in range(2):
+        result = run_cli("db", "upgrade", env_db=db)
+        assert result.returncode == 0 and "Database is up to date." in result.stdout
+    tables = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sqlite3; print(sorted(r[0] for r in sqlite3.connect("
+            f"{str(db)!r}).execute(\"select name from sqlite_master where type='table'\")))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for table in ("answers", "communities", "participations", "processed_deliveries", "rounds"):
+        assert f"'{table}'" in tables
