@@ -25,21 +25,20 @@ ATTEMPTS = 3
 Work = Callable[[Repository], Awaitable[list[Outgoing]]]
 
 
+def delivery_of(event: IncomingText | IncomingChoice) -> tuple[str, str] | None:
+    """The (platform, delivery id) that identifies a repeated delivery, when there is one."""
+    return None if event.delivery_id is None else (event.sender.platform, event.delivery_id)
+
+
 async def in_transaction(
-    storage: Storage,
-    work: Work,
-    delivery: tuple[str, str | None] | None = None,
-    now_source: Clock | None = None,
+    storage: Storage, clock: Clock, work: Work, delivery: tuple[str, str] | None
 ) -> list[Outgoing]:
     """Run work once per delivery, retrying when a concurrent update got there first."""
-    platform, delivery_id = delivery if delivery else ("", None)
     for _ in range(ATTEMPTS):
         try:
             async with storage.transaction() as repo:
-                if delivery_id is not None and now_source is not None:
-                    claimed = await repo.claim_delivery(platform, delivery_id, now_source.now())
-                    if not claimed:
-                        return []
+                if delivery is not None and not await repo.claim_delivery(*delivery, clock.now()):
+                    return []  # handled before: a platform retry
                 return await work(repo)
         except DuplicateDelivery:
             return []
@@ -61,9 +60,7 @@ class Conversation:
         async def work(repo: Repository) -> list[Outgoing]:
             return await self._choice(repo, event)
 
-        return await in_transaction(
-            self._storage, work, (event.sender.platform, event.delivery_id), self._clock
-        )
+        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
 
     async def text(self, event: IncomingText) -> list[Outgoing]:
         """Text typed in the DM: a label, a comment, or anything to resume."""
@@ -71,9 +68,7 @@ class Conversation:
         async def work(repo: Repository) -> list[Outgoing]:
             return await self._text(repo, event)
 
-        return await in_transaction(
-            self._storage, work, (event.sender.platform, event.delivery_id), self._clock
-        )
+        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
 
     async def _choice(self, repo: Repository, event: IncomingChoice) -> list[Outgoing]:
         dm = Address.dm(event.sender)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from bot import cards, rounds
 from bot.choices import MAX_ID_DIGITS
 from bot.commands import Command, UsageError, help_text, parse_mention, parse_open
-from bot.conversation import in_transaction
+from bot.conversation import delivery_of, in_transaction
 from bot.messages import IncomingText, Outgoing
 from bot.model import Community, Person, PersonRef, Role, Rubric
 from bot.ports import Clock, MemberDirectory, Repository, Storage
@@ -75,9 +75,7 @@ class LeadCommands:
             return await self._dispatch(repo, event, command, members)
 
         try:
-            return await in_transaction(
-                self._storage, work, (event.sender.platform, event.delivery_id), self._clock
-            )
+            return await in_transaction(self._storage, self._clock, work, delivery_of(event))
         except (UsageError, rounds.RoundProblem) as problem:
             return [Outgoing(event.chat, str(problem), private_to=event.sender.user_id)]
 
