@@ -96,6 +96,7 @@ class Community:
     anonymous: bool
     chats: tuple[ChatRef, ...] = ()
     export_salt: str = ""
+    min_responses: int = 3  # fewer scored answers than this and a category is not shown
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class Round:
     closed_at: datetime | None
     anonymous: bool
     rubric: Rubric
+    min_responses: int = 3  # the community's setting when the round opened
 
     def is_open(self, now: datetime) -> bool:
         return self.closed_at is None and now < self.closes_at

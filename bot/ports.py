@@ -69,7 +69,7 @@ class Repository(Protocol):
         self, name: str, chat: ChatRef, anonymous: bool, at: datetime
     ) -> Community: ...
     async def update_community(self, community: Community) -> None:
-        """Save a community's name and settings (not its chats)."""
+        """Save a community's name and settings: anonymous, min_responses (not its chats)."""
         ...
 
     # people and memberships
@@ -92,6 +92,7 @@ class Repository(Protocol):
         closes_at: datetime,
         anonymous: bool,
         rubric: Rubric,
+        min_responses: int = 3,
     ) -> Round:
         """Open a round numbered after the community's last; raises ConcurrentUpdate
         when the community already has a round that is not closed."""
@@ -105,6 +106,9 @@ class Repository(Protocol):
         ...
 
     async def close_round(self, round_id: int, at: datetime) -> None: ...
+    async def closed_rounds(self, community_id: int) -> Sequence[Round]:
+        """The community's closed rounds, oldest first."""
+        ...
 
     # participation
     async def add_participation(self, participation: Participation) -> None: ...

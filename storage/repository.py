@@ -2,38 +2,28 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.model import (
     Answer,
-    ChatRef,
-    Community,
     ParticipantState,
     Participation,
-    Person,
-    PersonRef,
-    Role,
     Round,
     Rubric,
 )
 from bot.ports import ConcurrentUpdate
 from bot.rubric import rubric_to_dict
 from storage.participants import participant_query, participant_state
+from storage.people import PeopleQueries
 from storage.statements import statements
 from storage.tables import (
     AnswerRow,
-    CommunityChatRow,
-    CommunityRow,
-    MembershipRow,
     ParticipationRow,
-    PersonRow,
     RoundRow,
     model_values,
     participation_model,
@@ -43,19 +33,12 @@ from storage.tables import (
 )
 
 
-class SqlRepository:
-    """All reads and writes of one transaction. The session is owned by SqlStorage."""
+class SqlRepository(PeopleQueries):
+    """All reads and writes of one transaction. The session is owned by SqlStorage.
 
-    def __init__(self, session: AsyncSession, rubrics: dict[int, Rubric] | None = None) -> None:
-        self._session = session
-        self._rubrics = {} if rubrics is None else rubrics  # round id -> parsed snapshot
-        self._postgres = session.get_bind().dialect.name == "postgresql"
-
-    async def _run(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
-        """Execute a Core statement on the transaction's connection, skipping the ORM layer
-        (these hot-path statements return plain rows, never ORM objects)."""
-        connection = await self._session.connection()
-        return await connection.execute(statement, params)
+    Communities, people and memberships live in storage/people.py; rounds, positions,
+    answers and deliveries here.
+    """
 
     # deliveries
 
@@ -65,105 +48,6 @@ class SqlRepository:
         params = {"platform": platform, "delivery_id": delivery_id, "processed_at": at}
         result = cast("CursorResult[Any]", await self._run(statement, params))
         return result.rowcount == 1
-
-    # communities
-
-    async def _community(self, row: CommunityRow | None) -> Community | None:
-        if row is None:
-            return None
-        chats = await self._session.scalars(
-            select(CommunityChatRow)
-            .where(CommunityChatRow.community_id == row.id)
-            .order_by(CommunityChatRow.platform, CommunityChatRow.chat_id)
-        )
-        return to_model(Community, row, chats=tuple(ChatRef(c.platform, c.chat_id) for c in chats))
-
-    async def community_for_chat(self, chat: ChatRef) -> Community | None:
-        link = await self._session.get(CommunityChatRow, (chat.platform, chat.chat_id))
-        return None if link is None else await self.community_by_id(link.community_id)
-
-    async def community_by_name(self, name: str) -> Community | None:
-        row = await self._session.scalar(select(CommunityRow).where(CommunityRow.name == name))
-        return await self._community(row)
-
-    async def community_by_id(self, community_id: int) -> Community | None:
-        return await self._community(await self._session.get(CommunityRow, community_id))
-
-    async def list_communities(self) -> Sequence[Community]:
-        rows = await self._session.scalars(select(CommunityRow).order_by(CommunityRow.id))
-        return [c for row in rows.all() if (c := await self._community(row)) is not None]
-
-    async def create_community(
-        self, name: str, chat: ChatRef, anonymous: bool, at: datetime
-    ) -> Community:
-        row = CommunityRow(
-            name=name, anonymous=anonymous, export_salt=secrets.token_hex(16), created_at=at
-        )
-        self._session.add(row)
-        await self._session.flush()
-        self._session.add(
-            CommunityChatRow(community_id=row.id, platform=chat.platform, chat_id=chat.chat_id)
-        )
-        await self._session.flush()
-        return to_model(Community, row, chats=(chat,))
-
-    async def update_community(self, community: Community) -> None:
-        await self._session.execute(
-            update(CommunityRow)
-            .where(CommunityRow.id == community.id)
-            .values(name=community.name, anonymous=community.anonymous)
-        )
-
-    # people and memberships
-
-    async def person(self, platform: str, user_id: str) -> Person | None:
-        result = await self._run(
-            select(*PersonRow.__table__.c).where(
-                PersonRow.platform == platform, PersonRow.platform_user_id == user_id
-            )
-        )
-        row = result.first()
-        return None if row is None else to_model(Person, row)
-
-    async def _person_row(self, platform: str, user_id: str) -> PersonRow | None:
-        return await self._session.scalar(
-            select(PersonRow)
-            .where(PersonRow.platform == platform)
-            .where(PersonRow.platform_user_id == user_id)
-        )
-
-    async def person_by_id(self, person_id: int) -> Person | None:
-        row = await self._session.get(PersonRow, person_id)
-        return None if row is None else to_model(Person, row)
-
-    async def upsert_person(self, ref: PersonRef) -> Person:
-        row = await self._person_row(ref.platform, ref.user_id)
-        name = ref.display_name.strip()
-        if row is None:
-            row = PersonRow(platform=ref.platform, platform_user_id=ref.user_id, display_name=name)
-            self._session.add(row)
-        elif name and name != row.display_name:
-            row.display_name = name
-        await self._session.flush()
-        return to_model(Person, row)
-
-    async def role(self, community_id: int, person_id: int) -> Role | None:
-        row = await self._session.get(MembershipRow, (community_id, person_id))
-        return None if row is None else Role(row.role)
-
-    async def set_role(self, community_id: int, person_id: int, role: Role) -> None:
-        row = MembershipRow(community_id=community_id, person_id=person_id, role=str(role))
-        await self._session.merge(row)  # insert, or update the stored role
-        await self._session.flush()
-
-    async def members(self, community_id: int) -> Sequence[tuple[Person, Role]]:
-        rows = await self._session.execute(
-            select(PersonRow, MembershipRow.role)
-            .join(MembershipRow, MembershipRow.person_id == PersonRow.id)
-            .where(MembershipRow.community_id == community_id)
-            .order_by(func.lower(PersonRow.display_name), PersonRow.platform_user_id, PersonRow.id)
-        )
-        return [(to_model(Person, person), Role(role)) for person, role in rows]
 
     # rounds
 
@@ -175,6 +59,7 @@ class SqlRepository:
         closes_at: datetime,
         anonymous: bool,
         rubric: Rubric,
+        min_responses: int = 3,
     ) -> Round:
         if await self.unclosed_round(community_id) is not None:
             raise ConcurrentUpdate(f"community {community_id} already has an unclosed round")
@@ -190,6 +75,7 @@ class SqlRepository:
             closed_at=None,
             anonymous=anonymous,
             rubric=rubric_to_dict(rubric),
+            min_responses=min_responses,
         )
         self._session.add(row)
         await self._session.flush()  # the partial unique index stops a concurrent twin
@@ -225,6 +111,15 @@ class SqlRepository:
         return await self._one_round(
             RoundRow.community_id == community_id, RoundRow.closed_at.is_(None)
         )
+
+    async def closed_rounds(self, community_id: int) -> Sequence[Round]:
+        columns = [c for c in RoundRow.__table__.c if c.name != "rubric"]
+        rows = await self._run(
+            select(*columns)
+            .where(RoundRow.community_id == community_id, RoundRow.closed_at.is_not(None))
+            .order_by(RoundRow.number)
+        )
+        return [to_model(Round, row, rubric=await self._rubric(row.id)) for row in rows.all()]
 
     async def close_round(self, round_id: int, at: datetime) -> None:
         await self._session.execute(

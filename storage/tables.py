@@ -85,6 +85,7 @@ class CommunityRow(Base):
     export_salt: Mapped[str] = mapped_column(String(64))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime]
+    min_responses: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
 
 
 class CommunityChatRow(Base):
@@ -142,6 +143,7 @@ class RoundRow(Base):
     closed_at: Mapped[datetime | None]
     anonymous: Mapped[bool] = mapped_column(Boolean)
     rubric: Mapped[dict[str, Any]]
+    min_responses: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
 
 
 class ParticipationRow(Base):

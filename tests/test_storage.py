@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.pool import NullPool
@@ -32,7 +33,14 @@ from bot.model import (
 )
 from bot.ports import ConcurrentUpdate, Repository
 from bot.rubric import rubric_to_dict
-from storage import SqlRepository, SqlStorage, async_url, current_revision, upgrade
+from storage import (
+    SqlRepository,
+    SqlStorage,
+    async_url,
+    current_revision,
+    open_storage,
+    upgrade,
+)
 from storage.database import make_engine, safe_url
 from storage.migrate import head_revision, upgrade_sync
 from storage.tables import Base, ProcessedDeliveryRow, RoundRow
@@ -75,7 +83,7 @@ def _inspect_schema(connection: Connection) -> tuple[list[str], list[Any]]:
 async def test_migrations_from_empty_to_head(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade(database_url)
-    assert await current_revision(database_url) == head_revision() == "0001"
+    assert await current_revision(database_url) == head_revision() == "0002"
     await upgrade(database_url)  # already at head: nothing to do
     engine = make_engine(database_url, poolclass=NullPool)
     try:
@@ -85,6 +93,41 @@ async def test_migrations_from_empty_to_head(database_url: str) -> None:
         await engine.dispose()
     assert set(tables) == {*Base.metadata.tables, "alembic_version"}
     assert differences == []  # the hand-written migration matches storage/tables.py
+
+
+async def test_upgrade_from_0001_keeps_rounds_and_sets_the_default_threshold(
+    database_url: str,
+) -> None:
+    await upgrade(database_url, "0001")
+    engine = make_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO communities (id, name, anonymous, export_salt, settings, "
+                    "created_at) VALUES (1, 'Old', true, 'salt', '{}', :at)"
+                ),
+                {"at": T0},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO rounds (id, community_id, number, title, opened_at, closes_at, "
+                    "anonymous, rubric) VALUES (1, 1, 1, 'Before', :at, :at, true, :rubric)"
+                ),
+                {"at": T0, "rubric": json.dumps(rubric_to_dict(RUBRIC))},
+            )
+    finally:
+        await engine.dispose()
+    await upgrade(database_url)
+    storage = await open_storage(database_url)
+    try:
+        async with storage.transaction() as repo:
+            community = await repo.community_by_name("Old")
+            round_ = await repo.round_by_id(1)
+    finally:
+        await storage.close()
+    assert community is not None and community.min_responses == 3
+    assert round_ is not None and round_.title == "Before" and round_.min_responses == 3
 
 
 def test_upgrade_sync_for_the_cli(tmp_path: Path) -> None:
@@ -420,6 +463,7 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.answers(round_.id)
         await repo.participant_state(round_.id, "slack", "U1")
         await repo.close_round(round_.id, T0)
+        await repo.closed_rounds(community.id)
     protocol = {name for name in vars(Repository) if not name.startswith("_")}
     assert called == protocol
 
