@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import MaturityBot
@@ -49,8 +50,10 @@ class ConsoleDirectory:
 class Console:
     """Turns typed lines into events and prints the bot's replies."""
 
-    def __init__(self, bot: MaturityBot, directory: ConsoleDirectory, out: TextIO) -> None:
-        self._bot, self._directory, self._out = bot, directory, out
+    def __init__(
+        self, bot: MaturityBot, directory: ConsoleDirectory, out: TextIO, charts: Path
+    ) -> None:
+        self._bot, self._directory, self._out, self._charts = bot, directory, out, charts
         self._me = directory.join("lead")
         self._next_id = 0
         self._buttons: dict[str, tuple[str, dict[str, str]]] = {}  # user -> (msg id, label->id)
@@ -121,8 +124,15 @@ class Console:
         ):
             del self._buttons[message.to.chat_id]  # the edit took that message's buttons away
         if message.image is not None:
-            lines.append(f"(an image: {message.image_name or 'chart.png'})")
+            lines.append(f"(chart saved: {self._save(message.image, message.image_name)})")
         self._print("\n".join(lines))
+
+    def _save(self, image: bytes, name: str | None) -> Path:
+        """Charts go to a folder; a terminal cannot show them."""
+        self._charts.mkdir(parents=True, exist_ok=True)
+        path = self._charts / (name or f"image-{self._next_id}.png")
+        path.write_bytes(image)
+        return path
 
     def _print(self, text: str) -> None:
         print(text, file=self._out, flush=True)
@@ -131,11 +141,12 @@ class Console:
 async def run_console(
     bot: MaturityBot,
     directory: ConsoleDirectory,
+    charts: Path,
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
 ) -> None:
-    """Read lines until end of input or :quit."""
-    console = Console(bot, directory, out)
+    """Read lines until end of input or :quit; charts are saved in the charts folder."""
+    console = Console(bot, directory, out, charts)
     interactive = stdin.isatty()
     if interactive:
         print("maturity-bot console. Type :help for help, /round help for lead commands.", file=out)

@@ -10,12 +10,29 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.export import ExportError, export_rows, pick_community, pick_round, render
+from bot.export import (
+    FIELDS,
+    SUMMARY_FIELDS,
+    ExportError,
+    export_rows,
+    pick_community,
+    pick_round,
+    render_csv,
+    render_json,
+    summary_rows,
+)
+from bot.model import Community, Round
+from bot.ports import Repository
 from bot.rubric import RubricError, load_rubric
+
+if TYPE_CHECKING:
+    from bot.publish import Published
+    from bot.summary import RoundSummary
 
 NO_PLATFORM = """No chat platform is set up. For Slack set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
 For Telegram set TELEGRAM_BOT_TOKEN (see README: Configuration).
@@ -24,18 +41,27 @@ To try the bot in this terminal use `maturity-bot console`; starting it now."""
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="maturity-bot", description=__doc__)
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--db", help="SQLite file to use instead of DATABASE_URL")
+    which = argparse.ArgumentParser(add_help=False)
+    which.add_argument("--community", help="the community's name (needed when there are several)")
+    which.add_argument("--round", default="latest", help="a round number or 'latest'")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the configured chat platforms (the console if none)")
-    console = sub.add_parser("console", help="a chat with the bot in this terminal")
-    console.add_argument("--db", help="SQLite file to use instead of DATABASE_URL")
-    export = sub.add_parser("export", help="a round's answers as csv or json, to stdout")
-    export.add_argument("--community")
-    export.add_argument("--round", default="latest", help="a round number or 'latest'")
+    console = sub.add_parser("console", parents=[database], help="chat with the bot here")
+    console.add_argument("--charts", default="charts", help="folder for chart images")
+    export = sub.add_parser("export", parents=[database, which], help="answers, to stdout")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument(
+        "--summary", action="store_true", help="csv: the per-category summary, not the answers"
+    )
+    report = sub.add_parser("report", parents=[database, which], help="summary and charts")
+    report.add_argument("--out", required=True, help="folder for the text and PNG files")
+    sub.add_parser("demo", parents=[database], help="a demo community with three closed rounds")
     rubric = sub.add_parser("rubric", help="rubric tools")
     rubric.add_argument("action", choices=("check",))
     rubric.add_argument("path", nargs="?")
-    db = sub.add_parser("db", help="database tools")
+    db = sub.add_parser("db", parents=[database], help="database tools")
     db.add_argument("action", choices=("upgrade",))
     return parser
 
@@ -81,6 +107,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if command == "export":
         return await _export(args, settings)
+    if command == "report":
+        return await _report(args, settings)
+    if command == "demo":
+        return await _demo(settings)
     if command == "run" and (settings.slack_configured or settings.telegram_configured):
         print(
             "Slack and Telegram adapters are not part of this version yet; starting the console.",
@@ -88,32 +118,96 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         )
     elif command == "run":
         print(NO_PLATFORM, file=sys.stderr)
-    return await _console(settings)
+    return await _console(args, settings)
 
 
-async def _console(settings: Settings) -> int:
+async def _console(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.console import ConsoleDirectory, run_console
     from bot.bootstrap import build
 
     directory = ConsoleDirectory()
     running = await build(settings, directory)
     try:
-        await run_console(running.bot, directory)
+        await run_console(running.bot, directory, Path(getattr(args, "charts", "charts")))
     finally:
         await running.storage.close()
     return 0
 
 
-async def _export(args: argparse.Namespace, settings: Settings) -> int:
+T = TypeVar("T")
+
+
+async def _on_round(
+    args: argparse.Namespace,
+    settings: Settings,
+    work: Callable[[Repository, Community, Round], Awaitable[T]],
+) -> T:
+    """Run work on the round that --community and --round name, in one transaction."""
     from storage import open_storage
 
     storage = await open_storage(settings.database_url)
     try:
         async with storage.transaction() as repo:
             community = await pick_community(repo, args.community)
-            round_ = await pick_round(repo, community, args.round)
-            rows = await export_rows(repo, community, round_)
+            return await work(repo, community, await pick_round(repo, community, args.round))
     finally:
         await storage.close()
-    sys.stdout.write(render(rows, args.format))
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.summary import round_summary
+
+    async def load(
+        repo: Repository, community: Community, round_: Round
+    ) -> tuple[list[dict[str, Any]], RoundSummary]:
+        return await export_rows(repo, community, round_), await round_summary(repo, round_)
+
+    rows, summary = await _on_round(args, settings, load)
+    if args.format == "json":
+        sys.stdout.write(render_json(summary, rows))
+    elif args.summary:
+        sys.stdout.write(render_csv(summary_rows(summary), SUMMARY_FIELDS))
+    else:
+        sys.stdout.write(render_csv(rows, FIELDS))
+    return 0
+
+
+async def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.publish import publish
+
+    async def load(repo: Repository, _community: Community, round_: Round) -> Published:
+        return await publish(repo, round_)
+
+    published = await _on_round(args, settings, load)
+    round_ = published.summary.round
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a CLI: nothing else is waiting)
+    name = f"round-{round_.number}"
+    files = {f"{name}-summary.txt": published.text.encode()}
+    if published.summary_png is not None:
+        files[f"{name}-summary.png"] = published.summary_png
+    if published.trend_png is not None:
+        files[f"trend-to-{name}.png"] = published.trend_png
+        files[f"trend-to-{name}.txt"] = published.trend_text.encode()
+    print(published.text)
+    for file_name, content in files.items():
+        (out / file_name).write_bytes(content)
+        print(f"wrote {out / file_name}")
+    return 0
+
+
+async def _demo(settings: Settings) -> int:
+    from bot.demo import DEMO_NAME, create_demo
+    from storage import open_storage
+
+    rubric = load_rubric(settings.rubric_path)
+    storage = await open_storage(settings.database_url)
+    try:
+        async with storage.transaction() as repo:
+            created = await create_demo(repo, rubric)
+    finally:
+        await storage.close()
+    state = "Created" if created else "There is already"
+    print(f"{state} a community “{DEMO_NAME}” with three closed rounds.")
+    print(f'See its summary and trend: maturity-bot report --community "{DEMO_NAME}" --out charts')
     return 0

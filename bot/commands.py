@@ -19,7 +19,8 @@ HELP = {
     "close": "/round close — close the open round and post its summary",
     "summary": "/round summary [round number] — the summary of the latest (or that) round",
     "leads": "/round leads add|remove <user> — choose who may run these commands",
-    "settings": "/round settings [anonymous on|off] — show or change the community's settings",
+    "settings": "/round settings [anonymous on|off | min_responses 3..10] — show or change "
+    "the community's settings",
 }
 MAX_DAYS = 366
 DEFAULT_DURATION = timedelta(days=14)

@@ -10,10 +10,12 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from bot.model import Community, Round
+from bot.model import LEVELS, Community, Round
 from bot.ports import Repository
+from bot.summary import RoundSummary, comments_shareable
 
 FIELDS = (
     "round",
@@ -68,9 +70,12 @@ async def pick_round(repo: Repository, community: Community, which: str) -> Roun
 async def export_rows(
     repo: Repository, community: Community, round_: Round
 ) -> list[dict[str, Any]]:
-    """The round's answers as rows, in the order they were first given."""
+    """The round's answers as rows, in the order they were first given. Comments are left out
+    unless the round has enough of them that none singles its writer out."""
     rows = []
-    for answer in await repo.answers(round_.id):
+    answers = await repo.answers(round_.id)
+    with_comments = comments_shareable(round_, answers)
+    for answer in answers:
         category = round_.rubric.category(answer.category_id)
         if round_.anonymous:
             participant = pseudonym(community, answer.person_id)
@@ -85,12 +90,62 @@ async def export_rows(
                 "category_title": category.title if category else answer.category_id,
                 "level": answer.level,
                 "not_sure": answer.not_sure,
-                "comment": answer.comment or "",
+                "comment": (answer.comment or "") if with_comments else "",
                 "answered_at": answer.answered_at.isoformat(),
                 "participant": participant,
             }
         )
     return rows
+
+
+SUMMARY_FIELDS = (
+    "round",
+    "category_id",
+    "category_title",
+    "shown",
+    "scored",
+    "not_sure",
+    "level_1",
+    "level_2",
+    "level_3",
+    "level_4",
+    "level_5",
+    "median",
+    "mean",
+    "spread",
+    "consensus",
+    "median_change",
+)
+
+
+def summary_rows(summary: RoundSummary) -> list[dict[str, Any]]:
+    """One row per category; a hidden category's numbers stay empty."""
+    rows = []
+    for numbers in summary.categories:
+        row: dict[str, Any] = dict.fromkeys(SUMMARY_FIELDS)
+        row |= {
+            "round": summary.round.number,
+            "category_id": numbers.category.id,
+            "category_title": numbers.category.title,
+            "shown": not numbers.hidden,
+        }
+        if not numbers.hidden:
+            row |= {f"level_{lv}": n for lv, n in zip(LEVELS, numbers.distribution, strict=True)}
+            row |= {
+                "scored": numbers.scored,
+                "not_sure": numbers.not_sure,
+                "median": numbers.median,
+                "mean": _rounded(numbers.mean),
+                "spread": _rounded(numbers.spread),
+                "consensus": numbers.consensus,
+                "median_change": numbers.change,
+            }
+        rows.append(row)
+    return rows
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def _cell(value: Any) -> Any:
@@ -100,18 +155,41 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def render(rows: list[dict[str, Any]], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+def render_json(summary: RoundSummary, rows: list[dict[str, Any]]) -> str:
+    """The round, its per-category summary and its answers, as one JSON document."""
+    round_ = summary.round
+    document = {
+        "round": {
+            "number": round_.number,
+            "title": round_.title,
+            "opened_at": round_.opened_at.isoformat(),
+            "closes_at": round_.closes_at.isoformat(),
+            "closed_at": round_.closed_at.isoformat() if round_.closed_at else None,
+            "invited": summary.invited,
+            "completed": summary.completed,
+            "min_responses": round_.min_responses,
+            "summarised": summary.enough,
+            "comments_included": any(row["comment"] for row in rows),
+        },
+        "summary": summary_rows(summary),
+        "answers": rows,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_csv(rows: list[dict[str, Any]], fields: Sequence[str]) -> str:
+    """Rows as CSV; yes/no for flags, empty cells for missing values, formulas made inert."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {key: _cell(value) for key, value in row.items()}
-            | {
-                "level": "" if row["level"] is None else row["level"],
-                "not_sure": "yes" if row["not_sure"] else "no",
-            }
-        )
+        writer.writerow({key: _csv_value(value) for key, value in row.items()})
     return buffer.getvalue()
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _cell(value)

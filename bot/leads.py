@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot import cards, rounds
+from bot import cards, publish, rounds, settings
 from bot.choices import MAX_ID_DIGITS
 from bot.commands import Command, UsageError, help_text, parse_mention, parse_open
 from bot.conversation import delivery_of, in_transaction
@@ -17,7 +17,6 @@ from bot.messages import IncomingText, Outgoing
 from bot.model import Community, Person, PersonRef, Role, Rubric
 from bot.ports import Clock, MemberDirectory, Repository, Storage
 from bot.rounds import Members
-from bot.summary import summary_text
 
 Handler = Callable[["Request"], Awaitable[list[Outgoing]]]
 
@@ -185,7 +184,8 @@ class LeadCommands:
         round_ = await req.repo.unclosed_round(req.community.id)
         if round_ is None:
             return [req.private("There is no open round to close.")]
-        return [req.public(await rounds.close_round(req.repo, round_, self._clock.now()))]
+        closed, heading = await rounds.close_round(req.repo, round_, self._clock.now())
+        return publish.messages(await publish.publish(req.repo, closed, heading), req.event.chat)
 
     async def _summary(self, req: Request) -> list[Outgoing]:
         wanted = req.command.args.strip().lstrip("#")
@@ -199,10 +199,7 @@ class LeadCommands:
         )
         if round_ is None:
             return [req.private(f"There is no round {wanted}." if wanted else "No rounds yet.")]
-        text = summary_text(
-            round_, await repo.answers(round_.id), await repo.participations(round_.id)
-        )
-        return [req.public(text)]
+        return publish.messages(await publish.publish(repo, round_), req.event.chat)
 
     async def _leads(self, req: Request) -> list[Outgoing]:
         verb, _, who = req.command.args.partition(" ")
@@ -238,16 +235,8 @@ class LeadCommands:
         return matches[0] if len(matches) == 1 else None
 
     async def _settings(self, req: Request) -> list[Outgoing]:
-        words = req.command.args.lower().split()
-        if not words:
-            state = "on" if req.community.anonymous else "off"
-            return [req.private(f"Settings of {req.community.name}:\nanonymous: {state}")]
-        if len(words) != 2 or words[0] != "anonymous" or words[1] not in ("on", "off"):
-            raise UsageError("I can change: anonymous on|off.", "settings")
-        await req.repo.update_community(replace(req.community, anonymous=words[1] == "on"))
-        return [
-            req.public(
-                f"{req.community.name}: anonymous is now {words[1]}. It applies to "
-                "rounds opened from now on; an open round keeps its setting."
-            )
-        ]
+        if not req.command.args.strip():
+            return [req.private(settings.describe(req.community))]
+        changed, sentence = settings.change(req.community, req.command.args)
+        await req.repo.update_community(changed)
+        return [req.public(sentence)]

@@ -24,7 +24,6 @@ from bot.model import (
     Stage,
 )
 from bot.ports import Repository
-from bot.summary import summary_text
 
 
 def dm_to(person: Person) -> Address:
@@ -71,7 +70,7 @@ async def open_round(
         )
     await _enrol(repo, community, members)
     round_ = await repo.create_round(
-        community.id, title, now, closes_at, community.anonymous, rubric
+        community.id, title, now, closes_at, community.anonymous, rubric, community.min_responses
     )
     invitations = []
     for person, _role in await repo.members(community.id):
@@ -156,19 +155,18 @@ async def reminders(
     return messages
 
 
-async def close_round(repo: Repository, round_: Round, now: datetime) -> str:
-    """Close the round (at its deadline if that has passed) and return the closing summary."""
-    closed_at = min(now, round_.closes_at)
-    await repo.close_round(round_.id, closed_at)
+async def close_round(repo: Repository, round_: Round, now: datetime) -> tuple[Round, str]:
+    """Close the round (at its deadline if that has passed); the closed round and a heading."""
+    await repo.close_round(round_.id, min(now, round_.closes_at))
     closed = await repo.round_by_id(round_.id)
     assert closed is not None
     participations = await repo.participations(round_.id)
     done = sum(1 for p in participations if p.completed_at is not None)
-    head = (
+    heading = (
         f"Round {closed.number} “{closed.title}” is closed: {done} of {len(participations)} "
         "completed. Thank you, everyone!"
     )
-    return head + "\n\n" + summary_text(closed, await repo.answers(closed.id), participations)
+    return closed, heading
 
 
 async def _person(repo: Repository, person_id: int) -> Person:

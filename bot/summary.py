@@ -1,64 +1,195 @@
-"""The text summary of a round: per category, answers, "not sure", distribution and median."""
+"""Round summaries: what the group thinks, where it disagrees, how it changed, what to do next.
+
+Numbers only (bot/report.py words them). A category with fewer scored answers than the round's
+min_responses is hidden: its summary carries no numbers at all, and nothing is summed across
+categories, so no figure shown anywhere can be subtracted to recover a hidden one.
+"""
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.cards import format_moment
 from bot.model import LEVELS, Answer, Category, Participation, Round
+from bot.ports import Repository
+
+AGREED_SHARE = 0.75  # "most answers within one level of each other": three in four
+AGREED, SPLIT = "agreed", "split"
+COMMENTS_FLOOR = 5  # comments reach leads only when a round has at least this many
 
 
 @dataclass(frozen=True)
-class CategoryNumbers:
+class CategorySummary:
+    """One category's numbers; all empty when hidden."""
+
     category: Category
-    answers: int
-    not_sure: int
-    distribution: dict[int, int]
-    median: float | None
+    hidden: bool
+    scored: int = 0
+    not_sure: int = 0
+    distribution: tuple[int, ...] = (0, 0, 0, 0, 0)  # counts for levels 1..5
+    median: float | None = None
+    mean: float | None = None
+    spread: float | None = None  # population standard deviation of the levels
+    consensus: str | None = None  # AGREED or SPLIT
+    change: float | None = None  # median minus the previous closed round's median
+
+    @property
+    def lowest(self) -> int | None:
+        return next((lv for lv, n in zip(LEVELS, self.distribution, strict=True) if n), None)
+
+    @property
+    def highest(self) -> int | None:
+        used = [lv for lv, n in zip(LEVELS, self.distribution, strict=True) if n]
+        return used[-1] if used else None
 
 
-def category_numbers(round_: Round, answers: Sequence[Answer]) -> list[CategoryNumbers]:
-    """Counts per category, in rubric order."""
-    result = []
-    for category in round_.rubric.categories:
-        mine = [a for a in answers if a.category_id == category.id]
-        levels = [a.level for a in mine if a.level is not None]
-        distribution = {level: levels.count(level) for level in LEVELS}
-        median = float(statistics.median(levels)) if levels else None
-        result.append(
-            CategoryNumbers(category, len(mine), len(mine) - len(levels), distribution, median)
+@dataclass(frozen=True)
+class RoundSummary:
+    round: Round
+    invited: int
+    completed: int
+    categories: tuple[CategorySummary, ...]
+    previous: Round | None = None  # the closed round the changes compare with
+
+    @property
+    def enough(self) -> bool:
+        """Whether enough people completed the round for it to be summarised at all."""
+        return self.completed >= self.round.min_responses
+
+    @property
+    def needed(self) -> int:
+        return max(0, self.round.min_responses - self.completed)
+
+    @property
+    def response_rate(self) -> float:
+        return self.completed / self.invited if self.invited else 0.0
+
+    def medians(self) -> dict[str, float | None]:
+        return {c.category.id: c.median for c in self.categories}
+
+
+@dataclass(frozen=True)
+class Focus:
+    """A category worth working on, with the descriptor of the next level up."""
+
+    summary: CategorySummary
+    why: str  # "lowest" or "most split"
+    next_level: int | None  # None when the median is already at the top
+    next_descriptor: str | None
+
+
+def consensus(distribution: Sequence[int]) -> str:
+    """AGREED when most answers lie within one level of each other, else SPLIT (they then
+    span three levels or more)."""
+    total = sum(distribution)
+    best_pair = max(distribution[i] + distribution[i + 1] for i in range(len(distribution) - 1))
+    return AGREED if best_pair >= AGREED_SHARE * total else SPLIT
+
+
+def summarise_category(
+    category: Category,
+    answers: Sequence[Answer],
+    min_responses: float,
+    previous_median: float | None,
+) -> CategorySummary:
+    levels = [a.level for a in answers if a.level is not None]
+    if len(levels) < min_responses:
+        return CategorySummary(category, hidden=True)
+    median = float(statistics.median(levels))
+    return CategorySummary(
+        category,
+        hidden=False,
+        scored=len(levels),
+        not_sure=len(answers) - len(levels),
+        distribution=tuple(levels.count(level) for level in LEVELS),
+        median=median,
+        mean=statistics.fmean(levels),
+        spread=statistics.pstdev(levels),
+        consensus=consensus([levels.count(level) for level in LEVELS]),
+        change=None if previous_median is None else median - previous_median,
+    )
+
+
+def summarise(
+    round_: Round,
+    answers: Sequence[Answer],
+    participations: Sequence[Participation],
+    previous: RoundSummary | None = None,
+) -> RoundSummary:
+    """The round's summary; changes are against `previous` (a closed round) when given."""
+    completed = sum(1 for p in participations if p.completed_at is not None)
+    before = previous.medians() if previous is not None and previous.enough else {}
+    # Too few completed: every category is hidden, whatever partial answers add up to.
+    floor = round_.min_responses if completed >= round_.min_responses else math.inf
+    categories = tuple(
+        summarise_category(
+            category,
+            [a for a in answers if a.category_id == category.id],
+            floor,
+            before.get(category.id),
         )
+        for category in round_.rubric.categories
+    )
+    return RoundSummary(
+        round_,
+        len(participations),
+        completed,
+        categories,
+        previous.round if previous is not None else None,
+    )
+
+
+def focus(summary: RoundSummary) -> list[Focus]:
+    """The two lowest-scoring categories and the most split of the others."""
+    shown = [c for c in summary.categories if not c.hidden and c.median is not None]
+    lowest = sorted(shown, key=lambda c: (c.median, c.mean, c.category.number))[:2]
+    picks = [(c, "lowest") for c in lowest]
+    split = [c for c in shown if c.consensus == SPLIT and c not in lowest]
+    if split:
+        most_split = max(split, key=lambda c: (c.spread or 0.0, -c.category.number))
+        picks.append((most_split, "most split"))
+    result = []
+    for numbers, why in picks:
+        assert numbers.median is not None
+        level = math.floor(numbers.median) + 1
+        if level > LEVELS[-1]:
+            result.append(Focus(numbers, why, None, None))
+        else:
+            result.append(Focus(numbers, why, level, numbers.category.levels[level]))
     return result
 
 
-def format_median(median: float | None) -> str:
-    if median is None:
-        return "—"
-    return str(int(median)) if median.is_integer() else f"{median:.1f}"
-
-
-def summary_text(
-    round_: Round, answers: Sequence[Answer], participations: Sequence[Participation]
-) -> str:
-    """What a lead shares with the group; no names, no comments."""
-    completed = sum(1 for p in participations if p.completed_at is not None)
-    state = (
-        f"closed {format_moment(round_.ended_at())}"
-        if round_.closed_at is not None
-        else f"open until {format_moment(round_.closes_at)}"
+async def round_summary(repo: Repository, round_: Round) -> RoundSummary:
+    """Load and summarise a round, compared with the community's closed round before it."""
+    earlier = [r for r in await repo.closed_rounds(round_.community_id) if r.number < round_.number]
+    previous = None
+    if earlier:
+        last = earlier[-1]
+        previous = summarise(last, await repo.answers(last.id), await repo.participations(last.id))
+    return summarise(
+        round_, await repo.answers(round_.id), await repo.participations(round_.id), previous
     )
-    lines = [
-        f"Summary of round {round_.number}: {round_.title} ({state})",
-        f"{completed} of {len(participations)} invited completed.",
-        "",
-    ]
-    for numbers in category_numbers(round_, answers):
-        spread = " ".join(f"{lv}:{numbers.distribution[lv]}" for lv in LEVELS)
-        lines.append(
-            f"{numbers.category.number}. {numbers.category.title} — median "
-            f"{format_median(numbers.median)} · {numbers.answers} answers, "
-            f"{numbers.not_sure} not sure · levels {spread}"
+
+
+async def closed_round_summaries(repo: Repository, community_id: int) -> list[RoundSummary]:
+    """Every closed round of the community, oldest first, each compared with the one before."""
+    summaries: list[RoundSummary] = []
+    for round_ in await repo.closed_rounds(community_id):
+        previous = summaries[-1] if summaries else None
+        summaries.append(
+            summarise(
+                round_,
+                await repo.answers(round_.id),
+                await repo.participations(round_.id),
+                previous,
+            )
         )
-    return "\n".join(lines)
+    return summaries
+
+
+def comments_shareable(round_: Round, answers: Sequence[Answer]) -> bool:
+    """Comments go to leads only when there are enough of them not to single anyone out."""
+    count = sum(1 for a in answers if a.comment)
+    return count >= max(round_.min_responses, COMMENTS_FLOOR)

@@ -102,27 +102,75 @@ async def test_remind_nudges_only_those_not_finished(world: World) -> None:
     assert world.last_to("bob").text.startswith("2/9 · Collaboration")
 
 
-async def test_close_posts_the_summary_and_summary_shows_numbers(world: World) -> None:
+async def test_close_posts_the_summary_with_its_chart(world: World) -> None:
     await world.command("lead", "/round open")
     await answer_all(world, "alice", ["1", "2", "3", "4", "5", "1", "2", "3", "Not sure"])
     await answer_all(world, "bob", ["3", "2", "3", "4", "5", "1", "2", "3", "Not sure"])
     await answer_all(world, "carol", ["4", "Not sure", "3", "4", "5", "1", "2", "3", "4"])
     world.clock.advance(timedelta(days=2))
-    closing = (await world.command("lead", "/round close"))[0]
-    assert closing.private_to is None
+    replies = await world.command("lead", "/round close")
+    assert len(replies) == 1  # one closed round: no trend yet
+    closing = replies[0]
+    assert closing.private_to is None and not closing.to.direct
     assert "is closed: 3 of 4 completed" in closing.text
-    assert "1. Vision — median 3 · 3 answers, 0 not sure · levels 1:1 2:0 3:1 4:1 5:0" in (
+    assert "3 of 4 invited completed (75%)" in closing.text
+    assert "1. Vision: median 3 · split · 3 scored, 0 not sure · levels 1:1 2:0 3:1 4:1 5:0" in (
         closing.text
     )
-    assert "2. Collaboration — median 2 · 3 answers, 1 not sure" in closing.text
-    assert (
-        "9. Learning, evaluation and continuous improvement — median 4 · 3 answers, "
-        "2 not sure" in closing.text
+    assert "2. Collaboration: median 2 · agreed · 2 scored, 1 not sure" not in closing.text
+    assert "2. Collaboration: not enough answers" in closing.text  # 2 scored < 3
+    assert "9. Learning, evaluation and continuous improvement: not enough answers" in (
+        closing.text
     )
-    summary = texts(await world.command("lead", "/round summary 1"))
-    assert "1. Vision — median 3" in summary
+    assert "Where to focus next:" in closing.text and "Chart: one bar per category" in (
+        closing.text
+    )
+    assert closing.image is not None and closing.image.startswith(b"\x89PNG")
+    summary = await world.command("lead", "/round summary 1")
+    assert "1. Vision: median 3" in summary[0].text and summary[0].image is not None
     assert "There is no round 7" in texts(await world.command("lead", "/round summary 7"))
     assert "no open round to close" in texts(await world.command("lead", "/round close"))
+
+
+async def test_a_second_closed_round_adds_the_trend(world: World) -> None:
+    for levels in (["2"] * 9, ["3"] * 9):
+        await world.command("lead", "/round open")
+        for name in ("alice", "bob", "carol"):
+            await answer_all(world, name, levels)
+        replies = await world.command("lead", "/round close")
+    assert len(replies) == 2
+    trend = replies[1]
+    assert trend.image is not None and trend.image_name == "trend-to-round-2.png"
+    assert "Medians over time (round 1, round 2):" in trend.text
+    assert "Vision: 2 → 3" in trend.text
+    assert "1. Vision: median 3 (+1 since round 1)" in replies[0].text
+
+
+async def test_an_open_round_with_too_few_completed_is_not_summarised(world: World) -> None:
+    await world.command("lead", "/round open")
+    await answer_all(world, "alice", ["3"] * 9)
+    replies = await world.command("lead", "/round summary")
+    assert len(replies) == 1 and replies[0].image is None
+    assert "1 of 4 invited have completed" in replies[0].text and "so 2 more" in replies[0].text
+
+
+async def test_min_responses_setting_applies_from_the_next_round(world: World) -> None:
+    await world.command("lead", "/round open")
+    reply = texts(await world.command("lead", "/round settings min_responses 4"))
+    assert "min_responses is now 4" in reply
+    for bad in ("min_responses 2", "min_responses 11", "min_responses four"):
+        assert "whole number from 3 to 10" in texts(
+            await world.command("lead", f"/round settings {bad}")
+        )
+    for name in ("alice", "bob", "carol"):
+        await answer_all(world, name, ["3"] * 9)
+    closing = (await world.command("lead", "/round close"))[0]
+    assert "1. Vision: median 3" in closing.text  # this round still needs 3
+    await world.command("lead", "/round open")
+    for name in ("alice", "bob", "carol"):
+        await answer_all(world, name, ["3"] * 9)
+    assert "so 1 more" in (await world.command("lead", "/round close"))[0].text
+    assert "min_responses: 4" in texts(await world.command("lead", "/round settings"))
 
 
 async def test_leads_add_and_remove(world: World) -> None:

@@ -9,9 +9,12 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from bot.export import render_csv
 
 SCRIPTS = Path(__file__).parent / "fixtures" / "console"
 CATEGORIES = [
@@ -36,13 +39,15 @@ EXPECTED = {  # what each participant's answers are once both parts have run
 
 
 def run_cli(
-    *args: str, stdin: str = "", env_db: Path | None = None
+    *args: str, stdin: str = "", env_db: Path | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """The real command line in its own process (in a scratch folder: charts land there)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if env_db is not None:
         env["DATABASE_URL"] = f"sqlite:///{env_db}"
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
+        cwd=cwd or (env_db.parent if env_db else tempfile.gettempdir()),
         input=stdin,
         capture_output=True,
         text=True,
@@ -56,11 +61,19 @@ def run_cli(
 def finished_round(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     db = tmp_path_factory.mktemp("console") / "round.db"
     first = run_cli(
-        "console", "--db", str(db), stdin=(SCRIPTS / "part1-before-restart.txt").read_text()
+        "console",
+        "--db",
+        str(db),
+        stdin=(SCRIPTS / "part1-before-restart.txt").read_text(),
+        cwd=db.parent,
     )
     assert first.returncode == 0 and first.stderr == "", first.stderr
     second = run_cli(
-        "console", "--db", str(db), stdin=(SCRIPTS / "part2-after-restart.txt").read_text()
+        "console",
+        "--db",
+        str(db),
+        stdin=(SCRIPTS / "part2-after-restart.txt").read_text(),
+        cwd=db.parent,
     )
     assert second.returncode == 0 and second.stderr == "", second.stderr
     return db, first.stdout, second.stdout
@@ -81,7 +94,13 @@ def test_the_console_round_runs_and_reads_like_a_chat(
     assert resumed.lstrip().split("\n", 2)[1].startswith("5/9 · Planning")
     assert "Invited 6 · completed 5 · in progress 0 · not started 1" in second
     assert "is closed: 5 of 6 completed" in second
-    assert "1. Vision — median 3 · 5 answers, 0 not sure · levels 1:0 2:2 3:2 4:1 5:0" in second
+    assert "1. Vision: median 3 · agreed · 5 scored, 0 not sure · levels 1:0 2:2 3:2 4:1 5:0" in (
+        second
+    )
+    assert "Where to focus next:" in second
+    chart = second.split("(chart saved: ", 1)[1].split(")", 1)[0]
+    assert chart == "charts/round-1-summary.png"
+    assert (_db.parent / chart).read_bytes().startswith(b"\x89PNG")
 
 
 def test_export_lists_exactly_those_answers(finished_round: tuple[Path, str, str]) -> None:
@@ -103,9 +122,13 @@ def test_export_lists_exactly_those_answers(finished_round: tuple[Path, str, str
     keys = list(by_participant)
     assert all(k.startswith("p-") for k in keys)  # anonymous: pseudonyms, no names
     comments = [r["comment"] for r in rows if r["comment"]]
-    assert comments == ["Partners meet monthly but decisions still stay inside each organisation."]
+    assert comments == []  # one comment is too few to share without singling its writer out
     as_json = json.loads(run_cli("export", "--format", "json", env_db=db).stdout)
-    assert len(as_json) == 45
+    assert len(as_json["answers"]) == 45 and as_json["round"]["comments_included"] is False
+    assert [row["median"] for row in as_json["summary"]] == [3, 2.5, 2, 2, 2, 1, 2, 2.5, 3]
+    summary_csv = run_cli("export", "--summary", env_db=db).stdout.splitlines()
+    assert summary_csv[0].startswith("round,category_id,category_title,shown,scored")
+    assert summary_csv[1].startswith("1,vision,Vision,yes,5,0,0,2,2,1,0,3")
 
 
 def test_export_explains_a_missing_round(finished_round: tuple[Path, str, str]) -> None:
@@ -163,24 +186,33 @@ def test_an_unusable_database_gets_one_line(tmp_path: Path) -> None:
     assert result.stderr.startswith("maturity-bot: ") and result.stderr.count("\n") == 1
 
 
-def test_export_keeps_spreadsheet_formulas_inert(tmp_path: Path) -> None:
-    db = tmp_path / "formula.db"
-    script = "\n".join(
-        [
-            ":as lead",
-            "/round setup Formula Town",
-            ":as ann",
-            ":as lead",
-            "/round open",
-            ":as ann",
-            "Start",
-            "3",
-            '=HYPERLINK("http://example.invalid","click me")',
-        ]
-    )
-    assert run_cli("console", "--db", str(db), stdin=script + "\n").returncode == 0
+def test_csv_keeps_spreadsheet_formulas_inert() -> None:
+    rows = [
+        {"comment": '=HYPERLINK("http://example.invalid","x")', "level": None, "ok": True},
+        {"comment": "-1 is not a level", "level": 3, "ok": False},
+    ]
+    lines = render_csv(rows, ["comment", "level", "ok"]).splitlines()
+    assert lines[1] == '"\'=HYPERLINK(""http://example.invalid"",""x"")",,yes'
+    assert lines[2] == "'-1 is not a level,3,no"
+
+
+def test_comments_are_exported_once_five_people_have_commented(tmp_path: Path) -> None:
+    db = tmp_path / "comments.db"
+    names = ["ann", "bo", "cy", "di", "ed"]
+    script = [
+        ":as lead",
+        "/round setup Commenters",
+        *(f":as {n}" for n in names),
+        ":as lead",
+        "/round open",
+    ]
+    for name in names:
+        script += [f":as {name}", "Start", "3", f"{name.title()} thinks the vision is unclear."]
+    assert run_cli("console", "--db", str(db), stdin="\n".join(script) + "\n").returncode == 0
     rows = list(csv.DictReader(io.StringIO(run_cli("export", env_db=db).stdout)))
-    assert [r["comment"] for r in rows] == ['\'=HYPERLINK("http://example.invalid","click me")']
+    assert sorted(r["comment"] for r in rows if r["comment"]) == [
+        f"{n.title()} thinks the vision is unclear." for n in names
+    ]
 
 
 def test_db_upgrade_creates_the_schema_and_is_repeatable(tmp_path: Path) -> None:
@@ -201,3 +233,32 @@ def test_db_upgrade_creates_the_schema_and_is_repeatable(tmp_path: Path) -> None
     ).stdout
     for table in ("answers", "communities", "participations", "processed_deliveries", "rounds"):
         assert f"'{table}'" in tables
+
+
+def test_demo_then_report_writes_the_summary_and_the_trend(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    created = run_cli("demo", "--db", str(db))
+    assert created.returncode == 0 and "Created a community “Demo Partnership”" in created.stdout
+    again = run_cli("demo", "--db", str(db))
+    assert "There is already a community “Demo Partnership”" in again.stdout
+    out = tmp_path / "charts"
+    result = run_cli("report", "--db", str(db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Round 3 “Autumn 2026” (closed" in result.stdout
+    assert "(+" in result.stdout or "(-" in result.stdout  # changes since round 2
+    assert "Where to focus next:" in result.stdout
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [
+        "round-3-summary.png",
+        "round-3-summary.txt",
+        "trend-to-round-3.png",
+        "trend-to-round-3.txt",
+    ]
+    trend = (out / "trend-to-round-3.txt").read_text()
+    assert trend.startswith("Medians over time (round 1, round 2, round 3):")
+    first = run_cli("report", "--db", str(db), "--round", "1", "--out", str(tmp_path / "r1"))
+    assert sorted(p.name for p in (tmp_path / "r1").iterdir()) == [
+        "round-1-summary.png",
+        "round-1-summary.txt",
+    ]  # no trend before round 1
+    assert first.returncode == 0

@@ -1,0 +1,208 @@
+"""Charts: the data each plot gets for a fixed input, and PNGs that decode at the right size."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PIL import Image, ImageStat
+
+from bot.charts import (
+    ChartRow,
+    SummaryChart,
+    TrendChart,
+    render_summary_png,
+    render_trend_png,
+    summary_chart,
+    trend_chart,
+)
+from bot.model import Answer, Category, Participation, Round, Rubric, Stage
+from bot.rubric import load_rubric
+from bot.summary import RoundSummary, summarise
+
+ROOT = Path(__file__).resolve().parent.parent
+LEVEL_TEXT = {level: f"level {level}" for level in range(1, 6)}
+
+
+def rubric(*ids: str) -> Rubric:
+    categories = tuple(
+        Category(id_, number, id_.title(), LEVEL_TEXT) for number, id_ in enumerate(ids, 1)
+    )
+    return Rubric(
+        "Test model", "Where are we?", "just getting started", "really doing well", categories
+    )
+
+
+ABC = rubric("alpha", "beta", "gamma")
+
+
+def summary(
+    number: int,
+    opened: datetime,
+    levels: Mapping[str, Sequence[int | None]],
+    *,
+    completed: int,
+    invited: int | None = None,
+    model: Rubric = ABC,
+    closed: bool = True,
+) -> RoundSummary:
+    """A round where answer i of each category comes from person i; the first `completed`
+    people submitted, the rest of the `invited` did not."""
+    closes = opened + timedelta(days=14)
+    round_ = Round(
+        number, 1, number, "Spring check", opened, closes, closes if closed else None, True, model
+    )
+    answers = [
+        Answer(number, person, category, level, None, opened, opened)
+        for category, column in levels.items()
+        for person, level in enumerate(column)
+    ]
+    participations = [
+        Participation(
+            number,
+            person,
+            Stage.SUBMITTED if person < completed else Stage.ANSWERING,
+            completed_at=opened if person < completed else None,
+        )
+        for person in range(completed if invited is None else invited)
+    ]
+    return summarise(round_, answers, participations)
+
+
+def first_round(closed: bool = True) -> RoundSummary:
+    # alpha: 1, 2, 2, 4 and one "not sure"; beta: two scored (hidden); gamma: 5, 5, 4, 3
+    return summary(
+        1,
+        datetime(2026, 3, 2, 9, tzinfo=UTC),
+        {"alpha": [1, 2, 2, 4, None], "beta": [3, None, None, 5], "gamma": [5, 5, 4, 3]},
+        completed=4,
+        invited=5,
+        closed=closed,
+    )
+
+
+def rounds() -> list[RoundSummary]:
+    """Four rounds: the third too small to summarise, the last with gamma replaced by delta."""
+    second = summary(
+        2,
+        datetime(2026, 6, 1, tzinfo=UTC),
+        {"alpha": [3, 3, 3], "beta": [2, 3, 4], "gamma": [None, None, 4]},
+        completed=3,
+    )
+    third = summary(
+        3,
+        datetime(2026, 9, 7, tzinfo=UTC),
+        {"alpha": [5, 5], "beta": [5, 5], "gamma": [5, 5]},
+        completed=2,
+    )
+    fourth = summary(
+        4,
+        datetime(2026, 11, 2, tzinfo=UTC),
+        {"alpha": [4, 4, 5], "beta": [2, 2, 3], "delta": [1, 2, 3]},
+        completed=3,
+        model=rubric("alpha", "beta", "delta"),
+    )
+    return [first_round(), second, third, fourth]
+
+
+def test_summary_chart_rows_follow_the_rubric_and_hide_small_categories() -> None:
+    assert summary_chart(first_round()) == SummaryChart(
+        "Round 1: Spring check",
+        "2 Mar 2026 \u2013 16 Mar 2026 · 4 of 5 completed",
+        (
+            ChartRow("1. Alpha", (1, 2, 0, 1, 0), 2.0, scored=4, not_sure=1, hidden=False),
+            ChartRow("2. Beta", (0, 0, 0, 0, 0), None, scored=0, not_sure=0, hidden=True),
+            ChartRow("3. Gamma", (0, 0, 1, 1, 2), 4.5, scored=4, not_sure=0, hidden=False),
+        ),
+        "just getting started",
+        "really doing well",
+    )
+
+
+def test_an_open_round_says_when_it_closes() -> None:
+    subtitle = summary_chart(first_round(closed=False)).subtitle
+    assert subtitle == "2 Mar 2026 \u2013 closes 16 Mar 2026 · 4 of 5 completed"
+
+
+def test_a_round_too_small_to_summarise_hides_every_row_but_keeps_the_labels() -> None:
+    chart = summary_chart(rounds()[2])
+    assert [row.label for row in chart.rows] == ["1. Alpha", "2. Beta", "3. Gamma"]
+    assert all(row.hidden and row.median is None and sum(row.counts) == 0 for row in chart.rows)
+
+
+def test_trend_uses_the_last_rubric_with_gaps_where_there_is_no_median() -> None:
+    assert trend_chart(rounds()) == TrendChart(
+        "Median per category, rounds 1 to 4",
+        ("R1\nMar 2026", "R2\nJun 2026", "R3\nSep 2026", "R4\nNov 2026"),
+        (
+            ("1. Alpha", (2.0, 3.0, None, 4.0)),
+            ("2. Beta", (None, 3.0, None, 2.0)),  # hidden in round 1
+            ("3. Delta", (None, None, None, 2.0)),  # new in round 4
+        ),
+    )
+
+
+def test_no_trend_until_two_rounds_are_summarised() -> None:
+    first, _, too_small, _ = rounds()
+    assert trend_chart([]) is None
+    assert trend_chart([first]) is None
+    assert trend_chart([first, too_small]) is None
+
+
+def assert_chart_png(png: bytes) -> None:
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.size == (1600, 1000)
+    grey = image.convert("L")
+    colours = image.convert("RGB").getcolors(maxcolors=1600 * 1000)
+    assert colours is not None and len(colours) > 100  # antialiased text and marks
+    assert 1 - grey.histogram()[255] / (1600 * 1000) > 0.02  # not a white page
+    assert ImageStat.Stat(grey).stddev[0] > 10
+
+
+def test_summary_png_with_a_hidden_row() -> None:
+    assert_chart_png(render_summary_png(summary_chart(first_round())))
+
+
+def test_summary_png_with_every_row_hidden() -> None:
+    assert_chart_png(render_summary_png(summary_chart(rounds()[2])))
+
+
+def test_trend_png() -> None:
+    chart = trend_chart(rounds())
+    assert chart is not None
+    assert_chart_png(render_trend_png(chart))
+
+
+def test_pngs_for_the_real_nine_category_rubric() -> None:
+    model = load_rubric(ROOT / "rubric.toml")
+    ids = [c.id for c in model.categories]
+    spread = [1, 2, 2, 3, 3, 3, 4, 4, 5, None]
+    summaries = [
+        summary(
+            n,
+            datetime(2026, 3 * n, 1, tzinfo=UTC),
+            {id_: spread[i % 3 :] for i, id_ in enumerate(ids)},
+            completed=10,
+            model=model,
+        )
+        for n in (1, 2, 3)
+    ]
+    chart = summary_chart(summaries[-1])
+    assert chart.rows[-1].label == "9. Learning, evaluation and continuous improvement"
+    assert_chart_png(render_summary_png(chart))
+    trend = trend_chart(summaries)
+    assert trend is not None and len(trend.series) == 9
+    assert_chart_png(render_trend_png(trend))
+
+
+def test_importing_charts_does_not_import_matplotlib() -> None:
+    probe = "import sys, bot.charts; print('matplotlib' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "False"

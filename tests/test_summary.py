@@ -1,0 +1,178 @@
+"""Summary numbers against hand-computed fixtures, the anonymity threshold, and where to focus."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from support import ROOT
+
+from bot import report
+from bot.model import Answer, Participation, Round, Stage
+from bot.rubric import load_rubric
+from bot.summary import (
+    AGREED,
+    SPLIT,
+    comments_shareable,
+    consensus,
+    focus,
+    summarise,
+)
+
+RUBRIC = load_rubric(ROOT / "rubric.toml")
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+IDS = [c.id for c in RUBRIC.categories]
+
+
+def a_round(number: int = 1, min_responses: int = 3, closed: bool = True) -> Round:
+    return Round(
+        number,
+        1,
+        number,
+        f"Round {number}",
+        T0,
+        T0 + timedelta(days=14),
+        T0 + timedelta(days=14) if closed else None,
+        True,
+        RUBRIC,
+        min_responses,
+    )
+
+
+def answers_for(round_: Round, table: dict[str, list[int | None]]) -> list[Answer]:
+    """table: category id -> one level (or None: not sure) per person, person 1 first."""
+    result = []
+    for category_id, levels in table.items():
+        for person, level in enumerate(levels, start=1):
+            result.append(Answer(round_.id, person, category_id, level, None, T0, T0))
+    return result
+
+
+def people(round_: Round, completed: int, invited: int) -> list[Participation]:
+    return [
+        Participation(
+            round_.id,
+            person,
+            Stage.SUBMITTED if person <= completed else Stage.INVITED,
+            completed_at=T0 if person <= completed else None,
+        )
+        for person in range(1, invited + 1)
+    ]
+
+
+def test_numbers_match_a_hand_computed_round() -> None:
+    round_ = a_round()
+    table: dict[str, list[int | None]] = {cid: [3, 3, 3, 3] for cid in IDS}
+    table["vision"] = [1, 2, 2, 4]  # median 2, mean 2.25, spread sqrt(1.1875)
+    table["collaboration"] = [3, 3, None, 4]  # median 3, one not sure
+    table["finance"] = [1, 1, 5, 5]  # span 1..5: split
+    summary = summarise(round_, answers_for(round_, table), people(round_, 4, 5))
+    vision, collaboration = summary.categories[0], summary.categories[1]
+    assert (vision.scored, vision.not_sure, vision.distribution) == (4, 0, (1, 2, 0, 1, 0))
+    assert vision.median == 2 and vision.mean == 2.25
+    assert vision.spread == pytest.approx(1.0897, abs=1e-4)
+    assert vision.consensus == AGREED  # 3 of 4 within levels 1-2
+    assert (collaboration.scored, collaboration.not_sure, collaboration.median) == (3, 1, 3)
+    finance = summary.categories[IDS.index("finance")]
+    assert finance.consensus == SPLIT and (finance.lowest, finance.highest) == (1, 5)
+    assert summary.completed == 4 and summary.invited == 5 and summary.response_rate == 0.8
+
+
+@pytest.mark.parametrize(
+    ("counts", "label"),
+    [
+        ((0, 4, 2, 0, 0), AGREED),
+        ((1, 1, 1, 0, 0), SPLIT),
+        ((0, 2, 1, 0, 0), AGREED),
+        ((2, 0, 0, 0, 2), SPLIT),
+        ((0, 0, 5, 0, 0), AGREED),
+        ((1, 0, 2, 0, 1), SPLIT),
+    ],
+)
+def test_consensus(counts: tuple[int, ...], label: str) -> None:
+    assert consensus(counts) == label
+
+
+def test_a_category_below_the_threshold_shows_nothing_at_all() -> None:
+    round_ = a_round(min_responses=4)
+    table: dict[str, list[int | None]] = {cid: [2, 3, 3, 4, 4] for cid in IDS}
+    table["finance"] = [1, 2, None, None, None]  # two scored answers: hidden
+    summary = summarise(round_, answers_for(round_, table), people(round_, 5, 5))
+    finance = summary.categories[IDS.index("finance")]
+    assert finance.hidden
+    assert (finance.scored, finance.not_sure, finance.distribution) == (0, 0, (0, 0, 0, 0, 0))
+    assert finance.median is None and finance.mean is None and finance.change is None
+    shown = [c for c in summary.categories if not c.hidden]
+    assert len(shown) == 8 and all(c.scored == 5 for c in shown)
+    text = report.summary_text(summary)
+    assert "6. Finance: not enough answers" in text
+    assert "fewer than 4 scored answers are not shown" in text
+
+
+def test_nothing_in_the_summary_recovers_a_hidden_category_by_subtraction() -> None:
+    round_ = a_round()
+    table: dict[str, list[int | None]] = {cid: [4, 4, 5] for cid in IDS}
+    table["finance"] = [1, None, None]  # one brave answer, hidden
+    summary = summarise(round_, answers_for(round_, table), people(round_, 3, 3))
+    text = report.summary_text(summary)
+    # No total over all answers, no overall mean, no count of all scored answers anywhere:
+    all_scored = sum(len([x for x in v if x is not None]) for v in table.values())
+    assert str(all_scored) not in text.split()
+    for line in text.splitlines():
+        assert "overall" not in line.lower() and "total" not in line.lower()
+    finance_line = next(line for line in text.splitlines() if "Finance" in line)
+    assert finance_line == "6. Finance: not enough answers"
+    assert not any(f.summary.category.id == "finance" for f in focus(summary))
+
+
+def test_too_few_completed_means_no_summary_and_says_how_many_more() -> None:
+    round_ = a_round(min_responses=3)
+    table: dict[str, list[int | None]] = {cid: [2, 3, 4] for cid in IDS}  # 3 answered, 2 done
+    summary = summarise(round_, answers_for(round_, table), people(round_, 2, 6))
+    assert not summary.enough and summary.needed == 1
+    assert all(c.hidden for c in summary.categories)
+    text = report.summary_text(summary)
+    assert "2 of 6 invited have completed" in text and "so 1 more" in text
+    assert "median" not in text
+
+
+def test_change_since_the_previous_closed_round_skips_hidden_categories() -> None:
+    first, second = a_round(1), a_round(2)
+    before: dict[str, list[int | None]] = {cid: [2, 2, 3] for cid in IDS}
+    before["finance"] = [1, None, None]
+    after: dict[str, list[int | None]] = {cid: [3, 3, 4] for cid in IDS}
+    previous = summarise(first, answers_for(first, before), people(first, 3, 3))
+    summary = summarise(second, answers_for(second, after), people(second, 3, 3), previous)
+    assert summary.categories[0].change == 1  # 2 -> 3
+    assert summary.categories[IDS.index("finance")].change is None
+    assert "1. Vision: median 3 (+1 since round 1)" in report.summary_text(summary)
+
+
+def test_focus_names_the_two_lowest_and_the_most_split_with_the_next_level() -> None:
+    round_ = a_round()
+    table: dict[str, list[int | None]] = {cid: [3, 3, 4] for cid in IDS}
+    table["finance"] = [1, 1, 2]  # lowest, median 1
+    table["involvement"] = [2, 2, 2]  # second lowest, median 2
+    table["collaboration"] = [1, 3, 5]  # split
+    summary = summarise(round_, answers_for(round_, table), people(round_, 3, 3))
+    picks = focus(summary)
+    assert [(f.summary.category.id, f.why, f.next_level) for f in picks] == [
+        ("finance", "lowest", 2),
+        ("involvement", "lowest", 3),
+        ("collaboration", "most split", 4),
+    ]
+    finance = RUBRIC.category("finance")
+    assert finance is not None and picks[0].next_descriptor == finance.levels[2]
+    text = report.summary_text(summary)
+    assert "To reach level 3 in Collaboration" not in text
+    assert "Collaboration is the most split (answers from 1 to 5). To reach level 4" in text
+
+
+def test_comments_reach_leads_only_when_there_are_enough() -> None:
+    round_ = a_round(min_responses=3)
+    few = [Answer(1, p, "vision", 3, "a note", T0, T0) for p in range(1, 5)]
+    assert not comments_shareable(round_, few)  # 4 < max(3, 5)
+    enough = [*few, Answer(1, 5, "vision", 2, "another", T0, T0)]
+    assert comments_shareable(round_, enough)
+    strict = a_round(min_responses=7)
+    assert not comments_shareable(strict, enough)
