@@ -31,3 +31,4 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/answers.py
+	$(BIN)/python bench/render.py

@@ -199,6 +199,11 @@ class LeadCommands:
         )
         if round_ is None:
             return [req.private(f"There is no round {wanted}." if wanted else "No rounds yet.")]
+        if round_.anonymous and round_.is_open(self._clock.now()):
+            # Summaries taken as answers trickle in would show, by difference, what each
+            # newcomer answered: an anonymous round is summarised once it has closed.
+            status = await rounds.status_text(repo, round_, self._clock.now())
+            return [req.private(f"{status}\nThe summary comes when the round closes.")]
         return publish.messages(await publish.publish(repo, round_), req.event.chat)
 
     async def _leads(self, req: Request) -> list[Outgoing]:

@@ -146,12 +146,26 @@ async def test_a_second_closed_round_adds_the_trend(world: World) -> None:
     assert "1. Vision: median 3 (+1 since round 1)" in replies[0].text
 
 
-async def test_an_open_round_with_too_few_completed_is_not_summarised(world: World) -> None:
+async def test_an_anonymous_round_is_summarised_only_once_closed(world: World) -> None:
+    await world.command("lead", "/round open")
+    for name in ("alice", "bob", "carol"):
+        await answer_all(world, name, ["3"] * 9)
+    replies = await world.command("lead", "/round summary")
+    assert len(replies) == 1 and replies[0].image is None and replies[0].private_to == "LEAD"
+    assert "summary comes when the round closes" in replies[0].text
+    assert "median" not in replies[0].text
+
+
+async def test_too_few_completed_is_not_summarised_and_says_how_many_more(world: World) -> None:
+    await world.command("lead", "/round settings anonymous off")
     await world.command("lead", "/round open")
     await answer_all(world, "alice", ["3"] * 9)
     replies = await world.command("lead", "/round summary")
     assert len(replies) == 1 and replies[0].image is None
     assert "1 of 4 invited have completed" in replies[0].text and "so 2 more" in replies[0].text
+    await world.command("lead", "/round close")
+    closing = await world.command("lead", "/round summary")
+    assert "so 2 more" in closing[0].text and "median" not in closing[0].text
 
 
 async def test_min_responses_setting_applies_from_the_next_round(world: World) -> None:
