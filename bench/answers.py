@@ -66,7 +66,7 @@ async def bot_answer_rate(url: str, participants: int) -> tuple[float, int]:
     """Everyone answers all nine cards by pressing buttons; returns (answers/s, answers)."""
     storage = await open_storage(url)
     people = [PersonRef("bench", f"U{i}", f"Person {i}") for i in range(participants)]
-    settings = Settings(url, ROOT / "rubric.toml", frozenset(), False, False)
+    settings = Settings(url, ROOT / "rubric.toml")
     bot = (await build(settings, Directory(people), storage)).bot
     lead = people[0]
     await bot.handle(IncomingText(lead, CHANNEL, "/round setup Bench"))

@@ -11,7 +11,7 @@ import logging
 from bot.commands import parse_command
 from bot.conversation import Conversation
 from bot.leads import LeadCommands
-from bot.messages import Incoming, IncomingChoice, Outgoing
+from bot.messages import Address, Incoming, IncomingChoice, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,13 @@ class MaturityBot:
         except Exception:
             log.exception("handling a %s event failed", type(event).__name__)
             return [Outgoing(event.chat, SORRY, private_to=event.sender.user_id)]
+
+    async def mark_unreachable(self, dm: Address) -> None:
+        """The platform refused to deliver to this person: count them as unreachable."""
+        try:
+            await self._conversation.mark_unreachable(dm)
+        except Exception:
+            log.exception("marking a participant unreachable failed")
 
     async def _route(self, event: Incoming) -> list[Outgoing]:
         if isinstance(event, IncomingChoice):

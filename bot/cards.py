@@ -7,6 +7,7 @@ words and a dialogue can be tested as a transcript.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from bot.choices import Action, ChoiceId
@@ -76,11 +77,15 @@ def card(
         f"{rubric.question} (1 = {rubric.low_label}, 5 = {rubric.high_label})",
         "",
     ]
-    lines += [f"{level} — {category.levels[level]}" for level in LEVELS]
+    levels = [
+        replace(_choice(round_, Action.LEVEL, str(lv), category.id, lv), detail=category.levels[lv])
+        for lv in LEVELS
+    ]
+    lines += [choice.detail_line for choice in levels]
     if current is not None:
         lines += ["", f"Your answer so far: {level_label(current.level)}"]
     lines += ["", "Pick a level. You can type a comment after choosing, if you like."]
-    choices = [_choice(round_, Action.LEVEL, str(lv), category.id, lv) for lv in LEVELS]
+    choices = list(levels)
     choices.append(_choice(round_, Action.NOT_SURE, "Not sure", category.id))
     if index > 0 or back_to_review:
         choices.append(_choice(round_, Action.BACK, "Back", category.id))

@@ -111,12 +111,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _report(args, settings)
     if command == "demo":
         return await _demo(settings)
-    if command == "run" and (settings.slack_configured or settings.telegram_configured):
-        print(
-            "Slack and Telegram adapters are not part of this version yet; starting the console.",
-            file=sys.stderr,
-        )
-    elif command == "run":
+    if command == "run" and (settings.slack is not None or settings.telegram is not None):
+        from adapters.runner import serve
+
+        await serve(settings)
+        return 0
+    if command == "run":
         print(NO_PLATFORM, file=sys.stderr)
     return await _console(args, settings)
 

@@ -8,6 +8,7 @@ position and answer are stored together. A concurrent twin is retried against fr
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from bot import cards, engine
@@ -70,6 +71,20 @@ class Conversation:
 
         return await in_transaction(self._storage, self._clock, work, delivery_of(event))
 
+    async def mark_unreachable(self, dm: Address) -> None:
+        """Flag the person's participation in every round not yet closed as unreachable."""
+
+        async def work(repo: Repository) -> list[Outgoing]:
+            person = await repo.person(dm.platform, dm.chat_id)
+            if person is not None:
+                for participation in await repo.active_participations(person.id):
+                    if not participation.unreachable:
+                        await repo.save_participation(replace(participation, unreachable=True))
+            return []
+
+        if dm.direct:
+            await in_transaction(self._storage, self._clock, work, None)
+
     async def _choice(self, repo: Repository, event: IncomingChoice) -> list[Outgoing]:
         dm = Address.dm(event.sender)
         choice = parse_choice(event.choice_id)
@@ -85,7 +100,7 @@ class Conversation:
         if not state.round.is_open(now):
             return [Outgoing(dm, _closed_note(state.round), replaces=event.message_id)]
         view = await _view(repo, state, dm, now)
-        return await _apply(repo, engine.on_choice(view, choice, event.message_id))
+        return await _apply(repo, view, engine.on_choice(view, choice, event.message_id))
 
     async def _text(self, repo: Repository, event: IncomingText) -> list[Outgoing]:
         dm = Address.dm(event.sender)
@@ -99,7 +114,7 @@ class Conversation:
             state = await repo.participant_state(active.round_id, sender.platform, sender.user_id)
             if state is not None and state.round.is_open(now):
                 view = await _view(repo, state, dm, now)
-                return await _apply(repo, engine.on_text(view, event.text))
+                return await _apply(repo, view, engine.on_text(view, event.text))
             ended = ended or (state.round if state else None)
         if ended is not None:  # past its deadline, not yet closed by a lead
             return [Outgoing(dm, _closed_note(ended))]
@@ -124,10 +139,13 @@ async def _view(
     return engine.View(state.round, state.participation, answers, dm, now, name)
 
 
-async def _apply(repo: Repository, decision: engine.Decision) -> list[Outgoing]:
+async def _apply(repo: Repository, view: engine.View, decision: engine.Decision) -> list[Outgoing]:
+    participation = decision.participation
+    if participation is None and view.participation.unreachable:
+        participation = view.participation  # they wrote to us: reachable again
     # The position first: a concurrent twin fails here before it writes an answer.
-    if decision.participation is not None:
-        await repo.save_participation(decision.participation)
+    if participation is not None:
+        await repo.save_participation(replace(participation, unreachable=False))
     if decision.answer is not None:
         await repo.save_answer(decision.answer)
     return list(decision.replies)

@@ -34,10 +34,17 @@ class Address:
 
 @dataclass(frozen=True)
 class Choice:
-    """A button; its label also works as typed text."""
+    """A button; its label also works as typed text. A choice with a detail (a level's
+    descriptor) appears in the message text as its detail_line, so an adapter that shows the
+    detail beside the button (Slack) can take that line out of the text."""
 
     id: str
     label: str
+    detail: str | None = None
+
+    @property
+    def detail_line(self) -> str:
+        return f"{self.label} — {self.detail}" if self.detail else ""
 
 
 @dataclass(frozen=True)

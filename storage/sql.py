@@ -63,10 +63,14 @@ class SqlStorage:
                     raise
                 raise translated from error
 
-    async def ping(self) -> None:
-        """Raises if the database cannot be reached."""
-        async with self.engine.connect() as connection:
-            await connection.execute(select(1))
+    async def ping(self) -> bool:
+        """True when the database answers; False (never an exception) when it does not."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(select(1))
+        except Exception:
+            return False
+        return True
 
     async def close(self) -> None:
         await self.engine.dispose()

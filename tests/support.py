@@ -124,8 +124,6 @@ async def make_world(
         database_url="unused: storage is passed in",
         rubric_path=rubric_path or ROOT / "rubric.toml",
         admins=admins,
-        slack_configured=False,
-        telegram_configured=False,
     )
     clock, directory = FakeClock(), ChannelMembers()
     running = await build(settings, directory, storage, clock)

@@ -1,0 +1,115 @@
+"""`maturity-bot run` with chat platforms: the composition root of a running bot.
+
+Builds the database, the core, the configured platform adapters, the HTTP server and the
+delivery of outgoing messages, then runs until SIGTERM/SIGINT (or a test's stop event).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from typing import Protocol
+
+from adapters.delivery import Delivery, Sender
+from adapters.web import WebServer
+from bot.app import MaturityBot
+from bot.bootstrap import build
+from bot.config import Settings
+from bot.messages import Incoming
+from bot.model import ChatRef, PersonRef
+from bot.ports import MemberDirectory
+
+log = logging.getLogger(__name__)
+
+
+class PlatformAdapter(Protocol):
+    """What each platform adapter offers the runner."""
+
+    platform: str
+    sender: Sender
+    directory: MemberDirectory
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def ready(self) -> bool: ...
+
+
+class Dispatcher:
+    """Hands an incoming event to the core and its replies to the delivery. Adapters get this
+    before the core exists (the core needs their member directories), hence attach()."""
+
+    def __init__(self) -> None:
+        self._bot: MaturityBot | None = None
+        self._delivery: Delivery | None = None
+
+    def attach(self, bot: MaturityBot, delivery: Delivery) -> None:
+        self._bot, self._delivery = bot, delivery
+
+    async def __call__(self, event: Incoming) -> None:
+        assert self._bot is not None and self._delivery is not None, "attach() first"
+        await self._delivery.deliver(await self._bot.handle(event))
+
+
+class PlatformDirectory:
+    """Asks the adapter of the chat's platform who is in it."""
+
+    def __init__(self, directories: dict[str, MemberDirectory]) -> None:
+        self._directories = directories
+
+    async def members(self, chat: ChatRef) -> Sequence[PersonRef]:
+        directory = self._directories.get(chat.platform)
+        return [] if directory is None else await directory.members(chat)
+
+
+def make_adapters(
+    settings: Settings, dispatch: Dispatcher, web: WebServer
+) -> list[PlatformAdapter]:
+    adapters: list[PlatformAdapter] = []
+    if settings.slack is not None:
+        from adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(settings.slack, dispatch, web))
+    if settings.telegram is not None:
+        from adapters.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(settings.telegram, dispatch, web))
+    return adapters
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run until stop is set (or SIGTERM/SIGINT when no event is given)."""
+    from storage import open_storage
+
+    storage = await open_storage(settings.database_url)
+    web = WebServer(settings.host, settings.port)
+    web.add_check(storage.ping)
+    dispatch = Dispatcher()
+    adapters = make_adapters(settings, dispatch, web)
+    directory = PlatformDirectory({a.platform: a.directory for a in adapters})
+    running = await build(settings, directory, storage)
+    delivery = Delivery({a.platform: a.sender for a in adapters}, running.bot.mark_unreachable)
+    dispatch.attach(running.bot, delivery)
+    for adapter in adapters:
+        web.add_check(adapter.ready)
+    stop = stop or _stop_on_signals()
+    try:
+        await web.start()
+        for adapter in adapters:
+            await adapter.start()
+        log.info("running: %s", ", ".join(a.platform for a in adapters) or "no platform")
+        await stop.wait()
+    finally:
+        for adapter in reversed(adapters):
+            await adapter.stop()
+        await web.stop()
+        await storage.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
