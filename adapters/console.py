@@ -123,6 +123,8 @@ class Console:
             message.replaces and self._buttons.get(message.to.chat_id, ("",))[0] == message.replaces
         ):
             del self._buttons[message.to.chat_id]  # the edit took that message's buttons away
+        if message.join_code:
+            lines.append(f"(to take part, type in your DM: /start {message.join_code})")
         if message.image is not None:
             lines.append(f"(chart saved: {self._save(message.image, message.image_name)})")
         self._print("\n".join(lines))

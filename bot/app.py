@@ -51,6 +51,12 @@ class MaturityBot:
     async def _route(self, event: Incoming) -> list[Outgoing]:
         if isinstance(event, IncomingChoice):
             return await self._conversation.choice(event)
+        if event.chat.direct and event.text.strip().lower().startswith("/start"):
+            # Telegram's deep link ("Take part") arrives as /start CODE; bare /start says hello.
+            code = event.text.strip()[len("/start") :].strip()
+            if code:
+                return await self._conversation.enrol(event, code)
+            return [Outgoing(event.chat, PARTICIPANT_HELP)]
         command = parse_command(event.text)
         if command is not None:
             if event.chat.direct:

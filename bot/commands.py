@@ -19,6 +19,8 @@ HELP = {
     "close": "/round close — close the open round and post its summary",
     "summary": "/round summary [round number] — the summary of the latest (or that) round",
     "leads": "/round leads add|remove <user> — choose who may run these commands",
+    "link": "/round link — a one-time code to bring a group on another platform into this "
+    "community; /round link CODE there",
     "settings": "/round settings [anonymous on|off | min_responses 3..10] — show or change "
     "the community's settings",
 }

@@ -14,10 +14,11 @@ from datetime import datetime
 from bot import cards, engine
 from bot.choices import parse_choice
 from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
-from bot.model import ParticipantState, Round, Stage
+from bot.model import ParticipantState, Participation, Role, Round, Stage
 from bot.ports import Clock, ConcurrentUpdate, DuplicateDelivery, Repository, Storage
 
 NOT_YOURS = "That button is not one of yours, so nothing was changed."
+BAD_LINK = "That link does not work any more. Ask a lead of your group for a new one."
 NOTHING_OPEN = (
     "There is no assessment open for you right now. I will message you when the next round opens."
 )
@@ -68,6 +69,30 @@ class Conversation:
 
         async def work(repo: Repository) -> list[Outgoing]:
             return await self._text(repo, event)
+
+        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+
+    async def enrol(self, event: IncomingText, code: str) -> list[Outgoing]:
+        """`/start CODE` from a "Take part" link: join the community (and its open round)."""
+
+        async def work(repo: Repository) -> list[Outgoing]:
+            dm = Address.dm(event.sender)
+            community = await repo.community_by_join_code(code) if code else None
+            if community is None:
+                return [Outgoing(dm, BAD_LINK)]
+            person = await repo.upsert_person(event.sender)
+            if await repo.role(community.id, person.id) is None:
+                await repo.set_role(community.id, person.id, Role.PARTICIPANT)
+            welcome = Outgoing(dm, f"Welcome! You take part in {community.name}'s assessments.")
+            round_ = await repo.unclosed_round(community.id)
+            if round_ is None or not round_.is_open(self._clock.now()):
+                return [welcome, Outgoing(dm, NOTHING_OPEN)]
+            if await repo.participation(round_.id, person.id) is None:
+                invited = Participation(
+                    round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at
+                )
+                await repo.add_participation(invited)
+            return [welcome, *await self._text(repo, replace(event, text="continue"))]
 
         return await in_transaction(self._storage, self._clock, work, delivery_of(event))
 

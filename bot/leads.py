@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot import cards, publish, rounds, settings
+from bot import cards, linking, publish, rounds, settings
 from bot.choices import MAX_ID_DIGITS
 from bot.commands import Command, UsageError, help_text, parse_mention, parse_open
 from bot.conversation import delivery_of, in_transaction
-from bot.messages import IncomingText, Outgoing
+from bot.messages import Address, IncomingText, Outgoing
 from bot.model import Community, Person, PersonRef, Role, Rubric
 from bot.ports import Clock, MemberDirectory, Repository, Storage
 from bot.rounds import Members
@@ -64,6 +64,7 @@ class LeadCommands:
             "summary": self._summary,
             "leads": self._leads,
             "settings": self._settings,
+            "link": self._link,
         }
 
     async def handle(self, event: IncomingText, command: Command) -> list[Outgoing]:
@@ -95,6 +96,8 @@ class LeadCommands:
             return [replace(reply, text=help_text())]
         if command.sub == "setup":
             return await self._setup(repo, event, command, sender, community)
+        if command.sub == "link" and command.args.strip() and community is None:
+            return await self._join_by_code(repo, event, command, sender)
         handler = self._handlers.get(command.sub)
         if handler is None:
             raise UsageError(f"I don't know “/round {command.sub}”.\n{help_text()}", "")
@@ -105,7 +108,7 @@ class LeadCommands:
                     text="This chat is not set up yet. Start with /round setup <community name>.",
                 )
             ]
-        if not await self._is_lead(repo, community, sender):
+        if not await self._is_lead(repo, community, sender, event):
             return [
                 replace(
                     reply,
@@ -115,8 +118,35 @@ class LeadCommands:
             ]
         return await handler(Request(repo, event, command, sender, community, members))
 
-    async def _is_lead(self, repo: Repository, community: Community, person: Person) -> bool:
-        return person.key in self._admins or (await repo.role(community.id, person.id) is Role.LEAD)
+    async def _is_lead(
+        self, repo: Repository, community: Community, person: Person, event: IncomingText
+    ) -> bool:
+        """A lead of the community, a BOT_ADMIN, or an administrator of this chat."""
+        if event.chat_admin or person.key in self._admins:
+            return True
+        return await repo.role(community.id, person.id) is Role.LEAD
+
+    async def _join_by_code(
+        self, repo: Repository, event: IncomingText, command: Command, sender: Person
+    ) -> list[Outgoing]:
+        if not (event.chat_admin or sender.key in self._admins):
+            raise UsageError("Only an admin of this group can link it to a community.", "link")
+        community = await linking.join(repo, event.chat.chat, command.args, self._clock.now())
+        if community is None:
+            raise UsageError("That code is unknown, used or expired; ask for a new one.", "link")
+        await repo.set_role(community.id, sender.id, Role.LEAD)
+        text = (
+            f"This group is now part of {community.name}. Its rounds, status and summaries "
+            "cover this group too."
+        )
+        return [Outgoing(event.chat, text, join_code=community.join_code)]
+
+    async def _link(self, req: Request) -> list[Outgoing]:
+        if req.command.args.strip():
+            text = f"This chat is already part of {req.community.name}."
+            return [req.private(text)]
+        code = await linking.create_code(req.repo, req.community, self._clock.now())
+        return [req.private(linking.instructions(req.community, code))]
 
     async def _setup(
         self,
@@ -143,6 +173,7 @@ class LeadCommands:
                 event.chat,
                 f"{name} is set up, with {sender.name} as its lead. "
                 "Answers are anonymous. Next: /round open to start a round.",
+                join_code=community.join_code,
             )
         ]
 
@@ -154,14 +185,18 @@ class LeadCommands:
             req.repo, req.community, title, args.closes_at, self._rubric, req.members, now
         )
         count = len(opened.invitations)
-        announcement = req.public(
+        text = (
             f"Round {opened.round.number} “{title}” is open until "
             f"{cards.format_moment(args.closes_at)}. I have sent {count} "
             f"{'person' if count == 1 else 'people'} a direct message with "
             f"{len(self._rubric.categories)} questions (about 10 minutes). "
             "Not invited? Ask a lead."
         )
-        return [announcement, *opened.invitations]
+        announcements = [
+            Outgoing(Address.channel(chat), text, join_code=req.community.join_code)
+            for chat in req.community.chats  # every linked chat, on every platform
+        ]
+        return [*announcements, *opened.invitations]
 
     async def _status(self, req: Request) -> list[Outgoing]:
         round_ = await req.repo.latest_round(req.community.id)
@@ -185,7 +220,12 @@ class LeadCommands:
         if round_ is None:
             return [req.private("There is no open round to close.")]
         closed, heading = await rounds.close_round(req.repo, round_, self._clock.now())
-        return publish.messages(await publish.publish(req.repo, closed, heading), req.event.chat)
+        published = await publish.publish(req.repo, closed, heading)
+        return [
+            message
+            for chat in req.community.chats  # the summary goes to every linked chat
+            for message in publish.messages(published, Address.channel(chat))
+        ]
 
     async def _summary(self, req: Request) -> list[Outgoing]:
         wanted = req.command.args.strip().lstrip("#")

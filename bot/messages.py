@@ -58,6 +58,7 @@ class Outgoing:
     image_name: str | None = None
     replaces: str | None = None
     private_to: str | None = None  # a user id: shown only to that user in a channel
+    join_code: str | None = None  # offer a "Take part" link that enrols people with this code
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class IncomingText:
     chat: Address
     text: str
     delivery_id: str | None = None
+    chat_admin: bool = False  # the platform says the sender administers this chat
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,7 @@ class Community:
     chats: tuple[ChatRef, ...] = ()
     export_salt: str = ""
     min_responses: int = 3  # fewer scored answers than this and a category is not shown
+    join_code: str = ""  # unguessable: a "Take part" deep link enrols people with it
 
 
 @dataclass(frozen=True)

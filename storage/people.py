@@ -21,10 +21,16 @@ from bot.model import (
 from storage.tables import (
     CommunityChatRow,
     CommunityRow,
+    LinkCodeRow,
     MembershipRow,
     PersonRow,
     to_model,
 )
+
+
+def new_join_code() -> str:
+    """16 unguessable characters of [A-Za-z0-9_-]: fits a Telegram deep-link payload."""
+    return secrets.token_urlsafe(12)
 
 
 class QueryBase:
@@ -55,7 +61,12 @@ class PeopleQueries(QueryBase):
             .where(CommunityChatRow.community_id == row.id)
             .order_by(CommunityChatRow.platform, CommunityChatRow.chat_id)
         )
-        return to_model(Community, row, chats=tuple(ChatRef(c.platform, c.chat_id) for c in chats))
+        return to_model(
+            Community,
+            row,
+            chats=tuple(ChatRef(c.platform, c.chat_id) for c in chats),
+            join_code=row.join_code or "",
+        )
 
     async def community_for_chat(self, chat: ChatRef) -> Community | None:
         link = await self._session.get(CommunityChatRow, (chat.platform, chat.chat_id))
@@ -76,7 +87,11 @@ class PeopleQueries(QueryBase):
         self, name: str, chat: ChatRef, anonymous: bool, at: datetime
     ) -> Community:
         row = CommunityRow(
-            name=name, anonymous=anonymous, export_salt=secrets.token_hex(16), created_at=at
+            name=name,
+            anonymous=anonymous,
+            export_salt=secrets.token_hex(16),
+            created_at=at,
+            join_code=new_join_code(),
         )
         self._session.add(row)
         await self._session.flush()
@@ -84,7 +99,31 @@ class PeopleQueries(QueryBase):
             CommunityChatRow(community_id=row.id, platform=chat.platform, chat_id=chat.chat_id)
         )
         await self._session.flush()
-        return to_model(Community, row, chats=(chat,))
+        return to_model(Community, row, chats=(chat,), join_code=row.join_code or "")
+
+    async def community_by_join_code(self, code: str) -> Community | None:
+        row = await self._session.scalar(select(CommunityRow).where(CommunityRow.join_code == code))
+        return await self._community(row)
+
+    async def add_chat(self, community_id: int, chat: ChatRef) -> None:
+        self._session.add(
+            CommunityChatRow(
+                community_id=community_id, platform=chat.platform, chat_id=chat.chat_id
+            )
+        )
+        await self._session.flush()  # a chat already linked elsewhere fails on the key
+
+    async def create_link_code(self, community_id: int, code: str, expires_at: datetime) -> None:
+        self._session.add(LinkCodeRow(code=code, community_id=community_id, expires_at=expires_at))
+        await self._session.flush()
+
+    async def take_link_code(self, code: str, now: datetime) -> int | None:
+        row = await self._session.get(LinkCodeRow, code)
+        if row is None:
+            return None
+        await self._session.delete(row)  # one use only, expired or not
+        await self._session.flush()
+        return row.community_id if now < row.expires_at else None
 
     async def update_community(self, community: Community) -> None:
         await self._session.execute(

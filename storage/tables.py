@@ -78,6 +78,7 @@ class Base(DeclarativeBase):
 
 class CommunityRow(Base):
     __tablename__ = "communities"
+    __table_args__ = (Index("uq_communities_join_code", "join_code", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -86,6 +87,7 @@ class CommunityRow(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime]
     min_responses: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
+    join_code: Mapped[str | None] = mapped_column(String(64))
 
 
 class CommunityChatRow(Base):
@@ -96,6 +98,18 @@ class CommunityChatRow(Base):
     community_id: Mapped[int] = mapped_column(
         ForeignKey("communities.id", ondelete="CASCADE"), index=True
     )
+
+
+class LinkCodeRow(Base):
+    """A one-time code that joins another platform's chat to a community."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]
 
 
 class PersonRow(Base):

@@ -83,7 +83,7 @@ def _inspect_schema(connection: Connection) -> tuple[list[str], list[Any]]:
 async def test_migrations_from_empty_to_head(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade(database_url)
-    assert await current_revision(database_url) == head_revision() == "0002"
+    assert await current_revision(database_url) == head_revision() == "0003"
     await upgrade(database_url)  # already at head: nothing to do
     engine = make_engine(database_url, poolclass=NullPool)
     try:
@@ -127,6 +127,7 @@ async def test_upgrade_from_0001_keeps_rounds_and_sets_the_default_threshold(
     finally:
         await storage.close()
     assert community is not None and community.min_responses == 3
+    assert len(community.join_code) == 16  # backfilled for communities made before 0003
     assert round_ is not None and round_.title == "Before" and round_.min_responses == 3
 
 
@@ -438,6 +439,10 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.claim_delivery("slack", "d1", T0)
         community = await repo.create_community("Leak", CHAT, True, T0)
         await repo.update_community(community)
+        await repo.community_by_join_code(community.join_code)
+        await repo.add_chat(community.id, ChatRef("telegram", "-100"))
+        await repo.create_link_code(community.id, "CODE1", T0)
+        await repo.take_link_code("CODE1", T0)
         for lookup in (repo.community_for_chat(CHAT), repo.community_by_name("Leak")):
             await lookup
         await repo.community_by_id(community.id)
@@ -495,3 +500,29 @@ async def test_participant_state_loads_everything_in_one_go(storage: SqlStorage)
     ]
     assert [(a.category_id, a.level) for a in fresh.answers] == [("vision", 5)]
     assert stranger is None and elsewhere is None
+
+
+async def test_join_and_link_codes(storage: SqlStorage) -> None:
+    async with storage.transaction() as repo:
+        community = await repo.create_community("Codes", CHAT, True, T0)
+        other = await repo.create_community("Other", ChatRef("slack", "C02"), True, T0)
+        await repo.create_link_code(community.id, "ABCD1234", T0 + timedelta(hours=1))
+        await repo.create_link_code(community.id, "OLD00000", T0 - timedelta(seconds=1))
+    assert len(community.join_code) == 16 and community.join_code != other.join_code
+    async with storage.transaction() as repo:
+        found = await repo.community_by_join_code(community.join_code)
+        assert found is not None and found.id == community.id
+        assert await repo.community_by_join_code("nope") is None
+        assert await repo.take_link_code("ABCD1234", T0) == community.id
+        assert await repo.take_link_code("ABCD1234", T0) is None  # one use only
+        assert await repo.take_link_code("OLD00000", T0) is None  # expired
+        await repo.add_chat(community.id, ChatRef("telegram", "-100"))
+    async with storage.transaction() as repo:
+        linked = await repo.community_for_chat(ChatRef("telegram", "-100"))
+        assert linked is not None and linked.chats == (
+            ChatRef("slack", "C01"),
+            ChatRef("telegram", "-100"),
+        )
+    with pytest.raises(ConcurrentUpdate):
+        async with storage.transaction() as repo:
+            await repo.add_chat(other.id, ChatRef("telegram", "-100"))

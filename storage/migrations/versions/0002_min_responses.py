@@ -20,13 +20,11 @@ TABLES = ("communities", "rounds")
 
 def upgrade() -> None:
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(
-                sa.Column("min_responses", sa.Integer(), nullable=False, server_default="3")
-            )
+        op.add_column(
+            table, sa.Column("min_responses", sa.Integer(), nullable=False, server_default="3")
+        )
 
 
 def downgrade() -> None:
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("min_responses")
+        op.drop_column(table, "min_responses")  # in place: no table rebuild, no cascade

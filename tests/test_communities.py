@@ -1,0 +1,104 @@
+"""One community across chats and platforms: link codes, "Take part" links, chat admins,
+and people the platform cannot reach."""
+
+from __future__ import annotations
+
+import pytest
+from support import CHANNEL, World, answer_all, make_world, person, texts
+
+from bot.messages import Address, IncomingText
+from bot.model import PersonRef
+from bot.ports import Storage
+
+GROUP = Address("other", "-100")
+
+
+@pytest.fixture
+async def world(storage: Storage) -> World:
+    world = await make_world(storage)
+    world.join("lead", "alice")
+    await world.command("lead", "/round setup Riverside")
+    return world
+
+
+async def in_group(world: World, who: PersonRef, text: str, admin: bool = False) -> str:
+    replies = await world.bot.handle(IncomingText(who, GROUP, text, chat_admin=admin))
+    world._record(replies)
+    return texts(replies)
+
+
+async def join_code(world: World) -> str:
+    async with world.storage.transaction() as repo:
+        community = await repo.community_for_chat(CHANNEL.chat)
+    assert community is not None
+    return community.join_code
+
+
+async def test_a_group_on_another_platform_joins_with_a_one_time_code(world: World) -> None:
+    reply = texts(await world.command("lead", "/round link"))
+    code = reply.split("/round link ", 1)[1].split()[0]
+    assert len(code) == 8 and "within the next hour" in reply
+    olga = PersonRef("other", "7", "Olga")
+    assert "Only an admin of this group" in await in_group(world, olga, f"/round link {code}")
+    assert "not set up yet" in await in_group(world, olga, "/round status")
+    joined = await in_group(world, olga, f"/round link {code}", admin=True)
+    assert "This group is now part of Riverside" in joined
+    reuse = await world.bot.handle(
+        IncomingText(
+            PersonRef("other", "8"),
+            Address("other", "-200"),
+            f"/round link {code}",
+            chat_admin=True,
+        )
+    )
+    assert "unknown, used or expired" in texts(reuse)
+    # Olga now leads the community from either chat.
+    assert "Round 1" not in await in_group(world, olga, "/round status")
+    assert "No rounds yet" in await in_group(world, olga, "/round status")
+
+
+async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World) -> None:
+    code = (await world.command("lead", "/round link"))[0].text.split("/round link ")[1][:8]
+    olga = PersonRef("other", "7", "Olga")
+    await in_group(world, olga, f"/round link {code}", admin=True)
+    pat = PersonRef("other", "9", "Pat")
+    dm = Address.dm(pat)
+    enrolled = await world.bot.handle(IncomingText(pat, dm, f"/start {await join_code(world)}"))
+    assert "You take part in Riverside" in texts(enrolled)
+    replies = await world.command("lead", "/round open")
+    announcements = [m for m in replies if not m.to.direct]
+    assert {m.to for m in announcements} == {CHANNEL, GROUP}
+    assert all(m.join_code == announcements[0].join_code for m in announcements)
+    invited = sorted((m.to.platform, m.to.chat_id) for m in replies if m.to.direct)
+    # Olga linked the group, so she leads (and takes part); Pat enrolled by the link.
+    assert invited == [("other", "7"), ("other", "9"), ("test", "ALICE"), ("test", "LEAD")]
+    status = await in_group(world, olga, "/round status", admin=True)
+    assert "Invited 4" in status
+    await answer_all(world, "alice", ["3"] * 9)
+    await answer_all(world, "lead", ["3"] * 9)
+    world._record(await world.bot.handle(IncomingText(pat, dm, "start")))
+    for _ in range(9):
+        world._record(await world.bot.handle(IncomingText(pat, dm, "4")))
+    world._record(await world.bot.handle(IncomingText(pat, dm, "submit")))
+    closing = await world.command("lead", "/round close")
+    assert {m.to for m in closing} == {CHANNEL, GROUP}
+    assert all("3 of 4 completed" in m.text and m.image for m in closing)
+
+
+async def test_late_take_part_joins_the_open_round(world: World) -> None:
+    await world.command("lead", "/round open")
+    sam = PersonRef("other", "11", "Sam")
+    replies = await world.bot.handle(
+        IncomingText(sam, Address.dm(sam), f"/start {await join_code(world)}")
+    )
+    assert "You take part" in texts(replies) and "Start" in texts(replies)
+    bad = await world.bot.handle(IncomingText(sam, Address.dm(sam), "/start not-a-code"))
+    assert "does not work any more" in texts(bad)
+
+
+async def test_unreachable_people_are_counted_until_they_write_again(world: World) -> None:
+    await world.command("lead", "/round open")
+    await world.bot.mark_unreachable(Address.dm(person("alice")))
+    assert "1 could not be reached" in texts(await world.command("lead", "/round status"))
+    await world.say("alice", "hello")
+    assert "could not be reached" not in texts(await world.command("lead", "/round status"))
