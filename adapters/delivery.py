@@ -40,22 +40,23 @@ class Delivery:
         self._on_unreachable = on_unreachable
         self._slots = asyncio.Semaphore(PARALLEL_CHATS)
 
-    async def deliver(self, messages: Sequence[Outgoing]) -> None:
+    async def deliver(self, messages: Sequence[Outgoing]) -> int:
+        """Send them all; returns how many failed (and could be tried again later)."""
         by_chat: dict[Address, list[Outgoing]] = {}
         for message in messages:
             by_chat.setdefault(message.to, []).append(message)
-        await asyncio.gather(*(self._deliver_in_order(chat) for chat in by_chat.values()))
+        failed = await asyncio.gather(*(self._deliver_in_order(chat) for chat in by_chat.values()))
+        return sum(failed)
 
-    async def _deliver_in_order(self, messages: list[Outgoing]) -> None:
+    async def _deliver_in_order(self, messages: list[Outgoing]) -> int:
         async with self._slots:
-            for message in messages:
-                await self._deliver_one(message)
+            return sum([not await self._deliver_one(message) for message in messages])
 
-    async def _deliver_one(self, message: Outgoing) -> None:
+    async def _deliver_one(self, message: Outgoing) -> bool:
         sender = self._senders.get(message.to.platform)
         if sender is None:
             log.error("no sender for platform %s", message.to.platform)
-            return
+            return False
         try:
             await sender.send(message)
         except Unreachable:
@@ -64,3 +65,5 @@ class Delivery:
                 await self._on_unreachable(message.to)
         except Exception:  # one failed message must not stop the rest of a fan-out
             log.exception("sending to %s:%s failed", message.to.platform, message.to.chat_id)
+            return False
+        return True

@@ -32,5 +32,5 @@ async def build(
         storage = await open_storage(settings.database_url)
     clock = clock or SystemClock()
     conversation = Conversation(storage, clock)
-    leads = LeadCommands(storage, clock, rubric, directory, settings.admins)
+    leads = LeadCommands(storage, clock, rubric, directory, settings.admins, settings.timezone)
     return Running(MaturityBot(conversation, leads), storage)

@@ -150,4 +150,9 @@ def reminder_note(to: Address, round_: Round, answered: int) -> Outgoing:
         f"A reminder: {round_.title} closes on {format_moment(round_.closes_at)}. "
         f"You have answered {answered} of {total} questions."
     )
-    return Outgoing(to, text, (_choice(round_, Action.RESUME, "Continue"),))
+    choices = (
+        _choice(round_, Action.RESUME, "Continue"),
+        _choice(round_, Action.SNOOZE, "Remind me tomorrow"),
+        _choice(round_, Action.MUTE, "Stop reminders"),
+    )
+    return Outgoing(to, text, choices)

@@ -21,6 +21,8 @@ class Action(enum.StrEnum):
     SUBMIT = "submit"
     CHANGE = "change"
     REDO = "redo"
+    SNOOZE = "snooze"  # remind me tomorrow
+    MUTE = "mute"  # no more reminders in this round
 
 
 MAX_ID_DIGITS = 9  # database ids are 32-bit integers; a longer number is a forgery

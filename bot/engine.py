@@ -17,6 +17,7 @@ from bot.model import Answer, Participation, Round, Stage
 COMMENT_WINDOW = timedelta(minutes=30)
 COMMENT_LIMIT = 2000
 COMMENT_MIN_CHARS = 20
+SNOOZE = timedelta(days=1)
 NOT_UNDERSTOOD = (
     "Sorry, I didn't catch that. Press a button or type its label: 1 to 5, “not sure” or "
     "“back”. To add a comment to your last answer, write it in a sentence."
@@ -104,6 +105,16 @@ def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
         return _moved(view, changing, message_id)
     if action is Action.RESUME and p.stage is Stage.PICKING:
         return _moved(view, replace(p, stage=_review_stage(p)), message_id)
+    if action is Action.SNOOZE:
+        later = replace(p, remind_after=view.now + SNOOZE)
+        return Decision((Outgoing(view.dm, "OK, I will remind you tomorrow."),), later)
+    if action is Action.MUTE:
+        muted = replace(p, reminders_off=True, remind_after=None)
+        note = (
+            "OK, no more reminders for this round. You can still answer any time before "
+            f"{cards.format_moment(view.round.closes_at)}: just message me."
+        )
+        return Decision((Outgoing(view.dm, note),), muted)
     # A button from an earlier step (or "Continue"): show where they are now.
     return Decision((prompt(view),))
 

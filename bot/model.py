@@ -112,6 +112,8 @@ class Round:
     anonymous: bool
     rubric: Rubric
     min_responses: int = 3  # the community's setting when the round opened
+    extended: bool = False  # closing was put off once for want of responses
+    manual_reminded_at: datetime | None = None  # the last /round remind
 
     def is_open(self, now: datetime) -> bool:
         return self.closed_at is None and now < self.closes_at
@@ -166,6 +168,8 @@ class Participation:
     completed_at: datetime | None = None
     unreachable: bool = False
     version: int = 0
+    reminders_off: bool = False  # "Stop reminders" for this round
+    remind_after: datetime | None = None  # "Remind me tomorrow"
 
 
 @dataclass(frozen=True)
@@ -176,3 +180,43 @@ class ParticipantState:
     participation: Participation
     round: Round
     answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A community's cadence: rounds open on it, every `every` months or weeks."""
+
+    community_id: int
+    every: int
+    unit: str  # "month" or "week"
+    weekday: int | None  # 0 = Monday; None: the anchor's own day
+    at: str  # "09:00", local time of opening
+    timezone: str
+    duration_days: int
+    anchor: str  # ISO local date of the first opening
+    occurrence: int  # index of the next opening (0 = the anchor)
+    next_open_at: datetime
+
+
+class OutboxKind(enum.StrEnum):
+    INVITE = "invite"
+    REMIND = "remind"
+    SUMMARY = "summary"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A message the scheduler owes someone; its key makes it unique, so it is sent once."""
+
+    key: str
+    kind: OutboxKind
+    community_id: int
+    due_at: datetime
+    round_id: int | None = None
+    person_id: int | None = None
+    chat: ChatRef | None = None  # for posts to a channel or group
+    note: str | None = None
+    id: int = 0
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None

@@ -11,10 +11,12 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Protocol
 
+from bot.messages import Outgoing
 from bot.model import (
     Answer,
     ChatRef,
     Community,
+    OutboxItem,
     ParticipantState,
     Participation,
     Person,
@@ -22,6 +24,7 @@ from bot.model import (
     Role,
     Round,
     Rubric,
+    Schedule,
 )
 
 
@@ -44,6 +47,14 @@ class MemberDirectory(Protocol):
     async def members(self, chat: ChatRef) -> Sequence[PersonRef]: ...
 
 
+class Messenger(Protocol):
+    """Sends messages on whichever platform each is addressed to."""
+
+    async def deliver(self, messages: Sequence[Outgoing]) -> int:
+        """Send them; returns how many could not be sent (they may be tried again)."""
+        ...
+
+
 class DuplicateDelivery(Exception):
     """The platform delivered the same update twice; the first one was already handled."""
 
@@ -52,8 +63,43 @@ class ConcurrentUpdate(Exception):
     """Someone else changed the same row first; reload and decide again."""
 
 
-class Repository(Protocol):
-    """Everything the core reads and writes, inside one transaction."""
+class ScheduleRepository(Protocol):
+    """The scheduler's reads and writes (implemented by the same repository)."""
+
+    async def schedule(self, community_id: int) -> Schedule | None: ...
+    async def save_schedule(self, schedule: Schedule) -> None: ...
+    async def delete_schedule(self, community_id: int) -> None: ...
+    async def due_schedules(self, now: datetime) -> Sequence[Schedule]: ...
+    async def add_outbox(self, item: OutboxItem) -> bool:
+        """Queue a message; False when one with the same key is queued (or sent) already."""
+        ...
+
+    async def due_outbox(self, now: datetime, limit: int) -> Sequence[OutboxItem]: ...
+    async def claim_outbox(self, item_id: int, now: datetime) -> bool:
+        """Take an item to send; False when another process took it first."""
+        ...
+
+    async def finish_outbox(self, item_id: int, now: datetime) -> None: ...
+    async def retry_outbox(self, item_id: int, due_at: datetime) -> None: ...
+    async def outbox(self, round_id: int) -> Sequence[OutboxItem]: ...
+    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Hold (or renew) the named lease until `until`; False while another holds it."""
+        ...
+
+    async def overdue_rounds(self, now: datetime) -> Sequence[int]:
+        """Ids of rounds past their closing time and not yet closed."""
+        ...
+
+    async def extend_round(self, round_id: int, closes_at: datetime) -> None: ...
+    async def set_manual_reminded(self, round_id: int, at: datetime) -> None: ...
+    async def due_snoozes(self, now: datetime) -> Sequence[Participation]:
+        """Participations whose "remind me tomorrow" is due, in rounds not yet closed."""
+        ...
+
+
+class Repository(ScheduleRepository, Protocol):
+    """Everything the core reads and writes, inside one transaction (the scheduler's part is
+    ScheduleRepository, which the same object implements)."""
 
     # deliveries
     async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:

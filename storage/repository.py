@@ -20,6 +20,7 @@ from bot.ports import ConcurrentUpdate
 from bot.rubric import rubric_to_dict
 from storage.participants import participant_query, participant_state
 from storage.people import PeopleQueries
+from storage.schedule_queries import ScheduleQueries
 from storage.statements import statements
 from storage.tables import (
     AnswerRow,
@@ -33,7 +34,7 @@ from storage.tables import (
 )
 
 
-class SqlRepository(PeopleQueries):
+class SqlRepository(PeopleQueries, ScheduleQueries):
     """All reads and writes of one transaction. The session is owned by SqlStorage.
 
     Communities, people and memberships live in storage/people.py; rounds, positions,

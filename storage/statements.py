@@ -25,6 +25,8 @@ PARTICIPATION_FIELDS = (  # bound as b_<name>: SQLAlchemy reserves the bare colu
     "started_at",
     "completed_at",
     "unreachable",
+    "reminders_off",
+    "remind_after",
 )
 
 

@@ -158,6 +158,8 @@ class RoundRow(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean)
     rubric: Mapped[dict[str, Any]]
     min_responses: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
+    extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    manual_reminded_at: Mapped[datetime | None]
 
 
 class ParticipationRow(Base):
@@ -178,6 +180,10 @@ class ParticipationRow(Base):
     completed_at: Mapped[datetime | None]
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    reminders_off: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    remind_after: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class AnswerRow(Base):

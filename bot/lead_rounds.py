@@ -1,0 +1,87 @@
+"""The round commands a lead runs: open, status, remind, close, summary."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import cards, publish, rounds
+from bot.choices import MAX_ID_DIGITS
+from bot.commands import UsageError, parse_open
+from bot.lead_request import Request
+from bot.messages import Address, Outgoing
+
+MANUAL_REMINDER_GAP = timedelta(days=1)
+
+
+async def open(req: Request) -> list[Outgoing]:
+    now = req.now
+    args = parse_open(req.command.args, now)
+    title = args.title or f"{now:%B %Y} self-assessment"
+    opened = await rounds.open_round(
+        req.repo, req.community, title, args.closes_at, req.rubric, req.members, now
+    )
+    count = len(opened.invitations)
+    text = (
+        f"Round {opened.round.number} “{title}” is open until "
+        f"{cards.format_moment(args.closes_at)}. I have sent {count} "
+        f"{'person' if count == 1 else 'people'} a direct message with "
+        f"{len(req.rubric.categories)} questions (about 10 minutes). "
+        "Not invited? Ask a lead."
+    )
+    announcements = [
+        Outgoing(Address.channel(chat), text, join_code=req.community.join_code)
+        for chat in req.community.chats  # every linked chat, on every platform
+    ]
+    return [*announcements, *opened.invitations]
+
+
+async def status(req: Request) -> list[Outgoing]:
+    round_ = await req.repo.latest_round(req.community.id)
+    if round_ is None:
+        return [req.private("No rounds yet. Open one with /round open.")]
+    return [req.private(await rounds.status_text(req.repo, round_, req.now))]
+
+
+async def remind(req: Request) -> list[Outgoing]:
+    round_ = await rounds.finish_overdue(req.repo, req.community, req.now)
+    if round_ is None:
+        return [req.private("There is no open round to remind people about.")]
+    newcomers = await rounds.invite_newcomers(req.repo, req.community, round_, req.members)
+    nudges = await rounds.reminders(req.repo, round_, skip={m.to for m in newcomers})
+    text = f"Sent {len(nudges)} reminder(s)."
+    if newcomers:
+        text += f" Invited {len(newcomers)} newcomer(s) who joined since the round opened."
+    return [req.private(text), *nudges, *newcomers]
+
+
+async def close(req: Request) -> list[Outgoing]:
+    round_ = await req.repo.unclosed_round(req.community.id)
+    if round_ is None:
+        return [req.private("There is no open round to close.")]
+    closed, heading = await rounds.close_round(req.repo, round_, req.now)
+    published = await publish.publish(req.repo, closed, heading)
+    return [
+        message
+        for chat in req.community.chats  # the summary goes to every linked chat
+        for message in publish.messages(published, Address.channel(chat))
+    ]
+
+
+async def summary(req: Request) -> list[Outgoing]:
+    wanted = req.command.args.strip().lstrip("#")
+    if wanted and not (wanted.isdigit() and len(wanted) <= MAX_ID_DIGITS):
+        raise UsageError(f"“{wanted}” is not a round number.", "summary")
+    repo, community_id = req.repo, req.community.id
+    round_ = await (
+        repo.round_by_number(community_id, int(wanted))
+        if wanted
+        else repo.latest_round(community_id)
+    )
+    if round_ is None:
+        return [req.private(f"There is no round {wanted}." if wanted else "No rounds yet.")]
+    if round_.anonymous and round_.is_open(req.now):
+        # Summaries taken as answers trickle in would show, by difference, what each
+        # newcomer answered: an anonymous round is summarised once it has closed.
+        status = await rounds.status_text(repo, round_, req.now)
+        return [req.private(f"{status}\nThe summary comes when the round closes.")]
+    return publish.messages(await publish.publish(repo, round_), req.event.chat)

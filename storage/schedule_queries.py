@@ -1,0 +1,151 @@
+"""The scheduler's half of SqlRepository: cadences, the outbox, the leader lease, and the
+rounds and participants that are due for something."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, or_, select, update
+
+from bot.model import ChatRef, OutboxItem, OutboxKind, Participation, Schedule
+from storage.people import QueryBase
+from storage.schedule_tables import LeaseRow, OutboxRow, ScheduleRow
+from storage.tables import (
+    ParticipationRow,
+    RoundRow,
+    model_values,
+    participation_model,
+    to_model,
+)
+
+
+def _outbox_item(row: Any) -> OutboxItem:
+    chat = ChatRef(row.platform, row.chat_id) if row.platform and row.chat_id else None
+    return to_model(OutboxItem, row, kind=OutboxKind(row.kind), chat=chat)
+
+
+class ScheduleQueries(QueryBase):
+    """Reads and writes for the scheduler, inside the caller's transaction."""
+
+    async def schedule(self, community_id: int) -> Schedule | None:
+        row = await self._session.get(ScheduleRow, community_id)
+        return None if row is None else to_model(Schedule, row)
+
+    async def save_schedule(self, schedule: Schedule) -> None:
+        await self._session.merge(ScheduleRow(**model_values(schedule)))
+        await self._session.flush()
+
+    async def delete_schedule(self, community_id: int) -> None:
+        await self._session.execute(
+            delete(ScheduleRow).where(ScheduleRow.community_id == community_id)
+        )
+
+    async def due_schedules(self, now: datetime) -> Sequence[Schedule]:
+        rows = await self._session.scalars(
+            select(ScheduleRow).where(ScheduleRow.next_open_at <= now)
+        )
+        return [to_model(Schedule, row) for row in rows]
+
+    async def add_outbox(self, item: OutboxItem) -> bool:
+        exists = await self._session.scalar(select(OutboxRow.id).where(OutboxRow.key == item.key))
+        if exists is not None:
+            return False  # already queued: a retried fan-out queues nobody twice
+        self._session.add(
+            OutboxRow(
+                key=item.key,
+                kind=str(item.kind),
+                community_id=item.community_id,
+                round_id=item.round_id,
+                person_id=item.person_id,
+                platform=item.chat.platform if item.chat else None,
+                chat_id=item.chat.chat_id if item.chat else None,
+                note=item.note,
+                due_at=item.due_at,
+            )
+        )
+        await self._session.flush()
+        return True
+
+    async def due_outbox(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.due_at <= now, OutboxRow.claimed_at.is_(None))
+            .order_by(OutboxRow.due_at, OutboxRow.id)
+            .limit(limit)
+        )
+        return [_outbox_item(row) for row in rows]
+
+    async def claim_outbox(self, item_id: int, now: datetime) -> bool:
+        result = cast(
+            "CursorResult[Any]",
+            await self._session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == item_id, OutboxRow.claimed_at.is_(None))
+                .values(claimed_at=now)
+            ),
+        )
+        return result.rowcount == 1
+
+    async def finish_outbox(self, item_id: int, now: datetime) -> None:
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == item_id).values(sent_at=now)
+        )
+
+    async def retry_outbox(self, item_id: int, due_at: datetime) -> None:
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == item_id).values(claimed_at=None, due_at=due_at)
+        )
+
+    async def outbox(self, round_id: int) -> Sequence[OutboxItem]:
+        rows = await self._session.scalars(
+            select(OutboxRow).where(OutboxRow.round_id == round_id).order_by(OutboxRow.id)
+        )
+        return [_outbox_item(row) for row in rows]
+
+    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        result = cast(
+            "CursorResult[Any]",
+            await self._session.execute(
+                update(LeaseRow)
+                .where(
+                    LeaseRow.name == name,
+                    or_(LeaseRow.holder == holder, LeaseRow.expires_at <= now),
+                )
+                .values(holder=holder, expires_at=until)
+            ),
+        )
+        if result.rowcount == 1:
+            return True
+        if await self._session.get(LeaseRow, name) is not None:
+            return False  # someone else holds it
+        self._session.add(LeaseRow(name=name, holder=holder, expires_at=until))
+        await self._session.flush()  # a concurrent first taker fails on the key
+        return True
+
+    async def overdue_rounds(self, now: datetime) -> Sequence[int]:
+        ids = await self._session.scalars(
+            select(RoundRow.id).where(RoundRow.closed_at.is_(None), RoundRow.closes_at <= now)
+        )
+        return list(ids)
+
+    async def extend_round(self, round_id: int, closes_at: datetime) -> None:
+        await self._session.execute(
+            update(RoundRow)
+            .where(RoundRow.id == round_id)
+            .values(closes_at=closes_at, extended=True)
+        )
+
+    async def set_manual_reminded(self, round_id: int, at: datetime) -> None:
+        await self._session.execute(
+            update(RoundRow).where(RoundRow.id == round_id).values(manual_reminded_at=at)
+        )
+
+    async def due_snoozes(self, now: datetime) -> Sequence[Participation]:
+        rows = await self._session.scalars(
+            select(ParticipationRow)
+            .join(RoundRow, RoundRow.id == ParticipationRow.round_id)
+            .where(ParticipationRow.remind_after <= now, RoundRow.closed_at.is_(None))
+        )
+        return [participation_model(row) for row in rows]
