@@ -15,7 +15,7 @@ from typing import Protocol
 from adapters.delivery import Delivery, Sender
 from adapters.web import WebServer
 from bot.app import MaturityBot
-from bot.bootstrap import build
+from bot.bootstrap import build, scheduler_for
 from bot.config import Settings
 from bot.messages import Incoming
 from bot.model import ChatRef, PersonRef
@@ -27,9 +27,12 @@ log = logging.getLogger(__name__)
 class PlatformAdapter(Protocol):
     """What each platform adapter offers the runner."""
 
-    platform: str
-    sender: Sender
-    directory: MemberDirectory
+    @property
+    def platform(self) -> str: ...
+    @property
+    def sender(self) -> Sender: ...
+    @property
+    def directory(self) -> MemberDirectory: ...
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
@@ -93,14 +96,17 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     dispatch.attach(running.bot, delivery)
     for adapter in adapters:
         web.add_check(adapter.ready)
+    scheduler = scheduler_for(running, settings, delivery, directory)
     stop = stop or _stop_on_signals()
     try:
         await web.start()
         for adapter in adapters:
             await adapter.start()
+        scheduler.start()
         log.info("running: %s", ", ".join(a.platform for a in adapters) or "no platform")
         await stop.wait()
     finally:
+        scheduler.stop()
         for adapter in reversed(adapters):
             await adapter.stop()
         await web.stop()

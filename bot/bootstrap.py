@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 
 from bot.app import MaturityBot
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.duties import Duties, DutySettings
 from bot.leads import LeadCommands
-from bot.ports import Clock, MemberDirectory, Storage, SystemClock
+from bot.model import Rubric
+from bot.ports import Clock, MemberDirectory, Messenger, Storage, SystemClock
 from bot.rubric import load_rubric
+from bot.scheduler import Scheduler
 
 
 @dataclass
 class Running:
     bot: MaturityBot
     storage: Storage
+    rubric: Rubric
+    clock: Clock
 
 
 async def build(
@@ -33,4 +41,16 @@ async def build(
     clock = clock or SystemClock()
     conversation = Conversation(storage, clock)
     leads = LeadCommands(storage, clock, rubric, directory, settings.admins, settings.timezone)
-    return Running(MaturityBot(conversation, leads), storage)
+    return Running(MaturityBot(conversation, leads), storage, rubric, clock)
+
+
+def scheduler_for(
+    running: Running, settings: Settings, messenger: Messenger, directory: MemberDirectory
+) -> Scheduler:
+    """The one scheduler of this process, on the running bot's storage and clock."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    duty_settings = DutySettings(holder, settings.timezone, settings.quorum_extension_days)
+    duties = Duties(
+        running.storage, running.clock, messenger, directory, running.rubric, duty_settings
+    )
+    return Scheduler(duties)

@@ -19,6 +19,9 @@ HELP = {
     "close": "/round close — close the open round and post its summary",
     "summary": "/round summary [round number] — the summary of the latest (or that) round",
     "leads": "/round leads add|remove <user> — choose who may run these commands",
+    "schedule": "/round schedule every 3 months | every 6 weeks | monthly | quarterly "
+    "[on monday] [at 09:00] [Europe/London] [for 14 days] — open rounds on a cadence; "
+    "/round schedule shows it, /round schedule off stops it",
     "link": "/round link — a one-time code to bring a group on another platform into this "
     "community; /round link CODE there",
     "settings": "/round settings [anonymous on|off | min_responses 3..10] — show or change "

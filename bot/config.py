@@ -52,6 +52,7 @@ class Settings:
     host: str = "0.0.0.0"
     port: int = 3000
     timezone: str = "UTC"
+    quorum_extension_days: int = 7
     slack: SlackSettings | None = None
     telegram: TelegramSettings | None = None
 
@@ -107,6 +108,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"BOT_TIMEZONE: “{timezone}” is not a timezone (e.g. Europe/London)"
         ) from None
+    extension = env.get("QUORUM_EXTENSION_DAYS", "").strip() or "7"
+    if not extension.isdigit() or int(extension) > 60:
+        raise ConfigError(f"QUORUM_EXTENSION_DAYS: “{extension}” is not 0 to 60 days")
     rubric = env.get("RUBRIC_PATH")
     return Settings(
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
@@ -115,6 +119,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         host=env.get("HOST", "").strip() or "0.0.0.0",
         port=int(port_text),
         timezone=timezone,
+        quorum_extension_days=int(extension),
         slack=_slack(env),
         telegram=_telegram(env),
     )

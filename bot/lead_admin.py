@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from bot import linking
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import cadence, linking
 from bot import settings as community_settings
 from bot.commands import UsageError, parse_mention
 from bot.lead_request import Request
 from bot.messages import Outgoing
-from bot.model import Person, PersonRef, Role
+from bot.model import Person, PersonRef, Role, Schedule
 
 
 async def leads(req: Request) -> list[Outgoing]:
@@ -59,3 +62,63 @@ async def link(req: Request) -> list[Outgoing]:
         return [req.private(text)]
     code = await linking.create_code(req.repo, req.community, req.now)
     return [req.private(linking.instructions(req.community, code))]
+
+
+async def schedule(req: Request) -> list[Outgoing]:
+    """`/round schedule ...` sets the cadence; bare shows it; `off` stops it."""
+    args = req.command.args.strip()
+    current = await req.repo.schedule(req.community.id)
+    if not args:
+        if current is None:
+            return [req.private(f"{req.community.name} has no schedule. {cadence.EXAMPLE}")]
+        return [req.private(describe_schedule(current, req.now))]
+    if args.lower() == "off":
+        await req.repo.delete_schedule(req.community.id)
+        return [req.public(f"{req.community.name}: scheduled rounds are off.")]
+    default_zone = current.timezone if current else req.timezone
+    plan = cadence.parse_cadence(args, default_zone)
+    anchor = cadence.first_day(plan, req.now)
+    saved = Schedule(
+        req.community.id,
+        plan.every,
+        plan.unit,
+        plan.weekday,
+        f"{plan.at:%H:%M}",
+        plan.timezone,
+        plan.duration_days,
+        anchor.isoformat(),
+        0,
+        cadence.opening(plan, anchor, 0),
+    )
+    await req.repo.save_schedule(saved)
+    return [req.public(describe_schedule(saved, req.now))]
+
+
+def describe_schedule(saved: Schedule, now: datetime) -> str:
+    """The cadence and the next opening, reminders and close, in the community's timezone."""
+    zone = ZoneInfo(saved.timezone)
+    unit = saved.unit if saved.every == 1 else f"{saved.every} {saved.unit}s"
+    day = f" on {cadence.WEEKDAYS[saved.weekday].title()}" if saved.weekday is not None else ""
+    opens = saved.next_open_at
+    closes = cadence.local_moment(
+        cadence.local_date(opens, saved.timezone) + timedelta(days=saved.duration_days),
+        time.fromisoformat(saved.at),
+        saved.timezone,
+    )
+    reminders = ", ".join(
+        f"{d:%a} {d.day} {d:%b}" for d in cadence.reminder_days(opens, closes, saved.timezone)
+    )
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M %Z").replace(" 0", " ")
+
+    return "\n".join(
+        [
+            f"Every {unit}{day} at {saved.at} ({saved.timezone}), each round open for "
+            f"{saved.duration_days} days.",
+            f"Next opening: {local(opens)}",
+            f"Reminders to those not finished: {reminders or 'none'} "
+            f"({cadence.WORKING_HOUR:%H:%M} in each person's own time)",
+            f"Closes: {local(closes)}",
+        ]
+    )

@@ -47,11 +47,22 @@ async def remind(req: Request) -> list[Outgoing]:
     if round_ is None:
         return [req.private("There is no open round to remind people about.")]
     newcomers = await rounds.invite_newcomers(req.repo, req.community, round_, req.members)
+    joined = (
+        f" Invited {len(newcomers)} newcomer(s) who joined since the round opened."
+        if newcomers
+        else ""
+    )
+    last = round_.manual_reminded_at
+    if last is not None and req.now - last < MANUAL_REMINDER_GAP:
+        # Once a day at most: more would be nagging.
+        text = (
+            f"Reminders for this round went out at {cards.format_moment(last)}; the next can "
+            f"go after {cards.format_moment(last + MANUAL_REMINDER_GAP)}.{joined}"
+        )
+        return [req.private(text), *newcomers]
     nudges = await rounds.reminders(req.repo, round_, skip={m.to for m in newcomers})
-    text = f"Sent {len(nudges)} reminder(s)."
-    if newcomers:
-        text += f" Invited {len(newcomers)} newcomer(s) who joined since the round opened."
-    return [req.private(text), *nudges, *newcomers]
+    await req.repo.set_manual_reminded(round_.id, req.now)
+    return [req.private(f"Sent {len(nudges)} reminder(s).{joined}"), *nudges, *newcomers]
 
 
 async def close(req: Request) -> list[Outgoing]:

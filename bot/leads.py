@@ -28,6 +28,7 @@ HANDLERS: dict[str, Handler] = {
     "leads": lead_admin.leads,
     "settings": lead_admin.settings,
     "link": lead_admin.link,
+    "schedule": lead_admin.schedule,
 }
 
 

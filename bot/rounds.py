@@ -143,7 +143,7 @@ async def reminders(
     name = community.name if community else ""
     messages = []
     for p in await repo.participations(round_.id):
-        if p.completed_at is not None or p.unreachable:
+        if p.completed_at is not None or p.unreachable or p.reminders_off:
             continue
         dm = dm_to(await _person(repo, p.person_id))
         if dm in skip:
