@@ -35,6 +35,7 @@ LEASE_NAME = "scheduler"
 LEASE_TIME = timedelta(seconds=60)  # a dead leader is replaced within a minute
 RETRY_DELAY = timedelta(minutes=5)
 BATCH = 50
+SKIPPED = "skipped"
 MAX_BATCHES = 200  # bounded: a wake never loops for ever
 
 
@@ -214,8 +215,8 @@ class Duties:
         async with self._storage.transaction() as repo:
             if failed:
                 await repo.retry_outbox(item.id, now + RETRY_DELAY)
-            else:
-                await repo.finish_outbox(item.id, now)
+            else:  # "skipped": nothing was owed any more (finished, closed, coalesced)
+                await repo.finish_outbox(item.id, now, None if messages else SKIPPED)
 
 
 def to_cadence(schedule: Schedule) -> cadence.Cadence:

@@ -117,7 +117,8 @@ async def _reminded_just_now(repo: Repository, item: OutboxItem, now: datetime) 
             continue
         if other.person_id != item.person_id:
             continue
-        if other.sent_at is not None and now - other.sent_at < RECENT:
+        delivered = other.sent_at is not None and other.note != "skipped"
+        if delivered and other.sent_at is not None and now - other.sent_at < RECENT:
             return True
         waiting = other.sent_at is None and other.claimed_at is None
         if waiting and item.due_at < other.due_at <= now:

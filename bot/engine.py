@@ -18,6 +18,10 @@ COMMENT_WINDOW = timedelta(minutes=30)
 COMMENT_LIMIT = 2000
 COMMENT_MIN_CHARS = 20
 SNOOZE = timedelta(days=1)
+REMINDER_WORDS = {  # the reminder's buttons, typed
+    "remind me tomorrow": Action.SNOOZE,
+    "stop reminders": Action.MUTE,
+}
 NOT_UNDERSTOOD = (
     "Sorry, I didn't catch that. Press a button or type its label: 1 to 5, “not sure” or "
     "“back”. To add a comment to your last answer, write it in a sentence."
@@ -122,6 +126,8 @@ def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
 def on_text(view: View, text: str) -> Decision:
     """Typed text: a choice label, a comment on the card just answered, or a wish to resume."""
     typed = " ".join(text.split())
+    if (action := REMINDER_WORDS.get(typed.lower().rstrip(".!"))) is not None:
+        return on_choice(view, ChoiceId(view.round.id, action), None)
     choice = match_choice(prompt(view), typed)
     if choice is not None:
         return on_choice(view, choice, None)

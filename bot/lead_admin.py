@@ -110,7 +110,8 @@ def describe_schedule(saved: Schedule, now: datetime) -> str:
     )
 
     def local(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M %Z").replace(" 0", " ")
+        here = moment.astimezone(zone)
+        return f"{here:%a} {here.day} {here:%b %Y, %H:%M %Z}"
 
     return "\n".join(
         [

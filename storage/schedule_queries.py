@@ -88,9 +88,12 @@ class ScheduleQueries(QueryBase):
         )
         return result.rowcount == 1
 
-    async def finish_outbox(self, item_id: int, now: datetime) -> None:
+    async def finish_outbox(self, item_id: int, now: datetime, note: str | None = None) -> None:
+        values: dict[str, Any] = {"sent_at": now}
+        if note is not None:
+            values["note"] = note
         await self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == item_id).values(sent_at=now)
+            update(OutboxRow).where(OutboxRow.id == item_id).values(**values)
         )
 
     async def retry_outbox(self, item_id: int, due_at: datetime) -> None:

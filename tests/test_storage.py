@@ -23,6 +23,8 @@ from bot.model import (
     Category,
     ChatRef,
     Community,
+    OutboxItem,
+    OutboxKind,
     Participation,
     Person,
     PersonRef,
@@ -526,3 +528,21 @@ async def test_join_and_link_codes(storage: SqlStorage) -> None:
     with pytest.raises(ConcurrentUpdate):
         async with storage.transaction() as repo:
             await repo.add_chat(other.id, ChatRef("telegram", "-100"))
+
+
+async def test_outbox_keys_claims_and_the_lease(storage: SqlStorage) -> None:
+    async with storage.transaction() as repo:
+        community = await repo.create_community("Outbox", CHAT, True, T0)
+        item = OutboxItem("note:1", OutboxKind.NOTE, community.id, T0, chat=CHAT, note="hi")
+        assert await repo.add_outbox(item) is True
+        assert await repo.add_outbox(item) is False  # queued once, whatever happens
+    async with storage.transaction() as repo:
+        (due,) = await repo.due_outbox(T0, 10)
+        assert isinstance(due, OutboxItem) and due.chat == CHAT and due.note == "hi"
+        assert await repo.claim_outbox(due.id, T0) is True
+        assert await repo.claim_outbox(due.id, T0) is False
+        assert await repo.due_outbox(T0, 10) == []
+        assert await repo.take_lease("scheduler", "A", T0, T0 + timedelta(minutes=1)) is True
+        assert await repo.take_lease("scheduler", "B", T0, T0 + timedelta(minutes=1)) is False
+        later = T0 + timedelta(minutes=2)
+        assert await repo.take_lease("scheduler", "B", later, later + timedelta(minutes=1))

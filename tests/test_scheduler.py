@@ -1,0 +1,265 @@
+"""Scheduled rounds on an injected clock: opening, reminders, closing, crashes, replicas, DST.
+
+A "time machine" jumps the clock to the next moment something is due and wakes the scheduler,
+as APScheduler would; nothing waits for real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from support import ROOT, World, make_world, person
+
+from bot.duties import Duties, DutySettings
+from bot.messages import Address, Outgoing
+from bot.rubric import load_rubric
+from bot.scheduler import Scheduler
+
+FAR = datetime(2100, 1, 1, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
+RUBRIC = load_rubric(ROOT / "rubric.toml")
+
+
+class Crash(BaseException):
+    """The process dies here (not an Exception: nothing in the bot may catch it)."""
+
+
+class Outbound:
+    """The platforms, as the scheduler sees them: records what was sent, and when."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.sent: list[tuple[datetime, Outgoing]] = []
+        self.crash_after: int | None = None  # die right after handing over this many
+
+    async def deliver(self, messages: list[Outgoing]) -> int:
+        for message in messages:
+            self.sent.append((self.world.clock.now(), message))
+            if self.crash_after is not None and len(self.sent) >= self.crash_after:
+                self.crash_after = None
+                raise Crash  # sent, but the outbox never hears of it
+        return 0
+
+    def to(self, name: str) -> list[tuple[datetime, Outgoing]]:
+        dm = Address.dm(person(name))
+        return [(when, m) for when, m in self.sent if m.to == dm]
+
+    def kinds(self, name: str) -> list[str]:
+        return [_kind(m) for _, m in self.to(name)]
+
+    def posts(self) -> list[str]:
+        return [m.text for _, m in self.sent if not m.to.direct]
+
+
+def _kind(message: Outgoing) -> str:
+    if message.text.startswith("Hello!"):
+        return "invitation"
+    if message.text.startswith("A reminder"):
+        return "reminder"
+    return "other"
+
+
+def duties(world: World, outbound: Outbound, holder: str = "A", extension: int = 7) -> Duties:
+    settings = DutySettings(holder, "Europe/London", extension)
+    return Duties(world.storage, world.clock, outbound, world.directory, RUBRIC, settings)
+
+
+async def next_due(world: World) -> datetime | None:
+    """The earliest moment anything is due: an opening, an owed message, a close, a snooze."""
+    async with world.storage.transaction() as repo:
+        moments = [s.next_open_at for s in await repo.due_schedules(FAR)]
+        moments += [i.due_at for i in await repo.due_outbox(FAR, 10_000)]
+        for round_id in await repo.overdue_rounds(FAR):
+            round_ = await repo.round_by_id(round_id)
+            assert round_ is not None
+            moments.append(round_.closes_at)
+        moments += [p.remind_after for p in await repo.due_snoozes(FAR) if p.remind_after]
+    return min(moments) if moments else None
+
+
+async def jump(world: World, *workers: Duties, until: datetime = FAR) -> datetime:
+    """Move the clock to the next due moment (never back, never past `until`) and wake."""
+    due = await next_due(world)
+    target = min(due or until, until)
+    if target > world.clock.now():
+        world.clock.advance(target - world.clock.now())
+    await asyncio.gather(*(w.run_due() for w in workers))
+    return world.clock.now()
+
+
+async def answer(world: World, name: str, levels: list[str], submit: bool = True) -> None:
+    await world.say(name, "start")
+    for level in levels:
+        await world.say(name, level)
+    if submit and len(levels) == 9:
+        await world.say(name, "submit")
+
+
+@pytest.fixture
+async def world(storage: object) -> World:
+    world = await make_world(storage)  # type: ignore[arg-type]
+    world.clock.advance(datetime(2027, 3, 10, 12, tzinfo=UTC) - world.clock.now())
+    world.join("lead", "alice", "bob", "carol")
+    await world.command("lead", "/round setup Riverside")
+    reply = await world.command(
+        "lead", "/round schedule every 6 weeks on monday at 09:00 Europe/London for 14 days"
+    )
+    assert "Next opening: Mon 15 Mar 2027, 09:00 GMT" in reply[0].text
+    return world
+
+
+async def test_two_scheduled_rounds_across_dst_with_a_crash_send_everything_once(
+    world: World,
+) -> None:
+    outbound = Outbound(world)
+    outbound.crash_after = 3  # dies during the first round's invitations
+    with pytest.raises(Crash):
+        await jump(world, duties(world, outbound))
+    restarted = duties(world, outbound)  # a new process on the same database
+    await jump(world, restarted)
+    assert world.clock.now() == datetime(2027, 3, 15, 9, tzinfo=UTC)
+    for name in ("lead", "alice", "bob", "carol"):
+        assert outbound.kinds(name) == ["invitation"], name
+    assert sum("is open until" in post for post in outbound.posts()) == 1
+    await answer(world, "alice", ["3"] * 9)
+    await answer(world, "bob", ["2"] * 9)
+    await answer(world, "carol", ["4", "4", "3"], submit=False)
+
+    await jump(world, restarted)  # day 3
+    assert world.clock.now() == datetime(2027, 3, 18, 9, tzinfo=UTC)
+    await jump(world, restarted)  # day 5
+    await answer(world, "carol", ["4"] * 6)
+    await world.say("carol", "submit")
+    await jump(world, restarted)  # the day before closing: the clocks went forward that night
+    assert world.clock.now() == datetime(2027, 3, 28, 8, tzinfo=UTC)  # 09:00 BST
+    reminders_to_lead = [when for when, m in outbound.to("lead") if _kind(m) == "reminder"]
+    assert [w.astimezone(LONDON).hour for w in reminders_to_lead] == [9, 9, 9]
+    assert outbound.kinds("carol") == ["invitation", "reminder", "reminder"]
+    assert outbound.kinds("alice") == ["invitation"]  # finished: never reminded
+
+    await jump(world, restarted)  # closing time
+    assert world.clock.now() == datetime(2027, 3, 29, 8, tzinfo=UTC)
+    summaries = [m for _, m in outbound.sent if m.image is not None]
+    assert len(summaries) == 1 and "3 of 4 completed" in summaries[0].text
+
+    await jump(world, restarted)  # six weeks after the first opening
+    assert world.clock.now() == datetime(2027, 4, 26, 8, tzinfo=UTC)  # 09:00 BST
+    for name in ("lead", "alice", "bob", "carol"):
+        assert outbound.kinds(name).count("invitation") == 2, name
+    await restarted.run_due()  # a second wake at the same moment sends nothing again
+    assert once_a_day(outbound)
+
+
+def once_a_day(outbound: Outbound) -> bool:
+    """Nobody got the same message twice on one day (reminders repeat on other days)."""
+    counts = Counter((m.to, m.text, when.date()) for when, m in outbound.sent)
+    return bool(counts) and max(counts.values()) == 1
+
+
+async def test_missed_work_runs_once_after_downtime(world: World) -> None:
+    outbound = Outbound(world)
+    await jump(world, duties(world, outbound))  # opens on 15 March
+    world.clock.advance(timedelta(days=6))  # down from day 0 to day 6: two reminders missed
+    await duties(world, outbound).run_due()
+    assert outbound.kinds("carol") == ["invitation", "reminder"]
+    await duties(world, outbound).run_due()
+    assert outbound.kinds("carol") == ["invitation", "reminder"]
+
+
+async def test_reminders_missed_at_night_wait_for_the_morning(world: World) -> None:
+    outbound = Outbound(world)
+    await jump(world, duties(world, outbound))
+    night = datetime(2027, 3, 18, 22, 30, tzinfo=UTC)  # 22:30 in London, day 3
+    world.clock.advance(night - world.clock.now())
+    await duties(world, outbound).run_due()
+    assert outbound.kinds("carol") == ["invitation"]
+    await jump(world, duties(world, outbound))
+    assert world.clock.now() == datetime(2027, 3, 19, 9, tzinfo=UTC)
+    assert outbound.kinds("carol") == ["invitation", "reminder"]
+
+
+async def test_too_few_responses_put_closing_off_once(world: World) -> None:
+    outbound = Outbound(world)
+    worker = duties(world, outbound)
+    await jump(world, worker)
+    await answer(world, "alice", ["3"] * 9)
+    while not any("stays open 7 more days" in post for post in outbound.posts()):
+        await jump(world, worker)
+    assert world.clock.now() == datetime(2027, 3, 29, 8, tzinfo=UTC)
+    assert "1 completed of the 3 a summary needs" in outbound.posts()[-1]
+    while not any("is closed" in post for post in outbound.posts()):
+        await jump(world, worker)
+    assert world.clock.now() == datetime(2027, 4, 5, 8, tzinfo=UTC)
+    assert "A summary needs at least 3 completed" in outbound.posts()[-1]
+
+
+async def test_snooze_and_stop_reminders(world: World) -> None:
+    outbound = Outbound(world)
+    worker = duties(world, outbound)
+    await jump(world, worker)
+    await jump(world, worker)  # day 3 reminders
+    await world.say("carol", "remind me tomorrow")
+    await world.say("lead", "stop reminders")
+    await jump(world, worker)
+    assert world.clock.now() == datetime(2027, 3, 19, 9, tzinfo=UTC)  # carol's "tomorrow"
+    assert outbound.kinds("carol") == ["invitation", "reminder", "reminder"]
+    while world.clock.now() < datetime(2027, 3, 29, tzinfo=UTC):
+        await jump(world, worker, until=datetime(2027, 3, 29, tzinfo=UTC))
+    assert outbound.kinds("lead") == ["invitation", "reminder"]
+
+
+async def test_only_one_replica_works_and_another_takes_over(world: World) -> None:
+    outbound = Outbound(world)
+    first, second = duties(world, outbound, "A"), duties(world, outbound, "B")
+    await jump(world, first, second)
+    for name in ("lead", "alice", "bob", "carol"):
+        assert outbound.kinds(name) == ["invitation"]
+    assert await first.run_due() is True
+    assert await second.run_due() is False  # A holds the lease
+    world.clock.advance(timedelta(seconds=61))  # A died a minute ago
+    assert await second.run_due() is True
+    assert await first.run_due() is False
+
+
+async def test_concurrent_replicas_send_each_message_once(world: World) -> None:
+    outbound = Outbound(world)
+    workers = [duties(world, outbound, f"R{i}") for i in range(3)]
+    while world.clock.now() < datetime(2027, 5, 1, tzinfo=UTC):
+        await jump(world, *workers, until=datetime(2027, 5, 1, tzinfo=UTC))
+    assert once_a_day(outbound)
+    assert sum(1 for _, m in outbound.sent if m.image is not None) == 0  # no quorum: no chart
+    assert outbound.kinds("alice").count("invitation") == 2
+
+
+async def test_schedule_show_and_off_and_the_once_a_day_manual_reminder(world: World) -> None:
+    shown = await world.command("lead", "/round schedule")
+    assert "Every 6 weeks on Monday at 09:00 (Europe/London)" in shown[0].text
+    assert "Reminders to those not finished: Thu 18 Mar, Sat 20 Mar, Sun 28 Mar" in shown[0].text
+    assert "Closes: Mon 29 Mar 2027, 09:00 BST" in shown[0].text
+    bad = await world.command("lead", "/round schedule every fortnight")
+    assert "For example: /round schedule every 3 months" in bad[0].text
+    await world.command("lead", "/round open")
+    first = await world.command("lead", "/round remind")
+    assert first[0].text.startswith("Sent 4 reminder(s).")
+    again = await world.command("lead", "/round remind")
+    assert "the next can go after" in again[0].text and len(again) == 1
+    world.clock.advance(timedelta(days=1))
+    assert (await world.command("lead", "/round remind"))[0].text.startswith("Sent")
+    off = await world.command("lead", "/round schedule off")
+    assert "scheduled rounds are off" in off[0].text
+    assert "has no schedule" in (await world.command("lead", "/round schedule"))[0].text
+
+
+async def test_apscheduler_wakes_the_due_work(world: World) -> None:
+    outbound = Outbound(world)
+    scheduler = Scheduler(duties(world, outbound), wake_seconds=3600)
+    scheduler.start()
+    try:
+        assert scheduler.running and scheduler.jobs() == ["due-work"]
+    finally:
+        scheduler.stop()
+    assert not scheduler.running
