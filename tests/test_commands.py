@@ -247,6 +247,7 @@ async def test_remind_invites_people_who_joined_after_the_round_opened(world: Wo
     assert len(to_dave) == 1 and to_dave[0].text.startswith("Hello!")
     await world.press("dave", "Start")
     assert world.last_to("dave").text.startswith("1/9 · Vision")
+    world.clock.advance(timedelta(days=1))  # a lead may remind once a day
     again = await world.command("lead", "/round remind")
     assert "newcomer" not in again[0].text
     assert [m.text.startswith("A reminder") for m in again if m.to.chat_id == "DAVE"] == [True]
