@@ -53,6 +53,7 @@ class PersonRef:
     platform: str
     user_id: str
     display_name: str = ""
+    timezone: str = ""  # an IANA zone when the platform tells us (Slack's user tz)
 
     @property
     def key(self) -> str:

@@ -166,6 +166,8 @@ class PeopleQueries(QueryBase):
             self._session.add(row)
         elif name and name != row.display_name:
             row.display_name = name
+        if ref.timezone and ref.timezone != row.timezone:
+            row.timezone = ref.timezone
         await self._session.flush()
         return to_model(Person, row)
 

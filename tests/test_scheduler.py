@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from support import ROOT, World, make_world, person
+from support import CHANNEL, ROOT, World, make_world, person
 
 from bot.duties import Duties, DutySettings
 from bot.messages import Address, Outgoing
+from bot.model import PersonRef
 from bot.rubric import load_rubric
 from bot.scheduler import Scheduler
 
@@ -263,3 +264,17 @@ async def test_apscheduler_wakes_the_due_work(world: World) -> None:
     finally:
         scheduler.stop()
     assert not scheduler.running
+
+
+async def test_reminders_follow_each_persons_own_timezone(world: World) -> None:
+    world.directory.chats[CHANNEL.chat].append(
+        PersonRef("test", "DAN", "Dan", "America/Los_Angeles")
+    )
+    outbound = Outbound(world)
+    worker = duties(world, outbound)
+    await jump(world, worker)  # opens 15 March
+    while len(outbound.kinds("dan")) < 2:
+        await jump(world, worker)
+    when, _message = outbound.to("dan")[1]
+    assert when.astimezone(ZoneInfo("America/Los_Angeles")).hour == 9
+    assert when.astimezone(LONDON).hour == 16  # 09:00 in California

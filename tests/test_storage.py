@@ -546,3 +546,12 @@ async def test_outbox_keys_claims_and_the_lease(storage: SqlStorage) -> None:
         assert await repo.take_lease("scheduler", "B", T0, T0 + timedelta(minutes=1)) is False
         later = T0 + timedelta(minutes=2)
         assert await repo.take_lease("scheduler", "B", later, later + timedelta(minutes=1))
+
+
+async def test_a_platforms_timezone_is_kept(storage: SqlStorage) -> None:
+    async with storage.transaction() as repo:
+        first = await repo.upsert_person(PersonRef("slack", "U7", "Tz"))
+        assert first.timezone == "UTC"  # unknown: the community's timezone applies
+        moved = await repo.upsert_person(PersonRef("slack", "U7", "", "America/Los_Angeles"))
+        kept = await repo.upsert_person(PersonRef("slack", "U7", "Tz"))
+    assert moved.timezone == kept.timezone == "America/Los_Angeles"
