@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, describe, load_settings
 from bot.export import (
     FIELDS,
     SUMMARY_FIELDS,
@@ -26,6 +25,7 @@ from bot.export import (
     render_json,
     summary_rows,
 )
+from bot.logs import configure as configure_logging
 from bot.model import Community, Round
 from bot.ports import Repository
 from bot.rubric import RubricError, load_rubric
@@ -63,20 +63,28 @@ def _parser() -> argparse.ArgumentParser:
     rubric.add_argument("path", nargs="?")
     db = sub.add_parser("db", parents=[database], help="database tools")
     db.add_argument("action", choices=("upgrade",))
+    config = sub.add_parser("config", help="the effective settings, secrets masked")
+    config.add_argument("action", choices=("check",))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
+        # The console and one-off commands stay quiet; a running bot logs at LOG_LEVEL.
+        running = args.command == "run" and (settings.slack or settings.telegram)
+        configure_logging(settings.log_level if running else "WARNING", settings.log_format)
         if getattr(args, "db", None):
             settings = _with_db(settings, args.db)
+        if args.command == "config":
+            print(describe(settings))
+            return 0
         return asyncio.run(_dispatch(args, settings))
     except (ConfigError, RubricError, ExportError, ValueError) as problem:
-        print(f"maturity-bot: {problem}", file=sys.stderr)
+        for line in str(problem).splitlines():  # one line per problem
+            print(f"maturity-bot: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -18,6 +18,7 @@ DEFAULT_DATABASE_URL = "sqlite:///maturity.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
 _ADMIN = re.compile(r"^[a-z]+:[A-Za-z0-9_.-]+$")
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")  # user:password@ in a database URL
 
 
 class ConfigError(Exception):
@@ -53,73 +54,162 @@ class Settings:
     port: int = 3000
     timezone: str = "UTC"
     quorum_extension_days: int = 7
+    retention_days: int | None = None  # None: keep comments and identities
+    log_format: str = "text"
+    log_level: str = "INFO"
     slack: SlackSettings | None = None
     telegram: TelegramSettings | None = None
 
 
-def _slack(env: Mapping[str, str]) -> SlackSettings | None:
+class _Problems(list[str]):
+    """Every bad setting, so start-up names them all at once, one line each."""
+
+
+def _slack(env: Mapping[str, str], problems: _Problems) -> SlackSettings | None:
     token = env.get("SLACK_BOT_TOKEN", "").strip()
     if not token:
         return None
     secret = env.get("SLACK_SIGNING_SECRET", "").strip()
     app_token = env.get("SLACK_APP_TOKEN", "").strip()
     if not secret and not app_token:
-        raise ConfigError(
+        problems.append(
             "SLACK_SIGNING_SECRET is needed to check Slack's requests in HTTP mode "
             "(or set SLACK_APP_TOKEN for Socket Mode)"
         )
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+    if not api_url.startswith(("https://", "http://")):
+        problems.append(f"SLACK_API_URL: “{api_url}” is not an http(s) URL")
     if not api_url.endswith("/"):
         api_url += "/"  # slack_sdk joins method names onto it
     return SlackSettings(token, secret, app_token, api_url)
 
 
-def _telegram(env: Mapping[str, str]) -> TelegramSettings | None:
+def _telegram(env: Mapping[str, str], problems: _Problems) -> TelegramSettings | None:
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         return None
     webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip()
     secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
     if webhook_url and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", secret):
-        raise ConfigError(
+        problems.append(
             "TELEGRAM_WEBHOOK_SECRET must be 8 to 256 characters of A-Z, a-z, 0-9, _ and - "
             "when TELEGRAM_WEBHOOK_URL is set"
         )
+    if webhook_url and not webhook_url.startswith("https://"):
+        problems.append(f"TELEGRAM_WEBHOOK_URL: “{webhook_url}” must be an https:// URL")
     api_url = env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_TELEGRAM_API_URL
     return TelegramSettings(token, api_url, webhook_url, secret)
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; a bad value raises ConfigError naming the variable."""
-    env = os.environ if env is None else env
+def _number(
+    env: Mapping[str, str], name: str, default: int, top: int, problems: _Problems, what: str
+) -> int:
+    text = env.get(name, "").strip() or str(default)
+    if not text.isdigit() or int(text) > top:
+        problems.append(f"{name}: “{text}” is not {what}")
+        return default
+    return int(text)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file (comments and blank lines skipped, quotes removed)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Read the environment (over a .env file); raise ConfigError naming every bad value."""
+    if env is None:
+        env = {**read_env_file(env_file or Path(".env")), **os.environ}
+    problems = _Problems()
     admins = frozenset(a.strip() for a in env.get("BOT_ADMINS", "").split(",") if a.strip())
-    for admin in admins:
-        if not _ADMIN.match(admin):
-            raise ConfigError(
-                f"BOT_ADMINS: “{admin}” is not platform:user_id (e.g. slack:U123,telegram:456)"
-            )
-    port_text = env.get("PORT", "").strip() or "3000"
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise ConfigError(f"PORT: “{port_text}” is not a port number (0 to 65535)")
+    problems += [
+        f"BOT_ADMINS: “{admin}” is not platform:user_id (e.g. slack:U123,telegram:456)"
+        for admin in sorted(admins)
+        if not _ADMIN.match(admin)
+    ]
+    port = _number(env, "PORT", 3000, 65535, problems, "a port number (0 to 65535)")
     timezone = env.get("BOT_TIMEZONE", "").strip() or "UTC"
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"BOT_TIMEZONE: “{timezone}” is not a timezone (e.g. Europe/London)"
-        ) from None
-    extension = env.get("QUORUM_EXTENSION_DAYS", "").strip() or "7"
-    if not extension.isdigit() or int(extension) > 60:
-        raise ConfigError(f"QUORUM_EXTENSION_DAYS: “{extension}” is not 0 to 60 days")
+        problems.append(f"BOT_TIMEZONE: “{timezone}” is not a timezone (e.g. Europe/London)")
+        timezone = "UTC"
+    extension = _number(env, "QUORUM_EXTENSION_DAYS", 7, 60, problems, "0 to 60 days")
+    retention = env.get("RETENTION_DAYS", "").strip()
+    if retention and not (retention.isdigit() and int(retention) >= 1):
+        problems.append(f"RETENTION_DAYS: “{retention}” is not a number of days (1 or more)")
+    log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if log_format not in ("text", "json"):
+        problems.append(f"LOG_FORMAT: “{log_format}” is not text or json")
+    log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        problems.append(f"LOG_LEVEL: “{log_level}” is not DEBUG, INFO, WARNING or ERROR")
     rubric = env.get("RUBRIC_PATH")
-    return Settings(
+    settings = Settings(
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         rubric_path=Path(rubric) if rubric else default_rubric_path(),
         admins=admins,
         host=env.get("HOST", "").strip() or "0.0.0.0",
-        port=int(port_text),
+        port=port,
         timezone=timezone,
-        quorum_extension_days=int(extension),
-        slack=_slack(env),
-        telegram=_telegram(env),
+        quorum_extension_days=extension,
+        retention_days=int(retention) if retention.isdigit() else None,
+        log_format=log_format,
+        log_level=log_level,
+        slack=_slack(env, problems),
+        telegram=_telegram(env, problems),
     )
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return settings
+
+
+def _mask(secret: str) -> str:
+    return "(not set)" if not secret else f"set, {len(secret)} characters (hidden)"
+
+
+def describe(settings: Settings) -> str:
+    """The effective settings, secrets masked: what `maturity-bot config check` prints."""
+    lines = [
+        "DATABASE_URL: " + _PASSWORD.sub(r"\1***@", settings.database_url),
+        f"RUBRIC_PATH: {settings.rubric_path}",
+        f"BOT_ADMINS: {', '.join(sorted(settings.admins)) or '(none)'}",
+        f"HOST, PORT: {settings.host}, {settings.port}",
+        f"BOT_TIMEZONE: {settings.timezone}",
+        f"QUORUM_EXTENSION_DAYS: {settings.quorum_extension_days}",
+        f"RETENTION_DAYS: {settings.retention_days or '(keep everything)'}",
+        f"LOG_FORMAT, LOG_LEVEL: {settings.log_format}, {settings.log_level}",
+    ]
+    slack, telegram = settings.slack, settings.telegram
+    if slack is None:
+        lines.append("Slack: off (no SLACK_BOT_TOKEN)")
+    else:
+        mode = "Socket Mode" if slack.socket_mode else "HTTP mode at /slack/events"
+        lines += [
+            f"Slack: on, {mode}, API {slack.api_url}",
+            f"  SLACK_BOT_TOKEN: {_mask(slack.bot_token)}",
+            f"  SLACK_SIGNING_SECRET: {_mask(slack.signing_secret)}",
+            f"  SLACK_APP_TOKEN: {_mask(slack.app_token)}",
+        ]
+    if telegram is None:
+        lines.append("Telegram: off (no TELEGRAM_BOT_TOKEN)")
+    else:
+        mode = f"webhook {telegram.webhook_url}" if telegram.webhook_url else "long polling"
+        lines += [
+            f"Telegram: on, {mode}, API {telegram.api_url}",
+            f"  TELEGRAM_BOT_TOKEN: {_mask(telegram.bot_token)}",
+            f"  TELEGRAM_WEBHOOK_SECRET: {_mask(telegram.webhook_secret)}",
+        ]
+    return "\n".join(lines)

@@ -1,0 +1,54 @@
+"""Logging set-up: plain text or one JSON object per line (LOG_FORMAT=json).
+
+Third-party loggers that would print secrets are quietened here: httpx logs every request URL
+at INFO, and Telegram's URLs carry the bot token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+QUIET = (
+    "httpx",
+    "httpcore",
+    "telegram.ext",
+    "slack_bolt",
+    "slack_sdk",
+    "aiohttp.access",
+    "apscheduler",
+    "sqlalchemy.engine",
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One line of JSON per record: time, level, logger, message, and any `extra` fields."""
+
+    RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry |= {k: v for k, v in vars(record).items() if k not in self.RESERVED}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure(level: str = "INFO", fmt: str = "text") -> None:
+    """Configure the root logger once, at start-up."""
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in QUIET:  # never below WARNING, whatever LOG_LEVEL says
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,86 @@
+"""Settings: every bad value named at once, .env files, and secrets never printed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, describe, load_settings, read_env_file
+
+
+def test_every_problem_is_named_on_its_own_line() -> None:
+    env = {
+        "PORT": "http",
+        "BOT_TIMEZONE": "Mars/Olympus",
+        "BOT_ADMINS": "U123",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "TELEGRAM_BOT_TOKEN": "1:abc",
+        "TELEGRAM_WEBHOOK_URL": "http://insecure",
+        "LOG_FORMAT": "xml",
+        "RETENTION_DAYS": "-3",
+        "QUORUM_EXTENSION_DAYS": "999",
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    lines = str(caught.value).splitlines()
+    assert [line.split(":")[0].split()[0] for line in lines] == [
+        "BOT_ADMINS",
+        "PORT",
+        "BOT_TIMEZONE",
+        "QUORUM_EXTENSION_DAYS",
+        "RETENTION_DAYS",
+        "LOG_FORMAT",
+        "SLACK_SIGNING_SECRET",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "TELEGRAM_WEBHOOK_URL",
+    ]
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        '# settings\nexport PORT=4000\nBOT_TIMEZONE="Europe/London"\n'
+        "DATABASE_URL='sqlite:///x.db'\n\nnot a setting\n"
+    )
+    assert read_env_file(dotenv) == {
+        "PORT": "4000",
+        "BOT_TIMEZONE": "Europe/London",
+        "DATABASE_URL": "sqlite:///x.db",
+    }
+    os.environ["BOT_TIMEZONE"] = "America/Chicago"
+    try:
+        settings = load_settings(env_file=dotenv)
+    finally:
+        del os.environ["BOT_TIMEZONE"]
+    assert (settings.port, settings.timezone) == (4000, "America/Chicago")
+
+
+def test_config_check_masks_every_secret() -> None:
+    secrets = {
+        "SLACK_BOT_TOKEN": "xoxb-very-secret-token",
+        "SLACK_SIGNING_SECRET": "sign-me-0",
+        "TELEGRAM_BOT_TOKEN": "123:telegram-secret",
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": "hook-secret-1",
+        "DATABASE_URL": "postgresql://bot:db-password@db/bot",
+    }
+    text = describe(load_settings(secrets))
+    for name, value in secrets.items():
+        if name not in ("TELEGRAM_WEBHOOK_URL",):
+            assert value not in text, name
+    assert "db-password" not in text and "postgresql://bot:***@db/bot" in text
+    assert "Telegram: on, webhook https://bot.example/telegram/webhook" in text
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "config", "check"],
+        env={**os.environ, **secrets},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "xoxb-very-secret-token" not in result.stdout
+    assert repr(load_settings(secrets)).count("secret") == 0
