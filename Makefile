@@ -23,8 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict bot storage
-	$(BIN)/mypy adapters
+	$(BIN)/mypy --strict bot storage adapters
 
 unit: $(STAMP)
 	$(BIN)/pytest
@@ -32,3 +31,4 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/answers.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/slack_acks.py

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from adapters.metrics import Metrics
 from bot.messages import Address, Outgoing
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,11 @@ class Delivery:
         self,
         senders: dict[str, Sender],
         on_unreachable: Callable[[Address], Awaitable[None]] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._senders = senders
         self._on_unreachable = on_unreachable
+        self._metrics = metrics
         self._slots = asyncio.Semaphore(PARALLEL_CHATS)
 
     async def deliver(self, messages: Sequence[Outgoing]) -> int:
@@ -66,4 +69,6 @@ class Delivery:
         except Exception:  # one failed message must not stop the rest of a fan-out
             log.exception("sending to %s:%s failed", message.to.platform, message.to.chat_id)
             return False
+        if self._metrics is not None:
+            self._metrics.messages_sent.labels(message.to.platform).inc()
         return True

@@ -9,17 +9,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Sequence
+from functools import partial
 from typing import Protocol
 
 from adapters.delivery import Delivery, Sender
+from adapters.metrics import Metrics
 from adapters.web import WebServer
 from bot.app import MaturityBot
 from bot.bootstrap import build, scheduler_for
 from bot.config import Settings
-from bot.messages import Incoming
+from bot.messages import Incoming, IncomingChoice
 from bot.model import ChatRef, PersonRef
-from bot.ports import MemberDirectory
+from bot.ports import MemberDirectory, Storage
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +49,33 @@ class Dispatcher:
     def __init__(self) -> None:
         self._bot: MaturityBot | None = None
         self._delivery: Delivery | None = None
+        self._metrics: Metrics | None = None
 
-    def attach(self, bot: MaturityBot, delivery: Delivery) -> None:
-        self._bot, self._delivery = bot, delivery
+    def attach(self, bot: MaturityBot, delivery: Delivery, metrics: Metrics | None = None) -> None:
+        self._bot, self._delivery, self._metrics = bot, delivery, metrics
 
     async def __call__(self, event: Incoming) -> None:
         assert self._bot is not None and self._delivery is not None, "attach() first"
-        await self._delivery.deliver(await self._bot.handle(event))
+        started = time.perf_counter()
+        replies = await self._bot.handle(event)
+        elapsed = time.perf_counter() - started
+        kind = "choice" if isinstance(event, IncomingChoice) else "text"
+        if self._metrics is not None:
+            self._metrics.handler_seconds.labels(kind).observe(elapsed)
+        # One line per handled update: ids and timing only, never what anyone wrote.
+        log.info(
+            "handled %s from %s in %.1f ms",
+            kind,
+            event.sender.platform,
+            elapsed * 1000,
+            extra={
+                "platform": event.sender.platform,
+                "kind": kind,
+                "latency_ms": round(elapsed * 1000, 1),
+                "replies": len(replies),
+            },
+        )
+        await self._delivery.deliver(replies)
 
 
 class PlatformDirectory:
@@ -92,8 +115,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     adapters = make_adapters(settings, dispatch, web)
     directory = PlatformDirectory({a.platform: a.directory for a in adapters})
     running = await build(settings, directory, storage)
-    delivery = Delivery({a.platform: a.sender for a in adapters}, running.bot.mark_unreachable)
-    dispatch.attach(running.bot, delivery)
+    delivery = Delivery(
+        {a.platform: a.sender for a in adapters}, running.bot.mark_unreachable, web.metrics
+    )
+    dispatch.attach(running.bot, delivery, web.metrics)
+    web.counts = partial(totals, storage)
     for adapter in adapters:
         web.add_check(adapter.ready)
     scheduler = scheduler_for(running, settings, delivery, directory)
@@ -119,3 +145,9 @@ def _stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+async def totals(storage: Storage) -> tuple[int, int]:
+    """Answers recorded and rounds not yet closed, for /metrics."""
+    async with storage.transaction() as repo:
+        return await repo.totals()

@@ -6,7 +6,8 @@ changed and the lead gets the command's help instead of a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 from bot import lead_admin, lead_rounds, linking
@@ -14,10 +15,15 @@ from bot.commands import Command, UsageError, help_text
 from bot.conversation import delivery_of, in_transaction
 from bot.lead_request import Request
 from bot.messages import IncomingText, Outgoing
-from bot.model import Community, Person, Role, Rubric
+from bot.model import ChatRef, Community, Person, PersonRef, Role, Rubric
 from bot.ports import Clock, MemberDirectory, Repository, Storage
 from bot.rounds import Members, RoundProblem
 
+log = logging.getLogger(__name__)
+MEMBERS_UNKNOWN = (
+    "I could not find out who is in this channel, so nothing was changed. Is the bot a member? "
+    "Invite it (/invite @maturity-bot) and try again."
+)
 Handler = Callable[[Request], Awaitable[list[Outgoing]]]
 HANDLERS: dict[str, Handler] = {
     "open": lead_rounds.open,
@@ -49,7 +55,10 @@ class LeadCommands:
 
     async def handle(self, event: IncomingText, command: Command) -> list[Outgoing]:
         # Asking the platforms who is in the channel is slow: do it outside the transaction.
-        members = await self._members(event) if command.sub in ("open", "remind") else {}
+        try:
+            members = await self._members(event) if command.sub in ("open", "remind") else {}
+        except RoundProblem as problem:
+            return [Outgoing(event.chat, str(problem), private_to=event.sender.user_id)]
 
         async def work(repo: Repository) -> list[Outgoing]:
             return await self._dispatch(repo, event, command, members)
@@ -64,7 +73,14 @@ class LeadCommands:
         async with self._storage.transaction() as repo:
             community = await repo.community_for_chat(event.chat.chat)
         chats = community.chats if community else (event.chat.chat,)
-        return {chat: await self._directory.members(chat) for chat in chats}
+        members: dict[ChatRef, Sequence[PersonRef]] = {}
+        for chat in chats:
+            try:
+                members[chat] = await self._directory.members(chat)
+            except Exception:  # the platform would not say (bot not in the channel, ...)
+                log.warning("could not list the members of %s:%s", chat.platform, chat.chat_id)
+                raise RoundProblem(MEMBERS_UNKNOWN) from None
+        return members
 
     async def _dispatch(
         self, repo: Repository, event: IncomingText, command: Command, members: Members

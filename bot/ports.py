@@ -105,6 +105,10 @@ class Repository(ScheduleRepository, Protocol):
     ScheduleRepository, which the same object implements)."""
 
     # deliveries
+    async def totals(self) -> tuple[int, int]:
+        """(answers recorded, rounds not yet closed), for monitoring."""
+        ...
+
     async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
         """Record a delivery id; False when it was recorded before."""
         ...

@@ -43,6 +43,13 @@ class SqlRepository(PeopleQueries, ScheduleQueries):
 
     # deliveries
 
+    async def totals(self) -> tuple[int, int]:
+        answers = await self._session.scalar(select(func.count()).select_from(AnswerRow))
+        open_rounds = await self._session.scalar(
+            select(func.count()).select_from(RoundRow).where(RoundRow.closed_at.is_(None))
+        )
+        return int(answers or 0), int(open_rounds or 0)
+
     async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
         # One statement: a concurrent twin waits for our commit, then inserts nothing.
         statement = statements(self._postgres).claim_delivery

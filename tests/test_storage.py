@@ -471,6 +471,7 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.participant_state(round_.id, "slack", "U1")
         await repo.close_round(round_.id, T0)
         await repo.closed_rounds(community.id)
+        assert await repo.totals() == (1, 0)  # one answer, the round closed
     protocol = {name for name in vars(Repository) if not name.startswith("_")}
     assert called == protocol
 
