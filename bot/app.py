@@ -12,6 +12,7 @@ from bot.commands import parse_command
 from bot.conversation import Conversation
 from bot.leads import LeadCommands
 from bot.messages import Address, Incoming, IncomingChoice, Outgoing
+from bot.privacy import PrivacyDesk, request_of
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,8 @@ SORRY = "Sorry, something went wrong on my side and nothing was changed. Please 
 PARTICIPANT_HELP = (
     "I run your community's maturity self-assessment. When a round is open I send you the "
     "questions here; press a button or type its label (1 to 5, “not sure”, “back”). "
-    "Type “continue” any time to pick up where you left off."
+    "Type “continue” any time to pick up where you left off, “my data” to see what I store "
+    "about you, or “forget me” to erase it."
 )
 LEAD_COMMANDS_HERE = (
     "Lead commands work in your community's channel or group, not in this chat. "
@@ -30,9 +32,12 @@ LEAD_COMMANDS_HERE = (
 class MaturityBot:
     """Turns one incoming event into the messages to send back."""
 
-    def __init__(self, conversation: Conversation, leads: LeadCommands) -> None:
+    def __init__(
+        self, conversation: Conversation, leads: LeadCommands, privacy: PrivacyDesk
+    ) -> None:
         self._conversation = conversation
         self._leads = leads
+        self._privacy = privacy
 
     async def handle(self, event: Incoming) -> list[Outgoing]:
         try:
@@ -66,4 +71,6 @@ class MaturityBot:
             return []  # ordinary channel chatter is not for the bot
         if event.text.strip().lower() in ("help", "/help", "?help"):
             return [Outgoing(event.chat, PARTICIPANT_HELP)]
+        if (request := request_of(event.text)) is not None:
+            return await self._privacy.handle(event, request)
         return await self._conversation.text(event)

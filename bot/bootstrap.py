@@ -14,6 +14,7 @@ from bot.duties import Duties, DutySettings
 from bot.leads import LeadCommands
 from bot.model import Rubric
 from bot.ports import Clock, MemberDirectory, Messenger, Storage, SystemClock
+from bot.privacy import PrivacyDesk
 from bot.rubric import load_rubric
 from bot.scheduler import Scheduler
 
@@ -41,7 +42,8 @@ async def build(
     clock = clock or SystemClock()
     conversation = Conversation(storage, clock)
     leads = LeadCommands(storage, clock, rubric, directory, settings.admins, settings.timezone)
-    return Running(MaturityBot(conversation, leads), storage, rubric, clock)
+    privacy = PrivacyDesk(storage, clock)
+    return Running(MaturityBot(conversation, leads, privacy), storage, rubric, clock)
 
 
 def scheduler_for(
@@ -49,7 +51,9 @@ def scheduler_for(
 ) -> Scheduler:
     """The one scheduler of this process, on the running bot's storage and clock."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    duty_settings = DutySettings(holder, settings.timezone, settings.quorum_extension_days)
+    duty_settings = DutySettings(
+        holder, settings.timezone, settings.quorum_extension_days, settings.retention_days
+    )
     duties = Duties(
         running.storage, running.clock, messenger, directory, running.rubric, duty_settings
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -63,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     rubric.add_argument("path", nargs="?")
     db = sub.add_parser("db", parents=[database], help="database tools")
     db.add_argument("action", choices=("upgrade",))
+    for name, what in (
+        ("export-person", "print everything stored about a person (JSON)"),
+        ("forget", "erase a person: identity, answers and comments"),
+    ):
+        person = sub.add_parser(name, parents=[database], help=what)
+        person.add_argument("person", help="platform:user_id, e.g. slack:U123 or telegram:456")
     config = sub.add_parser("config", help="the effective settings, secrets masked")
     config.add_argument("action", choices=("check",))
     return parser
@@ -119,6 +126,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _report(args, settings)
     if command == "demo":
         return await _demo(settings)
+    if command in ("export-person", "forget"):
+        return await _person(command, args.person, settings)
     if command == "run" and (settings.slack is not None or settings.telegram is not None):
         from adapters.runner import serve
 
@@ -218,4 +227,27 @@ async def _demo(settings: Settings) -> int:
     state = "Created" if created else "There is already"
     print(f"{state} a community “{DEMO_NAME}” with three closed rounds.")
     print(f'See its summary and trend: maturity-bot report --community "{DEMO_NAME}" --out charts')
+    return 0
+
+
+async def _person(command: str, key: str, settings: Settings) -> int:
+    from bot.data_rights import find_person, forget, person_record
+    from storage import open_storage
+
+    storage = await open_storage(settings.database_url)
+    try:
+        async with storage.transaction() as repo:
+            person = await find_person(repo, key)
+            if person is None:
+                raise ExportError(f"Nobody is stored as {key} (write it as slack:U123).")
+            if command == "export-person":
+                print(json.dumps(await person_record(repo, person), indent=2, ensure_ascii=False))
+                return 0
+            answers = await forget(repo, person)
+    finally:
+        await storage.close()
+    print(
+        f"Forgot {key}: identity, memberships and {answers} answer(s) with their comments. "
+        "Closed rounds' summaries are unchanged."
+    )
     return 0

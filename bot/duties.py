@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot import cadence, cards, rounds
 from bot.conversation import in_transaction
+from bot.data_rights import purge_old_rounds
 from bot.duty_messages import outbox_messages, queue_round_messages
 from bot.messages import Outgoing
 from bot.model import Community, OutboxItem, OutboxKind, Rubric, Schedule
@@ -44,6 +45,7 @@ class DutySettings:
     holder: str  # who this process is, for the lease
     default_timezone: str = "UTC"
     quorum_extension_days: int = 7  # 0: never put off closing
+    retention_days: int | None = None  # purge details of rounds closed longer ago
 
 
 class Duties:
@@ -70,6 +72,9 @@ class Duties:
         await self._close_due(now)
         await self._queue_snoozes(now)
         await self._send_outbox(now)
+        if self._settings.retention_days:
+            async with self._storage.transaction() as repo:
+                await purge_old_rounds(repo, now, self._settings.retention_days)
         return True
 
     async def _lead(self, now: datetime) -> bool:

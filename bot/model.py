@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 LEVELS = (1, 2, 3, 4, 5)
 
@@ -115,6 +116,7 @@ class Round:
     min_responses: int = 3  # the community's setting when the round opened
     extended: bool = False  # closing was put off once for want of responses
     manual_reminded_at: datetime | None = None  # the last /round remind
+    tallies: dict[str, Any] | None = None  # kept at close: the summary as posted
 
     def is_open(self, now: datetime) -> bool:
         return self.closed_at is None and now < self.closes_at

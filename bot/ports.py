@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.messages import Outgoing
 from bot.model import (
@@ -95,6 +95,28 @@ class ScheduleRepository(Protocol):
 
     async def extend_round(self, round_id: int, closes_at: datetime) -> None: ...
     async def set_manual_reminded(self, round_id: int, at: datetime) -> None: ...
+    async def save_tallies(self, round_id: int, tallies: dict[str, Any]) -> None:
+        """Keep a closed round's anonymous tallies: its summary as posted."""
+        ...
+
+    async def forget_person(self, person_id: int) -> None:
+        """Erase a person: identity, answers, comments, positions, memberships."""
+        ...
+
+    async def participations_of(self, person_id: int) -> Sequence[Participation]: ...
+    async def answers_of(self, person_id: int) -> Sequence[Answer]: ...
+    async def roles_of(self, person_id: int) -> Sequence[tuple[int, Role]]:
+        """(community id, role) of every community the person belongs to."""
+        ...
+
+    async def rounds_to_purge(self, closed_before: datetime) -> Sequence[int]:
+        """Rounds closed before then that still link answers or positions to people."""
+        ...
+
+    async def purge_round(self, round_id: int) -> None:
+        """Drop a closed round's answers, comments and positions (its tallies stay)."""
+        ...
+
     async def due_snoozes(self, now: datetime) -> Sequence[Participation]:
         """Participations whose "remind me tomorrow" is due, in rounds not yet closed."""
         ...

@@ -24,6 +24,7 @@ from bot.model import (
     Stage,
 )
 from bot.ports import Repository
+from bot.summary import tally
 
 
 def dm_to(person: Person) -> Address:
@@ -158,9 +159,11 @@ async def reminders(
 async def close_round(repo: Repository, round_: Round, now: datetime) -> tuple[Round, str]:
     """Close the round (at its deadline if that has passed); the closed round and a heading."""
     await repo.close_round(round_.id, min(now, round_.closes_at))
+    participations = await repo.participations(round_.id)
+    kept = tally(await repo.answers(round_.id), participations)
+    await repo.save_tallies(round_.id, kept.to_dict())  # the summary as posted, for good
     closed = await repo.round_by_id(round_.id)
     assert closed is not None
-    participations = await repo.participations(round_.id)
     done = sum(1 for p in participations if p.completed_at is not None)
     heading = (
         f"Round {closed.number} “{closed.title}” is closed: {done} of {len(participations)} "

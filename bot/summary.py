@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.model import LEVELS, Answer, Category, Participation, Round
 from bot.ports import Repository
@@ -88,26 +89,69 @@ def consensus(distribution: Sequence[int]) -> str:
     return AGREED if best_pair >= AGREED_SHARE * total else SPLIT
 
 
+@dataclass(frozen=True)
+class Tallies:
+    """A round's answers with nobody's name on them: per category the levels given and how
+    many were not sure. Kept with a closed round, it is the summary "as posted"."""
+
+    invited: int
+    completed: int
+    levels: dict[str, tuple[int, ...]]
+    not_sure: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "invited": self.invited,
+            "completed": self.completed,
+            "levels": {k: list(v) for k, v in self.levels.items()},
+            "not_sure": dict(self.not_sure),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tallies:
+        return cls(
+            int(data["invited"]),
+            int(data["completed"]),
+            {k: tuple(int(x) for x in v) for k, v in data["levels"].items()},
+            {k: int(v) for k, v in data["not_sure"].items()},
+        )
+
+
+def tally(answers: Sequence[Answer], participations: Sequence[Participation]) -> Tallies:
+    levels: dict[str, list[int]] = {}
+    not_sure: dict[str, int] = {}
+    for answer in answers:
+        if answer.level is None:
+            not_sure[answer.category_id] = not_sure.get(answer.category_id, 0) + 1
+        else:
+            levels.setdefault(answer.category_id, []).append(answer.level)
+    completed = sum(1 for p in participations if p.completed_at is not None)
+    return Tallies(
+        len(participations), completed, {k: tuple(sorted(v)) for k, v in levels.items()}, not_sure
+    )
+
+
 def summarise_category(
     category: Category,
-    answers: Sequence[Answer],
+    levels: Sequence[int],
+    not_sure: int,
     min_responses: float,
     previous_median: float | None,
 ) -> CategorySummary:
-    levels = [a.level for a in answers if a.level is not None]
     if len(levels) < min_responses:
         return CategorySummary(category, hidden=True)
     median = float(statistics.median(levels))
+    distribution = tuple(levels.count(level) for level in LEVELS)
     return CategorySummary(
         category,
         hidden=False,
         scored=len(levels),
-        not_sure=len(answers) - len(levels),
-        distribution=tuple(levels.count(level) for level in LEVELS),
+        not_sure=not_sure,
+        distribution=distribution,
         median=median,
         mean=statistics.fmean(levels),
         spread=statistics.pstdev(levels),
-        consensus=consensus([levels.count(level) for level in LEVELS]),
+        consensus=consensus(distribution),
         change=None if previous_median is None else median - previous_median,
     )
 
@@ -119,14 +163,21 @@ def summarise(
     previous: RoundSummary | None = None,
 ) -> RoundSummary:
     """The round's summary; changes are against `previous` (a closed round) when given."""
-    completed = sum(1 for p in participations if p.completed_at is not None)
+    return summarise_tallies(round_, tally(answers, participations), previous)
+
+
+def summarise_tallies(
+    round_: Round, tallies: Tallies, previous: RoundSummary | None = None
+) -> RoundSummary:
     before = previous.medians() if previous is not None and previous.enough else {}
     # Too few completed: every category is hidden, whatever partial answers add up to.
-    floor = round_.min_responses if completed >= round_.min_responses else math.inf
+    enough = tallies.completed >= round_.min_responses
+    floor = round_.min_responses if enough else math.inf
     categories = tuple(
         summarise_category(
             category,
-            [a for a in answers if a.category_id == category.id],
+            tallies.levels.get(category.id, ()),
+            tallies.not_sure.get(category.id, 0),
             floor,
             before.get(category.id),
         )
@@ -134,11 +185,18 @@ def summarise(
     )
     return RoundSummary(
         round_,
-        len(participations),
-        completed,
+        tallies.invited,
+        tallies.completed,
         categories,
         previous.round if previous is not None else None,
     )
+
+
+async def round_tallies(repo: Repository, round_: Round) -> Tallies:
+    """The kept tallies of a closed round, or a count of its answers now."""
+    if round_.tallies is not None:
+        return Tallies.from_dict(round_.tallies)
+    return tally(await repo.answers(round_.id), await repo.participations(round_.id))
 
 
 def focus(summary: RoundSummary) -> list[Focus]:
@@ -162,15 +220,12 @@ def focus(summary: RoundSummary) -> list[Focus]:
 
 
 async def round_summary(repo: Repository, round_: Round) -> RoundSummary:
-    """Load and summarise a round, compared with the community's closed round before it."""
+    """Summarise a round, compared with the community's closed round before it."""
     earlier = [r for r in await repo.closed_rounds(round_.community_id) if r.number < round_.number]
     previous = None
     if earlier:
-        last = earlier[-1]
-        previous = summarise(last, await repo.answers(last.id), await repo.participations(last.id))
-    return summarise(
-        round_, await repo.answers(round_.id), await repo.participations(round_.id), previous
-    )
+        previous = summarise_tallies(earlier[-1], await round_tallies(repo, earlier[-1]))
+    return summarise_tallies(round_, await round_tallies(repo, round_), previous)
 
 
 async def closed_round_summaries(repo: Repository, community_id: int) -> list[RoundSummary]:
@@ -178,14 +233,7 @@ async def closed_round_summaries(repo: Repository, community_id: int) -> list[Ro
     summaries: list[RoundSummary] = []
     for round_ in await repo.closed_rounds(community_id):
         previous = summaries[-1] if summaries else None
-        summaries.append(
-            summarise(
-                round_,
-                await repo.answers(round_.id),
-                await repo.participations(round_.id),
-                previous,
-            )
-        )
+        summaries.append(summarise_tallies(round_, await round_tallies(repo, round_), previous))
     return summaries
 
 

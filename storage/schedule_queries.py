@@ -9,11 +9,22 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, or_, select, update
 
-from bot.model import ChatRef, OutboxItem, OutboxKind, Participation, Schedule
+from bot.model import (
+    Answer,
+    ChatRef,
+    OutboxItem,
+    OutboxKind,
+    Participation,
+    Role,
+    Schedule,
+)
 from storage.people import QueryBase
 from storage.schedule_tables import LeaseRow, OutboxRow, ScheduleRow
 from storage.tables import (
+    AnswerRow,
+    MembershipRow,
     ParticipationRow,
+    PersonRow,
     RoundRow,
     model_values,
     participation_model,
@@ -152,3 +163,54 @@ class ScheduleQueries(QueryBase):
             .where(ParticipationRow.remind_after <= now, RoundRow.closed_at.is_(None))
         )
         return [participation_model(row) for row in rows]
+
+    async def save_tallies(self, round_id: int, tallies: dict[str, Any]) -> None:
+        await self._session.execute(
+            update(RoundRow).where(RoundRow.id == round_id).values(tallies=tallies)
+        )
+
+    async def forget_person(self, person_id: int) -> None:
+        # Answers, comments, positions, memberships and owed messages go with the person
+        # (foreign keys cascade); closed rounds keep their tallies.
+        await self._session.execute(delete(PersonRow).where(PersonRow.id == person_id))
+
+    async def rounds_to_purge(self, closed_before: datetime) -> Sequence[int]:
+        still_linked = select(ParticipationRow.round_id).where(
+            ParticipationRow.round_id == RoundRow.id
+        )
+        ids = await self._session.scalars(
+            select(RoundRow.id).where(
+                RoundRow.closed_at.is_not(None),
+                RoundRow.closed_at < closed_before,
+                still_linked.exists(),
+            )
+        )
+        return list(ids)
+
+    async def purge_round(self, round_id: int) -> None:
+        for table in (AnswerRow, ParticipationRow, OutboxRow):
+            await self._session.execute(delete(table).where(table.round_id == round_id))
+
+    async def participations_of(self, person_id: int) -> Sequence[Participation]:
+        rows = await self._session.scalars(
+            select(ParticipationRow)
+            .where(ParticipationRow.person_id == person_id)
+            .order_by(ParticipationRow.round_id)
+        )
+        return [participation_model(row) for row in rows]
+
+    async def answers_of(self, person_id: int) -> Sequence[Answer]:
+        rows = await self._session.scalars(
+            select(AnswerRow)
+            .where(AnswerRow.person_id == person_id)
+            .order_by(AnswerRow.round_id, AnswerRow.answered_at, AnswerRow.id)
+        )
+        return [to_model(Answer, row) for row in rows]
+
+    async def roles_of(self, person_id: int) -> Sequence[tuple[int, Role]]:
+        rows = await self._session.execute(
+            select(MembershipRow.community_id, MembershipRow.role)
+            .where(MembershipRow.person_id == person_id)
+            .order_by(MembershipRow.community_id)
+        )
+        return [(community_id, Role(role)) for community_id, role in rows]

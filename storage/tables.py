@@ -160,6 +160,7 @@ class RoundRow(Base):
     min_responses: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
     extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     manual_reminded_at: Mapped[datetime | None]
+    tallies: Mapped[dict[str, Any] | None]
 
 
 class ParticipationRow(Base):
