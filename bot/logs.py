@@ -10,15 +10,21 @@ import json
 import logging
 from datetime import UTC, datetime
 
+# Loggers that would print tokens (httpx logs Telegram URLs), request bodies (Slack's libraries)
+# or SQL parameters holding answers and comments (the database drivers) at DEBUG or INFO.
 QUIET = (
     "httpx",
     "httpcore",
-    "telegram.ext",
+    "telegram",
     "slack_bolt",
     "slack_sdk",
     "aiohttp.access",
+    "aiohttp.client",
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy",
+    "alembic",
     "apscheduler",
-    "sqlalchemy.engine",
 )
 
 

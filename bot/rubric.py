@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -239,8 +240,12 @@ def load_rubric(path: Path | str) -> Rubric:
 
 
 def default_rubric_path() -> Path:
-    """RUBRIC_PATH from the environment if set, else rubric.toml at the project root."""
+    """RUBRIC_PATH from the environment if set; else rubric.toml at the project root (a
+    checkout); else the copy an installed package keeps in <prefix>/share/maturity-bot."""
     configured = os.environ.get("RUBRIC_PATH")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parent.parent / "rubric.toml"
+    in_checkout = Path(__file__).resolve().parent.parent / "rubric.toml"
+    if in_checkout.is_file():
+        return in_checkout
+    return Path(sys.prefix) / "share" / "maturity-bot" / "rubric.toml"

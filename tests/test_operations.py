@@ -1,0 +1,165 @@
+"""Operating the bot: no secret or answer in any log at DEBUG, health and metrics, and a clean
+stop on SIGTERM that a restart resumes from."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from fake_slack import SIGNING_SECRET, TOKEN, FakeSlack, SlackSends, running_bot
+from test_slack import LEAD, PEOPLE, SCRIPTS, Slack, answer_round, settings_for, slack_world
+
+from adapters.slack_sender import Pacer
+from bot.logs import JsonFormatter, configure
+
+COMMENTS = ["Our shared vision lives in a drawer.", "Funding ends in March & nobody knows."]
+
+
+class Captured(logging.Handler):
+    """Every record that reaches the root logger, formatted as it would be written."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(JsonFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    slack_world(fake)
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+async def test_a_whole_round_at_debug_logs_no_secret_and_no_answer(
+    fake: FakeSlack, database_url: str
+) -> None:
+    configure("DEBUG", "json")
+    captured = Captured()
+    logging.getLogger().addHandler(captured)
+    try:
+        async with (
+            running_bot(settings_for(database_url, fake), Pacer.off()) as bot,
+            aiohttp.ClientSession() as session,
+        ):
+            slack = Slack(fake, bot, SlackSends(fake, bot.url, session))
+            await slack.open_round()
+            await slack.step("U1", "Start", "1/9 · Vision")
+            for number, comment in enumerate(COMMENTS, start=2):
+                await slack.step("U1", "3", f"{number}/9 ·")
+                after = fake.seq
+                assert await slack.sends.say("U1", comment) == 200
+                await fake.wait_for_text("DU1", "Comment saved", after)
+            for number in range(4, 11):
+                await slack.step("U1", "2", f"{number}/9 ·" if number < 10 else "Nearly done")
+            await slack.step("U1", "Submit", "Thank you!")
+            await answer_round(slack, "U2", SCRIPTS["U2"])
+            await slack.sends.post("{}", "application/json", secret="wrong-secret")
+    finally:
+        logging.getLogger().removeHandler(captured)
+        configure("WARNING")
+    text = "\n".join(captured.lines)
+    assert len(captured.lines) > 20  # DEBUG really was on: the bot said plenty
+    for secret in (TOKEN, SIGNING_SECRET, database_url.split("@")[0].split(":")[-1] or "x"):
+        if len(secret) > 3:
+            assert secret not in text, secret
+    for comment in COMMENTS:
+        assert comment not in text
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _get(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
+    try:
+        async with session.get(url) as response:
+            return response.status, await response.text()
+    except aiohttp.ClientError:
+        return 0, ""
+
+
+async def _until_healthy(session: aiohttp.ClientSession, base: str) -> None:
+    async def poll() -> None:
+        # Another process starting up: nothing to await but its port, so poll (bounded).
+        while (await _get(session, f"{base}/healthz"))[0] != 200:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(poll(), timeout=30)
+
+
+async def test_health_metrics_and_a_clean_stop_on_sigterm(fake: FakeSlack, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ops.db'}",
+        "LOG_FORMAT": "json",
+    }
+    base = f"http://127.0.0.1:{port}"
+
+    async def start() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    async with aiohttp.ClientSession() as session:
+        bot = await start()
+        try:
+            await _until_healthy(session, base)
+            assert (await _get(session, f"{base}/readyz"))[0] == 200
+            sends = SlackSends(fake, base, session)
+            assert await sends.command(LEAD, "/round setup Riverside") == 200
+            await fake.wait_for_text("C1", "Riverside is set up")
+            status, metrics = await _get(session, f"{base}/metrics")
+            assert status == 200
+            assert 'maturity_handler_seconds_count{kind="text"} 1.0' in metrics
+            assert 'maturity_messages_sent_total{platform="slack"} 1.0' in metrics
+            assert "maturity_open_rounds 0.0" in metrics
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(bot.communicate(), timeout=30)
+        assert bot.returncode == 0, err.decode()[-2000:]
+        assert b"Traceback" not in err
+        # A restart resumes from the database: the community is still there.
+        again = await start()
+        try:
+            await _until_healthy(session, base)
+            sends = SlackSends(fake, base, session)
+            after = fake.seq
+            assert await sends.command(LEAD, "/round setup Other") == 200
+            await fake.wait_for_text("C1", "already set up as Riverside", after)
+        finally:
+            again.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(again.communicate(), timeout=30)
+        assert again.returncode == 0
+    assert PEOPLE  # the Slack world the fake serves
