@@ -105,6 +105,18 @@ def message_event(body: Payload, name: str) -> IncomingText | None:
     return IncomingText(sender, Address.dm(sender), text, delivery_id=str(body["event_id"]))
 
 
+class CountedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's wait-and-retry on 429, counted in /metrics."""
+
+    def __init__(self, web_server: WebServer, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._counter = web_server.metrics.rate_limited.labels(PLATFORM)
+
+    async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
+        self._counter.inc()
+        await super().prepare_for_next_attempt_async(**kwargs)
+
+
 class SlackAdapter:
     """Implements the runner's PlatformAdapter for Slack."""
 
@@ -124,7 +136,7 @@ class SlackAdapter:
             base_url=settings.api_url,
             retry_handlers=[
                 AsyncConnectionErrorRetryHandler(),  # a pooled connection the server closed
-                AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+                CountedRateLimitRetry(web_server, max_retry_count=RATE_LIMIT_RETRIES),
             ],
         )
         self.users = SlackUsers(self.client)
