@@ -32,3 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/answers.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/slack_acks.py
+	$(BIN)/python bench/telegram_fanout.py

@@ -20,7 +20,7 @@ _REWRITES = {
     "postgres://": "postgresql+asyncpg://",
 }
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # a burst of writers queues rather than fails
 
 
 def async_url(url: str) -> str:

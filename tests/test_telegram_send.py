@@ -1,0 +1,74 @@
+"""The Telegram sender against the fake Bot API: edits, long texts, failures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from fake_telegram import FakeTelegram, RunningBot, buttons, running_bot
+
+from adapters.delivery import Unreachable
+from bot.messages import Address, Choice, Outgoing
+
+CHAT = 211000042
+DM = Address("telegram", str(CHAT), direct=True)
+START = (Choice("5:start", "Start"),)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[RunningBot]:
+    fake = FakeTelegram()
+    await fake.start()
+    try:
+        async with running_bot(fake, f"sqlite:///{tmp_path / 'bot.db'}") as running:
+            yield running
+        assert not await running.adapter.ready()  # stopped: /healthz says so
+    finally:
+        await fake.stop()
+
+
+async def test_an_edit_replaces_text_and_keyboard_and_repeats_are_harmless(
+    bot: RunningBot,
+) -> None:
+    await bot.adapter.sender.send(Outgoing(DM, "Card", START))
+    sent = bot.fake.last_message(CHAT)
+    edit = Outgoing(DM, "✓ Done", replaces=f"{CHAT}:{sent['message_id']}")
+    await bot.adapter.sender.send(edit)
+    await bot.adapter.sender.send(edit)  # Telegram: "message is not modified"; nothing more
+    assert bot.fake.messages(CHAT) == [sent] and sent["text"] == "✓ Done"
+    assert "reply_markup" not in sent and sent["edited"] == 1
+
+
+async def test_an_edit_that_cannot_be_made_is_sent_anew(bot: RunningBot) -> None:
+    await bot.adapter.sender.send(Outgoing(DM, "gone", replaces=f"{CHAT}:999999"))
+    await bot.adapter.sender.send(Outgoing(DM, "elsewhere", replaces="-100123:5"))
+    assert [m["text"] for m in bot.fake.messages(CHAT)] == ["gone", "elsewhere"]
+    assert bot.fake.messages(-100123) == []  # an edit never reaches into another chat
+
+
+async def test_a_long_text_becomes_several_messages_with_the_keyboard_last(
+    bot: RunningBot,
+) -> None:
+    text = "\n".join(f"{i}." + " detail" * 20 for i in range(60))  # about 8,700 characters
+    await bot.adapter.sender.send(Outgoing(DM, text, START))
+    pages = bot.fake.messages(CHAT)
+    assert len(pages) == 3 and "\n".join(p["text"] for p in pages) == text
+    assert [bool(list(buttons(p))) for p in pages] == [False, False, True]
+
+
+async def test_a_blocked_person_is_unreachable_and_a_group_failure_is_an_error(
+    bot: RunningBot,
+) -> None:
+    bot.fake.blocked.add(CHAT)
+    with pytest.raises(Unreachable):
+        await bot.adapter.sender.send(Outgoing(DM, "hello"))
+    bot.fake.fail("sendMessage", "forbidden", chat_id=-100777)
+    with pytest.raises(Exception, match="blocked"):
+        await bot.adapter.sender.send(Outgoing(Address("telegram", "-100777"), "hello"))
+
+
+async def test_an_image_without_text_is_a_photo_alone(bot: RunningBot) -> None:
+    await bot.adapter.sender.send(Outgoing(DM, "", image=b"\x89PNG", image_name="c.png"))
+    (photo,) = bot.fake.messages(CHAT)
+    assert photo["photo"][0]["file_size"] == 4 and photo["caption"] == ""
