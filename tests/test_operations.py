@@ -163,3 +163,39 @@ async def test_health_metrics_and_a_clean_stop_on_sigterm(fake: FakeSlack, tmp_p
             await asyncio.wait_for(again.communicate(), timeout=30)
         assert again.returncode == 0
     assert PEOPLE  # the Slack world the fake serves
+
+
+async def test_a_telegram_round_at_debug_logs_no_token_secret_or_comment(
+    database_url: str,
+) -> None:
+    from fake_telegram import TOKEN as TELEGRAM_TOKEN
+    from fake_telegram import WEBHOOK_SECRET, FakeTelegram, admin
+    from fake_telegram import running_bot as telegram_bot
+    from test_telegram import GROUP, LEAD, enrol, set_up
+    from test_telegram import PEOPLE as MEMBERS
+    from test_telegram import answer_round as answer_on_telegram
+
+    server = FakeTelegram()
+    await server.start()
+    server.admins[GROUP] = [admin(LEAD, owner=True)]
+    configure("DEBUG", "json")
+    captured = Captured()
+    logging.getLogger().addHandler(captured)
+    try:
+        async with telegram_bot(server, database_url, webhook=True) as bot:
+            code = await set_up(bot)
+            await enrol(bot, MEMBERS[:2], code)
+            await bot.say(LEAD, "/round open", group=GROUP)
+            await bot.press(MEMBERS[0], "Start")
+            await bot.press(MEMBERS[0], "3")
+            await bot.say(MEMBERS[0], COMMENTS[0])
+            assert "Comment saved" in server.last_message(MEMBERS[0]["id"])["text"]
+            await answer_on_telegram(bot, MEMBERS[1], 0)  # a whole round's worth of updates
+    finally:
+        logging.getLogger().removeHandler(captured)
+        configure("WARNING")
+        await server.stop()
+    text = "\n".join(captured.lines)
+    assert len(captured.lines) > 10
+    assert TELEGRAM_TOKEN not in text and TELEGRAM_TOKEN.split(":")[1] not in text
+    assert WEBHOOK_SECRET not in text and COMMENTS[0] not in text
