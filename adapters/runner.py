@@ -132,7 +132,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         log.info("running: %s", ", ".join(a.platform for a in adapters) or "no platform")
         await stop.wait()
     finally:
-        scheduler.stop()
+        await scheduler.stop()
         for adapter in reversed(adapters):
             await adapter.stop()
         await web.stop()

@@ -4,6 +4,7 @@ own tables (bot/duties.py), so APScheduler keeps no job store and a missed wake 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -22,6 +23,7 @@ class Scheduler:
         self._duties = duties
         self._wake_seconds = wake_seconds
         self._scheduler: AsyncIOScheduler | None = None
+        self._waking: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         """Needs a running event loop."""
@@ -47,12 +49,22 @@ class Scheduler:
         return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
 
     async def _wake(self) -> None:
+        self._waking = asyncio.current_task()
         try:
             await self._duties.run_due()
         except Exception:  # the next wake tries again; nothing is marked done on failure
             log.exception("scheduled work failed")
+        finally:
+            self._waking = None
 
-    def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 10) -> None:
+        """No more wakes; a wake under way may finish (bounded) before the database closes."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        waking = self._waking
+        if waking is not None and not waking.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(waking), grace_seconds)
+            except TimeoutError:
+                log.warning("scheduled work still running at shutdown; it resumes after restart")

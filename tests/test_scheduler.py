@@ -264,7 +264,7 @@ async def test_apscheduler_wakes_the_due_work(world: World) -> None:
     try:
         assert scheduler.running and scheduler.jobs() == ["due-work"]
     finally:
-        scheduler.stop()
+        await scheduler.stop()
     assert not scheduler.running
 
 
