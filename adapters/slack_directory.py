@@ -91,7 +91,11 @@ class SlackDirectory:
                 user = await self._users.info(user_id)
             if not user or user.get("deleted") or user.get("is_bot"):
                 return None
-            return PersonRef(PLATFORM, user_id, display_name(user))
+            # Slack knows each person's timezone: reminders then come at their working hour.
+            zone = user.get("tz")
+            return PersonRef(
+                PLATFORM, user_id, display_name(user), zone if isinstance(zone, str) else ""
+            )
 
         found = await asyncio.gather(*(person(user_id) for user_id in ids))
         return [ref for ref in found if ref is not None]

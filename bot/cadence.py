@@ -68,19 +68,19 @@ def parse_cadence(args: str, default_timezone: str) -> Cadence:
             raise _bad(f"“{match.group(1)}:{match.group(2)}” is not a time of day.")
         at = time(hour, minute)
         rest = (rest[: match.start()] + rest[match.end() :]).strip()
-    duration = 14
+    period_days = every * (28 if unit == "month" else 7)
+    duration = min(14, period_days - 1)  # weekly rounds default to six days
     if match := re.search(r"\bfor (\d{1,3}) (day|days|week|weeks)\b", rest):
         duration = int(match.group(1)) * (7 if match.group(2).startswith("week") else 1)
         rest = (rest[: match.start()] + rest[match.end() :]).strip()
     timezone = default_timezone
     for word in args.split():  # timezones keep their case: Europe/London
         if "/" in word or word.upper() == "UTC":
-            timezone = word
+            timezone = "UTC" if word.upper() == "UTC" else word
             rest = rest.replace(word.lower(), "").strip()
     if rest:
         raise _bad(f"I did not understand “{rest}”.")
     check_timezone(timezone)
-    period_days = every * (28 if unit == "month" else 7)
     if not 1 <= duration < period_days:
         raise _bad(f"A round must close before the next opens: 1 to {period_days - 1} days.")
     return Cadence(every, unit, weekday, at, timezone, duration)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.choices import Action, ChoiceId
 from bot.messages import Address, Choice, Outgoing
@@ -17,14 +18,16 @@ from bot.model import LEVELS, Answer, Category, Round
 SHORT_DESCRIPTOR = 70
 
 
-def format_day(moment: datetime) -> str:
-    """'Sat 12 Dec 2026'."""
-    return moment.strftime("%a %d %b %Y").replace(" 0", " ")
+def format_day(moment: datetime, timezone: str = "UTC") -> str:
+    """'Sat 12 Dec 2026', on the day it is in that timezone."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%a} {local.day} {local:%b %Y}"
 
 
-def format_moment(moment: datetime) -> str:
-    """'Sat 12 Dec 2026, 18:47 UTC'."""
-    return f"{format_day(moment)}, {moment.strftime('%H:%M')} UTC"
+def format_moment(moment: datetime, timezone: str = "UTC") -> str:
+    """'Sat 12 Dec 2026, 18:47 GMT': local time in the round's timezone."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{format_day(moment, timezone)}, {local:%H:%M %Z}"
 
 
 def shorten(text: str, limit: int = SHORT_DESCRIPTOR) -> str:
@@ -58,11 +61,20 @@ def invitation(to: Address, round_: Round, community_name: str, reminder: bool =
     text = (
         f"{opening} {community_name} is running its {round_.rubric.name} self-assessment: "
         f"*{round_.title}*.\n"
-        f"It closes on {format_moment(round_.closes_at)}. {count} questions, about "
+        f"It closes on {format_moment(round_.closes_at, round_.timezone)}. "
+        f"{count} questions, about "
         f"{max(1, round(count * 10 / 9))} minutes. You can stop at any time and carry on later "
         f"where you left off.\n{privacy}"
     )
-    choices = (_choice(round_, Action.START, "Start"), _choice(round_, Action.LATER, "Later"))
+    choices: tuple[Choice, ...] = (
+        _choice(round_, Action.START, "Start"),
+        _choice(round_, Action.LATER, "Later"),
+    )
+    if reminder:
+        choices += (
+            _choice(round_, Action.SNOOZE, "Remind me tomorrow"),
+            _choice(round_, Action.MUTE, "Stop reminders"),
+        )
     return Outgoing(to, text, choices)
 
 
@@ -113,7 +125,9 @@ def review(to: Address, round_: Round, answers: Mapping[str, Answer], submitted:
     choices: tuple[Choice, ...]
     if submitted:
         head = f"Your submitted answers for {round_.title}:"
-        foot = f"You can still change them until {format_moment(round_.closes_at)}."
+        foot = (
+            f"You can still change them until {format_moment(round_.closes_at, round_.timezone)}."
+        )
         choices = (_choice(round_, Action.CHANGE, "Change an answer"),)
     else:
         head = f"Nearly done. Your answers for {round_.title}:"
@@ -140,14 +154,14 @@ def thanks(to: Address, round_: Round) -> Outgoing:
     return Outgoing(
         to,
         f"Thank you! Your answers for {round_.title} are in. You can change them until "
-        f"{format_moment(round_.closes_at)}: just message me.",
+        f"{format_moment(round_.closes_at, round_.timezone)}: just message me.",
     )
 
 
 def reminder_note(to: Address, round_: Round, answered: int) -> Outgoing:
     total = len(round_.rubric.categories)
     text = (
-        f"A reminder: {round_.title} closes on {format_moment(round_.closes_at)}. "
+        f"A reminder: {round_.title} closes on {format_moment(round_.closes_at, round_.timezone)}. "
         f"You have answered {answered} of {total} questions."
     )
     choices = (

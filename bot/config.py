@@ -116,14 +116,16 @@ def read_env_file(path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
     if not path.is_file():
         return values
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8-sig").splitlines():  # a BOM is not a key
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, _, value = line.removeprefix("export ").partition("=")
         value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
+        if value[:1] in ("'", '"') and value[0] in value[1:]:
+            value = value[1 : value.index(value[0], 1)]  # "x"  # a comment -> x
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
         values[key.strip()] = value
     return values
 
@@ -148,8 +150,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         timezone = "UTC"
     extension = _number(env, "QUORUM_EXTENSION_DAYS", 7, 60, problems, "0 to 60 days")
     retention = env.get("RETENTION_DAYS", "").strip()
-    if retention and not (retention.isdigit() and int(retention) >= 1):
-        problems.append(f"RETENTION_DAYS: “{retention}” is not a number of days (1 or more)")
+    if retention and not (retention.isdigit() and 1 <= int(retention) <= 36_500):
+        problems.append(f"RETENTION_DAYS: “{retention}” is not a number of days (1 to 36500)")
     log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
     if log_format not in ("text", "json"):
         problems.append(f"LOG_FORMAT: “{log_format}” is not text or json")
@@ -165,7 +167,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         port=port,
         timezone=timezone,
         quorum_extension_days=extension,
-        retention_days=int(retention) if retention.isdigit() else None,
+        retention_days=int(retention) if retention.isdigit() and int(retention) >= 1 else None,
         log_format=log_format,
         log_level=log_level,
         slack=_slack(env, problems),

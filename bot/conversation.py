@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot import cards, engine
 from bot.choices import parse_choice
+from bot.data_rights import opt_out_key
 from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
 from bot.model import ParticipantState, Participation, Role, Round, Stage
 from bot.ports import Clock, ConcurrentUpdate, DuplicateDelivery, Repository, Storage
@@ -81,6 +82,8 @@ class Conversation:
             if community is None:
                 return [Outgoing(dm, BAD_LINK)]
             person = await repo.upsert_person(event.sender)
+            # They came back by themselves: a past "forget me" no longer keeps them out.
+            await repo.remove_opt_out(opt_out_key(event.sender.platform, event.sender.user_id))
             if await repo.role(community.id, person.id) is None:
                 await repo.set_role(community.id, person.id, Role.PARTICIPANT)
             welcome = Outgoing(dm, f"Welcome! You take part in {community.name}'s assessments.")
@@ -148,7 +151,8 @@ class Conversation:
 
 def _closed_note(round_: Round) -> str:
     return (
-        f"This round closed on {cards.format_moment(round_.ended_at())}; nothing was changed. "
+        f"This round closed on {cards.format_moment(round_.ended_at(), round_.timezone)}; "
+        "nothing was changed. "
         "Thank you for taking part."
     )
 

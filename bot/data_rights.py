@@ -4,6 +4,7 @@ a closed round keeps its anonymous tallies before anyone's answers are removed."
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,11 @@ from bot.ports import Repository
 from bot.summary import tally
 
 FORGET_CONFIRMATION = "yes, forget me"
+
+
+def opt_out_key(platform: str, user_id: str) -> str:
+    """A one-way hash of a platform id: enough to not enrol someone again, not to name them."""
+    return hashlib.sha256(f"maturity-bot:{platform}:{user_id}".encode()).hexdigest()
 
 
 async def find_person(repo: Repository, key: str) -> Person | None:
@@ -79,6 +85,7 @@ async def forget(repo: Repository, person: Person) -> int:
         await keep_tallies(repo, participation.round_id)
     answers = len(await repo.answers_of(person.id))
     await repo.forget_person(person.id)
+    await repo.add_opt_out(opt_out_key(person.platform, person.platform_user_id))
     return answers
 
 

@@ -37,6 +37,8 @@ LEASE_TIME = timedelta(seconds=60)  # a dead leader is replaced within a minute
 RETRY_DELAY = timedelta(minutes=5)
 BATCH = 50
 SKIPPED = "skipped"
+GAVE_UP = "gave up"
+MAX_ATTEMPTS = 3
 MAX_BATCHES = 200  # bounded: a wake never loops for ever
 
 
@@ -68,8 +70,10 @@ class Duties:
         now = self._clock.now()
         if not await self._lead(now):
             return False
-        await self._open_due(now)
+        # Closing first: after downtime a round's close and the next opening can both be
+        # due, and the old round must close properly (tallies, quorum, summary) first.
         await self._close_due(now)
+        await self._open_due(now)
         await self._queue_snoozes(now)
         await self._send_outbox(now)
         if self._settings.retention_days:
@@ -90,13 +94,21 @@ class Duties:
         async with self._storage.transaction() as repo:
             due = await repo.due_schedules(now)
         for schedule in due:
-            async with self._storage.transaction() as repo:
-                community = await repo.community_by_id(schedule.community_id)
-            if community is None:
-                continue
-            members = {chat: await self._directory.members(chat) for chat in community.chats}
-            work = partial(self._open_one, community_id=community.id, members=members, now=now)
-            await in_transaction(self._storage, self._clock, work, None)
+            try:
+                await self._open_scheduled(schedule.community_id, now)
+            except Exception:  # one community's trouble must not stop everyone's rounds
+                log.exception(
+                    "opening community %s's scheduled round failed", schedule.community_id
+                )
+
+    async def _open_scheduled(self, community_id: int, now: datetime) -> None:
+        async with self._storage.transaction() as repo:
+            community = await repo.community_by_id(community_id)
+        if community is None:
+            return
+        members = {chat: await self._directory.members(chat) for chat in community.chats}
+        work = partial(self._open_one, community_id=community.id, members=members, now=now)
+        await in_transaction(self._storage, self._clock, work, None)
 
     async def _open_one(
         self, repo: Repository, *, community_id: int, members: rounds.Members, now: datetime
@@ -115,13 +127,13 @@ class Duties:
                 next_open_at=cadence.opening(plan, anchor, following),
             )
         )
-        key = f"{community_id}:{schedule.occurrence}"
+        key = f"{community_id}:{schedule.next_open_at.isoformat()}"
         current = await rounds.finish_overdue(repo, community, now)
         if current is not None:
             note = (
                 f"The scheduled round was not opened because round {current.number} "
                 f"“{current.title}” is still open. The next opening is "
-                f"{cards.format_moment(cadence.opening(plan, anchor, following))}."
+                f"{cards.format_moment(cadence.opening(plan, anchor, following), plan.timezone)}."
             )
             await _post(repo, community, f"skipped:{key}", note, now)
             return []
@@ -131,9 +143,9 @@ class Duties:
         )
         title = f"{now.astimezone(ZoneInfo(plan.timezone)):%B %Y} self-assessment"
         opened = await rounds.open_round(
-            repo, community, title, closes_at, self._rubric, members, now
+            repo, community, title, closes_at, self._rubric, members, now, plan.timezone
         )
-        await queue_round_messages(repo, community, opened.round, plan.timezone, now)
+        await queue_round_messages(repo, community, opened.round, now)
         return []
 
     async def _close_due(self, now: datetime) -> None:
@@ -141,7 +153,10 @@ class Duties:
             overdue = await repo.overdue_rounds(now)
         for round_id in overdue:
             work = partial(self._close_one, round_id=round_id, now=now)
-            await in_transaction(self._storage, self._clock, work, None)
+            try:
+                await in_transaction(self._storage, self._clock, work, None)
+            except Exception:
+                log.exception("closing round %s failed", round_id)
 
     async def _close_one(self, repo: Repository, *, round_id: int, now: datetime) -> list[Outgoing]:
         round_ = await repo.round_by_id(round_id)
@@ -156,24 +171,14 @@ class Duties:
             note = (
                 f"Round {round_.number} “{round_.title}” has {done} completed of the "
                 f"{round_.min_responses} a summary needs, so it stays open {extension} more "
-                f"days, until {cards.format_moment(closes_at)}. Leads: /round remind nudges "
+                f"days, until {cards.format_moment(closes_at, round_.timezone)}. "
+                "Leads: /round remind nudges "
                 "everyone who has not finished."
             )
             await _post(repo, community, f"extended:{round_id}", note, now)
             return []
         closed, heading = await rounds.close_round(repo, round_, now)
-        for chat in community.chats:
-            await repo.add_outbox(
-                OutboxItem(
-                    f"summary:{round_id}:{chat.platform}:{chat.chat_id}",
-                    OutboxKind.SUMMARY,
-                    community.id,
-                    now,
-                    round_id=closed.id,
-                    chat=chat,
-                    note=heading,
-                )
-            )
+        await rounds.queue_summary(repo, community, closed, heading, now)
         return []
 
     async def _queue_snoozes(self, now: datetime) -> None:
@@ -200,8 +205,8 @@ class Duties:
         for _ in range(MAX_BATCHES):
             async with self._storage.transaction() as repo:
                 items = await repo.due_outbox(now, BATCH)
-            if not items:
-                return
+            if not items or not await self._lead(self._clock.now()):
+                return  # done, or the lease went to another process during a long fan-out
             for item in items:
                 await self._send_one(item, now)
 
@@ -214,12 +219,20 @@ class Duties:
                 repo, item, now, self._settings.default_timezone
             )
             if later is not None:  # quiet hours where they live: send in the morning
-                await repo.retry_outbox(item.id, later)
+                await repo.retry_outbox(item.id, later, failed=False)
                 return
         failed = await self._messenger.deliver(messages) if messages else 0
         async with self._storage.transaction() as repo:
-            if failed:
+            if failed and item.attempts + 1 < MAX_ATTEMPTS:
                 await repo.retry_outbox(item.id, now + RETRY_DELAY)
+            elif failed:  # the platform keeps refusing: give up rather than repost for ever
+                log.warning(
+                    "outbox item %s (%s) given up after %s attempts",
+                    item.id,
+                    item.kind,
+                    MAX_ATTEMPTS,
+                )
+                await repo.finish_outbox(item.id, now, GAVE_UP)
             else:  # "skipped": nothing was owed any more (finished, closed, coalesced)
                 await repo.finish_outbox(item.id, now, None if messages else SKIPPED)
 

@@ -22,13 +22,13 @@ def person_timezone(person: Person, community_timezone: str) -> str:
 
 
 async def queue_round_messages(
-    repo: Repository, community: Community, round_: Round, timezone: str, now: datetime
+    repo: Repository, community: Community, round_: Round, now: datetime
 ) -> None:
-    """A newly opened round's announcement, invitations and reminders, each queued once."""
+    """A scheduled round's announcement, invitations and reminders, each queued once."""
     text = (
         f"Round {round_.number} “{round_.title}” is open until "
-        f"{cards.format_moment(round_.closes_at)}. Everyone taking part gets the questions "
-        "in a direct message (about 10 minutes)."
+        f"{cards.format_moment(round_.closes_at, round_.timezone)}. "
+        "Everyone taking part gets the questions in a direct message (about 10 minutes)."
     )
     for chat in community.chats:
         await repo.add_outbox(
@@ -43,21 +43,29 @@ async def queue_round_messages(
             )
         )
     for participation in await repo.participations(round_.id):
-        person = await repo.person_by_id(participation.person_id)
-        if person is None:
-            continue
         await repo.add_outbox(
             OutboxItem(
-                f"invite:{round_.id}:{person.id}",
+                f"invite:{round_.id}:{participation.person_id}",
                 OutboxKind.INVITE,
                 community.id,
                 now,
                 round_id=round_.id,
-                person_id=person.id,
+                person_id=participation.person_id,
             )
         )
-        zone = person_timezone(person, timezone)
-        for index, when in enumerate(cadence.reminder_times(now, round_.closes_at, zone)):
+    await queue_reminders(repo, community, round_)
+
+
+async def queue_reminders(repo: Repository, community: Community, round_: Round) -> None:
+    """Reminders 3 and 5 days after opening and 1 day before closing, at a working hour in
+    each person's own timezone, for everyone taking part (sent only if still unfinished)."""
+    for participation in await repo.participations(round_.id):
+        person = await repo.person_by_id(participation.person_id)
+        if person is None:
+            continue
+        zone = person_timezone(person, round_.timezone)
+        times = cadence.reminder_times(round_.opened_at, round_.closes_at, zone)
+        for index, when in enumerate(times):
             await repo.add_outbox(
                 OutboxItem(
                     f"remind:{round_.id}:{person.id}:{index}",
@@ -96,8 +104,7 @@ async def outbox_messages(
         return [cards.invitation(dm, round_, community.name)], None
     if participation.completed_at or participation.reminders_off or participation.unreachable:
         return [], None
-    schedule = await repo.schedule(community.id)
-    zone = person_timezone(person, schedule.timezone if schedule else default_timezone)
+    zone = person_timezone(person, round_.timezone or default_timezone)
     if cadence.is_quiet(now, zone):
         return [], cadence.next_working_time(now, zone)
     if await _reminded_just_now(repo, item, now):

@@ -84,7 +84,7 @@ def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
     if action is Action.LATER and p.stage is Stage.INVITED:
         note = (
             "No problem. When you are ready, press Start above or type “start”, any time "
-            f"before {cards.format_moment(view.round.closes_at)}."
+            f"before {cards.format_moment(view.round.closes_at, view.round.timezone)}."
         )
         return Decision((Outgoing(view.dm, note),))
     if action is Action.SUBMIT and p.stage is Stage.REVIEW:
@@ -116,7 +116,7 @@ def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
         muted = replace(p, reminders_off=True, remind_after=None)
         note = (
             "OK, no more reminders for this round. You can still answer any time before "
-            f"{cards.format_moment(view.round.closes_at)}: just message me."
+            f"{cards.format_moment(view.round.closes_at, view.round.timezone)}: just message me."
         )
         return Decision((Outgoing(view.dm, note),), muted)
     # A button from an earlier step (or "Continue"): show where they are now.

@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot import cards, publish, rounds
 from bot.choices import MAX_ID_DIGITS
 from bot.commands import UsageError, parse_open
+from bot.duty_messages import queue_reminders
 from bot.lead_request import Request
 from bot.messages import Address, Outgoing
 
@@ -17,13 +18,16 @@ async def open(req: Request) -> list[Outgoing]:
     now = req.now
     args = parse_open(req.command.args, now)
     title = args.title or f"{now:%B %Y} self-assessment"
+    schedule = await req.repo.schedule(req.community.id)
+    zone = schedule.timezone if schedule else req.timezone  # the community's timezone
     opened = await rounds.open_round(
-        req.repo, req.community, title, args.closes_at, req.rubric, req.members, now
+        req.repo, req.community, title, args.closes_at, req.rubric, req.members, now, zone
     )
+    await queue_reminders(req.repo, req.community, opened.round)  # sent by the scheduler
     count = len(opened.invitations)
     text = (
         f"Round {opened.round.number} “{title}” is open until "
-        f"{cards.format_moment(args.closes_at)}. I have sent {count} "
+        f"{cards.format_moment(args.closes_at, opened.round.timezone)}. I have sent {count} "
         f"{'person' if count == 1 else 'people'} a direct message with "
         f"{len(req.rubric.categories)} questions (about 10 minutes). "
         "Not invited? Ask a lead."
@@ -56,8 +60,9 @@ async def remind(req: Request) -> list[Outgoing]:
     if last is not None and req.now - last < MANUAL_REMINDER_GAP:
         # Once a day at most: more would be nagging.
         text = (
-            f"Reminders for this round went out at {cards.format_moment(last)}; the next can "
-            f"go after {cards.format_moment(last + MANUAL_REMINDER_GAP)}.{joined}"
+            f"Reminders for this round went out at {cards.format_moment(last, round_.timezone)}; "
+            "the next can "
+            f"go after {cards.format_moment(last + MANUAL_REMINDER_GAP, round_.timezone)}.{joined}"
         )
         return [req.private(text), *newcomers]
     nudges = await rounds.reminders(req.repo, round_, skip={m.to for m in newcomers})

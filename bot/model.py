@@ -117,6 +117,7 @@ class Round:
     extended: bool = False  # closing was put off once for want of responses
     manual_reminded_at: datetime | None = None  # the last /round remind
     tallies: dict[str, Any] | None = None  # kept at close: the summary as posted
+    timezone: str = "UTC"  # the community's when the round opened: times are shown in it
 
     def is_open(self, now: datetime) -> bool:
         return self.closed_at is None and now < self.closes_at
@@ -223,3 +224,4 @@ class OutboxItem:
     id: int = 0
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
+    attempts: int = 0

@@ -83,7 +83,10 @@ class ScheduleRepository(Protocol):
         """Mark an item done; a note such as "skipped" says it was not actually sent."""
         ...
 
-    async def retry_outbox(self, item_id: int, due_at: datetime) -> None: ...
+    async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:
+        """Put an item back, due again at due_at; a failed attempt is counted."""
+        ...
+
     async def outbox(self, round_id: int) -> Sequence[OutboxItem]: ...
     async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
         """Hold (or renew) the named lease until `until`; False while another holds it."""
@@ -109,6 +112,12 @@ class ScheduleRepository(Protocol):
         """(community id, role) of every community the person belongs to."""
         ...
 
+    async def is_opted_out(self, key_hash: str) -> bool: ...
+    async def add_opt_out(self, key_hash: str) -> None:
+        """Remember (by a hash) that someone asked to be forgotten: do not enrol them again."""
+        ...
+
+    async def remove_opt_out(self, key_hash: str) -> None: ...
     async def rounds_to_purge(self, closed_before: datetime) -> Sequence[int]:
         """Rounds closed before then that still link answers or positions to people."""
         ...
@@ -180,6 +189,7 @@ class Repository(ScheduleRepository, Protocol):
         anonymous: bool,
         rubric: Rubric,
         min_responses: int = 3,
+        timezone: str = "UTC",
     ) -> Round:
         """Open a round numbered after the community's last; raises ConcurrentUpdate
         when the community already has a round that is not closed."""

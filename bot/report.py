@@ -55,8 +55,8 @@ def focus_line(item: Focus) -> str:
 def dates(summary: RoundSummary) -> str:
     round_ = summary.round
     if round_.closed_at is not None:
-        return f"closed {format_day(round_.ended_at())}"
-    return f"open until {format_day(round_.closes_at)}"
+        return f"closed {format_day(round_.ended_at(), round_.timezone)}"
+    return f"open until {format_day(round_.closes_at, round_.timezone)}"
 
 
 def not_enough_text(summary: RoundSummary) -> str:

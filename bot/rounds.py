@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import cards
+from bot.data_rights import opt_out_key
 from bot.messages import Address, Outgoing
 from bot.model import (
     ChatRef,
     Community,
+    OutboxItem,
+    OutboxKind,
     Participation,
     Person,
     PersonRef,
@@ -45,12 +48,32 @@ class Opened:
 
 
 async def finish_overdue(repo: Repository, community: Community, now: datetime) -> Round | None:
-    """Mark a round whose deadline passed as closed at its deadline; return the unclosed one."""
+    """Close a round whose deadline passed (as the scheduler would: tallies kept, summary
+    queued for every chat); return the round still open, if any."""
     round_ = await repo.unclosed_round(community.id)
-    if round_ is not None and not round_.is_open(now):
-        await repo.close_round(round_.id, round_.closes_at)
-        return None
-    return round_
+    if round_ is None or round_.is_open(now):
+        return round_
+    closed, heading = await close_round(repo, round_, now)
+    await queue_summary(repo, community, closed, heading, now)
+    return None
+
+
+async def queue_summary(
+    repo: Repository, community: Community, closed: Round, heading: str, now: datetime
+) -> None:
+    """The closed round's summary, owed to every chat of the community (sent once)."""
+    for chat in community.chats:
+        await repo.add_outbox(
+            OutboxItem(
+                f"summary:{closed.id}:{chat.platform}:{chat.chat_id}",
+                OutboxKind.SUMMARY,
+                community.id,
+                now,
+                round_id=closed.id,
+                chat=chat,
+                note=heading,
+            )
+        )
 
 
 async def open_round(
@@ -61,20 +84,29 @@ async def open_round(
     rubric: Rubric,
     members: Members,
     now: datetime,
+    timezone: str = "UTC",
 ) -> Opened:
     """Open a round with a snapshot of the rubric and invite every member of the community."""
     current = await finish_overdue(repo, community, now)
     if current is not None:
         raise RoundProblem(
             f"Round {current.number} “{current.title}” is still open until "
-            f"{cards.format_moment(current.closes_at)}. Close it first with /round close."
+            f"{cards.format_moment(current.closes_at, current.timezone)}. "
+            "Close it first with /round close."
         )
-    await _enrol(repo, community, members)
+    people = await _enrol(repo, community, members)
     round_ = await repo.create_round(
-        community.id, title, now, closes_at, community.anonymous, rubric, community.min_responses
+        community.id,
+        title,
+        now,
+        closes_at,
+        community.anonymous,
+        rubric,
+        community.min_responses,
+        timezone,
     )
     invitations = []
-    for person, _role in await repo.members(community.id):
+    for person in people:
         await repo.add_participation(
             Participation(round_.id, person.id, Stage.INVITED, invited_at=now)
         )
@@ -82,23 +114,36 @@ async def open_round(
     return Opened(round_, invitations)
 
 
-async def _enrol(repo: Repository, community: Community, members: Members) -> None:
-    """Make everyone the platforms list in the community's chats a member of it."""
+async def _enrol(repo: Repository, community: Community, members: Members) -> list[Person]:
+    """Who takes part now: everyone the platforms list in the community's chats (made
+    members), and, for chats whose platform cannot list members (Telegram), those enrolled
+    there. People who left a listed channel, or asked to be forgotten, are not included."""
+    people: dict[int, Person] = {}
+    unlisted_platforms = set()
     for chat in community.chats:
-        for ref in members.get(chat, ()):
+        listed = members.get(chat, ())
+        if not listed:
+            unlisted_platforms.add(chat.platform)
+        for ref in listed:
+            if await repo.is_opted_out(opt_out_key(ref.platform, ref.user_id)):
+                continue
             person = await repo.upsert_person(ref)
             if await repo.role(community.id, person.id) is None:
                 await repo.set_role(community.id, person.id, Role.PARTICIPANT)
+            people[person.id] = person
+    for person, _role in await repo.members(community.id):
+        if person.platform in unlisted_platforms:
+            people.setdefault(person.id, person)
+    return sorted(people.values(), key=lambda p: (p.name.lower(), p.id))
 
 
 async def invite_newcomers(
     repo: Repository, community: Community, round_: Round, members: Members
 ) -> list[Outgoing]:
     """Invite members who joined after the round opened (and enrol them first)."""
-    await _enrol(repo, community, members)
     taking_part = {p.person_id for p in await repo.participations(round_.id)}
     invitations = []
-    for person, _role in await repo.members(community.id):
+    for person in await _enrol(repo, community, members):
         if person.id not in taking_part:
             await repo.add_participation(
                 Participation(round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at)
@@ -114,9 +159,9 @@ async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
     started = [p for p in participations if p.started_at is not None and p.completed_at is None]
     waiting = len(participations) - len(completed) - len(started)
     state = (
-        f"open until {cards.format_moment(round_.closes_at)}"
+        f"open until {cards.format_moment(round_.closes_at, round_.timezone)}"
         if round_.is_open(now)
-        else f"closed {cards.format_moment(round_.ended_at())}"
+        else f"closed {cards.format_moment(round_.ended_at(), round_.timezone)}"
     )
     lines = [
         f"Round {round_.number} “{round_.title}” is {state}.",

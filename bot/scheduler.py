@@ -59,12 +59,14 @@ class Scheduler:
 
     async def stop(self, grace_seconds: float = 10) -> None:
         """No more wakes; a wake under way may finish (bounded) before the database closes."""
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is None:
+            return
+        scheduler.pause()  # no new wakes; shutting down now would cancel the one under way
         waking = self._waking
         if waking is not None and not waking.done():
             try:
                 await asyncio.wait_for(asyncio.shield(waking), grace_seconds)
             except TimeoutError:
                 log.warning("scheduled work still running at shutdown; it resumes after restart")
+        scheduler.shutdown(wait=False)

@@ -68,6 +68,7 @@ class SqlRepository(PeopleQueries, ScheduleQueries):
         anonymous: bool,
         rubric: Rubric,
         min_responses: int = 3,
+        timezone: str = "UTC",
     ) -> Round:
         if await self.unclosed_round(community_id) is not None:
             raise ConcurrentUpdate(f"community {community_id} already has an unclosed round")
@@ -84,6 +85,7 @@ class SqlRepository(PeopleQueries, ScheduleQueries):
             anonymous=anonymous,
             rubric=rubric_to_dict(rubric),
             min_responses=min_responses,
+            timezone=timezone,
         )
         self._session.add(row)
         await self._session.flush()  # the partial unique index stops a concurrent twin

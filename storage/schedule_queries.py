@@ -4,7 +4,7 @@ rounds and participants that are due for something."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, or_, select, update
@@ -19,7 +19,7 @@ from bot.model import (
     Schedule,
 )
 from storage.people import QueryBase
-from storage.schedule_tables import LeaseRow, OutboxRow, ScheduleRow
+from storage.schedule_tables import LeaseRow, OptOutRow, OutboxRow, ScheduleRow
 from storage.tables import (
     AnswerRow,
     MembershipRow,
@@ -107,9 +107,12 @@ class ScheduleQueries(QueryBase):
             update(OutboxRow).where(OutboxRow.id == item_id).values(**values)
         )
 
-    async def retry_outbox(self, item_id: int, due_at: datetime) -> None:
+    async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:
+        attempts = OutboxRow.attempts + 1 if failed else OutboxRow.attempts
         await self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == item_id).values(claimed_at=None, due_at=due_at)
+            update(OutboxRow)
+            .where(OutboxRow.id == item_id)
+            .values(claimed_at=None, due_at=due_at, attempts=attempts)
         )
 
     async def outbox(self, round_id: int) -> Sequence[OutboxItem]:
@@ -214,3 +217,14 @@ class ScheduleQueries(QueryBase):
             .order_by(MembershipRow.community_id)
         )
         return [(community_id, Role(role)) for community_id, role in rows]
+
+    async def is_opted_out(self, key_hash: str) -> bool:
+        return await self._session.get(OptOutRow, key_hash) is not None
+
+    async def add_opt_out(self, key_hash: str) -> None:
+        if await self._session.get(OptOutRow, key_hash) is None:
+            self._session.add(OptOutRow(key_hash=key_hash, at=datetime.now(UTC)))
+            await self._session.flush()
+
+    async def remove_opt_out(self, key_hash: str) -> None:
+        await self._session.execute(delete(OptOutRow).where(OptOutRow.key_hash == key_hash))

@@ -44,6 +44,7 @@ class OutboxRow(Base):
     due_at: Mapped[datetime] = mapped_column(index=True)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LeaseRow(Base):
@@ -54,3 +55,13 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+class OptOutRow(Base):
+    """Someone who asked to be forgotten: not enrolled again unless they come back themselves.
+    Only a one-way hash of their platform id is kept."""
+
+    __tablename__ = "opt_outs"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime]

@@ -161,6 +161,7 @@ class RoundRow(Base):
     extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     manual_reminded_at: Mapped[datetime | None]
     tallies: Mapped[dict[str, Any] | None]
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
 
 class ParticipationRow(Base):
