@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import cadence, linking
@@ -77,7 +77,17 @@ async def schedule(req: Request) -> list[Outgoing]:
         return [req.public(f"{req.community.name}: scheduled rounds are off.")]
     default_zone = current.timezone if current else req.timezone
     plan = cadence.parse_cadence(args, default_zone)
-    anchor = cadence.first_day(plan, req.now)
+    same_rhythm = current is not None and (current.unit, current.every) == (plan.unit, plan.every)
+    if (
+        current is not None
+        and same_rhythm
+        and (plan.unit == "month" or current.weekday == plan.weekday)
+    ):
+        # A new time, zone or length keeps the cycle: the next opening stays in step.
+        anchor, start = date.fromisoformat(current.anchor), current.occurrence
+    else:
+        anchor, start = cadence.first_day(plan, req.now), 0
+    occurrence = cadence.next_occurrence(plan, anchor, req.now, start)
     saved = Schedule(
         req.community.id,
         plan.every,
@@ -87,8 +97,8 @@ async def schedule(req: Request) -> list[Outgoing]:
         plan.timezone,
         plan.duration_days,
         anchor.isoformat(),
-        0,
-        cadence.opening(plan, anchor, 0),
+        occurrence,
+        cadence.opening(plan, anchor, occurrence),
     )
     await req.repo.save_schedule(saved)
     return [req.public(describe_schedule(saved, req.now))]

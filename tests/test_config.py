@@ -84,3 +84,19 @@ def test_config_check_masks_every_secret() -> None:
     )
     assert result.returncode == 0 and "xoxb-very-secret-token" not in result.stdout
     assert repr(load_settings(secrets)).count("secret") == 0
+
+
+def test_env_files_with_a_bom_and_comments_after_values(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        '\ufeffPORT=4100\nSLACK_BOT_TOKEN="xoxb-1"  # the bot token\n'
+        "BOT_TIMEZONE=Europe/Paris # where we are\n",
+        encoding="utf-8",
+    )
+    assert read_env_file(dotenv) == {
+        "PORT": "4100",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "BOT_TIMEZONE": "Europe/Paris",
+    }
+    with pytest.raises(ConfigError, match="RETENTION_DAYS"):
+        load_settings({"RETENTION_DAYS": "5000000"})

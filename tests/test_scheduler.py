@@ -280,3 +280,98 @@ async def test_reminders_follow_each_persons_own_timezone(world: World) -> None:
     when, _message = outbound.to("dan")[1]
     assert when.astimezone(ZoneInfo("America/Los_Angeles")).hour == 9
     assert when.astimezone(LONDON).hour == 16  # 09:00 in California
+
+
+async def test_downtime_over_a_close_and_the_next_opening_posts_the_summary_first(
+    world: World,
+) -> None:
+    outbound = Outbound(world)
+    worker = duties(world, outbound)
+    await jump(world, worker)  # round 1 opens on 15 March
+    for name in ("alice", "bob", "carol"):
+        await answer(world, name, ["3"] * 9)
+    world.clock.advance(datetime(2027, 4, 27, 12, tzinfo=UTC) - world.clock.now())
+    await duties(world, outbound).run_due()  # down from before 29 March to after 26 April
+    summaries = [m for _, m in outbound.sent if m.image is not None]
+    assert len(summaries) == 1 and "Round 1" in summaries[0].text
+    assert outbound.kinds("alice").count("invitation") == 2  # round 2 opened after it
+
+
+async def test_one_community_that_cannot_be_read_does_not_stop_the_others(
+    world: World,
+) -> None:
+    class Broken:
+        def __init__(self, working: object) -> None:
+            self.working = working
+
+        async def members(self, chat: object) -> list[PersonRef]:
+            raise RuntimeError("not_in_channel")
+
+    outbound = Outbound(world)
+    worker = duties(world, outbound)
+    worker._directory = Broken(world.directory)  # the platform refuses to list the channel
+    await world.command("lead", "/round open")
+    world.clock.advance(timedelta(days=15))
+    await worker.run_due()  # the opening fails, but the hand-opened round is still seen to
+    assert any("stays open 7 more days" in post for post in outbound.posts())
+
+
+async def test_changing_the_time_of_a_schedule_keeps_it_in_step(world: World) -> None:
+    outbound = Outbound(world)
+    await jump(world, duties(world, outbound))  # opened 15 March; next is 26 April
+    reply = await world.command(
+        "lead", "/round schedule every 6 weeks on monday at 10:00 Europe/London for 14 days"
+    )
+    assert "Next opening: Mon 26 Apr 2027, 10:00 BST" in reply[0].text
+
+
+async def test_a_hand_opened_round_gets_reminders_in_the_communitys_time(world: World) -> None:
+    outbound = Outbound(world)
+    invited = await world.command("lead", "/round open for 10 days")
+    assert "GMT" in invited[0].text  # times shown in the community's timezone, not UTC
+    await duties(world, outbound).run_due()
+    while len(outbound.kinds("carol")) < 1:
+        await jump(world, duties(world, outbound))
+    assert outbound.kinds("carol") == ["reminder"]  # invited by hand, reminded by the scheduler
+
+
+async def test_people_who_left_or_asked_to_be_forgotten_are_not_invited(world: World) -> None:
+    world.directory.chats[CHANNEL.chat] = [
+        person(n) for n in ("lead", "alice", "bob")
+    ]  # carol left
+    await world.say("bob", "yes, forget me")  # bob is not known yet: nothing to forget
+    invited = await world.command("lead", "/round open")
+    assert sorted(m.to.chat_id for m in invited if m.to.direct) == ["ALICE", "BOB", "LEAD"]
+    await world.say("alice", "yes, forget me")
+    world.clock.advance(timedelta(days=2))
+    again = await world.command("lead", "/round remind")
+    assert "ALICE" not in [m.to.chat_id for m in again if m.to.direct]
+    async with world.storage.transaction() as repo:
+        assert await repo.person("test", "ALICE") is None  # not re-created either
+
+
+async def test_stopping_waits_for_a_wake_under_way() -> None:
+    class Slow:
+        def __init__(self) -> None:
+            self.started, self.release, self.finished = (
+                asyncio.Event(),
+                asyncio.Event(),
+                asyncio.Event(),
+            )
+
+        async def run_due(self) -> bool:
+            self.started.set()
+            await self.release.wait()
+            self.finished.set()
+            return True
+
+    slow = Slow()
+    scheduler = Scheduler(slow, wake_seconds=3600)  # type: ignore[arg-type]
+    scheduler.start()
+    await asyncio.wait_for(slow.started.wait(), timeout=10)  # the start-up wake is running
+    stopping = asyncio.create_task(scheduler.stop())
+    await asyncio.sleep(0)
+    assert not stopping.done()
+    slow.release.set()
+    await asyncio.wait_for(stopping, timeout=10)
+    assert slow.finished.is_set() and not scheduler.running
