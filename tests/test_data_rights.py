@@ -7,11 +7,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from support import World, answer_all, make_world, texts
+from support import ROOT, World, answer_all, make_world, texts
 from test_console import run_cli
 
 from bot.data_rights import find_person, person_record, purge_old_rounds
 from bot.ports import Storage
+from bot.rubric import load_rubric
 from bot.summary import round_summary
 
 COMMENT = "The partnership board never sees our data."
@@ -101,3 +102,24 @@ def test_export_person_and_forget_from_the_command_line(tmp_path: object) -> Non
     assert gone.returncode == 0 and "1 answer(s)" in gone.stdout
     again = run_cli("export-person", "console:ann", env_db=db)
     assert again.returncode == 2 and "Nobody is stored as console:ann" in again.stderr
+
+
+async def test_the_scheduler_purges_after_the_retention_period(world: World) -> None:
+    from bot.duties import Duties, DutySettings
+
+    await world.command("lead", "/round close")
+    settings = DutySettings("A", "UTC", 7, retention_days=30)
+
+    class Nowhere:
+        async def deliver(self, messages: object) -> int:
+            return 0
+
+    rubric = load_rubric(ROOT / "rubric.toml")
+    worker = Duties(world.storage, world.clock, Nowhere(), world.directory, rubric, settings)
+    await worker.run_due()
+    async with world.storage.transaction() as repo:
+        assert len(await repo.answers(1)) == 27  # not yet: closed today
+    world.clock.advance(timedelta(days=31))
+    await worker.run_due()
+    async with world.storage.transaction() as repo:
+        assert await repo.answers(1) == []

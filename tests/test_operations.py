@@ -199,3 +199,31 @@ async def test_a_telegram_round_at_debug_logs_no_token_secret_or_comment(
     assert len(captured.lines) > 10
     assert TELEGRAM_TOKEN not in text and TELEGRAM_TOKEN.split(":")[1] not in text
     assert WEBHOOK_SECRET not in text and COMMENTS[0] not in text
+
+
+async def test_readyz_says_503_until_every_check_passes() -> None:
+    from adapters.web import WebServer
+
+    server = WebServer("127.0.0.1", 0)
+    ready = {"database": False}
+
+    async def database() -> bool:
+        return ready["database"]
+
+    async def broken() -> bool:
+        raise RuntimeError("cannot tell")
+
+    server.add_check(database)
+    await server.start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        async with aiohttp.ClientSession() as session:
+            assert (await _get(session, f"{base}/readyz"))[0] == 503
+            ready["database"] = True
+            assert (await _get(session, f"{base}/readyz"))[0] == 200
+            server.add_check(broken)  # a check that fails loudly counts as not ready
+            assert (await _get(session, f"{base}/healthz"))[0] == 503
+            status, metrics = await _get(session, f"{base}/metrics")
+            assert status == 200 and "maturity_messages_sent" in metrics
+    finally:
+        await server.stop()
