@@ -7,6 +7,11 @@ Other failures are not retried, because a timed-out send may have gone through.
 
 from __future__ import annotations
 
+import os
+
+# RetryAfter.retry_after as a timedelta (PTB's coming default); _retry_seconds reads both.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 import html
 import logging
 import warnings
