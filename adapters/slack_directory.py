@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -114,3 +115,14 @@ class SlackDirectory:
             cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 return list(dict.fromkeys(ids))  # pages can overlap while people join
+
+
+def known_zone(zone: object) -> str:
+    """Slack's tz when this machine knows it; "" (the community's) otherwise."""
+    if not isinstance(zone, str) or not zone:
+        return ""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    return zone

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 HELP = {
     "help": "/round help — this list",
@@ -73,8 +74,9 @@ class OpenArgs:
     closes_at: datetime
 
 
-def parse_open(args: str, now: datetime) -> OpenArgs:
-    """Title and close time from `[title] [for N days|weeks | until YYYY-MM-DD]`."""
+def parse_open(args: str, now: datetime, timezone: str = "UTC") -> OpenArgs:
+    """Title and close time from `[title] [for N days|weeks | until YYYY-MM-DD]`; a date means
+    the end of that day where the community is."""
     closes_at = now + DEFAULT_DURATION
     if match := _FOR.search(args):
         amount = int(match.group(1)) * (7 if match.group(2).lower().startswith("week") else 1)
@@ -87,8 +89,9 @@ def parse_open(args: str, now: datetime) -> OpenArgs:
             day = date.fromisoformat(match.group(1))
         except ValueError:
             raise UsageError(f"“{match.group(1)}” is not a date like 2027-01-15.", "open") from None
-        closes_at = datetime.combine(day, time(23, 59), UTC)
-        if day <= now.date():
+        zone = ZoneInfo(timezone)
+        closes_at = datetime.combine(day, time(23, 59), zone).astimezone(UTC)
+        if day <= now.astimezone(zone).date():
             raise UsageError("The closing date must be after today.", "open")
         if closes_at - now > timedelta(days=MAX_DAYS):
             raise UsageError(f"A round lasts at most {MAX_DAYS} days.", "open")

@@ -124,8 +124,10 @@ def read_env_file(path: Path) -> dict[str, str]:
         value = value.strip()
         if value[:1] in ("'", '"') and value[0] in value[1:]:
             value = value[1 : value.index(value[0], 1)]  # "x"  # a comment -> x
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
+        elif value.startswith("#"):
+            value = ""  # KEY=   # a comment
+        else:
+            value = re.split(r"\s#", value, maxsplit=1)[0].rstrip()
         values[key.strip()] = value
     return values
 

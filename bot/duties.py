@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -64,6 +64,11 @@ class Duties:
     ) -> None:
         self._storage, self._clock, self._messenger = storage, clock, messenger
         self._directory, self._rubric, self._settings = directory, rubric, settings
+        self._stopping = False
+
+    def stop_soon(self) -> None:
+        """Finish the message in hand, then send no more (shutdown)."""
+        self._stopping = True
 
     async def run_due(self) -> bool:
         """Do what is due; False when another process holds the lease."""
@@ -106,9 +111,37 @@ class Duties:
             community = await repo.community_by_id(community_id)
         if community is None:
             return
-        members = {chat: await self._directory.members(chat) for chat in community.chats}
-        work = partial(self._open_one, community_id=community.id, members=members, now=now)
+        try:
+            members = {chat: await self._directory.members(chat) for chat in community.chats}
+        except Exception:
+            log.warning("community %s: its members could not be listed", community_id)
+            work = partial(self._skip_unreadable, community_id=community.id, now=now)
+        else:
+            work = partial(self._open_one, community_id=community.id, members=members, now=now)
         await in_transaction(self._storage, self._clock, work, None)
+
+    async def _skip_unreadable(
+        self, repo: Repository, *, community_id: int, now: datetime
+    ) -> list[Outgoing]:
+        """Tell the community once and move on to the next opening, instead of retrying (and
+        failing) at every wake."""
+        schedule = await repo.schedule(community_id)
+        community = await repo.community_by_id(community_id)
+        if schedule is None or community is None or schedule.next_open_at > now:
+            return []
+        plan, anchor = to_cadence(schedule), date.fromisoformat(schedule.anchor)
+        following = cadence.next_occurrence(plan, anchor, now, schedule.occurrence + 1)
+        next_open = cadence.opening(plan, anchor, following)
+        await repo.save_schedule(replace(schedule, occurrence=following, next_open_at=next_open))
+        note = (
+            "The scheduled round was not opened: I could not see who is in this channel. Is the "
+            "bot still a member? Invite it (/invite @maturity-bot), then /round open, or wait "
+            f"for the next opening on {cards.format_moment(next_open, plan.timezone)}."
+        )
+        await _post(
+            repo, community, f"unreadable:{community_id}:{schedule.next_open_at}", note, now
+        )
+        return []
 
     async def _open_one(
         self, repo: Repository, *, community_id: int, members: rounds.Members, now: datetime
@@ -166,7 +199,8 @@ class Duties:
         done = sum(1 for p in await repo.participations(round_id) if p.completed_at)
         extension = self._settings.quorum_extension_days
         if done < round_.min_responses and not round_.extended and extension > 0:
-            closes_at = round_.closes_at + timedelta(days=extension)
+            # From now, not from the missed deadline: after downtime that date may be past.
+            closes_at = max(now, round_.closes_at) + timedelta(days=extension)
             await repo.extend_round(round_id, closes_at)
             note = (
                 f"Round {round_.number} “{round_.title}” has {done} completed of the "
@@ -208,6 +242,8 @@ class Duties:
             if not items or not await self._lead(self._clock.now()):
                 return  # done, or the lease went to another process during a long fan-out
             for item in items:
+                if self._stopping:
+                    return  # unclaimed items wait for the next start
                 await self._send_one(item, now)
 
     async def _send_one(self, item: OutboxItem, now: datetime) -> None:

@@ -80,6 +80,7 @@ async def schedule(req: Request) -> list[Outgoing]:
     same_rhythm = current is not None and (current.unit, current.every) == (plan.unit, plan.every)
     if (
         current is not None
+        and current.occurrence > 0  # never opened yet: start afresh from today
         and same_rhythm
         and (plan.unit == "month" or current.weekday == plan.weekday)
     ):

@@ -16,10 +16,10 @@ MANUAL_REMINDER_GAP = timedelta(days=1)
 
 async def open(req: Request) -> list[Outgoing]:
     now = req.now
-    args = parse_open(req.command.args, now)
-    title = args.title or f"{now:%B %Y} self-assessment"
     schedule = await req.repo.schedule(req.community.id)
     zone = schedule.timezone if schedule else req.timezone  # the community's timezone
+    args = parse_open(req.command.args, now, zone)
+    title = args.title or f"{now:%B %Y} self-assessment"
     opened = await rounds.open_round(
         req.repo, req.community, title, args.closes_at, req.rubric, req.members, now, zone
     )

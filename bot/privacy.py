@@ -49,7 +49,10 @@ class PrivacyDesk:
             return "I store nothing about you."
         if request == "forget":
             answers = await forget(repo, person)
-            return f"Done: I have forgotten you and your {answers} answer(s)."
+            return (
+                f"Done: I have forgotten you and your {answers} answer(s), and I will not invite "
+                "you again. If you change your mind, just write to me."
+            )
         return _readable(await person_record(repo, person))
 
 

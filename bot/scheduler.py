@@ -63,6 +63,7 @@ class Scheduler:
         if scheduler is None:
             return
         scheduler.pause()  # no new wakes; shutting down now would cancel the one under way
+        self._duties.stop_soon()
         waking = self._waking
         if waking is not None and not waking.done():
             try:

@@ -100,3 +100,9 @@ def test_env_files_with_a_bom_and_comments_after_values(tmp_path: Path) -> None:
     }
     with pytest.raises(ConfigError, match="RETENTION_DAYS"):
         load_settings({"RETENTION_DAYS": "5000000"})
+
+
+def test_an_empty_value_with_a_comment_is_empty(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("RETENTION_DAYS=   # keep everything\nLOG_LEVEL=DEBUG\t# noisy\n")
+    assert read_env_file(dotenv) == {"RETENTION_DAYS": "", "LOG_LEVEL": "DEBUG"}

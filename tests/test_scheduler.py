@@ -359,6 +359,9 @@ async def test_stopping_waits_for_a_wake_under_way() -> None:
                 asyncio.Event(),
             )
 
+        def stop_soon(self) -> None:
+            self.release.set()  # what Duties does: finish the message in hand, then stop
+
         async def run_due(self) -> bool:
             self.started.set()
             await self.release.wait()
@@ -369,9 +372,28 @@ async def test_stopping_waits_for_a_wake_under_way() -> None:
     scheduler = Scheduler(slow, wake_seconds=3600)  # type: ignore[arg-type]
     scheduler.start()
     await asyncio.wait_for(slow.started.wait(), timeout=10)  # the start-up wake is running
-    stopping = asyncio.create_task(scheduler.stop())
-    await asyncio.sleep(0)
-    assert not stopping.done()
-    slow.release.set()
-    await asyncio.wait_for(stopping, timeout=10)
+    await asyncio.wait_for(scheduler.stop(), timeout=10)
     assert slow.finished.is_set() and not scheduler.running
+
+
+async def test_an_unreadable_channel_is_told_once_and_the_schedule_moves_on(world: World) -> None:
+    class Refusing:
+        async def members(self, chat: object) -> list[PersonRef]:
+            raise RuntimeError("not_in_channel")
+
+    outbound = Outbound(world)
+    worker = duties(world, outbound)
+    worker._directory = Refusing()  # type: ignore[assignment]
+    await jump(world, worker)  # 15 March: cannot open
+    await worker.run_due()
+    notes = [p for p in outbound.posts() if "could not see who is in this channel" in p]
+    assert len(notes) == 1 and "Mon 26 Apr 2027, 09:00 BST" in notes[0]
+    async with world.storage.transaction() as repo:
+        assert await repo.latest_round(1) is None
+
+
+async def test_until_a_date_means_the_end_of_that_day_where_the_community_is(
+    world: World,
+) -> None:
+    reply = await world.command("lead", "/round open until 2027-03-20")
+    assert "open until Sat 20 Mar 2027, 23:59 GMT" in reply[0].text
