@@ -84,9 +84,9 @@ class PlatformDirectory:
     def __init__(self, directories: dict[str, MemberDirectory]) -> None:
         self._directories = directories
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef]:
+    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
         directory = self._directories.get(chat.platform)
-        return [] if directory is None else await directory.members(chat)
+        return None if directory is None else await directory.members(chat)
 
 
 def make_adapters(

@@ -58,8 +58,8 @@ PARALLEL_UPDATES = 32  # updates in the core at once: a burst queues here, not i
 class TelegramDirectory:
     """Telegram bots cannot list a group's members: people join with "Take part" instead."""
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef]:
-        return []
+    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
+        return None  # bots cannot list a group: people enrol with the Take part link
 
 
 class TelegramAdapter:

@@ -73,7 +73,7 @@ class LeadCommands:
         async with self._storage.transaction() as repo:
             community = await repo.community_for_chat(event.chat.chat)
         chats = community.chats if community else (event.chat.chat,)
-        members: dict[ChatRef, Sequence[PersonRef]] = {}
+        members: dict[ChatRef, Sequence[PersonRef] | None] = {}
         for chat in chats:
             try:
                 members[chat] = await self._directory.members(chat)

@@ -44,7 +44,9 @@ class SystemClock:
 class MemberDirectory(Protocol):
     """Who belongs to a platform chat, as far as the platform can tell."""
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef]: ...
+    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
+        """The chat's people; None when the platform cannot list them (Telegram)."""
+        ...
 
 
 class Messenger(Protocol):

@@ -34,7 +34,7 @@ def dm_to(person: Person) -> Address:
     return Address(person.platform, person.platform_user_id, direct=True)
 
 
-Members = Mapping[ChatRef, Sequence[PersonRef]]
+Members = Mapping[ChatRef, Sequence[PersonRef] | None]  # None: the platform cannot list
 
 
 class RoundProblem(Exception):
@@ -121,9 +121,10 @@ async def _enrol(repo: Repository, community: Community, members: Members) -> li
     people: dict[int, Person] = {}
     unlisted_platforms = set()
     for chat in community.chats:
-        listed = members.get(chat, ())
-        if not listed:
+        listed = members.get(chat)
+        if listed is None:  # cannot list (Telegram): those enrolled by link take part
             unlisted_platforms.add(chat.platform)
+            continue
         for ref in listed:
             if await repo.is_opted_out(opt_out_key(ref.platform, ref.user_id)):
                 continue

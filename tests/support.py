@@ -40,8 +40,9 @@ class ChannelMembers:
 
     chats: dict[ChatRef, list[PersonRef]] = field(default_factory=dict)
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef]:
-        return list(self.chats.get(chat, []))
+    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
+        """What the platform lists; a chat of platform "other" cannot be listed (Telegram)."""
+        return None if chat.platform == "other" else list(self.chats.get(chat, []))
 
 
 def person(name: str) -> PersonRef:
