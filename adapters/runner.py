@@ -10,9 +10,11 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from adapters.delivery import Delivery, Sender
 from adapters.metrics import Metrics
@@ -23,6 +25,9 @@ from bot.config import Settings
 from bot.messages import Incoming, IncomingChoice
 from bot.model import ChatRef, PersonRef
 from bot.ports import MemberDirectory, Storage
+
+if TYPE_CHECKING:
+    from storage import SqlStorage
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +109,34 @@ def make_adapters(
     return adapters
 
 
-async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Run until stop is set (or SIGTERM/SIGINT when no event is given)."""
+AdapterFactory = Callable[[Dispatcher, WebServer], list[PlatformAdapter]]
+
+
+@dataclass
+class Assembly:
+    """A bot put together and started: what serve() runs, and what tests drive."""
+
+    web: WebServer
+    storage: SqlStorage
+    adapters: list[PlatformAdapter]
+    bot: MaturityBot
+    delivery: Delivery
+
+
+@asynccontextmanager
+async def assembled(
+    settings: Settings, adapters_for: AdapterFactory | None = None, *, schedule: bool = True
+) -> AsyncIterator[Assembly]:
+    """Build the database, the core, the adapters (those the settings configure, unless
+    adapters_for makes them), the HTTP server, the delivery and the scheduler; start them,
+    and stop them again in reverse order."""
     from storage import open_storage
 
     storage = await open_storage(settings.database_url)
     web = WebServer(settings.host, settings.port)
     web.add_check(storage.ping)
     dispatch = Dispatcher()
-    adapters = make_adapters(settings, dispatch, web)
+    adapters = (adapters_for or partial(make_adapters, settings))(dispatch, web)
     directory = PlatformDirectory({a.platform: a.directory for a in adapters})
     running = await build(settings, directory, storage)
     delivery = Delivery(
@@ -122,21 +146,31 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     web.counts = partial(totals, storage)
     for adapter in adapters:
         web.add_check(adapter.ready)
-    scheduler = scheduler_for(running, settings, delivery, directory)
-    stop = stop or _stop_on_signals()
+    scheduler = scheduler_for(running, settings, delivery, directory) if schedule else None
+    started: list[PlatformAdapter] = []
     try:
         await web.start()
         for adapter in adapters:
             await adapter.start()
-        scheduler.start()
-        log.info("running: %s", ", ".join(a.platform for a in adapters) or "no platform")
-        await stop.wait()
+            started.append(adapter)
+        if scheduler is not None:
+            scheduler.start()
+        yield Assembly(web, storage, adapters, running.bot, delivery)
     finally:
-        await scheduler.stop()
-        for adapter in reversed(adapters):
+        if scheduler is not None:
+            await scheduler.stop()
+        for adapter in reversed(started):
             await adapter.stop()
         await web.stop()
         await storage.close()
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run until stop is set (or SIGTERM/SIGINT when no event is given)."""
+    stop = stop or _stop_on_signals()
+    async with assembled(settings) as assembly:
+        log.info("running: %s", ", ".join(a.platform for a in assembly.adapters) or "none")
+        await stop.wait()
 
 
 def _stop_on_signals() -> asyncio.Event:

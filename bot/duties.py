@@ -20,7 +20,7 @@ from bot.conversation import in_transaction
 from bot.data_rights import purge_old_rounds
 from bot.duty_messages import outbox_messages, queue_round_messages
 from bot.messages import Outgoing
-from bot.model import Community, OutboxItem, OutboxKind, Rubric, Schedule
+from bot.model import OutboxItem, OutboxKind, Rubric, Schedule
 from bot.ports import (
     Clock,
     ConcurrentUpdate,
@@ -138,8 +138,13 @@ class Duties:
             "bot still a member? Invite it (/invite @maturity-bot), then /round open, or wait "
             f"for the next opening on {cards.format_moment(next_open, plan.timezone)}."
         )
-        await _post(
-            repo, community, f"unreadable:{community_id}:{schedule.next_open_at}", note, now
+        await rounds.queue_posts(
+            repo,
+            community,
+            f"note:unreadable:{community_id}:{schedule.next_open_at}",
+            OutboxKind.NOTE,
+            note,
+            now,
         )
         return []
 
@@ -168,7 +173,9 @@ class Duties:
                 f"“{current.title}” is still open. The next opening is "
                 f"{cards.format_moment(cadence.opening(plan, anchor, following), plan.timezone)}."
             )
-            await _post(repo, community, f"skipped:{key}", note, now)
+            await rounds.queue_posts(
+                repo, community, f"note:skipped:{key}", OutboxKind.NOTE, note, now
+            )
             return []
         start_day = cadence.local_date(max(now, schedule.next_open_at), plan.timezone)
         closes_at = cadence.local_moment(
@@ -209,7 +216,9 @@ class Duties:
                 "Leads: /round remind nudges "
                 "everyone who has not finished."
             )
-            await _post(repo, community, f"extended:{round_id}", note, now)
+            await rounds.queue_posts(
+                repo, community, f"note:extended:{round_id}", OutboxKind.NOTE, note, now
+            )
             return []
         closed, heading = await rounds.close_round(repo, round_, now)
         await rounds.queue_summary(repo, community, closed, heading, now)
@@ -283,18 +292,3 @@ def to_cadence(schedule: Schedule) -> cadence.Cadence:
         schedule.timezone,
         schedule.duration_days,
     )
-
-
-async def _post(repo: Repository, community: Community, key: str, note: str, now: datetime) -> None:
-    """A note to every chat of the community, queued once."""
-    for chat in community.chats:
-        await repo.add_outbox(
-            OutboxItem(
-                f"note:{key}:{chat.platform}:{chat.chat_id}",
-                OutboxKind.NOTE,
-                community.id,
-                now,
-                chat=chat,
-                note=note,
-            )
-        )

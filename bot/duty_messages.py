@@ -11,7 +11,7 @@ from bot import cadence, cards, publish
 from bot.messages import Address, Outgoing
 from bot.model import Community, OutboxItem, OutboxKind, Person, Round, Stage
 from bot.ports import Repository
-from bot.rounds import dm_to
+from bot.rounds import dm_to, queue_posts
 
 RECENT = timedelta(hours=12)
 
@@ -30,18 +30,7 @@ async def queue_round_messages(
         f"{cards.format_moment(round_.closes_at, round_.timezone)}. "
         "Everyone taking part gets the questions in a direct message (about 10 minutes)."
     )
-    for chat in community.chats:
-        await repo.add_outbox(
-            OutboxItem(
-                f"opened:{round_.id}:{chat.platform}:{chat.chat_id}",
-                OutboxKind.NOTE,
-                community.id,
-                now,
-                round_id=round_.id,
-                chat=chat,
-                note=text,
-            )
-        )
+    await queue_posts(repo, community, f"opened:{round_.id}", OutboxKind.NOTE, text, now, round_.id)
     for participation in await repo.participations(round_.id):
         await repo.add_outbox(
             OutboxItem(

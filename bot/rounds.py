@@ -62,16 +62,31 @@ async def queue_summary(
     repo: Repository, community: Community, closed: Round, heading: str, now: datetime
 ) -> None:
     """The closed round's summary, owed to every chat of the community (sent once)."""
+    await queue_posts(
+        repo, community, f"summary:{closed.id}", OutboxKind.SUMMARY, heading, now, closed.id
+    )
+
+
+async def queue_posts(
+    repo: Repository,
+    community: Community,
+    key: str,
+    kind: OutboxKind,
+    note: str,
+    now: datetime,
+    round_id: int | None = None,
+) -> None:
+    """One outbox item per chat of the community; the key (plus the chat) makes each unique."""
     for chat in community.chats:
         await repo.add_outbox(
             OutboxItem(
-                f"summary:{closed.id}:{chat.platform}:{chat.chat_id}",
-                OutboxKind.SUMMARY,
+                f"{key}:{chat.platform}:{chat.chat_id}",
+                kind,
                 community.id,
                 now,
-                round_id=closed.id,
+                round_id=round_id,
                 chat=chat,
-                note=heading,
+                note=note,
             )
         )
 

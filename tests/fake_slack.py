@@ -26,12 +26,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from adapters.delivery import Delivery
-from adapters.runner import Dispatcher, PlatformDirectory
+from adapters.runner import Dispatcher, PlatformAdapter, assembled
 from adapters.slack import SlackAdapter
 from adapters.slack_sender import Pacer
 from adapters.web import WebServer
-from bot.bootstrap import build
 from bot.config import Settings
 from bot.ports import Storage
 
@@ -499,26 +497,15 @@ class RunningBot:
 
 @asynccontextmanager
 async def running_bot(settings: Settings, pacer: Pacer | None = None) -> AsyncIterator[RunningBot]:
-    """The same pieces as serve(), in the same order, with two things serve() keeps inside:
-    the Slack adapter's pacing (tests do not wait a second per message) and the bound port."""
-    from storage import open_storage
-
+    """The bot as serve() assembles it, with the Slack adapter's pacing ours to set (tests do
+    not wait a second per message) and no scheduler (tests wake it themselves)."""
     assert settings.slack is not None
-    storage = await open_storage(settings.database_url)
-    web_server = WebServer(settings.host, settings.port)
-    web_server.add_check(storage.ping)
-    dispatch = Dispatcher()
-    adapter = SlackAdapter(settings.slack, dispatch, web_server, pacer=pacer)
-    directory = PlatformDirectory({adapter.platform: adapter.directory})
-    running = await build(settings, directory, storage)
-    delivery = Delivery({adapter.platform: adapter.sender}, running.bot.mark_unreachable)
-    dispatch.attach(running.bot, delivery)
-    web_server.add_check(adapter.ready)
-    try:
-        await web_server.start()
-        await adapter.start()
-        yield RunningBot(f"http://127.0.0.1:{web_server.port}", adapter, storage)
-    finally:
-        await adapter.stop()
-        await web_server.stop()
-        await storage.close()
+    slack = settings.slack
+
+    def adapters(dispatch: Dispatcher, web: WebServer) -> list[PlatformAdapter]:
+        return [SlackAdapter(slack, dispatch, web, pacer=pacer)]
+
+    async with assembled(settings, adapters, schedule=False) as bot:
+        adapter = bot.adapters[0]
+        assert isinstance(adapter, SlackAdapter)
+        yield RunningBot(f"http://127.0.0.1:{bot.web.port}", adapter, bot.storage)

@@ -24,15 +24,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from adapters.delivery import Delivery
-from adapters.runner import Dispatcher, PlatformAdapter, PlatformDirectory
+from adapters.runner import Dispatcher, PlatformAdapter, assembled
 from adapters.telegram import TelegramAdapter
 from adapters.telegram_limits import RateLimits
 from adapters.web import WebServer
-from bot.bootstrap import build
 from bot.config import Settings, TelegramSettings
 from bot.ports import Storage
-from storage import open_storage
 
 TOKEN = "7000000001:AAFakeTokenForTests_abcdefghijklmnopq"
 USERNAME = "maturity_test_bot"
@@ -531,8 +528,8 @@ async def running_bot(
     updates: Updates | None = None,
     also: AdapterFactory | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """What serve() builds, in its order: storage, web server, dispatcher, adapters (Telegram,
-    and `also` another platform's), core, delivery; started, and stopped afterwards."""
+    """The bot as serve() assembles it, with Telegram (and `also` another platform's adapter)
+    on a clock the test controls, and no scheduler (tests wake it themselves)."""
     clock = clock or FakeTime()
     telegram = TelegramSettings(
         TOKEN,
@@ -543,30 +540,14 @@ async def running_bot(
     settings = Settings(
         database_url, ROOT / "rubric.toml", admins, "127.0.0.1", 0, telegram=telegram
     )
-    storage = await open_storage(database_url)
-    web = WebServer(settings.host, settings.port)
-    web.add_check(storage.ping)
-    dispatch = Dispatcher()
-    adapter = TelegramAdapter(
-        telegram, dispatch, web, limits=limits, clock=clock, sleep=clock.sleep
-    )
-    adapters: list[PlatformAdapter] = [adapter, *([also(dispatch, web)] if also else [])]
-    directory = PlatformDirectory({a.platform: a.directory for a in adapters})
-    running = await build(settings, directory, storage)
-    senders = {a.platform: a.sender for a in adapters}
-    delivery = Delivery(senders, running.bot.mark_unreachable, web.metrics)
-    dispatch.attach(running.bot, delivery, web.metrics)
-    for each in adapters:
-        web.add_check(each.ready)
-    started: list[PlatformAdapter] = []
-    try:
-        await web.start()
-        for each in adapters:
-            await each.start()
-            started.append(each)
-        yield RunningBot(fake, adapter, web, storage, updates or Updates(), webhook)
-    finally:
-        for each in reversed(started):
-            await each.stop()
-        await web.stop()
-        await storage.close()
+
+    def adapters(dispatch: Dispatcher, web: WebServer) -> list[PlatformAdapter]:
+        adapter = TelegramAdapter(
+            telegram, dispatch, web, limits=limits, clock=clock, sleep=clock.sleep
+        )
+        return [adapter, *([also(dispatch, web)] if also else [])]
+
+    async with assembled(settings, adapters, schedule=False) as bot:
+        adapter = bot.adapters[0]
+        assert isinstance(adapter, TelegramAdapter)
+        yield RunningBot(fake, adapter, bot.web, bot.storage, updates or Updates(), webhook)
