@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.charts import render_summary_png, summary_chart  # noqa: E402
 from bot.model import Answer, Participation, Round, Stage  # noqa: E402
-from bot.rubric import load_rubric  # noqa: E402
-from bot.summary import summarise  # noqa: E402
+from bot.rubric.loader import load_rubric  # noqa: E402
+from bot.summary.charts import render_summary_png, summary_chart  # noqa: E402
+from bot.summary.numbers import summarise  # noqa: E402
 
 TIME_TARGET_MS = 300
 GROWTH_TARGET_MIB = 10

@@ -29,12 +29,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+
 
 import aiohttp  # noqa: E402
-from fake_slack import SIGNING_SECRET, TOKEN, FakeSlack, SlackSends, running_bot  # noqa: E402
 
-from adapters.slack_sender import Pacer  # noqa: E402
+from adapters.slack.fake import SIGNING_SECRET, TOKEN, FakeSlack, SlackSends, running_bot  # noqa: E402
+from adapters.slack.sender import Pacer  # noqa: E402
 from bot.config import Settings, SlackSettings  # noqa: E402
 from storage import open_storage  # noqa: E402
 

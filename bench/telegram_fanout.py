@@ -35,10 +35,11 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from fake_telegram import (  # noqa: E402
+
+from adapters.telegram.fake import (  # noqa: E402
     WEBHOOK_SECRET,
     Call,
     FakeTelegram,
@@ -48,8 +49,7 @@ from fake_telegram import (  # noqa: E402
     running_bot,
     user,
 )
-
-from adapters.telegram_limits import RateLimits  # noqa: E402
+from adapters.telegram.limits import RateLimits  # noqa: E402
 from bot.model import ChatRef, PersonRef, Role  # noqa: E402
 
 GROUP = -1001000000001

@@ -1,5 +1,5 @@
 """`python -m bot` runs the maturity-bot command line."""
 
-from bot.cli import main
+from adapters.cli import main
 
 raise SystemExit(main())

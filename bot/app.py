@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.commands import parse_command
-from bot.conversation import Conversation
-from bot.leads import LeadCommands
+from bot.commands.leads import LeadCommands
+from bot.commands.parser import parse_command
+from bot.conversation.participants import Conversation
 from bot.messages import Address, Incoming, IncomingChoice, Outgoing
-from bot.privacy import PrivacyDesk, request_of
+from bot.privacy.requests import PrivacyDesk, request_of
 
 log = logging.getLogger(__name__)
 

@@ -7,16 +7,16 @@ import socket
 import uuid
 from dataclasses import dataclass
 
+from adapters.scheduler import Scheduler
 from bot.app import MaturityBot
+from bot.commands.leads import LeadCommands
 from bot.config import Settings
-from bot.conversation import Conversation
-from bot.duties import Duties, DutySettings
-from bot.leads import LeadCommands
+from bot.conversation.participants import Conversation
 from bot.model import Rubric
 from bot.ports import Clock, MemberDirectory, Messenger, Storage, SystemClock
-from bot.privacy import PrivacyDesk
-from bot.rubric import load_rubric
-from bot.scheduler import Scheduler
+from bot.privacy.requests import PrivacyDesk
+from bot.rubric.loader import load_rubric
+from bot.schedule.duties import Duties, DutySettings
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.rubric import default_rubric_path
+from bot.rubric.loader import default_rubric_path
 
 DEFAULT_DATABASE_URL = "sqlite:///maturity.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"

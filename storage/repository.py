@@ -17,7 +17,7 @@ from bot.model import (
     Rubric,
 )
 from bot.ports import ConcurrentUpdate
-from bot.rubric import rubric_to_dict
+from bot.rubric.loader import rubric_to_dict
 from storage.participants import participant_query, participant_state
 from storage.people import PeopleQueries
 from storage.schedule_queries import ScheduleQueries

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.model import Participation, Rubric, Stage
-from bot.rubric import rubric_from_dict
+from bot.rubric.loader import rubric_from_dict
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

@@ -32,7 +32,8 @@ def test_core_imports_no_platform_or_database_library() -> None:
 
 def test_loading_the_core_loads_no_database_library() -> None:
     probe = (
-        "import sys, bot.app, bot.engine, bot.leads, bot.conversation, bot.rounds, bot.export;"
+        "import sys, bot.app, bot.conversation.engine, bot.commands.leads, bot.rounds.lifecycle, "
+        "bot.summary.export;"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN_IN_CORE!r}))"
     )
     result = subprocess.run(

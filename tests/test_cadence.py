@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cadence import (
+from bot.commands.parser import UsageError
+from bot.schedule.cadence import (
     Cadence,
     add_months,
     first_day,
@@ -19,7 +20,6 @@ from bot.cadence import (
     parse_cadence,
     reminder_times,
 )
-from bot.commands import UsageError
 
 
 def utc(*args: int) -> datetime:

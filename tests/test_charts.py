@@ -11,7 +11,9 @@ from pathlib import Path
 
 from PIL import Image, ImageStat
 
-from bot.charts import (
+from bot.model import Answer, Category, Participation, Round, Rubric, Stage
+from bot.rubric.loader import load_rubric
+from bot.summary.charts import (
     ChartRow,
     SummaryChart,
     TrendChart,
@@ -20,9 +22,7 @@ from bot.charts import (
     summary_chart,
     trend_chart,
 )
-from bot.model import Answer, Category, Participation, Round, Rubric, Stage
-from bot.rubric import load_rubric
-from bot.summary import RoundSummary, summarise
+from bot.summary.numbers import RoundSummary, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVEL_TEXT = {level: f"level {level}" for level in range(1, 6)}
@@ -201,7 +201,7 @@ def test_pngs_for_the_real_nine_category_rubric() -> None:
 
 
 def test_importing_charts_does_not_import_matplotlib() -> None:
-    probe = "import sys, bot.charts; print('matplotlib' in sys.modules)"
+    probe = "import sys, bot.summary.charts; print('matplotlib' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )

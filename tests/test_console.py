@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.export import render_csv
+from bot.summary.export import render_csv
 
 SCRIPTS = Path(__file__).parent / "fixtures" / "console"
 CATEGORIES = [

@@ -10,10 +10,10 @@ import pytest
 from support import ROOT, World, answer_all, make_world, texts
 from test_console import run_cli
 
-from bot.data_rights import find_person, person_record, purge_old_rounds
 from bot.ports import Storage
-from bot.rubric import load_rubric
-from bot.summary import round_summary
+from bot.privacy.data_rights import find_person, person_record, purge_old_rounds
+from bot.rubric.loader import load_rubric
+from bot.summary.numbers import round_summary
 
 COMMENT = "The partnership board never sees our data."
 
@@ -105,7 +105,7 @@ def test_export_person_and_forget_from_the_command_line(tmp_path: object) -> Non
 
 
 async def test_the_scheduler_purges_after_the_retention_period(world: World) -> None:
-    from bot.duties import Duties, DutySettings
+    from bot.schedule.duties import Duties, DutySettings
 
     await world.command("lead", "/round close")
     settings = DutySettings("A", "UTC", 7, retention_days=30)

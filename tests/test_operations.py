@@ -15,11 +15,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from fake_slack import SIGNING_SECRET, TOKEN, FakeSlack, SlackSends, running_bot
 from test_slack import LEAD, PEOPLE, SCRIPTS, Slack, answer_round, settings_for, slack_world
 
-from adapters.slack_sender import Pacer
-from bot.logs import JsonFormatter, configure
+from adapters.logs import JsonFormatter, configure
+from adapters.slack.fake import SIGNING_SECRET, TOKEN, FakeSlack, SlackSends, running_bot
+from adapters.slack.sender import Pacer
 
 COMMENTS = ["Our shared vision lives in a drawer.", "Funding ends in March & nobody knows."]
 
@@ -168,12 +168,13 @@ async def test_health_metrics_and_a_clean_stop_on_sigterm(fake: FakeSlack, tmp_p
 async def test_a_telegram_round_at_debug_logs_no_token_secret_or_comment(
     database_url: str,
 ) -> None:
-    from fake_telegram import TOKEN as TELEGRAM_TOKEN
-    from fake_telegram import WEBHOOK_SECRET, FakeTelegram, admin
-    from fake_telegram import running_bot as telegram_bot
     from test_telegram import GROUP, LEAD, enrol, set_up
     from test_telegram import PEOPLE as MEMBERS
     from test_telegram import answer_round as answer_on_telegram
+
+    from adapters.telegram.fake import TOKEN as TELEGRAM_TOKEN
+    from adapters.telegram.fake import WEBHOOK_SECRET, FakeTelegram, admin
+    from adapters.telegram.fake import running_bot as telegram_bot
 
     server = FakeTelegram()
     await server.start()
@@ -202,7 +203,7 @@ async def test_a_telegram_round_at_debug_logs_no_token_secret_or_comment(
 
 
 async def test_readyz_says_503_until_every_check_passes() -> None:
-    from adapters.web import WebServer
+    from adapters.http import WebServer
 
     server = WebServer("127.0.0.1", 0)
     ready = {"database": False}

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.model import Rubric
-from bot.rubric import (
+from bot.rubric.loader import (
     MESSAGE_LIMIT,
     SECTION_LIMIT,
     RubricError,

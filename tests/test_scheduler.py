@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from support import CHANNEL, ROOT, World, make_world, person
 
-from bot.duties import Duties, DutySettings
+from adapters.scheduler import Scheduler
 from bot.messages import Address, Outgoing
 from bot.model import PersonRef
-from bot.rubric import load_rubric
-from bot.scheduler import Scheduler
+from bot.rubric.loader import load_rubric
+from bot.schedule.duties import Duties, DutySettings
 
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")

@@ -15,7 +15,11 @@ from dataclasses import dataclass, replace
 
 import aiohttp
 import pytest
-from fake_slack import (
+from support import ROOT
+
+from adapters import assembly as runner
+from adapters.http import WebServer
+from adapters.slack.fake import (
     APP_TOKEN,
     BOT_USER,
     FIXTURES,
@@ -28,11 +32,7 @@ from fake_slack import (
     running_bot,
     sign,
 )
-from support import ROOT
-
-from adapters import runner
-from adapters.slack_sender import Pacer
-from adapters.web import WebServer
+from adapters.slack.sender import Pacer
 from bot.config import Settings, SlackSettings
 from bot.model import ChatRef
 

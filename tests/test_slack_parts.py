@@ -9,21 +9,27 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fake_slack import BOT_USER, TOKEN, FakeSlack, fixture
 from support import ROOT
 
 from adapters.delivery import Unreachable
-from adapters.slack import SlackAdapter, action_event, choose_mode, command_event, message_event
-from adapters.slack_blocks import escape, fallback_text, render_blocks
-from adapters.slack_directory import SlackDirectory, SlackUsers
-from adapters.slack_sender import Pacer, SlackSender
-from adapters.web import WebServer
-from bot import cards
-from bot.choices import Action, ChoiceId
+from adapters.http import WebServer
+from adapters.slack.adapter import (
+    SlackAdapter,
+    action_event,
+    choose_mode,
+    command_event,
+    message_event,
+)
+from adapters.slack.blocks import escape, fallback_text, render_blocks
+from adapters.slack.directory import SlackDirectory, SlackUsers
+from adapters.slack.fake import BOT_USER, TOKEN, FakeSlack, fixture
+from adapters.slack.sender import Pacer, SlackSender
 from bot.config import ConfigError, SlackSettings, load_settings
+from bot.conversation import cards
+from bot.conversation.choices import Action, ChoiceId
 from bot.messages import Address, Choice, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef, Round
-from bot.rubric import load_rubric
+from bot.rubric.loader import load_rubric
 
 DM = Address("slack", "U1", direct=True)
 

@@ -34,7 +34,7 @@ from bot.model import (
     Stage,
 )
 from bot.ports import ConcurrentUpdate, Repository
-from bot.rubric import rubric_to_dict
+from bot.rubric.loader import rubric_to_dict
 from storage import (
     SqlRepository,
     SqlStorage,

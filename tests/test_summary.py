@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from support import ROOT
 
-from bot import report
 from bot.model import Answer, Participation, Round, Stage
-from bot.rubric import load_rubric
-from bot.summary import (
+from bot.rubric.loader import load_rubric
+from bot.summary import report
+from bot.summary.numbers import (
     AGREED,
     SPLIT,
     comments_shareable,

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fake_telegram import (
+
+from adapters.telegram.fake import (
     JSON,
     USERNAME,
     FakeTelegram,
@@ -18,7 +19,6 @@ from fake_telegram import (
     running_bot,
     user,
 )
-
 from bot.model import ChatRef
 
 GROUP = -1001876543210

@@ -7,14 +7,22 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from fake_slack import SIGNING_SECRET, FakeSlack, SlackSends
-from fake_slack import TOKEN as SLACK_TOKEN
-from fake_telegram import JSON, AdapterFactory, FakeTelegram, RunningBot, admin, running_bot, user
 
-from adapters.runner import Dispatcher, PlatformAdapter
-from adapters.slack import SlackAdapter
-from adapters.slack_sender import Pacer
-from adapters.web import WebServer
+from adapters.assembly import Dispatcher, PlatformAdapter
+from adapters.http import WebServer
+from adapters.slack.adapter import SlackAdapter
+from adapters.slack.fake import SIGNING_SECRET, FakeSlack, SlackSends
+from adapters.slack.fake import TOKEN as SLACK_TOKEN
+from adapters.slack.sender import Pacer
+from adapters.telegram.fake import (
+    JSON,
+    AdapterFactory,
+    FakeTelegram,
+    RunningBot,
+    admin,
+    running_bot,
+    user,
+)
 from bot.config import SlackSettings
 
 GROUP = -1009000000001

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from fake_telegram import FakeTime, fixture
 from telegram import Bot, Update
 
-from adapters.telegram import file_url
-from adapters.telegram_limits import RateLimiter, RateLimits
-from adapters.telegram_render import (
+from adapters.telegram.adapter import file_url
+from adapters.telegram.fake import FakeTime, fixture
+from adapters.telegram.limits import RateLimiter, RateLimits
+from adapters.telegram.render import (
     CAPTION_LIMIT,
     render,
     split_caption,
@@ -16,7 +16,7 @@ from adapters.telegram_render import (
     telegram_length,
     to_html,
 )
-from adapters.telegram_updates import obviously_forged, round_command
+from adapters.telegram.updates import obviously_forged, round_command
 from bot.messages import Address, Choice, Outgoing
 
 DM = Address("telegram", "42", direct=True)

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fake_telegram import FakeTelegram, RunningBot, buttons, running_bot
 
 from adapters.delivery import Unreachable
+from adapters.telegram.fake import FakeTelegram, RunningBot, buttons, running_bot
 from bot.messages import Address, Choice, Outgoing
 
 CHAT = 211000042

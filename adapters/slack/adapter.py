@@ -1,0 +1,271 @@
+"""The Slack adapter: Slack's requests in, the core's events out; translation only.
+
+Built on slack_bolt's AsyncApp. In HTTP mode Bolt answers `POST /slack/events` on the bot's web
+server and verifies every request's signature (401 when wrong or stale); with SLACK_APP_TOKEN it
+uses Socket Mode instead. Every request is acknowledged at once and the core runs afterwards in
+a background task, so a slow database never makes Slack wait past its 3 seconds. Slack redelivers
+late events with the same event_id; the core recognises a repeated delivery id and does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.http import WebServer
+from adapters.slack.blocks import unescape
+from adapters.slack.directory import PLATFORM, SlackDirectory, SlackUsers
+from adapters.slack.sender import Pacer, SlackSender, SlackSendError, error_code
+from bot.config import ConfigError, SlackSettings
+from bot.messages import Address, Incoming, IncomingChoice, IncomingText
+from bot.model import PersonRef
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+COMMAND = "/round"
+RATE_LIMIT_RETRIES = 5
+DRAIN_SECONDS = 10.0
+# Events handed to the core at once; the rest wait their turn in order. A crowd clicking
+# together must not open hundreds of transactions at once: SQLite would time out on its write
+# lock and PostgreSQL's pool would run dry. Acks never wait for this.
+PARALLEL_EVENTS = 8
+BAD_TOKEN = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+)
+Mode = Literal["socket", "http"]
+Payload = Mapping[str, Any]
+_ANY = re.compile(r".*")  # Bolt constraint matching every action id / event type
+
+
+def choose_mode(settings: SlackSettings) -> Mode:
+    """Socket Mode when an app-level token is configured, HTTP otherwise."""
+    return "socket" if settings.socket_mode else "http"
+
+
+def command_event(command: Payload, name: str) -> IncomingText:
+    """`/round open …` -> the lead's text in that channel (a DM: the sender's DM with us)."""
+    sender = PersonRef(PLATFORM, str(command["user_id"]), name)
+    channel = str(command["channel_id"])
+    chat = Address.dm(sender) if channel.startswith("D") else Address(PLATFORM, channel)
+    text = f"{COMMAND} {unescape(str(command.get('text') or ''))}".strip()
+    return IncomingText(sender, chat, text, delivery_id=str(command["trigger_id"]))
+
+
+def action_event(body: Payload, action: Payload, name: str) -> IncomingChoice:
+    """A pressed button -> the choice, naming the message that carried it ("channel:ts")."""
+    user = str(body["user"]["id"])
+    sender = PersonRef(PLATFORM, user, name)
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    message_id = f"{channel}:{message_ts}" if channel and message_ts else None
+    return IncomingChoice(
+        sender,
+        Address.dm(sender),
+        choice_id=str(action.get("value") or ""),
+        message_id=message_id,
+        delivery_id=f"{user}:{action['action_ts']}",
+    )
+
+
+def typed_by(body: Payload) -> str | None:
+    """The user who typed this message in their DM with the bot; None for any other message
+    (channels, bots, edits, joins and other subtypes)."""
+    event = body.get("event") or {}
+    if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+        return None
+    return str(event["user"]) if event.get("user") else None
+
+
+def message_event(body: Payload, name: str) -> IncomingText | None:
+    """Text a person typed in their DM with the bot; None for anything else."""
+    user = typed_by(body)
+    if user is None:
+        return None
+    event = body["event"]
+    sender = PersonRef(PLATFORM, user, name)
+    text = unescape(str(event.get("text") or ""))
+    return IncomingText(sender, Address.dm(sender), text, delivery_id=str(body["event_id"]))
+
+
+class CountedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's wait-and-retry on 429, counted in /metrics."""
+
+    def __init__(self, web_server: WebServer, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._counter = web_server.metrics.rate_limited.labels(PLATFORM)
+
+    async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
+        self._counter.inc()
+        await super().prepare_for_next_attempt_async(**kwargs)
+
+
+class SlackAdapter:
+    """Implements the runner's PlatformAdapter for Slack."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        dispatch: Callable[[Incoming], Awaitable[None]],
+        web_server: WebServer,
+        *,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self._settings, self._dispatch = settings, dispatch
+        self.client = AsyncWebClient(
+            token=settings.bot_token,
+            base_url=settings.api_url,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(),  # a pooled connection the server closed
+                CountedRateLimitRetry(web_server, max_retry_count=RATE_LIMIT_RETRIES),
+            ],
+        )
+        self.users = SlackUsers(self.client)
+        self.sender = SlackSender(self.client, pacer)
+        self.directory = SlackDirectory(self.client, self.users)
+        self.mode = choose_mode(settings)
+        # process_before_response: our listeners only ack and start a task, so Bolt can answer
+        # as soon as they return instead of polling for the ack every 10 ms.
+        self._app = AsyncApp(
+            name="maturity-bot",
+            client=self.client,
+            signing_secret=settings.signing_secret,
+            process_before_response=True,
+        )
+        self._app.command(COMMAND)(self._on_command)
+        self._app.block_action(_ANY)(self._on_action)
+        self._app.event("message")(self._on_message)
+        self._app.event(_ANY)(self._ignore)  # every other subscribed event: no 404s
+        self._socket: AsyncSocketModeHandler | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(PARALLEL_EVENTS)
+        self._authenticated = False
+        self._stopping = False
+        if self.mode == "http":
+            web_server.app.router.add_post(EVENTS_PATH, self._http)
+
+    async def start(self) -> None:
+        """Check the token (auth.test), then connect the socket in Socket Mode."""
+        self._session = aiohttp.ClientSession()
+        self.client.session = self._session  # one connection pool for every Web API call
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as error:
+            code = error_code(error)
+            if code in BAD_TOKEN:
+                raise ConfigError(f"SLACK_BOT_TOKEN: Slack refused it ({code})") from None
+            raise SlackSendError("auth.test", code) from None
+        self.directory.bot_user_id = str(auth.get("user_id") or "")
+        self._authenticated = True
+        log.info("slack: signed in as %s (%s mode)", self.directory.bot_user_id, self.mode)
+        if self.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self._app, self._settings.app_token)
+            connect: Callable[[], Awaitable[None]] = self._socket.connect_async  # untyped in Bolt
+            await connect()
+
+    async def ready(self) -> bool:
+        if not self._authenticated or self._stopping:
+            return False
+        return self._socket is None or bool(await self._socket.client.is_connected())
+
+    async def stop(self) -> None:
+        """Stop taking events, let the ones being handled finish, then close connections."""
+        self._stopping = True
+        if self._socket is not None:
+            close: Callable[[], Awaitable[None]] = self._socket.close_async  # untyped in Bolt
+            await close()
+        try:
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await self.drain()
+        except TimeoutError:
+            log.warning("slack: %d events still being handled at stop", len(self._tasks))
+            for task in list(self._tasks):
+                task.cancel()
+        if self._session is not None:
+            self.client.session = None
+            await self._session.close()
+
+    async def drain(self) -> None:
+        """Wait until every event taken so far has been handled (callers bound the wait)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def _http(self, request: web.Request) -> web.Response:
+        if self._stopping:  # not taken: Slack redelivers an event that got no 2xx
+            return web.Response(status=503, text="stopping\n")
+        response = await self._app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    def _spawn(self, kind: str, work: Callable[[], Awaitable[Incoming | None]]) -> None:
+        """Run the translation and the core after the ack, keeping hold of the task."""
+
+        async def run() -> None:
+            try:
+                async with self._slots:
+                    event = await work()
+                    if event is not None:
+                        log.debug("slack %s %s", kind, event.delivery_id)
+                        await self._dispatch(event)
+            except Exception:
+                log.exception("slack: handling a %s failed", kind)
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        """`/round …`: acknowledged with nothing, so Slack shows nothing until the reply."""
+        await ack()
+        self.sender.remember_response_url(
+            str(command.get("channel_id")),
+            str(command.get("user_id")),
+            str(command.get("response_url") or ""),
+        )
+
+        async def work() -> Incoming:
+            name = await self.users.name(
+                str(command["user_id"]), str(command.get("user_name") or "")
+            )
+            return command_event(command, name)
+
+        self._spawn("command", work)
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+
+        async def work() -> Incoming:
+            user = body["user"]
+            name = await self.users.name(str(user["id"]), str(user.get("name") or ""))
+            return action_event(body, action, name)
+
+        self._spawn("block_actions", work)
+
+    async def _on_message(self, body: dict[str, Any]) -> None:
+        async def work() -> Incoming | None:
+            user = typed_by(body)
+            return None if user is None else message_event(body, await self.users.name(user))
+
+        self._spawn("message", work)
+
+    async def _ignore(self) -> None:
+        """Acknowledged by Bolt; nothing for the core."""

@@ -1,0 +1,553 @@
+"""A fake Telegram Bot API server that the real python-telegram-bot talks to over loopback.
+
+`/bot<token>/<method>` answers what the adapter uses, with Telegram's own checks (token, HTML,
+text and caption lengths, callback_data size) and its error shapes: RetryAfter (429) and
+Forbidden (403) on demand. It records every call and keeps each chat's messages as Telegram
+would show them, so tests read what people see. Updates are built from real payload shapes in
+adapters/telegram/fixtures/ and served by getUpdates (long polling) or posted to the webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from adapters.assembly import Dispatcher, PlatformAdapter, assembled
+from adapters.http import WebServer
+from adapters.telegram.adapter import TelegramAdapter
+from adapters.telegram.limits import RateLimits
+from bot.config import Settings, TelegramSettings
+from bot.ports import Storage
+
+TOKEN = "7000000001:AAFakeTokenForTests_abcdefghijklmnopq"
+USERNAME = "maturity_test_bot"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+JSON = dict[str, Any]
+_RAW_FIELDS = {"text", "caption", "parse_mode", "callback_query_id", "url", "secret_token"}
+_TAGS = {"b", "strong", "i", "em", "u", "s", "a", "code", "pre", "blockquote"}
+_SENDING = {"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+class FakeTime:
+    """A monotonic clock and a sleep that only moves it: the real limits, no waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+class RealTime:
+    """The real clock and sleep, for benchmarks against the real limits."""
+
+    def __call__(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class _Html(HTMLParser):
+    """Telegram's HTML parse mode: a few tags, balanced; the visible text is what counts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _TAGS:
+            raise ValueError(f'Unsupported start tag "{tag}"')
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            raise ValueError(f'Unmatched end tag "{tag}"')
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def visible(text_html: str) -> str:
+    parser = _Html()
+    parser.feed(text_html)
+    parser.close()
+    if parser.open:
+        raise ValueError("Can't find end tag")
+    return "".join(parser.text)
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+@dataclass
+class Call:
+    method: str
+    params: JSON
+    at: float = field(default_factory=time.perf_counter)
+    ok: bool = True  # False: answered with an error
+
+
+@dataclass
+class Failure:
+    """Answer a matching call with an error instead (count times)."""
+
+    method: str
+    kind: str  # "retry_after" | "forbidden"
+    chat_id: int | None = None
+    count: int = 1
+    retry_after: int = 1
+
+
+class FakeTelegram:
+    """The server; `api_url` goes into TELEGRAM_API_URL."""
+
+    def __init__(self, token: str = TOKEN, username: str = USERNAME) -> None:
+        self.token, self.me = token, {**fixture("get_me"), "username": username}
+        self.calls: list[Call] = []
+        self.chats: dict[int, list[JSON]] = {}  # chat id -> messages as they look now
+        self.admins: dict[int, list[JSON]] = {}
+        self.blocked: set[int] = set()
+        self.failures: list[Failure] = []
+        self.updates: list[JSON] = []
+        self.confirmed = 0  # the highest getUpdates offset seen: updates below are taken
+        self.webhook: JSON | None = None
+        self.closing = False
+        self.listeners: list[Callable[[Call], None]] = []  # told of every successful call
+        self._ids = itertools.count(100)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        self.closing = True
+        await self._notify()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # what tests arrange ---------------------------------------------------------------
+    def enqueue(self, update: JSON) -> None:
+        self.updates.append(update)
+        asyncio.get_running_loop().create_task(self._notify())
+
+    def fail(self, method: str, kind: str, chat_id: int | None = None, **kw: Any) -> Failure:
+        failure = Failure(method, kind, chat_id, **kw)
+        self.failures.append(failure)
+        return failure
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait (bounded) until condition holds; checked after every API call."""
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(condition)
+
+    # what tests read ------------------------------------------------------------------
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def messages(self, chat_id: int) -> list[JSON]:
+        return self.chats.get(chat_id, [])
+
+    def last_message(self, chat_id: int) -> JSON:
+        return self.messages(chat_id)[-1]
+
+    def with_button(self, chat_id: int, label: str) -> tuple[JSON, str]:
+        """The latest message in the chat with a button labelled label, and its data."""
+        for message in reversed(self.messages(chat_id)):
+            for button in buttons(message):
+                if button["text"] == label and "callback_data" in button:
+                    return message, button["callback_data"]
+        raise AssertionError(f"no button {label!r} in chat {chat_id}")
+
+    # the API --------------------------------------------------------------------------
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(ApiError(401, "Unauthorized"))
+        method = request.match_info["method"]
+        params = await _params(request)
+        call = Call(method, params)
+        self.calls.append(call)
+        try:
+            if method == "getUpdates":
+                result: Any = await self._get_updates(params)
+            else:
+                self._fail_on_demand(method, params)
+                result = getattr(self, f"_{method}", self._unknown)(params)
+        except ApiError as error:
+            call.ok = False
+            return _error(error)
+        finally:
+            await self._notify()
+        for listener in self.listeners:
+            listener(call)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _file(self, _request: web.Request) -> web.Response:
+        return web.Response(status=404)
+
+    def _fail_on_demand(self, method: str, params: JSON) -> None:
+        chat = params.get("chat_id")
+        if method in _SENDING and chat in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        for failure in self.failures:
+            wanted = failure.chat_id is None or failure.chat_id == chat
+            if failure.count > 0 and failure.method == method and wanted:
+                failure.count -= 1
+                if failure.kind == "forbidden":
+                    raise ApiError(403, "Forbidden: bot was blocked by the user")
+                text = f"Too Many Requests: retry after {failure.retry_after}"
+                raise ApiError(429, text, failure.retry_after)
+
+    def _unknown(self, _params: JSON) -> Any:
+        raise ApiError(404, "Not Found")
+
+    async def _get_updates(self, params: JSON) -> list[JSON]:
+        offset = int(params.get("offset") or 0)
+        self.confirmed = max(self.confirmed, offset)
+        await self._notify()
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+
+        def pending() -> list[JSON]:
+            return [u for u in self.updates if u["update_id"] >= offset][:100]
+
+        while not pending() and time.monotonic() < deadline and not self.closing:
+            async with self._changed:
+                remaining = deadline - time.monotonic()
+                try:
+                    await asyncio.wait_for(self._changed.wait(), max(remaining, 0.001))
+                except TimeoutError:
+                    break
+        return pending()
+
+    def _getMe(self, _params: JSON) -> JSON:
+        return self.me
+
+    def _setMyCommands(self, params: JSON) -> bool:
+        return True
+
+    def _setWebhook(self, params: JSON) -> bool:
+        self.webhook = params
+        return True
+
+    def _deleteWebhook(self, _params: JSON) -> bool:
+        self.webhook = None
+        return True
+
+    def _getChatAdministrators(self, params: JSON) -> list[JSON]:
+        return self.admins.get(params["chat_id"], [])
+
+    def _answerCallbackQuery(self, params: JSON) -> bool:
+        if len(str(params.get("text") or "")) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    def _sendMessage(self, params: JSON) -> JSON:
+        text = _checked(params, "text", 4096)
+        return self._new(params, {"text": text, "html": params["text"]})
+
+    def _sendPhoto(self, params: JSON) -> JSON:
+        caption = _checked(params, "caption", 1024) if params.get("caption") else ""
+        photo = params.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = params.get(photo.removeprefix("attach://"))
+        if not isinstance(photo, bytes) or not photo:
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        size = {"file_id": f"AgAC{len(photo)}", "file_unique_id": "AQAD", "width": 1080,
+                "height": 1350, "file_size": len(photo)}  # fmt: skip
+        content = {"photo": [size], "caption": caption, "html": params.get("caption", "")}
+        return self._new(params, content)
+
+    def _editMessageText(self, params: JSON) -> JSON:
+        message = self._find(params)
+        text = _checked(params, "text", 4096)
+        markup = _markup(params)
+        if message.get("text") == text and message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified: specified new message "
+                           "content and reply markup are exactly the same")  # fmt: skip
+        message.update(text=text, html=params["text"], edited=message.get("edited", 0) + 1)
+        _set_markup(message, markup)
+        return message
+
+    def _editMessageReplyMarkup(self, params: JSON) -> JSON:
+        message = self._find(params)
+        _set_markup(message, _markup(params))
+        return message
+
+    def _find(self, params: JSON) -> JSON:
+        for message in self.messages(params["chat_id"]):
+            if message["message_id"] == params["message_id"]:
+                return message
+        raise ApiError(400, "Bad Request: message to edit not found")
+
+    def _new(self, params: JSON, content: JSON) -> JSON:
+        chat_id = params["chat_id"]
+        chat = {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
+        if chat_id < 0:
+            chat = {"id": chat_id, "type": "supergroup", "title": f"Group {chat_id}"}
+        message = {"message_id": next(self._ids), "from": {k: self.me[k] for k in
+                   ("id", "is_bot", "first_name", "username")}, "chat": chat,
+                   "date": int(time.time()), **content}  # fmt: skip
+        _set_markup(message, _markup(params))
+        self.chats.setdefault(chat_id, []).append(message)
+        return message
+
+
+def buttons(message: JSON) -> Iterator[JSON]:
+    for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+        yield from row
+
+
+def _checked(params: JSON, name: str, limit: int) -> str:
+    raw = str(params.get(name) or "")
+    try:
+        text = visible(raw) if params.get("parse_mode") == "HTML" else raw
+    except ValueError as problem:
+        raise ApiError(400, f"Bad Request: can't parse entities: {problem}") from None
+    if not text.strip() and name == "text":
+        raise ApiError(400, "Bad Request: message text is empty")
+    if len(text.encode("utf-16-le")) // 2 > limit:
+        raise ApiError(
+            400, f"Bad Request: message {'caption ' if name == 'caption' else ''}is too long"
+        )
+    return text
+
+
+def _markup(params: JSON) -> JSON | None:
+    markup: JSON | None = params.get("reply_markup")
+    if markup is None:
+        return None
+    count = 0
+    for row in markup["inline_keyboard"]:
+        if len(row) > 8:
+            raise ApiError(400, "Bad Request: too many buttons in a row")
+        for button in row:
+            count += 1
+            if len(button.get("callback_data", "x").encode()) not in range(1, 65):
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    if count > 100:
+        raise ApiError(400, "Bad Request: reply markup is too long")
+    return markup
+
+
+def _set_markup(message: JSON, markup: JSON | None) -> None:
+    if markup:
+        message["reply_markup"] = markup
+    else:
+        message.pop("reply_markup", None)
+
+
+def _error(error: ApiError) -> web.Response:
+    body: JSON = {"ok": False, "error_code": error.code, "description": error.description}
+    if error.retry_after is not None:
+        body["parameters"] = {"retry_after": error.retry_after}
+    return web.json_response(body, status=error.code)
+
+
+async def _params(request: web.Request) -> JSON:
+    """PTB posts form fields, JSON-encoding everything but plain strings; files as parts."""
+    if request.method != "POST":
+        return dict(request.query)
+    params: JSON = {}
+    for name, value in (await request.post()).items():
+        if isinstance(value, web.FileField):
+            params[name] = value.file.read()
+        elif name in _RAW_FIELDS:
+            params[name] = value
+        else:
+            try:
+                params[name] = json.loads(value)
+            except ValueError:
+                params[name] = value
+    return params
+
+
+def user(user_id: int, first_name: str, last_name: str = "") -> JSON:
+    """A Telegram user as updates carry it."""
+    person: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if last_name:
+        person["last_name"] = last_name
+    person["language_code"] = "en"
+    return person
+
+
+def admin(person: JSON, owner: bool = False) -> JSON:
+    """A chat member as getChatAdministrators lists them."""
+    owner_shape, admin_shape = fixture("chat_administrators")
+    member: JSON = copy.deepcopy(owner_shape if owner else admin_shape)
+    member["user"] = person
+    return member
+
+
+class Updates:
+    """Updates in real shapes, with increasing update_ids."""
+
+    def __init__(self, start: int = 483920117) -> None:
+        self._ids = itertools.count(start)
+        self._messages = itertools.count(1)
+
+    def group(self, chat_id: int, sender: JSON, text: str) -> JSON:
+        update = fixture("group_command")
+        update["message"]["chat"]["id"] = chat_id
+        return self._message(update, sender, text)
+
+    def private(self, sender: JSON, text: str) -> JSON:
+        update = fixture("private_start" if text.startswith("/start") else "private_text")
+        chat = {"id": sender["id"], "first_name": sender["first_name"], "type": "private"}
+        update["message"]["chat"] = chat
+        return self._message(update, sender, text)
+
+    def callback(self, sender: JSON, message: JSON, data: str) -> JSON:
+        update: JSON = fixture("callback_query")
+        query = update["callback_query"]
+        query.update({"id": f"cq{next(self._ids)}", "from": sender, "data": data})
+        query["message"] = {k: v for k, v in message.items() if k not in ("html", "edited")}
+        update["update_id"] = next(self._ids)
+        return update
+
+    def _message(self, update: JSON, sender: JSON, text: str) -> JSON:
+        message = update["message"]
+        message.update({"from": sender, "text": text, "message_id": next(self._messages)})
+        message.pop("entities", None)
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"offset": 0, "length": length, "type": "bot_command"}]
+        update["update_id"] = next(self._ids)
+        return update
+
+
+# The bot wired as adapters/runner.py's serve() wires it, around the fake ---------------------
+WEBHOOK_SECRET = "test-secret_0123456789"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class RunningBot:
+    """The whole bot on a real database, talking to the fake; deliver() waits until an update
+    has been handled and every reply sent."""
+
+    fake: FakeTelegram
+    adapter: TelegramAdapter
+    web: WebServer
+    storage: Storage
+    updates: Updates
+    webhook: bool
+
+    async def deliver(self, update: JSON, within: float = 20.0) -> None:
+        if self.webhook:
+            assert await self.post(update) == 200
+        else:
+            self.fake.enqueue(update)
+            await self.fake.wait_for(lambda: self.fake.confirmed > update["update_id"])
+        await asyncio.wait_for(self.adapter.idle(), within)
+
+    async def post(self, update: JSON, secret: str | None = WEBHOOK_SECRET) -> int:
+        """POST the update to the bot's webhook as Telegram would; the HTTP status."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        url = f"http://127.0.0.1:{self.web.port}/telegram/webhook"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, json=update, headers=headers) as response,
+        ):
+            return response.status
+
+    async def healthz(self) -> int:
+        url = f"http://127.0.0.1:{self.web.port}/healthz"
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            return response.status
+
+    async def say(self, sender: JSON, text: str, group: int | None = None) -> None:
+        """sender types text in the group, or in their private chat with the bot."""
+        if group is None:
+            await self.deliver(self.updates.private(sender, text))
+        else:
+            await self.deliver(self.updates.group(group, sender, text))
+
+    async def press(self, sender: JSON, label: str) -> JSON:
+        """sender presses the latest button labelled label in their private chat."""
+        message, data = self.fake.with_button(sender["id"], label)
+        update = self.updates.callback(sender, message, data)
+        await self.deliver(update)
+        return update
+
+
+AdapterFactory = Callable[[Dispatcher, WebServer], PlatformAdapter]
+
+
+@asynccontextmanager
+async def running_bot(
+    fake: FakeTelegram,
+    database_url: str,
+    *,
+    webhook: bool = False,
+    admins: frozenset[str] = frozenset(),
+    clock: FakeTime | RealTime | None = None,
+    limits: RateLimits | None = None,
+    updates: Updates | None = None,
+    also: AdapterFactory | None = None,
+) -> AsyncIterator[RunningBot]:
+    """The bot as serve() assembles it, with Telegram (and `also` another platform's adapter)
+    on a clock the test controls, and no scheduler (tests wake it themselves)."""
+    clock = clock or FakeTime()
+    telegram = TelegramSettings(
+        TOKEN,
+        fake.api_url,
+        "https://bot.example.org/telegram/webhook" if webhook else "",
+        WEBHOOK_SECRET if webhook else "",
+    )
+    settings = Settings(
+        database_url, ROOT / "rubric.toml", admins, "127.0.0.1", 0, telegram=telegram
+    )
+
+    def adapters(dispatch: Dispatcher, web: WebServer) -> list[PlatformAdapter]:
+        adapter = TelegramAdapter(
+            telegram, dispatch, web, limits=limits, clock=clock, sleep=clock.sleep
+        )
+        return [adapter, *([also(dispatch, web)] if also else [])]
+
+    async with assembled(settings, adapters, schedule=False) as bot:
+        adapter = bot.adapters[0]
+        assert isinstance(adapter, TelegramAdapter)
+        yield RunningBot(fake, adapter, bot.web, bot.storage, updates or Updates(), webhook)

@@ -1,0 +1,93 @@
+"""Telegram updates as the core's events, and who administers a group.
+
+Pure translation (update in, IncomingText/IncomingChoice out) plus a small cache of each
+group's administrators, who count as leads there (getChatAdministrators is asked at most every
+few minutes per group).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+
+from telegram import Bot, CallbackQuery, Message, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.conversation.choices import parse_choice
+from bot.messages import Address, IncomingChoice, IncomingText
+from bot.model import PersonRef
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+ADMINS_TTL = 300.0  # seconds a group's administrator list is trusted
+_ROUND = re.compile(r"^/round(?:@([A-Za-z0-9_]+))?(?=\s|$)", re.IGNORECASE)
+
+
+def person(user: User) -> PersonRef:
+    return PersonRef(PLATFORM, str(user.id), user.full_name)
+
+
+def round_command(text: str, bot_username: str) -> str | None:
+    """'/round@ThisBot open' -> '/round open'; None for other text and other bots' commands."""
+    match = _ROUND.match(text.strip())
+    if match is None:
+        return None
+    addressed = match.group(1)
+    if addressed is not None and addressed.lower() != bot_username.lower():
+        return None
+    return "/round" + text.strip()[match.end() :]
+
+
+def group_text(
+    message: Message, user: User, text: str, admin: bool, update_id: int
+) -> IncomingText:
+    chat = Address(PLATFORM, str(message.chat.id))
+    return IncomingText(person(user), chat, text, str(update_id), chat_admin=admin)
+
+
+def private_text(message: Message, user: User, update_id: int) -> IncomingText:
+    sender = person(user)
+    return IncomingText(sender, Address.dm(sender), message.text or "", str(update_id))
+
+
+def choice(query: CallbackQuery, update_id: int) -> IncomingChoice:
+    sender = person(query.from_user)
+    message = query.message
+    message_id = f"{message.chat.id}:{message.message_id}" if message else None
+    return IncomingChoice(sender, Address.dm(sender), query.data or "", message_id, str(update_id))
+
+
+def obviously_forged(query: CallbackQuery) -> bool:
+    """Data that is no choice id at all, or a button outside the presser's private chat with
+    the bot (the core only ever puts buttons there). Anything subtler is for the core."""
+    message = query.message
+    in_own_chat = (
+        message is not None
+        and message.chat.type == ChatType.PRIVATE
+        and message.chat.id == query.from_user.id
+    )
+    return not in_own_chat or parse_choice(query.data or "") is None
+
+
+class GroupAdmins:
+    """Which users administer a group, cached per group; an API failure means "not admin"."""
+
+    def __init__(self, bot: Bot, clock: Callable[[], float] = time.monotonic) -> None:
+        self._bot, self._clock = bot, clock
+        self._cache: dict[int, tuple[float, frozenset[int]]] = {}
+
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        cached = self._cache.get(chat_id)
+        now = self._clock()
+        if cached is None or cached[0] <= now:
+            try:
+                members = await self._bot.get_chat_administrators(chat_id)
+            except TelegramError as error:
+                log.warning("getChatAdministrators failed: %s", type(error).__name__)
+                return False
+            cached = (now + ADMINS_TTL, frozenset(m.user.id for m in members))
+            self._cache[chat_id] = cached
+        return user_id in cached[1]

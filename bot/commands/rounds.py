@@ -1,0 +1,105 @@
+"""The round commands a lead runs: open, status, remind, close, summary."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.commands.parser import UsageError, parse_open
+from bot.commands.request import Request
+from bot.conversation import cards
+from bot.conversation.choices import MAX_ID_DIGITS
+from bot.messages import Address, Outgoing
+from bot.rounds import lifecycle as rounds
+from bot.schedule.outbox import queue_reminders
+from bot.summary import publish
+
+MANUAL_REMINDER_GAP = timedelta(days=1)
+
+
+async def open(req: Request) -> list[Outgoing]:
+    now = req.now
+    schedule = await req.repo.schedule(req.community.id)
+    zone = schedule.timezone if schedule else req.timezone  # the community's timezone
+    args = parse_open(req.command.args, now, zone)
+    title = args.title or f"{now:%B %Y} self-assessment"
+    opened = await rounds.open_round(
+        req.repo, req.community, title, args.closes_at, req.rubric, req.members, now, zone
+    )
+    await queue_reminders(req.repo, req.community, opened.round)  # sent by the scheduler
+    count = len(opened.invitations)
+    text = (
+        f"Round {opened.round.number} “{title}” is open until "
+        f"{cards.format_moment(args.closes_at, opened.round.timezone)}. I have sent {count} "
+        f"{'person' if count == 1 else 'people'} a direct message with "
+        f"{len(req.rubric.categories)} questions (about 10 minutes). "
+        "Not invited? Ask a lead."
+    )
+    announcements = [
+        Outgoing(Address.channel(chat), text, join_code=req.community.join_code)
+        for chat in req.community.chats  # every linked chat, on every platform
+    ]
+    return [*announcements, *opened.invitations]
+
+
+async def status(req: Request) -> list[Outgoing]:
+    round_ = await req.repo.latest_round(req.community.id)
+    if round_ is None:
+        return [req.private("No rounds yet. Open one with /round open.")]
+    return [req.private(await rounds.status_text(req.repo, round_, req.now))]
+
+
+async def remind(req: Request) -> list[Outgoing]:
+    round_ = await rounds.finish_overdue(req.repo, req.community, req.now)
+    if round_ is None:
+        return [req.private("There is no open round to remind people about.")]
+    newcomers = await rounds.invite_newcomers(req.repo, req.community, round_, req.members)
+    joined = (
+        f" Invited {len(newcomers)} newcomer(s) who joined since the round opened."
+        if newcomers
+        else ""
+    )
+    last = round_.manual_reminded_at
+    if last is not None and req.now - last < MANUAL_REMINDER_GAP:
+        # Once a day at most: more would be nagging.
+        text = (
+            f"Reminders for this round went out at {cards.format_moment(last, round_.timezone)}; "
+            "the next can "
+            f"go after {cards.format_moment(last + MANUAL_REMINDER_GAP, round_.timezone)}.{joined}"
+        )
+        return [req.private(text), *newcomers]
+    nudges = await rounds.reminders(req.repo, round_, skip={m.to for m in newcomers})
+    await req.repo.set_manual_reminded(round_.id, req.now)
+    return [req.private(f"Sent {len(nudges)} reminder(s).{joined}"), *nudges, *newcomers]
+
+
+async def close(req: Request) -> list[Outgoing]:
+    round_ = await req.repo.unclosed_round(req.community.id)
+    if round_ is None:
+        return [req.private("There is no open round to close.")]
+    closed, heading = await rounds.close_round(req.repo, round_, req.now)
+    published = await publish.publish(req.repo, closed, heading)
+    return [
+        message
+        for chat in req.community.chats  # the summary goes to every linked chat
+        for message in publish.messages(published, Address.channel(chat))
+    ]
+
+
+async def summary(req: Request) -> list[Outgoing]:
+    wanted = req.command.args.strip().lstrip("#")
+    if wanted and not (wanted.isdigit() and len(wanted) <= MAX_ID_DIGITS):
+        raise UsageError(f"“{wanted}” is not a round number.", "summary")
+    repo, community_id = req.repo, req.community.id
+    round_ = await (
+        repo.round_by_number(community_id, int(wanted))
+        if wanted
+        else repo.latest_round(community_id)
+    )
+    if round_ is None:
+        return [req.private(f"There is no round {wanted}." if wanted else "No rounds yet.")]
+    if round_.anonymous and round_.is_open(req.now):
+        # Summaries taken as answers trickle in would show, by difference, what each
+        # newcomer answered: an anonymous round is summarised once it has closed.
+        status = await rounds.status_text(repo, round_, req.now)
+        return [req.private(f"{status}\nThe summary comes when the round closes.")]
+    return publish.messages(await publish.publish(repo, round_), req.event.chat)

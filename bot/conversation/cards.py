@@ -1,0 +1,172 @@
+"""The texts a participant sees: invitation, category cards, confirmations, review, thanks.
+
+Pure functions from core dataclasses to Outgoing messages, so every platform shows the same
+words and a dialogue can be tested as a transcript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.conversation.choices import Action, ChoiceId
+from bot.messages import Address, Choice, Outgoing
+from bot.model import LEVELS, Answer, Category, Round
+
+SHORT_DESCRIPTOR = 70
+
+
+def format_day(moment: datetime, timezone: str = "UTC") -> str:
+    """'Sat 12 Dec 2026', on the day it is in that timezone."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%a} {local.day} {local:%b %Y}"
+
+
+def format_moment(moment: datetime, timezone: str = "UTC") -> str:
+    """'Sat 12 Dec 2026, 18:47 GMT': local time in the round's timezone."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{format_day(moment, timezone)}, {local:%H:%M %Z}"
+
+
+def shorten(text: str, limit: int = SHORT_DESCRIPTOR) -> str:
+    """Cut text at a word boundary and add an ellipsis when it is too long."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",.;:")
+    return cut + "…"
+
+
+def level_label(level: int | None) -> str:
+    return "Not sure" if level is None else str(level)
+
+
+def _choice(
+    round_: Round, action: Action, label: str, category: str | None = None, level: int | None = None
+) -> Choice:
+    return Choice(ChoiceId(round_.id, action, category, level).encode(), label)
+
+
+def invitation(to: Address, round_: Round, community_name: str, reminder: bool = False) -> Outgoing:
+    count = len(round_.rubric.categories)
+    privacy = (
+        "Your answers are anonymous: the leads see only totals for the whole group, never who "
+        "said what."
+        if round_.anonymous
+        else "This community is not anonymous: the leads can see who has finished, and the "
+        "export names who gave which answer."
+    )
+    opening = "A reminder:" if reminder else "Hello!"
+    text = (
+        f"{opening} {community_name} is running its {round_.rubric.name} self-assessment: "
+        f"*{round_.title}*.\n"
+        f"It closes on {format_moment(round_.closes_at, round_.timezone)}. "
+        f"{count} questions, about "
+        f"{max(1, round(count * 10 / 9))} minutes. You can stop at any time and carry on later "
+        f"where you left off.\n{privacy}"
+    )
+    choices: tuple[Choice, ...] = (
+        _choice(round_, Action.START, "Start"),
+        _choice(round_, Action.LATER, "Later"),
+    )
+    if reminder:
+        choices += (
+            _choice(round_, Action.SNOOZE, "Remind me tomorrow"),
+            _choice(round_, Action.MUTE, "Stop reminders"),
+        )
+    return Outgoing(to, text, choices)
+
+
+def card(
+    to: Address, round_: Round, index: int, current: Answer | None, back_to_review: bool = False
+) -> Outgoing:
+    """The card for one category: progress, title, question and the five descriptors."""
+    rubric = round_.rubric
+    category = rubric.categories[index]
+    lines = [
+        f"{index + 1}/{len(rubric.categories)} · {category.title}",
+        f"{rubric.question} (1 = {rubric.low_label}, 5 = {rubric.high_label})",
+        "",
+    ]
+    levels = [
+        replace(_choice(round_, Action.LEVEL, str(lv), category.id, lv), detail=category.levels[lv])
+        for lv in LEVELS
+    ]
+    lines += [choice.detail_line for choice in levels]
+    if current is not None:
+        lines += ["", f"Your answer so far: {level_label(current.level)}"]
+    lines += ["", "Pick a level. You can type a comment after choosing, if you like."]
+    choices = list(levels)
+    choices.append(_choice(round_, Action.NOT_SURE, "Not sure", category.id))
+    if index > 0 or back_to_review:
+        choices.append(_choice(round_, Action.BACK, "Back", category.id))
+    return Outgoing(to, "\n".join(lines), tuple(choices))
+
+
+def confirmation(category: Category, level: int | None) -> str:
+    if level is None:
+        return f"✓ {category.title}: Not sure"
+    return f"✓ {category.title}: {level} — {shorten(category.levels[level])}"
+
+
+def answer_lines(round_: Round, answers: Mapping[str, Answer]) -> list[str]:
+    lines = []
+    for category in round_.rubric.categories:
+        answer = answers.get(category.id)
+        value = "—" if answer is None else level_label(answer.level)
+        note = " (with a comment)" if answer is not None and answer.comment else ""
+        lines.append(f"{category.number}. {category.title}: {value}{note}")
+    return lines
+
+
+def review(to: Address, round_: Round, answers: Mapping[str, Answer], submitted: bool) -> Outgoing:
+    """All chosen levels; Submit (until submitted) and Change an answer."""
+    choices: tuple[Choice, ...]
+    if submitted:
+        head = f"Your submitted answers for {round_.title}:"
+        foot = (
+            f"You can still change them until {format_moment(round_.closes_at, round_.timezone)}."
+        )
+        choices = (_choice(round_, Action.CHANGE, "Change an answer"),)
+    else:
+        head = f"Nearly done. Your answers for {round_.title}:"
+        foot = "Submit them, or change one first."
+        choices = (
+            _choice(round_, Action.SUBMIT, "Submit"),
+            _choice(round_, Action.CHANGE, "Change an answer"),
+        )
+    text = "\n".join([head, *answer_lines(round_, answers), "", foot])
+    return Outgoing(to, text, choices)
+
+
+def picker(to: Address, round_: Round) -> Outgoing:
+    """Which answer to change: one choice per category."""
+    choices = [
+        _choice(round_, Action.REDO, f"{c.number} {c.title}", c.id)
+        for c in round_.rubric.categories
+    ]
+    choices.append(_choice(round_, Action.RESUME, "Cancel"))
+    return Outgoing(to, "Which answer would you like to change?", tuple(choices))
+
+
+def thanks(to: Address, round_: Round) -> Outgoing:
+    return Outgoing(
+        to,
+        f"Thank you! Your answers for {round_.title} are in. You can change them until "
+        f"{format_moment(round_.closes_at, round_.timezone)}: just message me.",
+    )
+
+
+def reminder_note(to: Address, round_: Round, answered: int) -> Outgoing:
+    total = len(round_.rubric.categories)
+    text = (
+        f"A reminder: {round_.title} closes on {format_moment(round_.closes_at, round_.timezone)}. "
+        f"You have answered {answered} of {total} questions."
+    )
+    choices = (
+        _choice(round_, Action.RESUME, "Continue"),
+        _choice(round_, Action.SNOOZE, "Remind me tomorrow"),
+        _choice(round_, Action.MUTE, "Stop reminders"),
+    )
+    return Outgoing(to, text, choices)

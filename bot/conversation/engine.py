@@ -1,0 +1,272 @@
+"""The conversation engine: (participant's state, what they did) -> (new state, replies).
+
+Pure: it reads a View and returns a Decision; bot/conversation.py loads the view from the
+repository and stores the decision in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.conversation import cards
+from bot.conversation.choices import Action, ChoiceId, parse_choice
+from bot.messages import Address, Outgoing
+from bot.model import Answer, Participation, Round, Stage
+
+COMMENT_WINDOW = timedelta(minutes=30)
+COMMENT_LIMIT = 2000
+COMMENT_MIN_CHARS = 20
+SNOOZE = timedelta(days=1)
+REMINDER_WORDS = {  # the reminder's buttons, typed
+    "remind me tomorrow": Action.SNOOZE,
+    "stop reminders": Action.MUTE,
+}
+NOT_UNDERSTOOD = (
+    "Sorry, I didn't catch that. Press a button or type its label: 1 to 5, “not sure” or "
+    "“back”. To add a comment to your last answer, write it in a sentence."
+)
+RESUME_WORDS = {"continue", "resume", "next", "go on", "carry on", "hi", "hello"}
+NOT_SURE_WORDS = {"not sure", "notsure", "unsure", "?", "ns", "don't know", "dont know"}
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything the engine needs to decide, for one participant in one round."""
+
+    round: Round
+    participation: Participation
+    answers: dict[str, Answer]
+    dm: Address
+    now: datetime
+    community_name: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    replies: tuple[Outgoing, ...]
+    participation: Participation | None = None  # the new position, when it changed
+    answer: Answer | None = None  # an answer (or comment) to store
+
+
+def prompt(view: View) -> Outgoing:
+    """The message that shows where the participant is now."""
+    p, round_ = view.participation, view.round
+    if p.stage is Stage.INVITED:
+        return cards.invitation(view.dm, round_, view.community_name)
+    if p.stage is Stage.ANSWERING:
+        category = round_.rubric.categories[p.position]
+        return cards.card(view.dm, round_, p.position, view.answers.get(category.id))
+    if p.stage is Stage.CHANGING:
+        category = round_.rubric.categories[p.position]
+        return cards.card(view.dm, round_, p.position, view.answers.get(category.id), True)
+    if p.stage is Stage.PICKING:
+        return cards.picker(view.dm, round_)
+    return cards.review(view.dm, round_, view.answers, p.stage is Stage.SUBMITTED)
+
+
+def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
+    """Apply a pressed (or typed) choice that already passed the round/person checks."""
+    p = view.participation
+    action = choice.action
+    if action in (Action.LEVEL, Action.NOT_SURE):
+        return _answer(view, choice, message_id)
+    if action is Action.BACK:
+        return _back(view, choice, message_id)
+    if action is Action.START and p.stage is Stage.INVITED:
+        started = replace(p, stage=Stage.ANSWERING, position=0, started_at=view.now)
+        return _moved(
+            view,
+            started,
+            message_id,
+            cards.invitation(view.dm, view.round, view.community_name).text,
+        )
+    if action is Action.LATER and p.stage is Stage.INVITED:
+        note = (
+            "No problem. When you are ready, press Start above or type “start”, any time "
+            f"before {cards.format_moment(view.round.closes_at, view.round.timezone)}."
+        )
+        return Decision((Outgoing(view.dm, note),))
+    if action is Action.SUBMIT and p.stage is Stage.REVIEW:
+        done = replace(
+            p,
+            stage=Stage.SUBMITTED,
+            completed_at=p.completed_at or view.now,
+            comment_category=None,
+            comment_until=None,
+        )
+        review = cards.review(view.dm, view.round, view.answers, submitted=True)
+        replies = [replace(review, choices=(), replaces=message_id)] if message_id else []
+        replies.append(cards.thanks(view.dm, view.round))
+        return Decision(tuple(replies), done)
+    if action is Action.CHANGE and p.stage in (Stage.REVIEW, Stage.SUBMITTED):
+        return _moved(view, _without_comment(replace(p, stage=Stage.PICKING)), message_id)
+    if action is Action.REDO and p.stage is Stage.PICKING and choice.category_id:
+        index = view.round.rubric.index_of(choice.category_id)
+        if index is None:
+            return refuse(view.dm, "That question is not part of this round; nothing was changed.")
+        changing = _without_comment(replace(p, stage=Stage.CHANGING, position=index))
+        return _moved(view, changing, message_id)
+    if action is Action.RESUME and p.stage is Stage.PICKING:
+        return _moved(view, replace(p, stage=_review_stage(p)), message_id)
+    if action is Action.SNOOZE:
+        later = replace(p, remind_after=view.now + SNOOZE)
+        return Decision((Outgoing(view.dm, "OK, I will remind you tomorrow."),), later)
+    if action is Action.MUTE:
+        muted = replace(p, reminders_off=True, remind_after=None)
+        note = (
+            "OK, no more reminders for this round. You can still answer any time before "
+            f"{cards.format_moment(view.round.closes_at, view.round.timezone)}: just message me."
+        )
+        return Decision((Outgoing(view.dm, note),), muted)
+    # A button from an earlier step (or "Continue"): show where they are now.
+    return Decision((prompt(view),))
+
+
+def on_text(view: View, text: str) -> Decision:
+    """Typed text: a choice label, a comment on the card just answered, or a wish to resume."""
+    typed = " ".join(text.split())
+    if (action := REMINDER_WORDS.get(typed.lower().rstrip(".!"))) is not None:
+        return on_choice(view, ChoiceId(view.round.id, action), None)
+    choice = match_choice(prompt(view), typed)
+    if choice is not None:
+        return on_choice(view, choice, None)
+    p = view.participation
+    comment_open = p.comment_until is not None and view.now < p.comment_until
+    if typed.lower() in RESUME_WORDS and p.comment_category is not None:
+        # They moved on: later text is not a comment on the card before.
+        return Decision((prompt(view),), _without_comment(p))
+    if not typed or not comment_open or not p.comment_category:
+        return Decision((prompt(view),))
+    if not _reads_like_a_comment(typed):
+        return Decision((Outgoing(view.dm, NOT_UNDERSTOOD), prompt(view)))
+    return _comment(view, p.comment_category, text.strip())
+
+
+def _reads_like_a_comment(typed: str) -> bool:
+    """A few words at least: "6", "three", "ok" or "later" are attempts to answer, not notes."""
+    return len(typed.split()) >= 3 or len(typed) >= COMMENT_MIN_CHARS
+
+
+def _without_comment(p: Participation) -> Participation:
+    return replace(p, comment_category=None, comment_until=None)
+
+
+def match_choice(message: Outgoing, typed: str) -> ChoiceId | None:
+    """The choice whose label the person typed ("3", "not sure", "submit", "2 Collaboration")."""
+    wanted = typed.lower()
+    if wanted in NOT_SURE_WORDS:
+        wanted = "not sure"
+    for choice in message.choices:
+        label = choice.label.lower()
+        if wanted == label or (label[:1].isdigit() and wanted == label.split(" ", 1)[0]):
+            return parse_choice(choice.id)
+    return None
+
+
+def refuse(dm: Address, text: str) -> Decision:
+    return Decision((Outgoing(dm, text),))
+
+
+def _review_stage(p: Participation) -> Stage:
+    return Stage.SUBMITTED if p.completed_at is not None else Stage.REVIEW
+
+
+def _moved(
+    view: View, new: Participation, message_id: str | None, old_text: str | None = None
+) -> Decision:
+    """Go to a new position; the pressed message loses its buttons, the new prompt follows."""
+    nxt = prompt(replace(view, participation=new))
+    if message_id is None:
+        return Decision((nxt,), new)
+    if old_text is None:
+        return Decision((replace(nxt, replaces=message_id),), new)
+    return Decision((Outgoing(view.dm, old_text, replaces=message_id), nxt), new)
+
+
+def _current_category(view: View) -> str | None:
+    p = view.participation
+    if p.stage in (Stage.ANSWERING, Stage.CHANGING):
+        return view.round.rubric.categories[p.position].id
+    return None
+
+
+def _answer(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
+    p, rubric = view.participation, view.round.rubric
+    category = rubric.category(choice.category_id or "")
+    if category is None:
+        return refuse(view.dm, "That question is not part of this round; nothing was changed.")
+    if choice.category_id != _current_category(view):
+        if choice.category_id in view.answers:
+            return refuse(
+                view.dm,
+                f"You have already answered {category.title}. To change it, "
+                "use “Change an answer” when you review your answers.",
+            )
+        return Decision(
+            (
+                Outgoing(
+                    view.dm, "That is not the question you are on; nothing was changed. Here it is:"
+                ),
+                prompt(view),
+            )
+        )
+    old = view.answers.get(category.id)
+    answer = Answer(
+        view.round.id,
+        p.person_id,
+        category.id,
+        choice.level,
+        old.comment if old else None,
+        old.answered_at if old else view.now,
+        view.now,
+    )
+    if p.stage is Stage.CHANGING or p.position + 1 >= len(rubric.categories):
+        stage, position = _review_stage(p), p.position
+    else:
+        stage, position = Stage.ANSWERING, p.position + 1
+    new = replace(
+        p,
+        stage=stage,
+        position=position,
+        comment_category=category.id,
+        comment_until=view.now + COMMENT_WINDOW,
+    )
+    answers = {**view.answers, category.id: answer}
+    nxt = prompt(replace(view, participation=new, answers=answers))
+    done = Outgoing(view.dm, cards.confirmation(category, choice.level), replaces=message_id)
+    return Decision((done, nxt), new, answer)
+
+
+def _back(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
+    p = view.participation
+    if choice.category_id != _current_category(view):
+        return Decision((prompt(view),))
+    if p.stage is Stage.CHANGING:
+        new = replace(p, stage=_review_stage(p), comment_category=None, comment_until=None)
+    elif p.position > 0:
+        new = replace(p, position=p.position - 1, comment_category=None, comment_until=None)
+    else:
+        return Decision((prompt(view),))
+    return _moved(view, new, message_id)
+
+
+def _comment(view: View, category_id: str, text: str) -> Decision:
+    category = view.round.rubric.category(category_id)
+    old = view.answers.get(category_id)
+    if category is None or old is None:
+        return Decision((prompt(view),))
+    comment = f"{old.comment}\n{text}" if old.comment else text
+    if len(comment) > COMMENT_LIMIT:
+        return refuse(
+            view.dm,
+            f"That comment is too long (at most {COMMENT_LIMIT} characters "
+            "per question); it was not saved. Could you shorten it?",
+        )
+    answer = replace(old, comment=comment, updated_at=view.now)
+    # Saving the unchanged position too makes a concurrent answer to this card conflict.
+    return Decision(
+        (Outgoing(view.dm, f"Comment saved for {category.title}. Thank you."),),
+        participation=view.participation,
+        answer=answer,
+    )

@@ -1,0 +1,180 @@
+"""A participant's side of the bot: button presses and text in the DM, checked and stored.
+
+Every event runs in one transaction: the delivery id is claimed, the choice is checked against
+the database (round open, person takes part, card current), the engine decides, and the new
+position and answer are stored together. A concurrent twin is retried against fresh state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
+
+from bot.conversation import cards, engine
+from bot.conversation.choices import parse_choice
+from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
+from bot.model import ParticipantState, Participation, Role, Round, Stage
+from bot.ports import Clock, ConcurrentUpdate, DuplicateDelivery, Repository, Storage
+from bot.privacy.data_rights import opt_out_key
+
+NOT_YOURS = "That button is not one of yours, so nothing was changed."
+BAD_LINK = "That link does not work any more. Ask a lead of your group for a new one."
+NOTHING_OPEN = (
+    "There is no assessment open for you right now. I will message you when the next round opens."
+)
+ATTEMPTS = 3
+
+Work = Callable[[Repository], Awaitable[list[Outgoing]]]
+
+
+def delivery_of(event: IncomingText | IncomingChoice) -> tuple[str, str] | None:
+    """The (platform, delivery id) that identifies a repeated delivery, when there is one."""
+    return None if event.delivery_id is None else (event.sender.platform, event.delivery_id)
+
+
+async def in_transaction(
+    storage: Storage, clock: Clock, work: Work, delivery: tuple[str, str] | None
+) -> list[Outgoing]:
+    """Run work once per delivery, retrying when a concurrent update got there first."""
+    for _ in range(ATTEMPTS):
+        try:
+            async with storage.transaction() as repo:
+                if delivery is not None and not await repo.claim_delivery(*delivery, clock.now()):
+                    return []  # handled before: a platform retry
+                return await work(repo)
+        except DuplicateDelivery:
+            return []
+        except ConcurrentUpdate:
+            continue
+    raise ConcurrentUpdate("gave up after repeated concurrent updates")
+
+
+class Conversation:
+    """Handles what participants do in their DM with the bot."""
+
+    def __init__(self, storage: Storage, clock: Clock) -> None:
+        self._storage = storage
+        self._clock = clock
+
+    async def choice(self, event: IncomingChoice) -> list[Outgoing]:
+        """A pressed button (or a typed label the adapter matched)."""
+
+        async def work(repo: Repository) -> list[Outgoing]:
+            return await self._choice(repo, event)
+
+        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+
+    async def text(self, event: IncomingText) -> list[Outgoing]:
+        """Text typed in the DM: a label, a comment, or anything to resume."""
+
+        async def work(repo: Repository) -> list[Outgoing]:
+            return await self._text(repo, event)
+
+        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+
+    async def enrol(self, event: IncomingText, code: str) -> list[Outgoing]:
+        """`/start CODE` from a "Take part" link: join the community (and its open round)."""
+
+        async def work(repo: Repository) -> list[Outgoing]:
+            dm = Address.dm(event.sender)
+            community = await repo.community_by_join_code(code) if code else None
+            if community is None:
+                return [Outgoing(dm, BAD_LINK)]
+            person = await repo.upsert_person(event.sender)
+            # They came back by themselves: a past "forget me" no longer keeps them out.
+            await repo.remove_opt_out(opt_out_key(event.sender.platform, event.sender.user_id))
+            if await repo.role(community.id, person.id) is None:
+                await repo.set_role(community.id, person.id, Role.PARTICIPANT)
+            welcome = Outgoing(dm, f"Welcome! You take part in {community.name}'s assessments.")
+            round_ = await repo.unclosed_round(community.id)
+            if round_ is None or not round_.is_open(self._clock.now()):
+                return [welcome, Outgoing(dm, NOTHING_OPEN)]
+            if await repo.participation(round_.id, person.id) is None:
+                invited = Participation(
+                    round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at
+                )
+                await repo.add_participation(invited)
+            return [welcome, *await self._text(repo, replace(event, text="continue"))]
+
+        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+
+    async def mark_unreachable(self, dm: Address) -> None:
+        """Flag the person's participation in every round not yet closed as unreachable."""
+
+        async def work(repo: Repository) -> list[Outgoing]:
+            person = await repo.person(dm.platform, dm.chat_id)
+            if person is not None:
+                for participation in await repo.active_participations(person.id):
+                    if not participation.unreachable:
+                        await repo.save_participation(replace(participation, unreachable=True))
+            return []
+
+        if dm.direct:
+            await in_transaction(self._storage, self._clock, work, None)
+
+    async def _choice(self, repo: Repository, event: IncomingChoice) -> list[Outgoing]:
+        dm = Address.dm(event.sender)
+        choice = parse_choice(event.choice_id)
+        sender = event.sender
+        state = (
+            await repo.participant_state(choice.round_id, sender.platform, sender.user_id)
+            if choice is not None
+            else None
+        )
+        if choice is None or state is None:
+            return [Outgoing(dm, NOT_YOURS)]
+        now = self._clock.now()
+        if not state.round.is_open(now):
+            return [Outgoing(dm, _closed_note(state.round), replaces=event.message_id)]
+        view = await _view(repo, state, dm, now)
+        return await _apply(repo, view, engine.on_choice(view, choice, event.message_id))
+
+    async def _text(self, repo: Repository, event: IncomingText) -> list[Outgoing]:
+        dm = Address.dm(event.sender)
+        sender = event.sender
+        person = await repo.person(sender.platform, sender.user_id)
+        if person is None:
+            return [Outgoing(dm, NOTHING_OPEN)]
+        now = self._clock.now()
+        ended = None
+        for active in await repo.active_participations(person.id):
+            state = await repo.participant_state(active.round_id, sender.platform, sender.user_id)
+            if state is not None and state.round.is_open(now):
+                view = await _view(repo, state, dm, now)
+                return await _apply(repo, view, engine.on_text(view, event.text))
+            ended = ended or (state.round if state else None)
+        if ended is not None:  # past its deadline, not yet closed by a lead
+            return [Outgoing(dm, _closed_note(ended))]
+        return [Outgoing(dm, NOTHING_OPEN)]
+
+
+def _closed_note(round_: Round) -> str:
+    return (
+        f"This round closed on {cards.format_moment(round_.ended_at(), round_.timezone)}; "
+        "nothing was changed. "
+        "Thank you for taking part."
+    )
+
+
+async def _view(
+    repo: Repository, state: ParticipantState, dm: Address, now: datetime
+) -> engine.View:
+    name = ""
+    if state.participation.stage is Stage.INVITED:  # only the invitation names the community
+        community = await repo.community_by_id(state.round.community_id)
+        name = community.name if community else "Your community"
+    answers = {a.category_id: a for a in state.answers}
+    return engine.View(state.round, state.participation, answers, dm, now, name)
+
+
+async def _apply(repo: Repository, view: engine.View, decision: engine.Decision) -> list[Outgoing]:
+    participation = decision.participation
+    if participation is None and view.participation.unreachable:
+        participation = view.participation  # they wrote to us: reachable again
+    # The position first: a concurrent twin fails here before it writes an answer.
+    if participation is not None:
+        await repo.save_participation(replace(participation, unreachable=False))
+    if decision.answer is not None:
+        await repo.save_answer(decision.answer)
+    return list(decision.replies)

@@ -1,0 +1,240 @@
+"""The round lifecycle: open, status, remind, close. Shared by lead commands and the scheduler.
+
+Each function works inside the caller's transaction and returns the messages to send.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.conversation import cards
+from bot.messages import Address, Outgoing
+from bot.model import (
+    ChatRef,
+    Community,
+    OutboxItem,
+    OutboxKind,
+    Participation,
+    Person,
+    PersonRef,
+    Role,
+    Round,
+    Rubric,
+    Stage,
+)
+from bot.ports import Repository
+from bot.privacy.data_rights import opt_out_key
+from bot.summary.numbers import tally
+
+
+def dm_to(person: Person) -> Address:
+    return Address(person.platform, person.platform_user_id, direct=True)
+
+
+Members = Mapping[ChatRef, Sequence[PersonRef] | None]  # None: the platform cannot list
+
+
+class RoundProblem(Exception):
+    """The command makes sense but the round is not in a state that allows it."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    round: Round
+    invitations: list[Outgoing]
+
+
+async def finish_overdue(repo: Repository, community: Community, now: datetime) -> Round | None:
+    """Close a round whose deadline passed (as the scheduler would: tallies kept, summary
+    queued for every chat); return the round still open, if any."""
+    round_ = await repo.unclosed_round(community.id)
+    if round_ is None or round_.is_open(now):
+        return round_
+    closed, heading = await close_round(repo, round_, now)
+    await queue_summary(repo, community, closed, heading, now)
+    return None
+
+
+async def queue_summary(
+    repo: Repository, community: Community, closed: Round, heading: str, now: datetime
+) -> None:
+    """The closed round's summary, owed to every chat of the community (sent once)."""
+    await queue_posts(
+        repo, community, f"summary:{closed.id}", OutboxKind.SUMMARY, heading, now, closed.id
+    )
+
+
+async def queue_posts(
+    repo: Repository,
+    community: Community,
+    key: str,
+    kind: OutboxKind,
+    note: str,
+    now: datetime,
+    round_id: int | None = None,
+) -> None:
+    """One outbox item per chat of the community; the key (plus the chat) makes each unique."""
+    for chat in community.chats:
+        await repo.add_outbox(
+            OutboxItem(
+                f"{key}:{chat.platform}:{chat.chat_id}",
+                kind,
+                community.id,
+                now,
+                round_id=round_id,
+                chat=chat,
+                note=note,
+            )
+        )
+
+
+async def open_round(
+    repo: Repository,
+    community: Community,
+    title: str,
+    closes_at: datetime,
+    rubric: Rubric,
+    members: Members,
+    now: datetime,
+    timezone: str = "UTC",
+) -> Opened:
+    """Open a round with a snapshot of the rubric and invite every member of the community."""
+    current = await finish_overdue(repo, community, now)
+    if current is not None:
+        raise RoundProblem(
+            f"Round {current.number} “{current.title}” is still open until "
+            f"{cards.format_moment(current.closes_at, current.timezone)}. "
+            "Close it first with /round close."
+        )
+    people = await _enrol(repo, community, members)
+    round_ = await repo.create_round(
+        community.id,
+        title,
+        now,
+        closes_at,
+        community.anonymous,
+        rubric,
+        community.min_responses,
+        timezone,
+    )
+    invitations = []
+    for person in people:
+        await repo.add_participation(
+            Participation(round_.id, person.id, Stage.INVITED, invited_at=now)
+        )
+        invitations.append(cards.invitation(dm_to(person), round_, community.name))
+    return Opened(round_, invitations)
+
+
+async def _enrol(repo: Repository, community: Community, members: Members) -> list[Person]:
+    """Who takes part now: everyone the platforms list in the community's chats (made
+    members), and, for chats whose platform cannot list members (Telegram), those enrolled
+    there. People who left a listed channel, or asked to be forgotten, are not included."""
+    people: dict[int, Person] = {}
+    unlisted_platforms = set()
+    for chat in community.chats:
+        listed = members.get(chat)
+        if listed is None:  # cannot list (Telegram): those enrolled by link take part
+            unlisted_platforms.add(chat.platform)
+            continue
+        for ref in listed:
+            if await repo.is_opted_out(opt_out_key(ref.platform, ref.user_id)):
+                continue
+            person = await repo.upsert_person(ref)
+            if await repo.role(community.id, person.id) is None:
+                await repo.set_role(community.id, person.id, Role.PARTICIPANT)
+            people[person.id] = person
+    for person, _role in await repo.members(community.id):
+        if person.platform in unlisted_platforms:
+            people.setdefault(person.id, person)
+    return sorted(people.values(), key=lambda p: (p.name.lower(), p.id))
+
+
+async def invite_newcomers(
+    repo: Repository, community: Community, round_: Round, members: Members
+) -> list[Outgoing]:
+    """Invite members who joined after the round opened (and enrol them first)."""
+    taking_part = {p.person_id for p in await repo.participations(round_.id)}
+    invitations = []
+    for person in await _enrol(repo, community, members):
+        if person.id not in taking_part:
+            await repo.add_participation(
+                Participation(round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at)
+            )
+            invitations.append(cards.invitation(dm_to(person), round_, community.name))
+    return invitations
+
+
+async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
+    """Invited / started / completed; who has not finished only when not anonymous."""
+    participations = await repo.participations(round_.id)
+    completed = [p for p in participations if p.completed_at is not None]
+    started = [p for p in participations if p.started_at is not None and p.completed_at is None]
+    waiting = len(participations) - len(completed) - len(started)
+    state = (
+        f"open until {cards.format_moment(round_.closes_at, round_.timezone)}"
+        if round_.is_open(now)
+        else f"closed {cards.format_moment(round_.ended_at(), round_.timezone)}"
+    )
+    lines = [
+        f"Round {round_.number} “{round_.title}” is {state}.",
+        f"Invited {len(participations)} · completed {len(completed)} · "
+        f"in progress {len(started)} · not started {waiting}",
+    ]
+    unreachable = sum(1 for p in participations if p.unreachable)
+    if unreachable:
+        lines.append(f"{unreachable} could not be reached (they blocked or left the bot).")
+    unfinished = [p for p in participations if p.completed_at is None]
+    if round_.anonymous:
+        lines.append("This community is anonymous, so names are not shown.")
+    elif unfinished:
+        names = sorted([(await _person(repo, p.person_id)).name for p in unfinished], key=str.lower)
+        lines.append("Not finished yet: " + ", ".join(names))
+    return "\n".join(lines)
+
+
+async def reminders(
+    repo: Repository, round_: Round, skip: Set[Address] = frozenset()
+) -> list[Outgoing]:
+    """A nudge for everyone invited to the round who has not completed it (but those in skip)."""
+    answered = Counter(a.person_id for a in await repo.answers(round_.id))
+    community = await repo.community_by_id(round_.community_id)
+    name = community.name if community else ""
+    messages = []
+    for p in await repo.participations(round_.id):
+        if p.completed_at is not None or p.unreachable or p.reminders_off:
+            continue
+        dm = dm_to(await _person(repo, p.person_id))
+        if dm in skip:
+            continue
+        if p.stage is Stage.INVITED:
+            messages.append(cards.invitation(dm, round_, name, reminder=True))
+        else:
+            messages.append(cards.reminder_note(dm, round_, answered[p.person_id]))
+    return messages
+
+
+async def close_round(repo: Repository, round_: Round, now: datetime) -> tuple[Round, str]:
+    """Close the round (at its deadline if that has passed); the closed round and a heading."""
+    await repo.close_round(round_.id, min(now, round_.closes_at))
+    participations = await repo.participations(round_.id)
+    kept = tally(await repo.answers(round_.id), participations)
+    await repo.save_tallies(round_.id, kept.to_dict())  # the summary as posted, for good
+    closed = await repo.round_by_id(round_.id)
+    assert closed is not None
+    done = sum(1 for p in participations if p.completed_at is not None)
+    heading = (
+        f"Round {closed.number} “{closed.title}” is closed: {done} of {len(participations)} "
+        "completed. Thank you, everyone!"
+    )
+    return closed, heading
+
+
+async def _person(repo: Repository, person_id: int) -> Person:
+    person = await repo.person_by_id(person_id)
+    if person is None:  # a foreign key makes this impossible; say so loudly if it happens
+        raise LookupError(f"person {person_id} vanished")
+    return person
