@@ -1,72 +1,110 @@
-"""`maturity-bot run` with chat platforms: the composition root of a running bot.
+"""The one assembly: builds a running bot from settings, for every entry point.
 
-Builds the database, the core, the configured platform adapters, the HTTP server and the
-delivery of outgoing messages, then runs until SIGTERM/SIGINT (or a test's stop event).
+`maturity-bot run`, the console, every command-line tool that touches the database, the tests'
+harnesses and the benches all get their bot here: the database (the only place it is opened),
+the rubric, the core, the platform adapters the settings configure (or a test's own), the HTTP
+server, the delivery of outgoing messages and the one scheduler. A one-off command leaves the
+running parts out (see Parts).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import Any
 
-from adapters.delivery import Delivery, Sender
+from adapters.delivery import Delivery
 from adapters.http import WebServer
-from adapters.metrics import Metrics
+from adapters.platform import AdapterContext, Platform, PlatformAdapter
+from adapters.registry import PLATFORMS
+from adapters.scheduler import Scheduler
 from bot.app import MaturityBot
-from bot.bootstrap import build, scheduler_for
+from bot.commands.leads import LeadCommands
 from bot.config import Settings
-from bot.messages import Incoming, IncomingChoice
-from bot.model import ChatRef, PersonRef
-from bot.ports import MemberDirectory, Storage
-
-if TYPE_CHECKING:
-    from storage import SqlStorage
+from bot.conversation.participants import Conversation
+from bot.messages import Incoming, IncomingChoice, IncomingJoin
+from bot.model import ChatRef, PersonRef, Rubric
+from bot.platforms import Platforms
+from bot.ports import Clock, MemberDirectory, Storage, SystemClock
+from bot.privacy.requests import PrivacyDesk
+from bot.rubric.loader import load_rubric
+from bot.schedule.duties import Duties, DutySettings
+from storage import SqlStorage, open_storage
 
 log = logging.getLogger(__name__)
 
-
-class PlatformAdapter(Protocol):
-    """What each platform adapter offers the runner."""
-
-    @property
-    def platform(self) -> str: ...
-    @property
-    def sender(self) -> Sender: ...
-    @property
-    def directory(self) -> MemberDirectory: ...
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    async def ready(self) -> bool: ...
+AdapterFactory = Callable[[AdapterContext], Sequence[PlatformAdapter]]
 
 
-class Dispatcher:
-    """Hands an incoming event to the core and its replies to the delivery. Adapters get this
-    before the core exists (the core needs their member directories), hence attach()."""
+@dataclass(frozen=True)
+class Parts:
+    """Which running parts to start. The database and the core are always there."""
 
-    def __init__(self) -> None:
-        self._bot: MaturityBot | None = None
-        self._delivery: Delivery | None = None
-        self._metrics: Metrics | None = None
+    http: bool = True  # the HTTP server: health, metrics, webhooks
+    platforms: bool = True  # the platform adapters
+    scheduler: bool = True  # the timer that wakes the due work
 
-    def attach(self, bot: MaturityBot, delivery: Delivery, metrics: Metrics | None = None) -> None:
-        self._bot, self._delivery, self._metrics = bot, delivery, metrics
 
-    async def __call__(self, event: Incoming) -> None:
-        assert self._bot is not None and self._delivery is not None, "attach() first"
+EVERYTHING = Parts()
+ONE_OFF = Parts(http=False, platforms=False, scheduler=False)  # export, report, forget, ...
+
+
+class PlatformDirectory:
+    """Asks the adapter of the chat's platform who is in it."""
+
+    def __init__(self, adapters: Sequence[PlatformAdapter]) -> None:
+        self._adapters = adapters
+
+    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
+        adapter = next((a for a in self._adapters if a.platform == chat.platform), None)
+        return None if adapter is None else await adapter.directory.members(chat)
+
+
+@dataclass
+class Assembly:
+    """A bot put together: what serve() runs, what the console and the tools use, and what
+    tests drive. start() and stop() run and stop the parts that run."""
+
+    settings: Settings
+    storage: SqlStorage
+    clock: Clock
+    rubric: Rubric
+    platforms: Platforms
+    http: WebServer
+    parts: Parts
+    adapters: list[PlatformAdapter] = field(default_factory=list)
+    bot: MaturityBot = field(init=False)
+    directory: MemberDirectory = field(init=False)  # the adapters' member lists, together
+    delivery: Delivery = field(init=False)
+    duties: Duties = field(init=False)
+    scheduler: Scheduler | None = None
+    _started: list[PlatformAdapter] = field(default_factory=list)
+
+    def adapter(self, platform: str) -> PlatformAdapter:
+        return next(a for a in self.adapters if a.platform == platform)
+
+    async def dispatch(self, event: Incoming) -> None:
+        """Hand an incoming event to the core, and its replies to the delivery."""
         started = time.perf_counter()
-        replies = await self._bot.handle(event)
+        replies = await self.bot.handle(event)
         elapsed = time.perf_counter() - started
-        kind = "choice" if isinstance(event, IncomingChoice) else "text"
-        if self._metrics is not None:
-            self._metrics.handler_seconds.labels(kind).observe(elapsed)
+        kind = (
+            "choice"
+            if isinstance(event, IncomingChoice)
+            else "join"
+            if isinstance(event, IncomingJoin)
+            else "text"
+        )
+        self.http.metrics.handler_seconds.labels(kind).observe(elapsed)
         # One line per handled update: ids and timing only, never what anyone wrote.
         log.info(
             "handled %s from %s in %.1f ms",
@@ -80,89 +118,116 @@ class Dispatcher:
                 "replies": len(replies),
             },
         )
-        await self._delivery.deliver(replies)
+        await self.delivery.deliver(replies)
+
+    async def run_due(self) -> None:
+        """Do now what the scheduler would do at its next wake."""
+        await self.duties.run_due()
+
+    async def start(self) -> None:
+        if self.parts.http:
+            await self.http.start()
+        for adapter in self.adapters:
+            await adapter.start()
+            self._started.append(adapter)
+        if self.scheduler is not None:
+            self.scheduler.start()
+
+    async def stop(self) -> None:
+        """Stop in reverse order: no more wakes, no more events, then the database."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        for adapter in reversed(self._started):
+            await adapter.stop()
+        self._started.clear()
+        await self.http.stop()
+        await self.storage.close()
 
 
-class PlatformDirectory:
-    """Asks the adapter of the chat's platform who is in it."""
+async def assemble(
+    settings: Settings,
+    *,
+    parts: Parts = EVERYTHING,
+    clock: Clock | None = None,
+    storage: SqlStorage | None = None,
+    adapters: AdapterFactory | None = None,
+    registry: Sequence[Platform[Any]] = PLATFORMS,
+) -> Assembly:
+    """Build (not start) the bot. A broken rubric raises RubricError before the database is
+    touched. `storage` (already open) and `adapters` are for tests; by default the database is
+    settings.database_url and the adapters are those the settings configure."""
+    platforms = Platforms(p.traits for p in registry)
+    rubric = load_rubric(settings.rubric_path, platforms.strictest_limits())
+    storage = storage or await open_storage(settings.database_url)
+    clock = clock or SystemClock()
+    http = WebServer(settings.host, settings.port)
+    http.add_check(storage.ping)
+    http.counts = partial(totals, storage)
+    assembly = Assembly(settings, storage, clock, rubric, platforms, http, parts)
+    context = AdapterContext(assembly.dispatch, http, clock, assembly.run_due)
+    if adapters is not None:
+        assembly.adapters.extend(adapters(context))
+    elif parts.platforms:
+        assembly.adapters.extend(_configured(settings, registry, context))
+    for adapter in assembly.adapters:
+        http.add_check(adapter.ready)
+    directory = assembly.directory = PlatformDirectory(assembly.adapters)
+    assembly.bot = MaturityBot(
+        Conversation(storage, clock),
+        LeadCommands(
+            storage, clock, rubric, directory, settings.admins, settings.timezone, platforms
+        ),
+        PrivacyDesk(storage, clock, platforms),
+    )
+    assembly.delivery = Delivery(
+        {a.platform: a.sender for a in assembly.adapters},
+        assembly.bot.mark_unreachable,
+        http.metrics,
+    )
+    assembly.duties = Duties(
+        storage,
+        clock,
+        assembly.delivery,
+        directory,
+        rubric,
+        DutySettings(
+            f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+            settings.timezone,
+            settings.quorum_extension_days,
+            settings.retention_days,
+        ),
+        platforms,
+    )
+    if parts.scheduler:
+        assembly.scheduler = Scheduler(assembly.duties)
+    return assembly
 
-    def __init__(self, directories: dict[str, MemberDirectory]) -> None:
-        self._directories = directories
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
-        directory = self._directories.get(chat.platform)
-        return None if directory is None else await directory.members(chat)
-
-
-def make_adapters(
-    settings: Settings, dispatch: Dispatcher, web: WebServer
+def _configured(
+    settings: Settings, registry: Sequence[Platform[Any]], context: AdapterContext
 ) -> list[PlatformAdapter]:
-    adapters: list[PlatformAdapter] = []
-    if settings.slack is not None:
-        from adapters.slack.adapter import SlackAdapter
-
-        adapters.append(SlackAdapter(settings.slack, dispatch, web))
-    if settings.telegram is not None:
-        from adapters.telegram.adapter import TelegramAdapter
-
-        adapters.append(TelegramAdapter(settings.telegram, dispatch, web))
-    return adapters
-
-
-AdapterFactory = Callable[[Dispatcher, WebServer], list[PlatformAdapter]]
-
-
-@dataclass
-class Assembly:
-    """A bot put together and started: what serve() runs, and what tests drive."""
-
-    web: WebServer
-    storage: SqlStorage
-    adapters: list[PlatformAdapter]
-    bot: MaturityBot
-    delivery: Delivery
+    by_name = {platform.name: platform for platform in registry}
+    return [by_name[each.platform].adapter(each, context) for each in settings.platforms]
 
 
 @asynccontextmanager
 async def assembled(
-    settings: Settings, adapters_for: AdapterFactory | None = None, *, schedule: bool = True
+    settings: Settings,
+    *,
+    parts: Parts = EVERYTHING,
+    clock: Clock | None = None,
+    storage: SqlStorage | None = None,
+    adapters: AdapterFactory | None = None,
 ) -> AsyncIterator[Assembly]:
-    """Build the database, the core, the adapters (those the settings configure, unless
-    adapters_for makes them), the HTTP server, the delivery and the scheduler; start them,
-    and stop them again in reverse order."""
-    from storage import open_storage
-
-    storage = await open_storage(settings.database_url)
-    web = WebServer(settings.host, settings.port)
-    web.add_check(storage.ping)
-    dispatch = Dispatcher()
-    adapters = (adapters_for or partial(make_adapters, settings))(dispatch, web)
-    directory = PlatformDirectory({a.platform: a.directory for a in adapters})
-    running = await build(settings, directory, storage)
-    delivery = Delivery(
-        {a.platform: a.sender for a in adapters}, running.bot.mark_unreachable, web.metrics
+    """The bot built and started; stopped again (and the database closed) on the way out."""
+    assembly = await assemble(
+        settings, parts=parts, clock=clock, storage=storage, adapters=adapters
     )
-    dispatch.attach(running.bot, delivery, web.metrics)
-    web.counts = partial(totals, storage)
-    for adapter in adapters:
-        web.add_check(adapter.ready)
-    scheduler = scheduler_for(running, settings, delivery, directory) if schedule else None
-    started: list[PlatformAdapter] = []
     try:
-        await web.start()
-        for adapter in adapters:
-            await adapter.start()
-            started.append(adapter)
-        if scheduler is not None:
-            scheduler.start()
-        yield Assembly(web, storage, adapters, running.bot, delivery)
+        await assembly.start()
+        yield assembly
     finally:
-        if scheduler is not None:
-            await scheduler.stop()
-        for adapter in reversed(started):
-            await adapter.stop()
-        await web.stop()
-        await storage.close()
+        await assembly.stop()
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:

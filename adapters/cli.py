@@ -1,7 +1,8 @@
-"""`maturity-bot` on the command line: run, console, export, rubric check, db upgrade.
+"""`maturity-bot` on the command line: run, console, export, report, demo, rubric check,
+db upgrade, export-person, forget, config check.
 
-Every failure a user can cause ends in one clear line on stderr and a non-zero exit code,
-never a traceback.
+Every command that touches the database gets its bot from the one assembly. Every failure a
+user can cause ends in one clear line on stderr and a non-zero exit code, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,13 +12,21 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
+from adapters.assembly import ONE_OFF, Assembly, assembled, serve
+from adapters.console.adapter import ConsoleAdapter, fixed_start
+from adapters.console.settings import ConsoleSettings
 from adapters.logs import configure as configure_logging
+from adapters.registry import PLATFORMS
 from bot.config import ConfigError, Settings, describe, load_settings
+from bot.demo import DEMO_NAME, create_demo
 from bot.model import Community, Round
-from bot.ports import Repository
+from bot.platforms import Platforms
+from bot.ports import Repository, ShiftedClock
+from bot.privacy.data_rights import find_person, forget, person_record
 from bot.rubric.loader import RubricError, load_rubric
 from bot.summary.export import (
     FIELDS,
@@ -30,14 +39,19 @@ from bot.summary.export import (
     render_json,
     summary_rows,
 )
+from bot.summary.numbers import RoundSummary, round_summary
+from bot.summary.publish import Published, publish
 
-if TYPE_CHECKING:
-    from bot.summary.numbers import RoundSummary
-    from bot.summary.publish import Published
+T = TypeVar("T")
 
-NO_PLATFORM = """No chat platform is set up. For Slack set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
-For Telegram set TELEGRAM_BOT_TOKEN (see README: Configuration).
-To try the bot in this terminal use `maturity-bot console`; starting it now."""
+
+def _no_platform() -> str:
+    enable = " ".join(p.how_to_enable for p in PLATFORMS if p.name != "console")
+    return (
+        f"No chat platform is set up. {enable}\n"
+        "See README: Configuration.\n"
+        "To try the bot in this terminal use `maturity-bot console`; starting it now."
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the configured chat platforms (the console if none)")
     console = sub.add_parser("console", parents=[database], help="chat with the bot here")
     console.add_argument("--charts", default="charts", help="folder for chart images")
+    console.add_argument(
+        "--now",
+        help="start the bot's clock at this UTC moment (2027-03-01T09:00); it then "
+        "moves only with :clock",
+    )
     export = sub.add_parser("export", parents=[database, which], help="answers, to stdout")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument(
@@ -79,14 +98,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(platforms=PLATFORMS)
         # The console and one-off commands stay quiet; a running bot logs at LOG_LEVEL.
-        running = args.command == "run" and (settings.slack or settings.telegram)
-        configure_logging(settings.log_level if running else "WARNING", settings.log_format)
+        running = args.command == "run" and settings.platforms
+        quiet = [name for platform in PLATFORMS for name in platform.quiet_loggers]
+        level = settings.log_level if running else "WARNING"
+        configure_logging(level, settings.log_format, quiet)
         if getattr(args, "db", None):
-            settings = _with_db(settings, args.db)
+            settings = replace(settings, database_url=f"sqlite:///{args.db}")
         if args.command == "config":
-            print(describe(settings))
+            print(describe(settings, PLATFORMS))
             return 0
         return asyncio.run(_dispatch(args, settings))
     except (ConfigError, RubricError, ExportError, ValueError) as problem:
@@ -101,85 +122,70 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _with_db(settings: Settings, path: str) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, database_url=f"sqlite:///{path}")
-
-
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command or "run"
     if command == "rubric":
         path = Path(args.path) if args.path else settings.rubric_path
-        rubric = load_rubric(path)
+        rubric = load_rubric(path, Platforms(p.traits for p in PLATFORMS).strictest_limits())
         print(f"{path}: OK, {len(rubric.categories)} categories, five levels each.")
         return 0
-    if command == "db":
-        from storage import upgrade
-
-        await upgrade(settings.database_url)
-        print("Database is up to date.")
-        return 0
-    if command == "export":
-        return await _export(args, settings)
-    if command == "report":
-        return await _report(args, settings)
-    if command == "demo":
-        return await _demo(settings)
-    if command in ("export-person", "forget"):
-        return await _person(command, args.person, settings)
-    if command == "run" and (settings.slack is not None or settings.telegram is not None):
-        from adapters.assembly import serve
-
+    if command == "run" and settings.platforms:
         await serve(settings)
         return 0
     if command == "run":
-        print(NO_PLATFORM, file=sys.stderr)
-    return await _console(args, settings)
+        print(_no_platform(), file=sys.stderr)
+        return await _console(None, settings)
+    if command == "console":
+        return await _console(args, settings)
+    tools: dict[str, Callable[[argparse.Namespace, Assembly], Awaitable[int]]] = {
+        "db": _upgrade,
+        "export": _export,
+        "report": _report,
+        "demo": _demo,
+        "export-person": _person,
+        "forget": _person,
+    }
+    async with assembled(settings, parts=ONE_OFF) as assembly:
+        return await tools[command](args, assembly)
 
 
-async def _console(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.console.adapter import ConsoleDirectory, run_console
-    from bot.bootstrap import build
-
-    directory = ConsoleDirectory()
-    running = await build(settings, directory)
-    try:
-        await run_console(running.bot, directory, Path(getattr(args, "charts", "charts")))
-    finally:
-        await running.storage.close()
+async def _console(args: argparse.Namespace | None, settings: Settings) -> int:
+    """The console as the one platform, with the scheduler running on the console's clock."""
+    charts = Path(args.charts) if args else Path("charts")
+    start = fixed_start(args.now) if args and args.now else None
+    console = ConsoleSettings(charts=charts)
+    settings = replace(settings, platforms=(console,))
+    parts = replace(ONE_OFF, platforms=True, scheduler=True)
+    async with assembled(settings, parts=parts, clock=ShiftedClock(start)) as assembly:
+        adapter = assembly.adapter(console.platform)
+        assert isinstance(adapter, ConsoleAdapter)
+        await adapter.run()
     return 0
 
 
-T = TypeVar("T")
+async def _upgrade(_args: argparse.Namespace, _assembly: Assembly) -> int:
+    print("Database is up to date.")  # opening it in the assembly migrated it
+    return 0
 
 
 async def _on_round(
     args: argparse.Namespace,
-    settings: Settings,
+    assembly: Assembly,
     work: Callable[[Repository, Community, Round], Awaitable[T]],
 ) -> T:
     """Run work on the round that --community and --round name, in one transaction."""
-    from storage import open_storage
-
-    storage = await open_storage(settings.database_url)
-    try:
-        async with storage.transaction() as repo:
-            community = await pick_community(repo, args.community)
-            return await work(repo, community, await pick_round(repo, community, args.round))
-    finally:
-        await storage.close()
+    async with assembly.storage.transaction() as repo:
+        community = await pick_community(repo, args.community)
+        return await work(repo, community, await pick_round(repo, community, args.round))
 
 
-async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.summary.numbers import round_summary
-
+async def _export(args: argparse.Namespace, assembly: Assembly) -> int:
     async def load(
         repo: Repository, community: Community, round_: Round
     ) -> tuple[list[dict[str, Any]], RoundSummary]:
         return await export_rows(repo, community, round_), await round_summary(repo, round_)
 
-    rows, summary = await _on_round(args, settings, load)
+    rows, summary = await _on_round(args, assembly, load)
     if args.format == "json":
         sys.stdout.write(render_json(summary, rows))
     elif args.summary:
@@ -189,13 +195,11 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.summary.publish import publish
-
+async def _report(args: argparse.Namespace, assembly: Assembly) -> int:
     async def load(repo: Repository, _community: Community, round_: Round) -> Published:
         return await publish(repo, round_)
 
-    published = await _on_round(args, settings, load)
+    published = await _on_round(args, assembly, load)
     round_ = published.summary.round
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a CLI: nothing else is waiting)
@@ -213,39 +217,26 @@ async def _report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _demo(settings: Settings) -> int:
-    from bot.demo import DEMO_NAME, create_demo
-    from storage import open_storage
-
-    rubric = load_rubric(settings.rubric_path)
-    storage = await open_storage(settings.database_url)
-    try:
-        async with storage.transaction() as repo:
-            created = await create_demo(repo, rubric)
-    finally:
-        await storage.close()
+async def _demo(_args: argparse.Namespace, assembly: Assembly) -> int:
+    async with assembly.storage.transaction() as repo:
+        created = await create_demo(repo, assembly.rubric)
     state = "Created" if created else "There is already"
     print(f"{state} a community “{DEMO_NAME}” with three closed rounds.")
     print(f'See its summary and trend: maturity-bot report --community "{DEMO_NAME}" --out charts')
     return 0
 
 
-async def _person(command: str, key: str, settings: Settings) -> int:
-    from bot.privacy.data_rights import find_person, forget, person_record
-    from storage import open_storage
-
-    storage = await open_storage(settings.database_url)
-    try:
-        async with storage.transaction() as repo:
-            person = await find_person(repo, key)
-            if person is None:
-                raise ExportError(f"Nobody is stored as {key} (write it as slack:U123).")
-            if command == "export-person":
-                print(json.dumps(await person_record(repo, person), indent=2, ensure_ascii=False))
-                return 0
-            answers = await forget(repo, person)
-    finally:
-        await storage.close()
+async def _person(args: argparse.Namespace, assembly: Assembly) -> int:
+    key = args.person
+    async with assembly.storage.transaction() as repo:
+        person = await find_person(repo, key)
+        if person is None:
+            raise ExportError(f"Nobody is stored as {key} (write it as slack:U123).")
+        if args.command == "export-person":
+            record = await person_record(repo, person)
+            print(json.dumps(record.to_json(), indent=2, ensure_ascii=False))
+            return 0
+        answers = await forget(repo, person)
     print(
         f"Forgot {key}: identity, memberships and {answers} answer(s) with their comments. "
         "Closed rounds' summaries are unchanged."

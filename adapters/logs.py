@@ -1,23 +1,19 @@
 """Logging set-up: plain text or one JSON object per line (LOG_FORMAT=json).
 
-Third-party loggers that would print secrets are quietened here: httpx logs every request URL
-at INFO, and Telegram's URLs carry the bot token.
+Third-party loggers that would print secrets or what people wrote are quietened here; each
+platform names its own (httpx logs every request URL at INFO, and Telegram's carry the token).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-# Loggers that would print tokens (httpx logs Telegram URLs), request bodies (Slack's libraries)
-# or SQL parameters holding answers and comments (the database drivers) at DEBUG or INFO.
+# Loggers that would print request lines or SQL parameters holding answers and comments (the
+# database drivers) at DEBUG or INFO. Each platform adds its libraries' (Platform.quiet_loggers).
 QUIET = (
-    "httpx",
-    "httpcore",
-    "telegram",
-    "slack_bolt",
-    "slack_sdk",
     "aiohttp.access",
     "aiohttp.client",
     "aiosqlite",
@@ -46,8 +42,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level: str = "INFO", fmt: str = "text") -> None:
-    """Configure the root logger once, at start-up."""
+def configure(level: str = "INFO", fmt: str = "text", quiet: Sequence[str] = ()) -> None:
+    """Configure the root logger once, at start-up; `quiet` loggers (and QUIET) never log
+    below WARNING."""
     handler = logging.StreamHandler()
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
@@ -56,5 +53,5 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in QUIET:  # never below WARNING, whatever LOG_LEVEL says
+    for name in (*QUIET, *quiet):  # never below WARNING, whatever LOG_LEVEL says
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

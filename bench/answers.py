@@ -21,18 +21,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from sqlalchemy import text  # noqa: E402
+from support import TestPlatform  # noqa: E402
 
-from bot.bootstrap import build  # noqa: E402
+from adapters.assembly import ONE_OFF, assemble  # noqa: E402
+from adapters.platform import AdapterContext, PlatformAdapter  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.messages import Address, IncomingChoice, IncomingText  # noqa: E402
 from bot.model import ChatRef, PersonRef  # noqa: E402
-from storage import open_storage  # noqa: E402
+from storage.database import make_engine  # noqa: E402
 
 TARGET = 0.25
-CHANNEL = Address("bench", "C1")
+CHANNEL = Address("test", "C1")
 
 
 class Directory:
@@ -45,8 +47,7 @@ class Directory:
 
 async def plain_commit_rate(url: str, rows: int) -> float:
     """INSERT one row and COMMIT, rows times, on a fresh table."""
-    storage = await open_storage(url)
-    engine = storage.engine
+    engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.execute(text("DROP TABLE IF EXISTS bench_plain"))
         await conn.execute(text("CREATE TABLE bench_plain (id INTEGER PRIMARY KEY, v TEXT)"))
@@ -58,16 +59,20 @@ async def plain_commit_rate(url: str, rows: int) -> float:
     elapsed = time.perf_counter() - started
     async with engine.begin() as conn:
         await conn.execute(text("DROP TABLE bench_plain"))
-    await storage.close()
+    await engine.dispose()
     return rows / elapsed
 
 
 async def bot_answer_rate(url: str, participants: int) -> tuple[float, int]:
     """Everyone answers all nine cards by pressing buttons; returns (answers/s, answers)."""
-    storage = await open_storage(url)
-    people = [PersonRef("bench", f"U{i}", f"Person {i}") for i in range(participants)]
+    people = [PersonRef("test", f"U{i}", f"Person {i}") for i in range(participants)]
     settings = Settings(url, ROOT / "rubric.toml")
-    bot = (await build(settings, Directory(people), storage)).bot
+
+    def platform(_context: AdapterContext) -> list[PlatformAdapter]:
+        return [TestPlatform(Directory(people))]
+
+    assembly = await assemble(settings, parts=ONE_OFF, adapters=platform)
+    bot = assembly.bot
     lead = people[0]
     await bot.handle(IncomingText(lead, CHANNEL, "/round setup Bench"))
     replies = await bot.handle(IncomingText(lead, CHANNEL, "/round open Bench round"))
@@ -93,16 +98,16 @@ async def bot_answer_rate(url: str, participants: int) -> tuple[float, int]:
             cards[person.user_id] = out[-1]
             answers += 1
     elapsed = time.perf_counter() - started
-    await storage.close()
+    await assembly.stop()
     return answers / elapsed, answers
 
 
 async def reset_postgres(url: str) -> None:
-    storage = await open_storage(url, migrate=False)
-    async with storage.engine.begin() as conn:
+    engine = make_engine(url)
+    async with engine.begin() as conn:
         await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await conn.execute(text("CREATE SCHEMA public"))
-    await storage.close()
+    await engine.dispose()
 
 
 async def measure(name: str, url: str, participants: int) -> None:

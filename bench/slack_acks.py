@@ -33,10 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from adapters.assembly import ONE_OFF, assembled  # noqa: E402
 from adapters.slack.fake import SIGNING_SECRET, TOKEN, FakeSlack, SlackSends, running_bot  # noqa: E402
 from adapters.slack.sender import Pacer  # noqa: E402
-from bot.config import Settings, SlackSettings  # noqa: E402
-from storage import open_storage  # noqa: E402
+from adapters.slack.settings import SlackSettings  # noqa: E402
+from bot.config import Settings  # noqa: E402
 
 DEADLINE_MS = 3000.0
 TARGET_P99_MS = 100.0
@@ -52,7 +53,7 @@ async def serve(api_url: str, database_url: str) -> None:
         rubric_path=ROOT / "rubric.toml",
         host="127.0.0.1",
         port=0,
-        slack=SlackSettings(TOKEN, SIGNING_SECRET, api_url=api_url),
+        platforms=(SlackSettings(TOKEN, SIGNING_SECRET, api_url=api_url),),
     )
     async with running_bot(settings, Pacer.off()) as bot:
         print(f"PORT {bot.url.rsplit(':', 1)[1]}", flush=True)
@@ -188,14 +189,14 @@ def show(title: str, latencies: list[float]) -> float:
 
 async def answers(database_url: str, community_name: str) -> int:
     """How many answers the round holds (nothing lost, nothing twice)."""
-    storage = await open_storage(database_url)
-    try:
-        async with storage.transaction() as repo:
-            community = await repo.community_by_name(community_name)
-            round_ = await repo.latest_round(community.id) if community else None
-            return len(await repo.answers(round_.id)) if round_ else 0
-    finally:
-        await storage.close()
+    settings = Settings(database_url, ROOT / "rubric.toml")
+    async with (
+        assembled(settings, parts=ONE_OFF) as assembly,
+        assembly.storage.transaction() as repo,
+    ):
+        community = await repo.community_by_name(community_name)
+        round_ = await repo.latest_round(community.id) if community else None
+        return len(await repo.answers(round_.id)) if round_ else 0
 
 
 def main() -> None:

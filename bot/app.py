@@ -11,7 +11,7 @@ import logging
 from bot.commands.leads import LeadCommands
 from bot.commands.parser import parse_command
 from bot.conversation.participants import Conversation
-from bot.messages import Address, Incoming, IncomingChoice, Outgoing
+from bot.messages import Address, Incoming, IncomingChoice, IncomingJoin, Outgoing
 from bot.privacy.requests import PrivacyDesk, request_of
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,9 @@ class MaturityBot:
     async def _route(self, event: Incoming) -> list[Outgoing]:
         if isinstance(event, IncomingChoice):
             return await self._conversation.choice(event)
-        if event.chat.direct and event.text.strip().lower().startswith("/start"):
-            # Telegram's deep link ("Take part") arrives as /start CODE; bare /start says hello.
-            code = event.text.strip()[len("/start") :].strip()
-            if code:
-                return await self._conversation.enrol(event, code)
+        if isinstance(event, IncomingJoin):
+            if event.code:
+                return await self._conversation.enrol(event)
             return [Outgoing(event.chat, PARTICIPANT_HELP)]
         command = parse_command(event.text)
         if command is not None:

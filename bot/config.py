@@ -1,4 +1,5 @@
-"""Settings from the environment, checked once at start-up.
+"""Settings from the environment, checked once at start-up: the process's own here, each
+platform's in its package under adapters/ (passed in as PlatformConfigs).
 
 Secrets are kept out of repr(), so a settings object printed or logged shows no token.
 """
@@ -7,16 +8,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.rubric.loader import default_rubric_path
 
 DEFAULT_DATABASE_URL = "sqlite:///maturity.db"
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
 _ADMIN = re.compile(r"^[a-z]+:[A-Za-z0-9_.-]+$")
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")  # user:password@ in a database URL
 
@@ -25,24 +25,29 @@ class ConfigError(Exception):
     """A setting has a value the bot cannot use; the message names it."""
 
 
-@dataclass(frozen=True)
-class SlackSettings:
-    bot_token: str = field(repr=False)
-    signing_secret: str = field(repr=False)
-    app_token: str = field(repr=False, default="")  # set: Socket Mode instead of HTTP
-    api_url: str = DEFAULT_SLACK_API_URL
+class PlatformSettings(Protocol):
+    """One platform's own settings, read and checked by its package under adapters/."""
 
     @property
-    def socket_mode(self) -> bool:
-        return bool(self.app_token)
+    def platform(self) -> str:
+        """The platform's name ("slack")."""
+        ...
 
 
-@dataclass(frozen=True)
-class TelegramSettings:
-    bot_token: str = field(repr=False)
-    api_url: str = DEFAULT_TELEGRAM_API_URL
-    webhook_url: str = ""  # set: webhook at /telegram/webhook instead of long polling
-    webhook_secret: str = field(repr=False, default="")
+class PlatformConfig(Protocol):
+    """How a platform package reads its settings from the environment and reports them."""
+
+    @property
+    def name(self) -> str: ...
+
+    def read_settings(self, env: Mapping[str, str], problems: list[str]) -> PlatformSettings | None:
+        """The platform's settings, or None when it is not configured; bad values are added
+        to problems (one line each)."""
+        ...
+
+    def describe(self, settings: PlatformSettings | None) -> list[str]:
+        """Lines for `config check`, secrets masked."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -57,52 +62,15 @@ class Settings:
     retention_days: int | None = None  # None: keep comments and identities
     log_format: str = "text"
     log_level: str = "INFO"
-    slack: SlackSettings | None = None
-    telegram: TelegramSettings | None = None
+    platforms: tuple[PlatformSettings, ...] = ()  # the configured chat platforms
 
-
-class _Problems(list[str]):
-    """Every bad setting, so start-up names them all at once, one line each."""
-
-
-def _slack(env: Mapping[str, str], problems: _Problems) -> SlackSettings | None:
-    token = env.get("SLACK_BOT_TOKEN", "").strip()
-    if not token:
-        return None
-    secret = env.get("SLACK_SIGNING_SECRET", "").strip()
-    app_token = env.get("SLACK_APP_TOKEN", "").strip()
-    if not secret and not app_token:
-        problems.append(
-            "SLACK_SIGNING_SECRET is needed to check Slack's requests in HTTP mode "
-            "(or set SLACK_APP_TOKEN for Socket Mode)"
-        )
-    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
-    if not api_url.startswith(("https://", "http://")):
-        problems.append(f"SLACK_API_URL: “{api_url}” is not an http(s) URL")
-    if not api_url.endswith("/"):
-        api_url += "/"  # slack_sdk joins method names onto it
-    return SlackSettings(token, secret, app_token, api_url)
-
-
-def _telegram(env: Mapping[str, str], problems: _Problems) -> TelegramSettings | None:
-    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
-    if not token:
-        return None
-    webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip()
-    secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
-    if webhook_url and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", secret):
-        problems.append(
-            "TELEGRAM_WEBHOOK_SECRET must be 8 to 256 characters of A-Z, a-z, 0-9, _ and - "
-            "when TELEGRAM_WEBHOOK_URL is set"
-        )
-    if webhook_url and not webhook_url.startswith("https://"):
-        problems.append(f"TELEGRAM_WEBHOOK_URL: “{webhook_url}” must be an https:// URL")
-    api_url = env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_TELEGRAM_API_URL
-    return TelegramSettings(token, api_url, webhook_url, secret)
+    def platform(self, name: str) -> PlatformSettings | None:
+        """The settings of the named platform, if it is configured."""
+        return next((p for p in self.platforms if p.platform == name), None)
 
 
 def _number(
-    env: Mapping[str, str], name: str, default: int, top: int, problems: _Problems, what: str
+    env: Mapping[str, str], name: str, default: int, top: int, problems: list[str], what: str
 ) -> int:
     text = env.get(name, "").strip() or str(default)
     if not text.isdigit() or int(text) > top:
@@ -132,11 +100,16 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Read the environment (over a .env file); raise ConfigError naming every bad value."""
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    env_file: Path | None = None,
+    platforms: Sequence[PlatformConfig] = (),
+) -> Settings:
+    """Read the environment (over a .env file), with each platform's own settings; raise
+    ConfigError naming every bad value, one per line."""
     if env is None:
         env = {**read_env_file(env_file or Path(".env")), **os.environ}
-    problems = _Problems()
+    problems: list[str] = []
     admins = frozenset(a.strip() for a in env.get("BOT_ADMINS", "").split(",") if a.strip())
     problems += [
         f"BOT_ADMINS: “{admin}” is not platform:user_id (e.g. slack:U123,telegram:456)"
@@ -172,19 +145,21 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         retention_days=int(retention) if retention.isdigit() and int(retention) >= 1 else None,
         log_format=log_format,
         log_level=log_level,
-        slack=_slack(env, problems),
-        telegram=_telegram(env, problems),
+        platforms=tuple(
+            found for config in platforms if (found := config.read_settings(env, problems))
+        ),
     )
     if problems:
         raise ConfigError("\n".join(problems))
     return settings
 
 
-def _mask(secret: str) -> str:
+def mask(secret: str) -> str:
+    """How a secret shows in `config check`."""
     return "(not set)" if not secret else f"set, {len(secret)} characters (hidden)"
 
 
-def describe(settings: Settings) -> str:
+def describe(settings: Settings, platforms: Sequence[PlatformConfig] = ()) -> str:
     """The effective settings, secrets masked: what `maturity-bot config check` prints."""
     lines = [
         "DATABASE_URL: " + _PASSWORD.sub(r"\1***@", settings.database_url),
@@ -196,24 +171,6 @@ def describe(settings: Settings) -> str:
         f"RETENTION_DAYS: {settings.retention_days or '(keep everything)'}",
         f"LOG_FORMAT, LOG_LEVEL: {settings.log_format}, {settings.log_level}",
     ]
-    slack, telegram = settings.slack, settings.telegram
-    if slack is None:
-        lines.append("Slack: off (no SLACK_BOT_TOKEN)")
-    else:
-        mode = "Socket Mode" if slack.socket_mode else "HTTP mode at /slack/events"
-        lines += [
-            f"Slack: on, {mode}, API {slack.api_url}",
-            f"  SLACK_BOT_TOKEN: {_mask(slack.bot_token)}",
-            f"  SLACK_SIGNING_SECRET: {_mask(slack.signing_secret)}",
-            f"  SLACK_APP_TOKEN: {_mask(slack.app_token)}",
-        ]
-    if telegram is None:
-        lines.append("Telegram: off (no TELEGRAM_BOT_TOKEN)")
-    else:
-        mode = f"webhook {telegram.webhook_url}" if telegram.webhook_url else "long polling"
-        lines += [
-            f"Telegram: on, {mode}, API {telegram.api_url}",
-            f"  TELEGRAM_BOT_TOKEN: {_mask(telegram.bot_token)}",
-            f"  TELEGRAM_WEBHOOK_SECRET: {_mask(telegram.webhook_secret)}",
-        ]
+    for config in platforms:
+        lines += config.describe(settings.platform(config.name))
     return "\n".join(lines)

@@ -83,4 +83,15 @@ class IncomingChoice:
     delivery_id: str | None = None
 
 
-Incoming = IncomingText | IncomingChoice
+@dataclass(frozen=True)
+class IncomingJoin:
+    """Someone followed a community's "Take part" link to their DM with the bot (Telegram's
+    /start deep link); code None: they started a chat with the bot without one."""
+
+    sender: PersonRef
+    chat: Address
+    code: str | None
+    delivery_id: str | None = None
+
+
+Incoming = IncomingText | IncomingChoice | IncomingJoin

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -186,27 +186,46 @@ class ParticipantState:
     answers: tuple[Answer, ...]
 
 
-@dataclass(frozen=True)
-class Schedule:
-    """A community's cadence: rounds open on it, every `every` months or weeks."""
+class Unit(enum.StrEnum):
+    """What a cadence counts in."""
 
-    community_id: int
+    MONTH = "month"
+    WEEK = "week"
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often rounds open: every `every` months or weeks, on a weekday (or the anchor's own
+    day), at a local time in a timezone, each open for duration_days."""
+
     every: int
-    unit: str  # "month" or "week"
+    unit: Unit
     weekday: int | None  # 0 = Monday; None: the anchor's own day
-    at: str  # "09:00", local time of opening
+    at: time  # local time of opening
     timezone: str
     duration_days: int
-    anchor: str  # ISO local date of the first opening
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A community's cadence and where it has got to."""
+
+    community_id: int
+    cadence: Cadence
+    anchor: date  # local date of the first opening: later ones count from it
     occurrence: int  # index of the next opening (0 = the anchor)
     next_open_at: datetime
 
 
 class OutboxKind(enum.StrEnum):
+    """What an owed message is; invitations, reminders and summaries are worked out when
+    they are sent, announcements and notes carry their text."""
+
     INVITE = "invite"
     REMIND = "remind"
     SUMMARY = "summary"
     NOTE = "note"
+    ANNOUNCEMENT = "announcement"  # a round opened: the note offers the Take part link
 
 
 @dataclass(frozen=True)

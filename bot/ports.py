@@ -1,14 +1,14 @@
 """The few interfaces through which the core reaches the outside world.
 
-storage/ implements Storage and Repository; adapters implement MemberDirectory; the clock is
-injected so tests control time.
+storage/ implements Storage and the Repository (one small protocol per concept, combined);
+adapters implement MemberDirectory and Messenger; the clock is injected so tests control time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.messages import Outgoing
@@ -41,6 +41,24 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """A clock a person can move forward (the console's `:clock +3d`): real time plus the moves,
+    or, started at a fixed moment, a clock that moves only when told."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._fixed = start
+        self._shift = timedelta()
+
+    def now(self) -> datetime:
+        base = self._fixed if self._fixed is not None else datetime.now(UTC)
+        return base + self._shift
+
+    def forward(self, delta: timedelta) -> None:
+        if delta < timedelta():
+            raise ValueError("the clock only moves forward")
+        self._shift += delta
+
+
 class MemberDirectory(Protocol):
     """Who belongs to a platform chat, as far as the platform can tell."""
 
@@ -65,88 +83,21 @@ class ConcurrentUpdate(Exception):
     """Someone else changed the same row first; reload and decide again."""
 
 
-class ScheduleRepository(Protocol):
-    """The scheduler's reads and writes (implemented by the same repository)."""
-
-    async def schedule(self, community_id: int) -> Schedule | None: ...
-    async def save_schedule(self, schedule: Schedule) -> None: ...
-    async def delete_schedule(self, community_id: int) -> None: ...
-    async def due_schedules(self, now: datetime) -> Sequence[Schedule]: ...
-    async def add_outbox(self, item: OutboxItem) -> bool:
-        """Queue a message; False when one with the same key is queued (or sent) already."""
-        ...
-
-    async def due_outbox(self, now: datetime, limit: int) -> Sequence[OutboxItem]: ...
-    async def claim_outbox(self, item_id: int, now: datetime) -> bool:
-        """Take an item to send; False when another process took it first."""
-        ...
-
-    async def finish_outbox(self, item_id: int, now: datetime, note: str | None = None) -> None:
-        """Mark an item done; a note such as "skipped" says it was not actually sent."""
-        ...
-
-    async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:
-        """Put an item back, due again at due_at; a failed attempt is counted."""
-        ...
-
-    async def outbox(self, round_id: int) -> Sequence[OutboxItem]: ...
-    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
-        """Hold (or renew) the named lease until `until`; False while another holds it."""
-        ...
-
-    async def overdue_rounds(self, now: datetime) -> Sequence[int]:
-        """Ids of rounds past their closing time and not yet closed."""
-        ...
-
-    async def extend_round(self, round_id: int, closes_at: datetime) -> None: ...
-    async def set_manual_reminded(self, round_id: int, at: datetime) -> None: ...
-    async def save_tallies(self, round_id: int, tallies: dict[str, Any]) -> None:
-        """Keep a closed round's anonymous tallies: its summary as posted."""
-        ...
-
-    async def forget_person(self, person_id: int) -> None:
-        """Erase a person: identity, answers, comments, positions, memberships."""
-        ...
-
-    async def participations_of(self, person_id: int) -> Sequence[Participation]: ...
-    async def answers_of(self, person_id: int) -> Sequence[Answer]: ...
-    async def roles_of(self, person_id: int) -> Sequence[tuple[int, Role]]:
-        """(community id, role) of every community the person belongs to."""
-        ...
-
-    async def is_opted_out(self, key_hash: str) -> bool: ...
-    async def add_opt_out(self, key_hash: str) -> None:
-        """Remember (by a hash) that someone asked to be forgotten: do not enrol them again."""
-        ...
-
-    async def remove_opt_out(self, key_hash: str) -> None: ...
-    async def rounds_to_purge(self, closed_before: datetime) -> Sequence[int]:
-        """Rounds closed before then that still link answers or positions to people."""
-        ...
-
-    async def purge_round(self, round_id: int) -> None:
-        """Drop a closed round's answers, comments and positions (its tallies stay)."""
-        ...
-
-    async def due_snoozes(self, now: datetime) -> Sequence[Participation]:
-        """Participations whose "remind me tomorrow" is due, in rounds not yet closed."""
-        ...
-
-
-class Repository(ScheduleRepository, Protocol):
-    """Everything the core reads and writes, inside one transaction (the scheduler's part is
-    ScheduleRepository, which the same object implements)."""
-
-    # deliveries
-    async def totals(self) -> tuple[int, int]:
-        """(answers recorded, rounds not yet closed), for monitoring."""
-        ...
+class Deliveries(Protocol):
+    """Which platform deliveries were handled already."""
 
     async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
         """Record a delivery id; False when it was recorded before."""
         ...
 
-    # communities
+    async def totals(self) -> tuple[int, int]:
+        """(answers recorded, rounds not yet closed), for monitoring."""
+        ...
+
+
+class Communities(Protocol):
+    """Communities, the chats they span and the codes that link more chats."""
+
     async def community_for_chat(self, chat: ChatRef) -> Community | None: ...
     async def community_by_name(self, name: str) -> Community | None: ...
     async def community_by_id(self, community_id: int) -> Community | None: ...
@@ -170,7 +121,10 @@ class Repository(ScheduleRepository, Protocol):
         """Save a community's name and settings: anonymous, min_responses (not its chats)."""
         ...
 
-    # people and memberships
+
+class People(Protocol):
+    """People on the platforms and their roles in communities."""
+
     async def person(self, platform: str, user_id: str) -> Person | None: ...
     async def person_by_id(self, person_id: int) -> Person | None: ...
     async def upsert_person(self, ref: PersonRef) -> Person:
@@ -181,7 +135,10 @@ class Repository(ScheduleRepository, Protocol):
     async def set_role(self, community_id: int, person_id: int, role: Role) -> None: ...
     async def members(self, community_id: int) -> Sequence[tuple[Person, Role]]: ...
 
-    # rounds
+
+class Rounds(Protocol):
+    """Rounds, the participants' positions in them, and their answers."""
+
     async def create_round(
         self,
         community_id: int,
@@ -209,7 +166,16 @@ class Repository(ScheduleRepository, Protocol):
         """The community's closed rounds, oldest first."""
         ...
 
-    # participation
+    async def overdue_rounds(self, now: datetime) -> Sequence[int]:
+        """Ids of rounds past their closing time and not yet closed."""
+        ...
+
+    async def extend_round(self, round_id: int, closes_at: datetime) -> None: ...
+    async def set_manual_reminded(self, round_id: int, at: datetime) -> None: ...
+    async def save_tallies(self, round_id: int, tallies: dict[str, Any]) -> None:
+        """Keep a closed round's anonymous tallies: its summary as posted."""
+        ...
+
     async def add_participation(self, participation: Participation) -> None: ...
     async def participation(self, round_id: int, person_id: int) -> Participation | None: ...
     async def participations(self, round_id: int) -> Sequence[Participation]: ...
@@ -229,7 +195,10 @@ class Repository(ScheduleRepository, Protocol):
         the version bumped, or raises ConcurrentUpdate."""
         ...
 
-    # answers
+    async def due_snoozes(self, now: datetime) -> Sequence[Participation]:
+        """Participations whose "remind me tomorrow" is due, in rounds not yet closed."""
+        ...
+
     async def save_answer(self, answer: Answer) -> None:
         """Insert or replace the person's answer to that category in that round."""
         ...
@@ -237,6 +206,75 @@ class Repository(ScheduleRepository, Protocol):
     async def answers(self, round_id: int, person_id: int | None = None) -> Sequence[Answer]:
         """The round's answers (or one person's), in the order they were first given."""
         ...
+
+
+class Schedules(Protocol):
+    """Communities' cadences, and the lease that lets one process do the scheduled work."""
+
+    async def schedule(self, community_id: int) -> Schedule | None: ...
+    async def save_schedule(self, schedule: Schedule) -> None: ...
+    async def delete_schedule(self, community_id: int) -> None: ...
+    async def due_schedules(self, now: datetime) -> Sequence[Schedule]: ...
+    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Hold (or renew) the named lease until `until`; False while another holds it."""
+        ...
+
+
+class Outbox(Protocol):
+    """Messages owed to people and chats."""
+
+    async def add_outbox(self, item: OutboxItem) -> bool:
+        """Queue a message; False when one with the same key is queued (or sent) already."""
+        ...
+
+    async def due_outbox(self, now: datetime, limit: int) -> Sequence[OutboxItem]: ...
+    async def claim_outbox(self, item_id: int, now: datetime) -> bool:
+        """Take an item to send; False when another process took it first."""
+        ...
+
+    async def finish_outbox(self, item_id: int, now: datetime, note: str | None = None) -> None:
+        """Mark an item done; a note such as "skipped" says it was not actually sent."""
+        ...
+
+    async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:
+        """Put an item back, due again at due_at; a failed attempt is counted."""
+        ...
+
+    async def outbox(self, round_id: int) -> Sequence[OutboxItem]: ...
+
+
+class PersonalData(Protocol):
+    """What is stored about one person, and erasing it."""
+
+    async def participations_of(self, person_id: int) -> Sequence[Participation]: ...
+    async def answers_of(self, person_id: int) -> Sequence[Answer]: ...
+    async def roles_of(self, person_id: int) -> Sequence[tuple[int, Role]]:
+        """(community id, role) of every community the person belongs to."""
+        ...
+
+    async def forget_person(self, person_id: int) -> None:
+        """Erase a person: identity, answers, comments, positions, memberships."""
+        ...
+
+    async def is_opted_out(self, key_hash: str) -> bool: ...
+    async def add_opt_out(self, key_hash: str) -> None:
+        """Remember (by a hash) that someone asked to be forgotten: do not enrol them again."""
+        ...
+
+    async def remove_opt_out(self, key_hash: str) -> None: ...
+    async def rounds_to_purge(self, closed_before: datetime) -> Sequence[int]:
+        """Rounds closed before then that still link answers or positions to people."""
+        ...
+
+    async def purge_round(self, round_id: int) -> None:
+        """Drop a closed round's answers, comments and positions (its tallies stay)."""
+        ...
+
+
+class Repository(
+    Deliveries, Communities, People, Rounds, Schedules, Outbox, PersonalData, Protocol
+):
+    """Everything the core reads and writes, inside one transaction."""
 
 
 class Storage(Protocol):

@@ -3,7 +3,6 @@
 Only bot.model dataclasses cross this package's boundary.
 """
 
-from storage import schedule_tables  # noqa: F401  (registers the scheduler tables)
 from storage.database import async_url
 from storage.migrate import current_revision, upgrade, upgrade_sync
 from storage.repository import SqlRepository

@@ -1,202 +1,24 @@
-"""SqlRepository: bot.ports.Repository on one AsyncSession; returns bot.model dataclasses only."""
+"""SqlRepository: bot.ports.Repository on one AsyncSession, one group of queries per concept;
+it returns bot.model dataclasses only."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime
-from typing import Any, cast
-
-from sqlalchemy import CursorResult, func, select, update
-
-from bot.model import (
-    Answer,
-    ParticipantState,
-    Participation,
-    Round,
-    Rubric,
-)
-from bot.ports import ConcurrentUpdate
-from bot.rubric.loader import rubric_to_dict
-from storage.participants import participant_query, participant_state
+from storage.communities import CommunityQueries
+from storage.deliveries import DeliveryQueries
+from storage.outbox import OutboxQueries
 from storage.people import PeopleQueries
-from storage.schedule_queries import ScheduleQueries
-from storage.statements import statements
-from storage.tables import (
-    AnswerRow,
-    ParticipationRow,
-    RoundRow,
-    model_values,
-    participation_model,
-    participation_values,
-    snapshot_rubric,
-    to_model,
-)
+from storage.personal_data import PersonalDataQueries
+from storage.rounds import RoundQueries
+from storage.schedule import ScheduleQueries
 
 
-class SqlRepository(PeopleQueries, ScheduleQueries):
-    """All reads and writes of one transaction. The session is owned by SqlStorage.
-
-    Communities, people and memberships live in storage/people.py; rounds, positions,
-    answers and deliveries here.
-    """
-
-    # deliveries
-
-    async def totals(self) -> tuple[int, int]:
-        answers = await self._session.scalar(select(func.count()).select_from(AnswerRow))
-        open_rounds = await self._session.scalar(
-            select(func.count()).select_from(RoundRow).where(RoundRow.closed_at.is_(None))
-        )
-        return int(answers or 0), int(open_rounds or 0)
-
-    async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
-        # One statement: a concurrent twin waits for our commit, then inserts nothing.
-        statement = statements(self._postgres).claim_delivery
-        params = {"platform": platform, "delivery_id": delivery_id, "processed_at": at}
-        result = cast("CursorResult[Any]", await self._run(statement, params))
-        return result.rowcount == 1
-
-    # rounds
-
-    async def create_round(
-        self,
-        community_id: int,
-        title: str,
-        opened_at: datetime,
-        closes_at: datetime,
-        anonymous: bool,
-        rubric: Rubric,
-        min_responses: int = 3,
-        timezone: str = "UTC",
-    ) -> Round:
-        if await self.unclosed_round(community_id) is not None:
-            raise ConcurrentUpdate(f"community {community_id} already has an unclosed round")
-        last = await self._session.scalar(
-            select(func.max(RoundRow.number)).where(RoundRow.community_id == community_id)
-        )
-        row = RoundRow(
-            community_id=community_id,
-            number=(last or 0) + 1,
-            title=title,
-            opened_at=opened_at,
-            closes_at=closes_at,
-            closed_at=None,
-            anonymous=anonymous,
-            rubric=rubric_to_dict(rubric),
-            min_responses=min_responses,
-            timezone=timezone,
-        )
-        self._session.add(row)
-        await self._session.flush()  # the partial unique index stops a concurrent twin
-        return to_model(Round, row, rubric=rubric)
-
-    async def _rubric(self, round_id: int) -> Rubric:
-        rubric = self._rubrics.get(round_id)
-        if rubric is None:  # a snapshot never changes: parse it once per round
-            data = (await self._run(select(RoundRow.rubric).where(RoundRow.id == round_id))).one()
-            rubric = self._rubrics[round_id] = snapshot_rubric(round_id, data[0])
-        return rubric
-
-    async def _one_round(self, *criteria: Any) -> Round | None:
-        columns = [c for c in RoundRow.__table__.c if c.name != "rubric"]
-        result = await self._run(
-            select(*columns).where(*criteria).order_by(RoundRow.number.desc()).limit(1)
-        )
-        row = result.first()
-        return None if row is None else to_model(Round, row, rubric=await self._rubric(row.id))
-
-    async def round_by_id(self, round_id: int) -> Round | None:
-        return await self._one_round(RoundRow.id == round_id)
-
-    async def round_by_number(self, community_id: int, number: int) -> Round | None:
-        return await self._one_round(
-            RoundRow.community_id == community_id, RoundRow.number == number
-        )
-
-    async def latest_round(self, community_id: int) -> Round | None:
-        return await self._one_round(RoundRow.community_id == community_id)
-
-    async def unclosed_round(self, community_id: int) -> Round | None:
-        return await self._one_round(
-            RoundRow.community_id == community_id, RoundRow.closed_at.is_(None)
-        )
-
-    async def closed_rounds(self, community_id: int) -> Sequence[Round]:
-        columns = [c for c in RoundRow.__table__.c if c.name != "rubric"]
-        rows = await self._run(
-            select(*columns)
-            .where(RoundRow.community_id == community_id, RoundRow.closed_at.is_not(None))
-            .order_by(RoundRow.number)
-        )
-        return [to_model(Round, row, rubric=await self._rubric(row.id)) for row in rows.all()]
-
-    async def close_round(self, round_id: int, at: datetime) -> None:
-        await self._session.execute(
-            update(RoundRow)
-            .where(RoundRow.id == round_id, RoundRow.closed_at.is_(None))
-            .values(closed_at=at)
-        )
-
-    # participation
-
-    async def add_participation(self, participation: Participation) -> None:
-        self._session.add(ParticipationRow(**participation_values(participation)))
-        await self._session.flush()
-
-    async def participation(self, round_id: int, person_id: int) -> Participation | None:
-        result = await self._run(
-            select(*ParticipationRow.__table__.c).where(
-                ParticipationRow.round_id == round_id, ParticipationRow.person_id == person_id
-            )
-        )
-        row = result.first()
-        return None if row is None else participation_model(row)
-
-    async def participations(self, round_id: int) -> Sequence[Participation]:
-        rows = await self._session.scalars(
-            select(ParticipationRow)
-            .where(ParticipationRow.round_id == round_id)
-            .order_by(ParticipationRow.person_id)
-        )
-        return [participation_model(row) for row in rows]
-
-    async def active_participations(self, person_id: int) -> Sequence[Participation]:
-        rows = await self._session.scalars(
-            select(ParticipationRow)
-            .join(RoundRow, RoundRow.id == ParticipationRow.round_id)
-            .where(ParticipationRow.person_id == person_id, RoundRow.closed_at.is_(None))
-            .order_by(RoundRow.opened_at.desc(), RoundRow.id.desc())
-        )
-        return [participation_model(row) for row in rows]
-
-    async def participant_state(
-        self, round_id: int, platform: str, user_id: str
-    ) -> ParticipantState | None:
-        params = {"round_id": round_id, "platform": platform, "user_id": user_id}
-        result = await self._run(participant_query(), params)
-        return await participant_state(list(result), self._rubric)
-
-    async def save_participation(self, participation: Participation) -> Participation:
-        params = {f"b_{key}": value for key, value in participation_values(participation).items()}
-        statement = statements(self._postgres).save_participation
-        result = cast("CursorResult[Any]", await self._run(statement, params))
-        if result.rowcount != 1:
-            raise ConcurrentUpdate(
-                f"participation of person {participation.person_id} in round "
-                f"{participation.round_id} is no longer at version {participation.version}"
-            )
-        return replace(participation, version=participation.version + 1)
-
-    # answers
-
-    async def save_answer(self, answer: Answer) -> None:
-        # One upsert; the first answered_at stays, the rest is replaced.
-        await self._run(statements(self._postgres).save_answer, model_values(answer))
-
-    async def answers(self, round_id: int, person_id: int | None = None) -> Sequence[Answer]:
-        statement = select(*AnswerRow.__table__.c).where(AnswerRow.round_id == round_id)
-        if person_id is not None:
-            statement = statement.where(AnswerRow.person_id == person_id)
-        rows = await self._run(statement.order_by(AnswerRow.answered_at, AnswerRow.id))
-        return [to_model(Answer, row) for row in rows]
+class SqlRepository(
+    DeliveryQueries,
+    CommunityQueries,
+    PeopleQueries,
+    RoundQueries,
+    ScheduleQueries,
+    OutboxQueries,
+    PersonalDataQueries,
+):
+    """All reads and writes of one transaction. The session is owned by SqlStorage."""

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from adapters.assembly import ONE_OFF, Assembly, assemble
+from adapters.platform import AdapterContext, PlatformAdapter
 from bot.app import MaturityBot
-from bot.bootstrap import build
 from bot.config import Settings
 from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef
 from bot.ports import Storage
+from storage import SqlStorage
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -45,6 +47,44 @@ class ChannelMembers:
         return None if chat.platform == "other" else list(self.chats.get(chat, []))
 
 
+class Unsent:
+    """A platform that sends nothing: World records what the bot answers instead."""
+
+    async def send(self, message: Outgoing) -> None:
+        """Nothing to do."""
+
+
+class TestPlatform:
+    """The "test" platform: its channel members are the world's; it sends nowhere."""
+
+    platform = "test"
+
+    def __init__(self, directory: ChannelMembers) -> None:
+        self.directory = directory
+        self.sender = Unsent()
+
+    async def start(self) -> None:
+        """Nothing to connect to."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
+
+    async def ready(self) -> bool:
+        return True
+
+
+async def assemble_world(
+    settings: Settings, storage: Storage, clock: FakeClock, directory: ChannelMembers
+) -> Assembly:
+    """The one assembly, on the test's database and clock, with the test platform."""
+
+    def platforms(_context: AdapterContext) -> list[PlatformAdapter]:
+        return [TestPlatform(directory)]
+
+    assert isinstance(storage, SqlStorage)
+    return await assemble(settings, parts=ONE_OFF, clock=clock, storage=storage, adapters=platforms)
+
+
 def person(name: str) -> PersonRef:
     return PersonRef("test", name.upper(), name.capitalize())
 
@@ -64,7 +104,8 @@ class World:
 
     async def restart(self) -> None:
         """A new bot on the same database: nothing is carried over in memory."""
-        self.bot = (await build(self.settings, self.directory, self.storage, self.clock)).bot
+        assembly = await assemble_world(self.settings, self.storage, self.clock, self.directory)
+        self.bot = assembly.bot
 
     def join(self, *names: str) -> None:
         self.directory.chats.setdefault(CHANNEL.chat, []).extend(person(n) for n in names)
@@ -127,8 +168,8 @@ async def make_world(
         admins=admins,
     )
     clock, directory = FakeClock(), ChannelMembers()
-    running = await build(settings, directory, storage, clock)
-    return World(storage, clock, directory, running.bot, settings)
+    assembly = await assemble_world(settings, storage, clock, directory)
+    return World(storage, clock, directory, assembly.bot, settings)
 
 
 async def answer_all(world: World, name: str, levels: Sequence[str]) -> None:

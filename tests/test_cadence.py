@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.commands.parser import UsageError
+from bot.commands.parser import UsageError, parse_cadence
+from bot.model import Cadence, Unit
 from bot.schedule.cadence import (
-    Cadence,
     add_months,
     first_day,
     is_quiet,
@@ -17,7 +17,6 @@ from bot.schedule.cadence import (
     next_working_time,
     opening,
     opening_day,
-    parse_cadence,
     reminder_times,
 )
 
@@ -44,7 +43,7 @@ def test_add_months_keeps_the_day_or_the_month_end(
 
 
 def test_monthly_openings_count_from_the_anchor_so_month_ends_do_not_drift() -> None:
-    monthly = Cadence(1, "month", None, time(9), "UTC", 14)
+    monthly = Cadence(1, Unit.MONTH, None, time(9), "UTC", 14)
     days = [opening_day(monthly, date(2027, 1, 31), n) for n in range(5)]
     assert days == [
         date(2027, 1, 31),
@@ -76,7 +75,7 @@ def test_weekly_cadence_keeps_local_time_across_both_transitions() -> None:
 
 
 def test_next_occurrence_skips_what_lies_in_the_past() -> None:
-    plan = Cadence(6, "week", None, time(9), "UTC", 14)
+    plan = Cadence(6, Unit.WEEK, None, time(9), "UTC", 14)
     anchor = date(2027, 1, 4)
     assert next_occurrence(plan, anchor, utc(2027, 1, 4, 9)) == 1
     assert next_occurrence(plan, anchor, utc(2027, 5, 1), 1) == 3  # 15 Mar, 26 Apr passed
@@ -107,13 +106,13 @@ def test_quiet_hours_and_the_next_working_time() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("every 3 months", Cadence(3, "month", None, time(9), "UTC", 14)),
+        ("every 3 months", Cadence(3, Unit.MONTH, None, time(9), "UTC", 14)),
         (
             "every 6 weeks on monday at 08:30 Europe/London for 10 days",
-            Cadence(6, "week", 0, time(8, 30), "Europe/London", 10),
+            Cadence(6, Unit.WEEK, 0, time(8, 30), "Europe/London", 10),
         ),
-        ("monthly for 2 weeks", Cadence(1, "month", None, time(9), "UTC", 14)),
-        ("quarterly on friday", Cadence(3, "month", 4, time(9), "UTC", 14)),
+        ("monthly for 2 weeks", Cadence(1, Unit.MONTH, None, time(9), "UTC", 14)),
+        ("quarterly on friday", Cadence(3, Unit.MONTH, 4, time(9), "UTC", 14)),
     ],
 )
 def test_parse_good_schedules(text: str, expected: Cadence) -> None:

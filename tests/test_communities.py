@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from support import CHANNEL, World, answer_all, make_world, person, texts
 
-from bot.messages import Address, IncomingText
+from bot.messages import Address, IncomingJoin, IncomingText
 from bot.model import PersonRef
 from bot.ports import Storage
 
@@ -63,7 +63,7 @@ async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World)
     await in_group(world, olga, f"/round link {code}", admin=True)
     pat = PersonRef("other", "9", "Pat")
     dm = Address.dm(pat)
-    enrolled = await world.bot.handle(IncomingText(pat, dm, f"/start {await join_code(world)}"))
+    enrolled = await world.bot.handle(IncomingJoin(pat, dm, await join_code(world)))
     assert "You take part in Riverside" in texts(enrolled)
     replies = await world.command("lead", "/round open")
     announcements = [m for m in replies if not m.to.direct]
@@ -88,11 +88,9 @@ async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World)
 async def test_late_take_part_joins_the_open_round(world: World) -> None:
     await world.command("lead", "/round open")
     sam = PersonRef("other", "11", "Sam")
-    replies = await world.bot.handle(
-        IncomingText(sam, Address.dm(sam), f"/start {await join_code(world)}")
-    )
+    replies = await world.bot.handle(IncomingJoin(sam, Address.dm(sam), await join_code(world)))
     assert "You take part" in texts(replies) and "Start" in texts(replies)
-    bad = await world.bot.handle(IncomingText(sam, Address.dm(sam), "/start not-a-code"))
+    bad = await world.bot.handle(IncomingJoin(sam, Address.dm(sam), "not-a-code"))
     assert "does not work any more" in texts(bad)
 
 

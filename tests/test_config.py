@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, describe, load_settings, read_env_file
+from adapters.registry import PLATFORMS
+from bot.config import ConfigError, Settings, describe, read_env_file
+from bot.config import load_settings as load_core_settings
+
+
+def load_settings(env: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Settings as the command line reads them: with every platform's own."""
+    return load_core_settings(env, env_file, PLATFORMS)
 
 
 def test_every_problem_is_named_on_its_own_line() -> None:
@@ -68,7 +75,7 @@ def test_config_check_masks_every_secret() -> None:
         "TELEGRAM_WEBHOOK_SECRET": "hook-secret-1",
         "DATABASE_URL": "postgresql://bot:db-password@db/bot",
     }
-    text = describe(load_settings(secrets))
+    text = describe(load_settings(secrets), PLATFORMS)
     for name, value in secrets.items():
         if name not in ("TELEGRAM_WEBHOOK_URL",):
             assert value not in text, name

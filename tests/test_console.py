@@ -103,6 +103,29 @@ def test_the_console_round_runs_and_reads_like_a_chat(
     assert (_db.parent / chart).read_bytes().startswith(b"\x89PNG")
 
 
+def test_a_scheduled_round_runs_in_the_console_on_its_moved_clock(tmp_path: Path) -> None:
+    """The console is wired like the platforms: the scheduler opens the round, reminds those
+    not finished and closes it, each when `:clock` moves time past it."""
+    script = (SCRIPTS / "scheduled-round.txt").read_text()
+    db = tmp_path / "scheduled.db"
+    result = run_cli("console", "--db", str(db), "--now", "2027-03-01T08:00", stdin=script)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    steps = result.stdout.split("> :clock ")
+    assert len(steps) == 4
+    before, opened, reminded, closed = steps
+    assert "Next opening: Mon 1 Mar 2027, 09:00 UTC" in before and "Hello!" not in before
+    assert opened.startswith("+1h\n(the bot's clock: Mon 1 Mar 2027, 09:00 UTC)")
+    assert "Round 1 “March 2027 self-assessment” is open until Mon 8 Mar 2027, 09:00 UTC" in opened
+    invited = [line for line in opened.splitlines() if line.startswith("── DM to ")]
+    assert {line.split()[3] for line in invited[:4]} == {"lead", "alice", "bob", "carol"}
+    assert "(the bot's clock: Thu 4 Mar 2027, 09:00 UTC)" in reminded
+    reminders = reminded.split("carol> Start")[0]
+    assert reminders.count("A reminder:") == 2  # lead and carol; alice and bob had finished
+    assert "── DM to carol" in reminders and "── DM to alice" not in reminders
+    assert "(the bot's clock: Mon 8 Mar 2027, 09:00 UTC)" in closed
+    assert "is closed: 3 of 4 completed" in closed and "(chart saved: " in closed
+
+
 def test_export_lists_exactly_those_answers(finished_round: tuple[Path, str, str]) -> None:
     db, _first, _second = finished_round
     result = run_cli("export", "--round", "latest", "--format", "csv", env_db=db)

@@ -53,8 +53,8 @@ async def test_my_data_shows_everything_stored(world: World) -> None:
         alice = await find_person(repo, "test:ALICE")
         assert alice is not None
         record = await person_record(repo, alice)
-    assert record["rounds"][0]["stage"] == "submitted"
-    assert len(record["rounds"][0]["answers"]) == 9
+    assert record.rounds[0].stage == "submitted"
+    assert len(record.rounds[0].answers) == 9
 
 
 async def test_forget_me_asks_first_then_erases_but_keeps_the_posted_summary(

@@ -38,7 +38,8 @@ def test_the_image_runs_as_a_user_and_checks_its_health() -> None:
 
 
 def test_env_example_names_every_setting() -> None:
-    read = set(re.findall(r'env\.get\("([A-Z_]+)"', (ROOT / "bot/config.py").read_text()))
+    readers = [ROOT / "bot/config.py", *ROOT.glob("adapters/*/settings.py")]
+    read = {name for f in readers for name in re.findall(r'env\.get\("([A-Z_]+)"', f.read_text())}
     example = (DEPLOY / ".env.example").read_text()
     named = set(re.findall(r"^#?([A-Z_]+)=", example, re.M))
     assert read - named == set()

@@ -386,7 +386,7 @@ async def test_an_unreadable_channel_is_told_once_and_the_schedule_moves_on(worl
     worker._directory = Refusing()  # type: ignore[assignment]
     await jump(world, worker)  # 15 March: cannot open
     await worker.run_due()
-    notes = [p for p in outbound.posts() if "could not see who is in this channel" in p]
+    notes = [p for p in outbound.posts() if "could not see who is in this chat" in p]
     assert len(notes) == 1 and "Mon 26 Apr 2027, 09:00 BST" in notes[0]
     async with world.storage.transaction() as repo:
         assert await repo.latest_round(1) is None

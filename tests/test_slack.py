@@ -33,7 +33,8 @@ from adapters.slack.fake import (
     sign,
 )
 from adapters.slack.sender import Pacer
-from bot.config import Settings, SlackSettings
+from adapters.slack.settings import SlackSettings
+from bot.config import Settings
 from bot.model import ChatRef
 
 LEAD = "ULEAD"
@@ -93,7 +94,7 @@ def settings_for(database_url: str, fake: FakeSlack) -> Settings:
         rubric_path=ROOT / "rubric.toml",
         host="127.0.0.1",
         port=0,
-        slack=SlackSettings(TOKEN, SIGNING_SECRET, api_url=fake.url),
+        platforms=(SlackSettings(TOKEN, SIGNING_SECRET, api_url=fake.url),),
     )
 
 
@@ -357,8 +358,9 @@ async def test_socket_mode_connects_and_takes_commands_over_the_socket(
     fake: FakeSlack, tmp_path: object
 ) -> None:
     settings = settings_for(f"sqlite:///{tmp_path}/bot.db", fake)
-    assert settings.slack is not None
-    socket_settings = replace(settings, slack=replace(settings.slack, app_token=APP_TOKEN))
+    (slack,) = settings.platforms
+    assert isinstance(slack, SlackSettings)
+    socket_settings = replace(settings, platforms=(replace(slack, app_token=APP_TOKEN),))
     async with running_bot(socket_settings, Pacer.off()) as bot:
         assert bot.adapter.mode == "socket" and await bot.adapter.ready()
         command = fixture("slash_command") | {"user_id": LEAD, "channel_id": "C1"}

@@ -24,7 +24,8 @@ from adapters.slack.blocks import escape, fallback_text, render_blocks
 from adapters.slack.directory import SlackDirectory, SlackUsers
 from adapters.slack.fake import BOT_USER, TOKEN, FakeSlack, fixture
 from adapters.slack.sender import Pacer, SlackSender
-from bot.config import ConfigError, SlackSettings, load_settings
+from adapters.slack.settings import SlackSettings, read_settings
+from bot.config import ConfigError
 from bot.conversation import cards
 from bot.conversation.choices import Action, ChoiceId
 from bot.messages import Address, Choice, IncomingChoice, IncomingText, Outgoing
@@ -105,7 +106,7 @@ def test_slash_command_becomes_the_leads_text_in_the_channel() -> None:
     assert event == IncomingText(
         PersonRef("slack", "U2147483697", "Steve"),
         Address("slack", "C2147483705"),
-        "/round open Spring & Summer <@U9|ann>",
+        "/round open Spring & Summer slack:U9",
         delivery_id="13345224609.738474920.8088930838d88f008e0",
     )
     in_a_dm = command_event(payload | {"channel_id": "D0123"}, "Steve")
@@ -146,8 +147,8 @@ def test_only_what_a_person_types_in_their_dm_reaches_the_core() -> None:
 
 def test_socket_mode_is_chosen_when_an_app_token_is_set() -> None:
     env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
-    http = load_settings(env).slack
-    socket = load_settings(env | {"SLACK_APP_TOKEN": "xapp-1"}).slack
+    http = read_settings(env, [])
+    socket = read_settings(env | {"SLACK_APP_TOKEN": "xapp-1"}, [])
     assert http is not None and socket is not None
     assert choose_mode(http) == "http" and choose_mode(socket) == "socket"
 
@@ -157,9 +158,14 @@ async def test_only_http_mode_adds_the_events_route() -> None:
 
     def routes(app_token: str) -> set[str]:
         web = WebServer("127.0.0.1", 0)
-        settings = load_settings(
-            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": app_token}
-        ).slack
+        settings = read_settings(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_SIGNING_SECRET": "s",
+                "SLACK_APP_TOKEN": app_token,
+            },
+            [],
+        )
         assert settings is not None
         SlackAdapter(settings, dispatch, web)
         return {r.resource.canonical for r in web.app.router.routes() if r.resource}

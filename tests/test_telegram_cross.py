@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from adapters.assembly import Dispatcher, PlatformAdapter
-from adapters.http import WebServer
+from adapters.platform import AdapterContext, PlatformAdapter
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.fake import SIGNING_SECRET, FakeSlack, SlackSends
 from adapters.slack.fake import TOKEN as SLACK_TOKEN
 from adapters.slack.sender import Pacer
+from adapters.slack.settings import SlackSettings
 from adapters.telegram.fake import (
     JSON,
     AdapterFactory,
@@ -23,7 +23,6 @@ from adapters.telegram.fake import (
     running_bot,
     user,
 )
-from bot.config import SlackSettings
 
 GROUP = -1009000000001
 OLGA = user(311000001, "Olga")  # administers the Telegram group
@@ -56,9 +55,9 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 def slack_adapter(fake: FakeSlack) -> AdapterFactory:
-    def make(dispatch: Dispatcher, web: WebServer) -> PlatformAdapter:
+    def make(context: AdapterContext) -> PlatformAdapter:
         settings = SlackSettings(SLACK_TOKEN, SIGNING_SECRET, api_url=fake.url)
-        return SlackAdapter(settings, dispatch, web, pacer=Pacer.off())
+        return SlackAdapter(settings, context.dispatch, context.http, pacer=Pacer.off())
 
     return make
 

@@ -32,7 +32,8 @@ from adapters.http import WebServer
 from adapters.slack.blocks import unescape
 from adapters.slack.directory import PLATFORM, SlackDirectory, SlackUsers
 from adapters.slack.sender import Pacer, SlackSender, SlackSendError, error_code
-from bot.config import ConfigError, SlackSettings
+from adapters.slack.settings import SlackSettings
+from bot.config import ConfigError
 from bot.messages import Address, Incoming, IncomingChoice, IncomingText
 from bot.model import PersonRef
 
@@ -52,6 +53,7 @@ BAD_TOKEN = frozenset(
 Mode = Literal["socket", "http"]
 Payload = Mapping[str, Any]
 _ANY = re.compile(r".*")  # Bolt constraint matching every action id / event type
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def choose_mode(settings: SlackSettings) -> Mode:
@@ -64,8 +66,13 @@ def command_event(command: Payload, name: str) -> IncomingText:
     sender = PersonRef(PLATFORM, str(command["user_id"]), name)
     channel = str(command["channel_id"])
     chat = Address.dm(sender) if channel.startswith("D") else Address(PLATFORM, channel)
-    text = f"{COMMAND} {unescape(str(command.get('text') or ''))}".strip()
+    text = f"{COMMAND} {neutral_mentions(unescape(str(command.get('text') or '')))}".strip()
     return IncomingText(sender, chat, text, delivery_id=str(command["trigger_id"]))
+
+
+def neutral_mentions(text: str) -> str:
+    """Slack's user mentions (<@U123> or <@U123|name>) as the core writes people: slack:U123."""
+    return _MENTION.sub(lambda match: f"{PLATFORM}:{match.group(1)}", text)
 
 
 def action_event(body: Payload, action: Payload, name: str) -> IncomingChoice:

@@ -26,10 +26,11 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from adapters.assembly import Dispatcher, PlatformAdapter, assembled
-from adapters.http import WebServer
+from adapters.assembly import Parts, assembled
+from adapters.platform import AdapterContext, PlatformAdapter
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.sender import Pacer
+from adapters.slack.settings import PLATFORM, SlackSettings
 from bot.config import Settings
 from bot.ports import Storage
 
@@ -485,7 +486,7 @@ class SlackSends:
         return await self.post(body, "application/json", **kwargs)
 
 
-# -- the bot, wired as adapters.runner.serve() wires it -----------------------------------------
+# -- the bot, as the one assembly builds it, around the fake ---------------------------------
 
 
 @dataclass
@@ -499,13 +500,14 @@ class RunningBot:
 async def running_bot(settings: Settings, pacer: Pacer | None = None) -> AsyncIterator[RunningBot]:
     """The bot as serve() assembles it, with the Slack adapter's pacing ours to set (tests do
     not wait a second per message) and no scheduler (tests wake it themselves)."""
-    assert settings.slack is not None
-    slack = settings.slack
+    slack = settings.platform(PLATFORM)
+    assert isinstance(slack, SlackSettings)
 
-    def adapters(dispatch: Dispatcher, web: WebServer) -> list[PlatformAdapter]:
-        return [SlackAdapter(slack, dispatch, web, pacer=pacer)]
+    def adapters(context: AdapterContext) -> list[PlatformAdapter]:
+        return [SlackAdapter(slack, context.dispatch, context.http, pacer=pacer)]
 
-    async with assembled(settings, adapters, schedule=False) as bot:
+    parts = Parts(scheduler=False)
+    async with assembled(settings, parts=parts, adapters=adapters) as bot:
         adapter = bot.adapters[0]
         assert isinstance(adapter, SlackAdapter)
-        yield RunningBot(f"http://127.0.0.1:{bot.web.port}", adapter, bot.storage)
+        yield RunningBot(f"http://127.0.0.1:{bot.http.port}", adapter, bot.storage)

@@ -35,7 +35,7 @@ from adapters.http import WebServer
 from adapters.telegram import updates as translate
 from adapters.telegram.limits import RateLimiter, RateLimits, Sleep
 from adapters.telegram.sender import TelegramSender
-from bot.config import TelegramSettings
+from adapters.telegram.settings import TelegramSettings
 from bot.messages import Incoming
 from bot.model import ChatRef, PersonRef
 

@@ -24,11 +24,13 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from adapters.assembly import Dispatcher, PlatformAdapter, assembled
+from adapters.assembly import Parts, assembled
 from adapters.http import WebServer
+from adapters.platform import AdapterContext, PlatformAdapter
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.limits import RateLimits
-from bot.config import Settings, TelegramSettings
+from adapters.telegram.settings import TelegramSettings
+from bot.config import Settings
 from bot.ports import Storage
 
 TOKEN = "7000000001:AAFakeTokenForTests_abcdefghijklmnopq"
@@ -458,7 +460,7 @@ class Updates:
         return update
 
 
-# The bot wired as adapters/runner.py's serve() wires it, around the fake ---------------------
+# The bot, as the one assembly builds it, around the fake -----------------------------------
 WEBHOOK_SECRET = "test-secret_0123456789"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -513,7 +515,7 @@ class RunningBot:
         return update
 
 
-AdapterFactory = Callable[[Dispatcher, WebServer], PlatformAdapter]
+AdapterFactory = Callable[[AdapterContext], PlatformAdapter]
 
 
 @asynccontextmanager
@@ -538,16 +540,22 @@ async def running_bot(
         WEBHOOK_SECRET if webhook else "",
     )
     settings = Settings(
-        database_url, ROOT / "rubric.toml", admins, "127.0.0.1", 0, telegram=telegram
+        database_url, ROOT / "rubric.toml", admins, "127.0.0.1", 0, platforms=(telegram,)
     )
 
-    def adapters(dispatch: Dispatcher, web: WebServer) -> list[PlatformAdapter]:
+    def adapters(context: AdapterContext) -> list[PlatformAdapter]:
         adapter = TelegramAdapter(
-            telegram, dispatch, web, limits=limits, clock=clock, sleep=clock.sleep
+            telegram,
+            context.dispatch,
+            context.http,
+            limits=limits,
+            clock=clock,
+            sleep=clock.sleep,
         )
-        return [adapter, *([also(dispatch, web)] if also else [])]
+        return [adapter, *([also(context)] if also else [])]
 
-    async with assembled(settings, adapters, schedule=False) as bot:
+    parts = Parts(scheduler=False)
+    async with assembled(settings, parts=parts, adapters=adapters) as bot:
         adapter = bot.adapters[0]
         assert isinstance(adapter, TelegramAdapter)
-        yield RunningBot(fake, adapter, bot.web, bot.storage, updates or Updates(), webhook)
+        yield RunningBot(fake, adapter, bot.http, bot.storage, updates or Updates(), webhook)

@@ -17,7 +17,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.conversation.choices import parse_choice
-from bot.messages import Address, IncomingChoice, IncomingText
+from bot.messages import Address, IncomingChoice, IncomingJoin, IncomingText
 from bot.model import PersonRef
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,14 @@ def group_text(
     return IncomingText(person(user), chat, text, str(update_id), chat_admin=admin)
 
 
-def private_text(message: Message, user: User, update_id: int) -> IncomingText:
+def private_text(message: Message, user: User, update_id: int) -> IncomingText | IncomingJoin:
+    """Text in the private chat; `/start CODE` (a "Take part" deep link) is a join."""
     sender = person(user)
-    return IncomingText(sender, Address.dm(sender), message.text or "", str(update_id))
+    text = message.text or ""
+    command, _, payload = text.strip().partition(" ")
+    if command.lower().partition("@")[0] == "/start":
+        return IncomingJoin(sender, Address.dm(sender), payload.strip() or None, str(update_id))
+    return IncomingText(sender, Address.dm(sender), text, str(update_id))
 
 
 def choice(query: CallbackQuery, update_id: int) -> IncomingChoice:

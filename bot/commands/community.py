@@ -1,24 +1,42 @@
-"""Community administration by leads: leads, settings, link, schedule."""
+"""Community administration by leads: leads, settings, link and schedule.
+
+A round copies the community's settings when it opens, so a change applies to later rounds.
+`/round link` gives a one-time code in one chat, and `/round link CODE` in a chat on another
+platform joins that chat to the same community.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import secrets
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.commands import linking
-from bot.commands import settings as community_settings
-from bot.commands.parser import UsageError, parse_mention
-from bot.commands.request import Request
+from bot.commands.parser import SCHEDULE_EXAMPLE, UsageError, parse_cadence, parse_mention
 from bot.messages import Outgoing
-from bot.model import Person, PersonRef, Role, Schedule
+from bot.model import Cadence, ChatRef, Community, Person, PersonRef, Role, Schedule, Unit
+from bot.ports import ConcurrentUpdate, Repository
 from bot.schedule import cadence
+
+if TYPE_CHECKING:
+    from bot.commands.leads import Request
+
+MIN_RESPONSES_RANGE = range(3, 11)  # below 3, a category's numbers could single people out
+LINK_CODE_LIFETIME = timedelta(hours=1)
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are typed by hand
+
+
+# leads
 
 
 async def leads(req: Request) -> list[Outgoing]:
     verb, _, who = req.command.args.partition(" ")
     mention = parse_mention(who)
     if verb not in ("add", "remove") or mention is None:
-        raise UsageError("Say whom to add or remove.", "leads")
+        raise UsageError(
+            f"Say whom to add or remove, for example {req.words.mention_example}.", "leads"
+        )
     person = await find(req, mention.platform, mention.user_id, mention.name)
     if person is None:
         raise UsageError(f"I can't find {who.strip()} in {req.community.name}.", "leads")
@@ -49,20 +67,78 @@ async def find(
     return matches[0] if len(matches) == 1 else None
 
 
+# settings
+
+
 async def settings(req: Request) -> list[Outgoing]:
     if not req.command.args.strip():
-        return [req.private(community_settings.describe(req.community))]
-    changed, sentence = community_settings.change(req.community, req.command.args)
+        return [req.private(describe_settings(req.community))]
+    changed, sentence = change_setting(req.community, req.command.args)
     await req.repo.update_community(changed)
     return [req.public(sentence)]
+
+
+def describe_settings(community: Community) -> str:
+    return (
+        f"Settings of {community.name}:\n"
+        f"anonymous: {'on' if community.anonymous else 'off'}\n"
+        f"min_responses: {community.min_responses} (fewer scored answers and a category "
+        "is not shown)"
+    )
+
+
+def change_setting(community: Community, args: str) -> tuple[Community, str]:
+    """The community with one setting changed, and a sentence saying so."""
+    words = args.lower().split()
+    if len(words) != 2:
+        raise UsageError("Say which setting and its new value.", "settings")
+    name, value = words
+    if name == "anonymous" and value in ("on", "off"):
+        changed = replace(community, anonymous=value == "on")
+    elif name == "min_responses" and value.isdigit() and int(value) in MIN_RESPONSES_RANGE:
+        changed = replace(community, min_responses=int(value))
+    elif name == "min_responses":
+        first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
+        raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")
+    else:
+        raise UsageError("I can change: anonymous on|off, min_responses 3..10.", "settings")
+    sentence = (
+        f"{community.name}: {name} is now {value}. It applies to rounds opened from now on; "
+        "an open round keeps its setting."
+    )
+    return changed, sentence
+
+
+# link
 
 
 async def link(req: Request) -> list[Outgoing]:
     if req.command.args.strip():
         text = f"This chat is already part of {req.community.name}."
         return [req.private(text)]
-    code = await linking.create_code(req.repo, req.community, req.now)
-    return [req.private(linking.instructions(req.community, code))]
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    await req.repo.create_link_code(req.community.id, code, req.now + LINK_CODE_LIFETIME)
+    return [
+        req.private(
+            f"To bring another group into {req.community.name}, an admin of that group types\n"
+            f"/round link {code}\nthere within the next hour. The code works once."
+        )
+    ]
+
+
+async def join(repo: Repository, chat: ChatRef, code: str, now: datetime) -> Community | None:
+    """Join the chat to the code's community; None when the code is unknown or used up."""
+    community_id = await repo.take_link_code(code.strip().upper(), now)
+    if community_id is None:
+        return None
+    try:
+        await repo.add_chat(community_id, chat)
+    except ConcurrentUpdate:
+        return None  # linked meanwhile by someone else: the transaction is retried
+    return await repo.community_by_id(community_id)
+
+
+# schedule
 
 
 async def schedule(req: Request) -> list[Outgoing]:
@@ -71,54 +147,43 @@ async def schedule(req: Request) -> list[Outgoing]:
     current = await req.repo.schedule(req.community.id)
     if not args:
         if current is None:
-            return [req.private(f"{req.community.name} has no schedule. {cadence.EXAMPLE}")]
-        return [req.private(describe_schedule(current, req.now))]
+            return [req.private(f"{req.community.name} has no schedule. {SCHEDULE_EXAMPLE}")]
+        return [req.private(describe_schedule(current))]
     if args.lower() == "off":
         await req.repo.delete_schedule(req.community.id)
         return [req.public(f"{req.community.name}: scheduled rounds are off.")]
-    default_zone = current.timezone if current else req.timezone
-    plan = cadence.parse_cadence(args, default_zone)
-    same_rhythm = current is not None and (current.unit, current.every) == (plan.unit, plan.every)
-    if (
-        current is not None
-        and current.occurrence > 0  # never opened yet: start afresh from today
-        and same_rhythm
-        and (plan.unit == "month" or current.weekday == plan.weekday)
-    ):
+    default_zone = current.cadence.timezone if current else req.timezone
+    plan = parse_cadence(args, default_zone)
+    if current is not None and current.occurrence > 0 and _same_rhythm(current, plan):
         # A new time, zone or length keeps the cycle: the next opening stays in step.
-        anchor, start = date.fromisoformat(current.anchor), current.occurrence
-    else:
+        anchor, start = current.anchor, current.occurrence
+    else:  # never opened yet, or a new rhythm: start afresh from today
         anchor, start = cadence.first_day(plan, req.now), 0
     occurrence = cadence.next_occurrence(plan, anchor, req.now, start)
     saved = Schedule(
-        req.community.id,
-        plan.every,
-        plan.unit,
-        plan.weekday,
-        f"{plan.at:%H:%M}",
-        plan.timezone,
-        plan.duration_days,
-        anchor.isoformat(),
-        occurrence,
-        cadence.opening(plan, anchor, occurrence),
+        req.community.id, plan, anchor, occurrence, cadence.opening(plan, anchor, occurrence)
     )
     await req.repo.save_schedule(saved)
-    return [req.public(describe_schedule(saved, req.now))]
+    return [req.public(describe_schedule(saved))]
 
 
-def describe_schedule(saved: Schedule, now: datetime) -> str:
+def _same_rhythm(current: Schedule, plan: Cadence) -> bool:
+    old = current.cadence
+    if (old.unit, old.every) != (plan.unit, plan.every):
+        return False
+    return plan.unit is Unit.MONTH or old.weekday == plan.weekday
+
+
+def describe_schedule(saved: Schedule) -> str:
     """The cadence and the next opening, reminders and close, in the community's timezone."""
-    zone = ZoneInfo(saved.timezone)
-    unit = saved.unit if saved.every == 1 else f"{saved.every} {saved.unit}s"
-    day = f" on {cadence.WEEKDAYS[saved.weekday].title()}" if saved.weekday is not None else ""
+    plan = saved.cadence
+    zone = ZoneInfo(plan.timezone)
+    unit = plan.unit if plan.every == 1 else f"{plan.every} {plan.unit}s"
+    day = f" on {cadence.WEEKDAYS[plan.weekday].title()}" if plan.weekday is not None else ""
     opens = saved.next_open_at
-    closes = cadence.local_moment(
-        cadence.local_date(opens, saved.timezone) + timedelta(days=saved.duration_days),
-        time.fromisoformat(saved.at),
-        saved.timezone,
-    )
+    closes = cadence.closing_time(plan, opens)
     reminders = ", ".join(
-        f"{d:%a} {d.day} {d:%b}" for d in cadence.reminder_days(opens, closes, saved.timezone)
+        f"{d:%a} {d.day} {d:%b}" for d in cadence.reminder_days(opens, closes, plan.timezone)
     )
 
     def local(moment: datetime) -> str:
@@ -127,8 +192,8 @@ def describe_schedule(saved: Schedule, now: datetime) -> str:
 
     return "\n".join(
         [
-            f"Every {unit}{day} at {saved.at} ({saved.timezone}), each round open for "
-            f"{saved.duration_days} days.",
+            f"Every {unit}{day} at {plan.at:%H:%M} ({plan.timezone}), each round open for "
+            f"{plan.duration_days} days.",
             f"Next opening: {local(opens)}",
             f"Reminders to those not finished: {reminders or 'none'} "
             f"({cadence.WORKING_HOUR:%H:%M} in each person's own time)",

@@ -8,35 +8,56 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from bot.commands import community as lead_admin
-from bot.commands import linking
-from bot.commands import rounds as lead_rounds
+from bot.commands import community as community_commands
+from bot.commands import rounds as round_commands
 from bot.commands.parser import Command, UsageError, help_text
-from bot.commands.request import Request
-from bot.conversation.participants import delivery_of, in_transaction
 from bot.messages import IncomingText, Outgoing
 from bot.model import ChatRef, Community, Person, PersonRef, Role, Rubric
+from bot.platforms import Platforms, PlatformTraits
 from bot.ports import Clock, MemberDirectory, Repository, Storage
 from bot.rounds.lifecycle import Members, RoundProblem
+from bot.transaction import delivery_of, in_transaction
 
 log = logging.getLogger(__name__)
-MEMBERS_UNKNOWN = (
-    "I could not find out who is in this channel, so nothing was changed. Is the bot a member? "
-    "Invite it (/invite @maturity-bot) and try again."
-)
+
+
+@dataclass
+class Request:
+    """A lead command being handled: the event, the caller, their community and the moment."""
+
+    repo: Repository
+    event: IncomingText
+    command: Command
+    sender: Person
+    community: Community
+    members: Members  # the platforms' members of the community's chats (for open, remind)
+    now: datetime
+    rubric: Rubric  # the rubric new rounds are opened with
+    timezone: str  # the default timezone (BOT_TIMEZONE)
+    words: PlatformTraits  # the platform of the chat the command came from
+
+    def private(self, text: str) -> Outgoing:
+        """A reply only the caller sees."""
+        return Outgoing(self.event.chat, text, private_to=self.event.sender.user_id)
+
+    def public(self, text: str) -> Outgoing:
+        return Outgoing(self.event.chat, text)
+
+
 Handler = Callable[[Request], Awaitable[list[Outgoing]]]
 HANDLERS: dict[str, Handler] = {
-    "open": lead_rounds.open,
-    "status": lead_rounds.status,
-    "remind": lead_rounds.remind,
-    "close": lead_rounds.close,
-    "summary": lead_rounds.summary,
-    "leads": lead_admin.leads,
-    "settings": lead_admin.settings,
-    "link": lead_admin.link,
-    "schedule": lead_admin.schedule,
+    "open": round_commands.open,
+    "status": round_commands.status,
+    "remind": round_commands.remind,
+    "close": round_commands.close,
+    "summary": round_commands.summary,
+    "leads": community_commands.leads,
+    "settings": community_commands.settings,
+    "link": community_commands.link,
+    "schedule": community_commands.schedule,
 }
 
 
@@ -51,9 +72,11 @@ class LeadCommands:
         directory: MemberDirectory,
         admins: frozenset[str],
         timezone: str = "UTC",
+        platforms: Platforms | None = None,
     ) -> None:
         self._storage, self._clock, self._rubric = storage, clock, rubric
         self._directory, self._admins, self._timezone = directory, admins, timezone
+        self._platforms = platforms or Platforms()
 
     async def handle(self, event: IncomingText, command: Command) -> list[Outgoing]:
         # Asking the platforms who is in the channel is slow: do it outside the transaction.
@@ -81,7 +104,11 @@ class LeadCommands:
                 members[chat] = await self._directory.members(chat)
             except Exception:  # the platform would not say (bot not in the channel, ...)
                 log.warning("could not list the members of %s:%s", chat.platform, chat.chat_id)
-                raise RoundProblem(MEMBERS_UNKNOWN) from None
+                words = self._platforms[chat.platform]
+                raise RoundProblem(
+                    "I could not find out who is in this chat, so nothing was changed. Is the "
+                    f"bot in it? {words.invite_bot}, and try again."
+                ) from None
         return members
 
     async def _dispatch(
@@ -124,6 +151,7 @@ class LeadCommands:
             self._clock.now(),
             self._rubric,
             self._timezone,
+            self._platforms[event.chat.platform],
         )
         return await handler(request)
 
@@ -140,7 +168,9 @@ class LeadCommands:
     ) -> list[Outgoing]:
         if not (event.chat_admin or sender.key in self._admins):
             raise UsageError("Only an admin of this group can link it to a community.", "link")
-        community = await linking.join(repo, event.chat.chat, command.args, self._clock.now())
+        community = await community_commands.join(
+            repo, event.chat.chat, command.args, self._clock.now()
+        )
         if community is None:
             raise UsageError("That code is unknown, used or expired; ask for a new one.", "link")
         await repo.set_role(community.id, sender.id, Role.LEAD)
@@ -170,11 +200,12 @@ class LeadCommands:
             )
         community = await repo.create_community(name, event.chat.chat, True, self._clock.now())
         await repo.set_role(community.id, sender.id, Role.LEAD)
+        words = self._platforms[event.chat.platform]
         return [
             Outgoing(
                 event.chat,
                 f"{name} is set up, with {sender.name} as its lead. "
-                "Answers are anonymous. Next: /round open to start a round.",
+                f"Answers are anonymous. {words.take_part} Next: /round open to start a round.",
                 join_code=community.join_code,
             )
         ]

@@ -8,7 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.model import Cadence, Unit
+from bot.schedule.cadence import WEEKDAYS, WORKING_HOUR
 
 HELP = {
     "help": "/round help — this list",
@@ -106,7 +109,8 @@ def parse_open(args: str, now: datetime, timezone: str = "UTC") -> OpenArgs:
 
 @dataclass(frozen=True)
 class UserMention:
-    """A user as written in a command: <@U123>, <@U123|name>, slack:U123, @name or name."""
+    """A user as written in a command: platform:user_id (adapters turn their own mention syntax
+    into this), @name or name."""
 
     platform: str | None
     user_id: str | None
@@ -115,10 +119,77 @@ class UserMention:
 
 def parse_mention(text: str) -> UserMention | None:
     text = text.strip()
-    if not text or (" " in text and not text.startswith("<@")):
+    if not text or " " in text:
         return None
-    if match := re.fullmatch(r"<@([A-Z0-9]+)(?:\|[^>]*)?>", text):
-        return UserMention("slack", match.group(1), None)
     if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]+)", text):
         return UserMention(match.group(1), match.group(2), None)
     return UserMention(None, None, text.lstrip("@"))
+
+
+# /round schedule
+
+NAMED_CADENCES = {
+    "monthly": (1, Unit.MONTH),
+    "quarterly": (3, Unit.MONTH),
+    "weekly": (1, Unit.WEEK),
+}
+SCHEDULE_EXAMPLE = "/round schedule every 3 months on monday at 09:00 Europe/London for 14 days"
+
+
+def _bad_schedule(problem: str) -> UsageError:
+    return UsageError(f"{problem}\nFor example: {SCHEDULE_EXAMPLE}", "schedule")
+
+
+def parse_cadence(args: str, default_timezone: str) -> Cadence:
+    """`every 3 months | every 6 weeks | monthly | quarterly [on monday] [at 09:00] [Zone]
+    [for 14 days]`."""
+    text = " ".join(args.lower().split())
+    rest = text
+    if match := re.match(r"every (\d{1,3}) (month|months|week|weeks)\b", rest):
+        every, unit = int(match.group(1)), Unit(match.group(2).rstrip("s"))
+    elif match := re.match(r"(monthly|quarterly|weekly)\b", rest):
+        every, unit = NAMED_CADENCES[match.group(1)]
+    else:
+        raise _bad_schedule("Say how often: every 3 months, every 6 weeks, monthly or quarterly.")
+    rest = rest[match.end() :].strip()
+    limit = 24 if unit is Unit.MONTH else 104
+    if not 1 <= every <= limit:
+        raise _bad_schedule(f"Every 1 to {limit} {unit}s, please.")
+    weekday = None
+    if match := re.search(r"\bon (\w+)", rest):
+        if match.group(1) not in WEEKDAYS:
+            raise _bad_schedule(f"“{match.group(1)}” is not a day of the week.")
+        weekday = WEEKDAYS.index(match.group(1))
+        rest = (rest[: match.start()] + rest[match.end() :]).strip()
+    at = WORKING_HOUR
+    if match := re.search(r"\bat (\d{1,2}):(\d{2})\b", rest):
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour > 23 or minute > 59:
+            raise _bad_schedule(f"“{match.group(1)}:{match.group(2)}” is not a time of day.")
+        at = time(hour, minute)
+        rest = (rest[: match.start()] + rest[match.end() :]).strip()
+    period_days = every * (28 if unit is Unit.MONTH else 7)
+    duration = min(14, period_days - 1)  # weekly rounds default to six days
+    if match := re.search(r"\bfor (\d{1,3}) (day|days|week|weeks)\b", rest):
+        duration = int(match.group(1)) * (7 if match.group(2).startswith("week") else 1)
+        rest = (rest[: match.start()] + rest[match.end() :]).strip()
+    timezone = default_timezone
+    for word in args.split():  # timezones keep their case: Europe/London
+        if "/" in word or word.upper() == "UTC":
+            timezone = "UTC" if word.upper() == "UTC" else word
+            rest = rest.replace(word.lower(), "").strip()
+    if rest:
+        raise _bad_schedule(f"I did not understand “{rest}”.")
+    check_timezone(timezone)
+    if not 1 <= duration < period_days:
+        raise _bad_schedule(
+            f"A round must close before the next opens: 1 to {period_days - 1} days."
+        )
+    return Cadence(every, unit, weekday, at, timezone, duration)
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _bad_schedule(f"“{name}” is not a timezone I know (like Europe/London).") from None

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.commands.parser import UsageError, parse_open
-from bot.commands.request import Request
 from bot.conversation import cards
 from bot.conversation.choices import MAX_ID_DIGITS
 from bot.messages import Address, Outgoing
 from bot.rounds import lifecycle as rounds
-from bot.schedule.outbox import queue_reminders
+from bot.schedule.reminders import queue_reminders
 from bot.summary import publish
+
+if TYPE_CHECKING:
+    from bot.commands.leads import Request
 
 MANUAL_REMINDER_GAP = timedelta(days=1)
 
@@ -19,7 +22,7 @@ MANUAL_REMINDER_GAP = timedelta(days=1)
 async def open(req: Request) -> list[Outgoing]:
     now = req.now
     schedule = await req.repo.schedule(req.community.id)
-    zone = schedule.timezone if schedule else req.timezone  # the community's timezone
+    zone = schedule.cadence.timezone if schedule else req.timezone  # the community's timezone
     args = parse_open(req.command.args, now, zone)
     title = args.title or f"{now:%B %Y} self-assessment"
     opened = await rounds.open_round(

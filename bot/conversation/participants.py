@@ -7,47 +7,22 @@ position and answer are stored together. A concurrent twin is retried against fr
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
 from bot.conversation import cards, engine
 from bot.conversation.choices import parse_choice
-from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
+from bot.messages import Address, IncomingChoice, IncomingJoin, IncomingText, Outgoing
 from bot.model import ParticipantState, Participation, Role, Round, Stage
-from bot.ports import Clock, ConcurrentUpdate, DuplicateDelivery, Repository, Storage
+from bot.ports import Clock, Repository, Storage
 from bot.privacy.data_rights import opt_out_key
+from bot.transaction import delivery_of, in_transaction
 
 NOT_YOURS = "That button is not one of yours, so nothing was changed."
 BAD_LINK = "That link does not work any more. Ask a lead of your group for a new one."
 NOTHING_OPEN = (
     "There is no assessment open for you right now. I will message you when the next round opens."
 )
-ATTEMPTS = 3
-
-Work = Callable[[Repository], Awaitable[list[Outgoing]]]
-
-
-def delivery_of(event: IncomingText | IncomingChoice) -> tuple[str, str] | None:
-    """The (platform, delivery id) that identifies a repeated delivery, when there is one."""
-    return None if event.delivery_id is None else (event.sender.platform, event.delivery_id)
-
-
-async def in_transaction(
-    storage: Storage, clock: Clock, work: Work, delivery: tuple[str, str] | None
-) -> list[Outgoing]:
-    """Run work once per delivery, retrying when a concurrent update got there first."""
-    for _ in range(ATTEMPTS):
-        try:
-            async with storage.transaction() as repo:
-                if delivery is not None and not await repo.claim_delivery(*delivery, clock.now()):
-                    return []  # handled before: a platform retry
-                return await work(repo)
-        except DuplicateDelivery:
-            return []
-        except ConcurrentUpdate:
-            continue
-    raise ConcurrentUpdate("gave up after repeated concurrent updates")
 
 
 class Conversation:
@@ -73,11 +48,12 @@ class Conversation:
 
         return await in_transaction(self._storage, self._clock, work, delivery_of(event))
 
-    async def enrol(self, event: IncomingText, code: str) -> list[Outgoing]:
-        """`/start CODE` from a "Take part" link: join the community (and its open round)."""
+    async def enrol(self, event: IncomingJoin) -> list[Outgoing]:
+        """A "Take part" link followed: join the community (and its open round)."""
 
         async def work(repo: Repository) -> list[Outgoing]:
             dm = Address.dm(event.sender)
+            code = event.code
             community = await repo.community_by_join_code(code) if code else None
             if community is None:
                 return [Outgoing(dm, BAD_LINK)]
@@ -95,7 +71,8 @@ class Conversation:
                     round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at
                 )
                 await repo.add_participation(invited)
-            return [welcome, *await self._text(repo, replace(event, text="continue"))]
+            resume = IncomingText(event.sender, dm, "continue")
+            return [welcome, *await self._text(repo, resume)]
 
         return await in_transaction(self._storage, self._clock, work, delivery_of(event))
 

@@ -5,10 +5,11 @@ a closed round keeps its anonymous tallies before anyone's answers are removed."
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.model import Person
+from bot.model import Person, Role, Stage
 from bot.ports import Repository
 from bot.summary.numbers import tally
 
@@ -26,48 +27,113 @@ async def find_person(repo: Repository, key: str) -> Person | None:
     return await repo.person(platform, user_id) if platform and user_id else None
 
 
-async def person_record(repo: Repository, person: Person) -> dict[str, Any]:
-    """Everything stored about the person, as plain data."""
+@dataclass(frozen=True)
+class AnswerRecord:
+    category: str
+    level: int | None  # None: "not sure"
+    comment: str | None
+    answered_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """A round the person took part in (number and title None once the round is gone)."""
+
+    number: int | None
+    title: str | None
+    stage: Stage | None  # None: answers kept without a position (a purged participation)
+    invited_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    reminders_off: bool = False
+    answers: tuple[AnswerRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """Everything stored about a person."""
+
+    person: Person
+    communities: tuple[tuple[str, Role], ...]  # (community name, role)
+    rounds: tuple[RoundRecord, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for `maturity-bot export-person`."""
+        return {
+            "person": {
+                "platform": self.person.platform,
+                "user_id": self.person.platform_user_id,
+                "display_name": self.person.display_name,
+                "timezone": self.person.timezone,
+            },
+            "communities": [
+                {"community": name, "role": str(role)} for name, role in self.communities
+            ],
+            "rounds": [
+                {
+                    "round": r.number,
+                    "title": r.title,
+                    "stage": str(r.stage) if r.stage else None,
+                    "invited_at": _iso(r.invited_at),
+                    "started_at": _iso(r.started_at),
+                    "completed_at": _iso(r.completed_at),
+                    "reminders_off": r.reminders_off,
+                    "answers": [
+                        {
+                            "category": a.category,
+                            "level": a.level,
+                            "not_sure": a.level is None,
+                            "comment": a.comment,
+                            "answered_at": _iso(a.answered_at),
+                            "updated_at": _iso(a.updated_at),
+                        }
+                        for a in r.answers
+                    ],
+                }
+                for r in self.rounds
+            ],
+        }
+
+
+async def person_record(repo: Repository, person: Person) -> PersonRecord:
+    """Everything stored about the person."""
     communities = []
     for community_id, role in await repo.roles_of(person.id):
         community = await repo.community_by_id(community_id)
-        communities.append(
-            {"community": community.name if community else community_id, "role": str(role)}
-        )
-    rounds: dict[int, dict[str, Any]] = {}
+        communities.append((community.name if community else str(community_id), role))
+    rounds: dict[int, RoundRecord] = {}
     for p in await repo.participations_of(person.id):
         round_ = await repo.round_by_id(p.round_id)
-        rounds[p.round_id] = {
-            "round": round_.number if round_ else None,
-            "title": round_.title if round_ else None,
-            "stage": str(p.stage),
-            "invited_at": _iso(p.invited_at),
-            "started_at": _iso(p.started_at),
-            "completed_at": _iso(p.completed_at),
-            "reminders_off": p.reminders_off,
-            "answers": [],
-        }
-    for answer in await repo.answers_of(person.id):
-        rounds.setdefault(answer.round_id, {"answers": []})["answers"].append(
-            {
-                "category": answer.category_id,
-                "level": answer.level,
-                "not_sure": answer.not_sure,
-                "comment": answer.comment,
-                "answered_at": _iso(answer.answered_at),
-                "updated_at": _iso(answer.updated_at),
-            }
+        rounds[p.round_id] = RoundRecord(
+            round_.number if round_ else None,
+            round_.title if round_ else None,
+            p.stage,
+            p.invited_at,
+            p.started_at,
+            p.completed_at,
+            p.reminders_off,
         )
-    return {
-        "person": {
-            "platform": person.platform,
-            "user_id": person.platform_user_id,
-            "display_name": person.display_name,
-            "timezone": person.timezone,
-        },
-        "communities": communities,
-        "rounds": list(rounds.values()),
-    }
+    answers: dict[int, list[AnswerRecord]] = {}
+    for answer in await repo.answers_of(person.id):
+        answers.setdefault(answer.round_id, []).append(
+            AnswerRecord(
+                answer.category_id,
+                answer.level,
+                answer.comment,
+                answer.answered_at,
+                answer.updated_at,
+            )
+        )
+        rounds.setdefault(answer.round_id, RoundRecord(None, None, None))
+    return PersonRecord(
+        person,
+        tuple(communities),
+        tuple(
+            replace(record, answers=tuple(answers.get(round_id, ())))
+            for round_id, record in rounds.items()
+        ),
+    )
 
 
 async def keep_tallies(repo: Repository, round_id: int) -> None:

@@ -3,43 +3,54 @@
 
 from __future__ import annotations
 
-from bot.conversation.participants import delivery_of, in_transaction
+import enum
+
+from bot.conversation.cards import level_label
 from bot.messages import IncomingText, Outgoing
+from bot.platforms import Platforms
 from bot.ports import Clock, Repository, Storage
-from bot.privacy.data_rights import FORGET_CONFIRMATION, forget, person_record
-
-MY_DATA = ("my data", "what do you know about me", "what do you store")
-FORGET_ME = ("forget me", "delete my data")
-TEXT_LIMIT = 3500  # leaves room on every platform
+from bot.privacy.data_rights import FORGET_CONFIRMATION, PersonRecord, forget, person_record
+from bot.transaction import delivery_of, in_transaction
 
 
-def request_of(text: str) -> str | None:
+class Request(enum.Enum):
+    SHOW = "show what is stored"
+    ASK_TO_FORGET = "explain forgetting and ask to confirm"
+    FORGET = "forget, confirmed"
+
+
+PHRASES = {
+    "my data": Request.SHOW,
+    "what do you know about me": Request.SHOW,
+    "what do you store": Request.SHOW,
+    "forget me": Request.ASK_TO_FORGET,
+    "delete my data": Request.ASK_TO_FORGET,
+    FORGET_CONFIRMATION: Request.FORGET,
+}
+ROOM_FOR_PLATFORM = 500  # kept free below a platform's message limit
+
+
+def request_of(text: str) -> Request | None:
     """Which privacy request the text is, if any."""
-    typed = " ".join(text.lower().split()).rstrip(".!?")
-    if typed in MY_DATA:
-        return "show"
-    if typed in FORGET_ME:
-        return "ask"
-    if typed == FORGET_CONFIRMATION:
-        return "forget"
-    return None
+    return PHRASES.get(" ".join(text.lower().split()).rstrip(".!?"))
 
 
 class PrivacyDesk:
     """Answers privacy requests; each in one transaction."""
 
-    def __init__(self, storage: Storage, clock: Clock) -> None:
+    def __init__(self, storage: Storage, clock: Clock, platforms: Platforms | None = None) -> None:
         self._storage, self._clock = storage, clock
+        self._platforms = platforms or Platforms()
 
-    async def handle(self, event: IncomingText, request: str) -> list[Outgoing]:
+    async def handle(self, event: IncomingText, request: Request) -> list[Outgoing]:
         async def work(repo: Repository) -> list[Outgoing]:
             return [Outgoing(event.chat, await self._answer(repo, event, request))]
 
         return await in_transaction(self._storage, self._clock, work, delivery_of(event))
 
-    async def _answer(self, repo: Repository, event: IncomingText, request: str) -> str:
+    async def _answer(self, repo: Repository, event: IncomingText, request: Request) -> str:
         person = await repo.person(event.sender.platform, event.sender.user_id)
-        if request == "ask":
+        if request is Request.ASK_TO_FORGET:
             return (
                 "This erases your name and id, your answers and your comments in every round. "
                 "Summaries already posted stay as they were. To go ahead, reply: "
@@ -47,35 +58,33 @@ class PrivacyDesk:
             )
         if person is None:
             return "I store nothing about you."
-        if request == "forget":
+        if request is Request.FORGET:
             answers = await forget(repo, person)
             return (
                 f"Done: I have forgotten you and your {answers} answer(s), and I will not invite "
                 "you again. If you change your mind, just write to me."
             )
-        return _readable(await person_record(repo, person))
+        limit = self._platforms[event.chat.platform].limits.text_chars - ROOM_FOR_PLATFORM
+        return readable(await person_record(repo, person), limit)
 
 
-def _readable(record: dict[str, object]) -> str:
-    person = record["person"]
-    assert isinstance(person, dict)
+def readable(record: PersonRecord, limit: int) -> str:
+    """The record in words, cut to the limit."""
+    person = record.person
     lines = [
         "Everything I store about you:",
-        f"You: {person['display_name'] or '(no name)'} ({person['platform']} "
-        f"{person['user_id']}), timezone {person['timezone']}",
+        f"You: {person.display_name or '(no name)'} ({person.platform} "
+        f"{person.platform_user_id}), timezone {person.timezone}",
     ]
-    for membership in record["communities"]:  # type: ignore[attr-defined]
-        lines.append(f"Community {membership['community']}: {membership['role']}")
-    for round_ in record["rounds"]:  # type: ignore[attr-defined]
-        answers = round_["answers"]
+    lines += [f"Community {name}: {role}" for name, role in record.communities]
+    for round_ in record.rounds:
         lines.append(
-            f"Round {round_.get('round')} “{round_.get('title')}”: "
-            f"{round_.get('stage', 'answers')}, {len(answers)} answer(s)"
+            f"Round {round_.number} “{round_.title}”: "
+            f"{round_.stage or 'answers'}, {len(round_.answers)} answer(s)"
         )
-        for answer in answers:
-            level = "not sure" if answer["not_sure"] else answer["level"]
-            comment = f" — “{answer['comment']}”" if answer["comment"] else ""
-            lines.append(f"  {answer['category']}: {level}{comment}")
+        for answer in round_.answers:
+            comment = f" — “{answer.comment}”" if answer.comment else ""
+            lines.append(f"  {answer.category}: {level_label(answer.level).lower()}{comment}")
     lines.append("To erase it all, write: forget me")
     text = "\n".join(lines)
-    return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "\n… (ask a lead for the rest)"
+    return text if len(text) <= limit else text[:limit] + "\n… (ask a lead for the rest)"

@@ -15,7 +15,6 @@ from bot.messages import Address, Outgoing
 from bot.model import (
     ChatRef,
     Community,
-    OutboxItem,
     OutboxKind,
     Participation,
     Person,
@@ -25,6 +24,8 @@ from bot.model import (
     Rubric,
     Stage,
 )
+from bot.outbox.keys import OutboxKey
+from bot.outbox.queue import queue_posts
 from bot.ports import Repository
 from bot.privacy.data_rights import opt_out_key
 from bot.summary.numbers import tally
@@ -63,32 +64,14 @@ async def queue_summary(
 ) -> None:
     """The closed round's summary, owed to every chat of the community (sent once)."""
     await queue_posts(
-        repo, community, f"summary:{closed.id}", OutboxKind.SUMMARY, heading, now, closed.id
+        repo,
+        community,
+        lambda chat: OutboxKey.summary(closed.id, chat),
+        OutboxKind.SUMMARY,
+        heading,
+        now,
+        closed.id,
     )
-
-
-async def queue_posts(
-    repo: Repository,
-    community: Community,
-    key: str,
-    kind: OutboxKind,
-    note: str,
-    now: datetime,
-    round_id: int | None = None,
-) -> None:
-    """One outbox item per chat of the community; the key (plus the chat) makes each unique."""
-    for chat in community.chats:
-        await repo.add_outbox(
-            OutboxItem(
-                f"{key}:{chat.platform}:{chat.chat_id}",
-                kind,
-                community.id,
-                now,
-                round_id=round_id,
-                chat=chat,
-                note=note,
-            )
-        )
 
 
 async def open_round(

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.model import LEVELS, Category, Rubric
+from bot.platforms import MessageLimits
 
-MESSAGE_LIMIT = 4096  # characters in one Telegram message
-SECTION_LIMIT = 3000  # characters in one Slack section block
+DEFAULT_LIMITS = MessageLimits()
+MESSAGE_LIMIT = DEFAULT_LIMITS.text_chars
+SECTION_LIMIT = DEFAULT_LIMITS.detail_chars
 CARD_RESERVE = 300  # kept free on a card for the progress line, current answer and hints
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -60,8 +62,9 @@ def _card_length(question: str, category: Category) -> int:
 class _Checker:
     """Builds RubricErrors that carry the file name and the category being checked."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, limits: MessageLimits) -> None:
         self.source = source
+        self.limits = limits
         self.category_id: str | None = None
         self.number: int | None = None
         self.position: int | None = None
@@ -90,9 +93,12 @@ class _Checker:
         return value.strip()
 
 
-def rubric_from_dict(data: Mapping[str, Any], source: str = "rubric") -> Rubric:
-    """Check a rubric given as plain data (parsed TOML or a snapshot) and build it."""
-    check = _Checker(source)
+def rubric_from_dict(
+    data: Mapping[str, Any], source: str = "rubric", limits: MessageLimits = DEFAULT_LIMITS
+) -> Rubric:
+    """Check a rubric given as plain data (parsed TOML or a snapshot) and build it; every card
+    must fit a message within the limits (those of every platform the bot knows)."""
+    check = _Checker(source, limits)
     if not isinstance(data, Mapping):
         raise check.error(f"a rubric must be a table, not {_type_name(data)}")
     name = check.text(data, "name", "'name'")
@@ -153,10 +159,10 @@ def _category(check: _Checker, raw: Mapping[str, Any], question: str) -> Categor
     levels = _levels(check, raw.get("levels"))
     category = Category(id=category_id, number=check.number, title=title, levels=levels)
     length = _card_length(question, category)
-    if length > MESSAGE_LIMIT:
+    if length > check.limits.text_chars:
         raise check.error(
             f"card too long: {length} characters with {CARD_RESERVE} reserved "
-            f"(a Telegram message holds {MESSAGE_LIMIT}); shorten the descriptors"
+            f"(a message holds {check.limits.text_chars}); shorten the descriptors"
         )
     return category
 
@@ -178,9 +184,10 @@ def _levels(check: _Checker, raw: object) -> dict[int, str]:
         text = _normalise(value)
         if not text:
             raise check.error(f"level {level} is empty")
-        if len(text) > SECTION_LIMIT:
+        if len(text) > check.limits.detail_chars:
             raise check.error(
-                f"level {level} is {len(text)} characters (a Slack section holds {SECTION_LIMIT})"
+                f"level {level} is {len(text)} characters (a descriptor beside its button "
+                f"holds {check.limits.detail_chars})"
             )
         levels[level] = text
     missing = [str(level) for level in LEVELS if level not in levels]
@@ -216,7 +223,7 @@ def rubric_to_dict(rubric: Rubric) -> dict[str, Any]:
     }
 
 
-def load_rubric(path: Path | str) -> Rubric:
+def load_rubric(path: Path | str, limits: MessageLimits = DEFAULT_LIMITS) -> Rubric:
     """Read and check a rubric TOML file; any problem raises a one-line RubricError."""
     source = str(path)
     try:
@@ -236,7 +243,7 @@ def load_rubric(path: Path | str) -> Rubric:
         line = int(found.group(1)) if found else None
         detail = _TOML_POSITION.sub("", message) if found else message
         raise RubricError(source, f"invalid TOML ({detail})", line=line) from None
-    return rubric_from_dict(data, source=source)
+    return rubric_from_dict(data, source=source, limits=limits)
 
 
 def default_rubric_path() -> Path:

@@ -8,89 +8,17 @@ first one (the anchor), so month ends do not drift (31 Jan, 28 Feb, 31 Mar, ...)
 from __future__ import annotations
 
 import calendar
-import re
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from bot.commands.parser import UsageError
+from bot.model import Cadence, Schedule, Unit
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 REMINDER_DAYS_AFTER_OPENING = (3, 5)
 REMINDER_DAYS_BEFORE_CLOSE = 1
 WORKING_HOUR = time(9, 0)
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
-EXAMPLE = "/round schedule every 3 months on monday at 09:00 Europe/London for 14 days"
-
-
-@dataclass(frozen=True)
-class Cadence:
-    every: int
-    unit: str  # "month" or "week"
-    weekday: int | None
-    at: time
-    timezone: str
-    duration_days: int
-
-
-def _bad(problem: str) -> UsageError:
-    return UsageError(f"{problem}\nFor example: {EXAMPLE}", "schedule")
-
-
-def parse_cadence(args: str, default_timezone: str) -> Cadence:
-    """`every 3 months | every 6 weeks | monthly | quarterly [on monday] [at 09:00] [Zone]
-    [for 14 days]`."""
-    text = " ".join(args.lower().split())
-    rest = text
-    every, unit = 0, ""
-    if match := re.match(r"every (\d{1,3}) (month|months|week|weeks)\b", rest):
-        every, unit = int(match.group(1)), match.group(2).rstrip("s")
-    elif match := re.match(r"(monthly|quarterly|weekly)\b", rest):
-        every, unit = {"monthly": (1, "month"), "quarterly": (3, "month"), "weekly": (1, "week")}[
-            match.group(1)
-        ]
-    else:
-        raise _bad("Say how often: every 3 months, every 6 weeks, monthly or quarterly.")
-    rest = rest[match.end() :].strip()
-    limit = 24 if unit == "month" else 104
-    if not 1 <= every <= limit:
-        raise _bad(f"Every 1 to {limit} {unit}s, please.")
-    weekday = None
-    if match := re.search(r"\bon (\w+)", rest):
-        if match.group(1) not in WEEKDAYS:
-            raise _bad(f"“{match.group(1)}” is not a day of the week.")
-        weekday = WEEKDAYS.index(match.group(1))
-        rest = (rest[: match.start()] + rest[match.end() :]).strip()
-    at = WORKING_HOUR
-    if match := re.search(r"\bat (\d{1,2}):(\d{2})\b", rest):
-        hour, minute = int(match.group(1)), int(match.group(2))
-        if hour > 23 or minute > 59:
-            raise _bad(f"“{match.group(1)}:{match.group(2)}” is not a time of day.")
-        at = time(hour, minute)
-        rest = (rest[: match.start()] + rest[match.end() :]).strip()
-    period_days = every * (28 if unit == "month" else 7)
-    duration = min(14, period_days - 1)  # weekly rounds default to six days
-    if match := re.search(r"\bfor (\d{1,3}) (day|days|week|weeks)\b", rest):
-        duration = int(match.group(1)) * (7 if match.group(2).startswith("week") else 1)
-        rest = (rest[: match.start()] + rest[match.end() :]).strip()
-    timezone = default_timezone
-    for word in args.split():  # timezones keep their case: Europe/London
-        if "/" in word or word.upper() == "UTC":
-            timezone = "UTC" if word.upper() == "UTC" else word
-            rest = rest.replace(word.lower(), "").strip()
-    if rest:
-        raise _bad(f"I did not understand “{rest}”.")
-    check_timezone(timezone)
-    if not 1 <= duration < period_days:
-        raise _bad(f"A round must close before the next opens: 1 to {period_days - 1} days.")
-    return Cadence(every, unit, weekday, at, timezone, duration)
-
-
-def check_timezone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _bad(f"“{name}” is not a timezone I know (like Europe/London).") from None
 
 
 def add_months(day: date, months: int) -> date:
@@ -120,7 +48,7 @@ def first_day(cadence: Cadence, now: datetime) -> date:
 
 
 def opening_day(cadence: Cadence, anchor: date, occurrence: int) -> date:
-    if cadence.unit == "week":
+    if cadence.unit is Unit.WEEK:
         return anchor + timedelta(weeks=cadence.every * occurrence)
     day = add_months(anchor, cadence.every * occurrence)
     if cadence.weekday is not None:
@@ -170,3 +98,16 @@ def next_working_time(moment: datetime, timezone: str) -> datetime:
     if moment.astimezone(ZoneInfo(timezone)).time() >= QUIET_FROM:
         day += timedelta(days=1)
     return local_moment(day, WORKING_HOUR, timezone)
+
+
+def closing_time(cadence: Cadence, opened_at: datetime) -> datetime:
+    """When a round opened at opened_at closes: duration_days later, at the cadence's time."""
+    closing_day = local_date(opened_at, cadence.timezone) + timedelta(days=cadence.duration_days)
+    return local_moment(closing_day, cadence.at, cadence.timezone)
+
+
+def advanced(schedule: Schedule, now: datetime) -> Schedule:
+    """The schedule moved on to its first opening after now (past this one)."""
+    plan, anchor = schedule.cadence, schedule.anchor
+    following = next_occurrence(plan, anchor, now, schedule.occurrence + 1)
+    return replace(schedule, occurrence=following, next_open_at=opening(plan, anchor, following))

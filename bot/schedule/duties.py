@@ -9,28 +9,27 @@ claimed before it is sent and marked after: a crash between the two never sends 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.conversation import cards
-from bot.conversation.participants import in_transaction
 from bot.messages import Outgoing
-from bot.model import OutboxItem, OutboxKind, Rubric, Schedule
-from bot.ports import (
-    Clock,
-    ConcurrentUpdate,
-    MemberDirectory,
-    Messenger,
-    Repository,
-    Storage,
-)
+from bot.model import ChatRef, Community, OutboxItem, OutboxKind, PersonRef, Rubric
+from bot.outbox.content import SKIPPED, outbox_messages
+from bot.outbox.keys import Note, OutboxKey
+from bot.outbox.queue import queue_posts
+from bot.platforms import Platforms
+from bot.ports import Clock, ConcurrentUpdate, MemberDirectory, Messenger, Repository, Storage
 from bot.privacy.data_rights import purge_old_rounds
 from bot.rounds import lifecycle as rounds
 from bot.schedule import cadence
-from bot.schedule.outbox import outbox_messages, queue_round_messages
+from bot.schedule.reminders import queue_round_messages, queue_snoozed
+from bot.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,6 @@ LEASE_NAME = "scheduler"
 LEASE_TIME = timedelta(seconds=60)  # a dead leader is replaced within a minute
 RETRY_DELAY = timedelta(minutes=5)
 BATCH = 50
-SKIPPED = "skipped"
 GAVE_UP = "gave up"
 MAX_ATTEMPTS = 3
 MAX_BATCHES = 200  # bounded: a wake never loops for ever
@@ -52,6 +50,14 @@ class DutySettings:
     retention_days: int | None = None  # purge details of rounds closed longer ago
 
 
+class Unreadable(Exception):
+    """A chat's platform would not say who is in it."""
+
+    def __init__(self, chat: ChatRef) -> None:
+        super().__init__(f"{chat.platform}:{chat.chat_id}")
+        self.chat = chat
+
+
 class Duties:
     """One wake of the scheduler: run_due() does whatever is due now."""
 
@@ -63,10 +69,13 @@ class Duties:
         directory: MemberDirectory,
         rubric: Rubric,
         settings: DutySettings,
+        platforms: Platforms | None = None,
     ) -> None:
         self._storage, self._clock, self._messenger = storage, clock, messenger
         self._directory, self._rubric, self._settings = directory, rubric, settings
+        self._platforms = platforms or Platforms()
         self._stopping = False
+        self._one_at_a_time = asyncio.Lock()  # a wake asked for by hand waits for the timer's
 
     def stop_soon(self) -> None:
         """Finish the message in hand, then send no more (shutdown)."""
@@ -74,19 +83,20 @@ class Duties:
 
     async def run_due(self) -> bool:
         """Do what is due; False when another process holds the lease."""
-        now = self._clock.now()
-        if not await self._lead(now):
-            return False
-        # Closing first: after downtime a round's close and the next opening can both be
-        # due, and the old round must close properly (tallies, quorum, summary) first.
-        await self._close_due(now)
-        await self._open_due(now)
-        await self._queue_snoozes(now)
-        await self._send_outbox(now)
-        if self._settings.retention_days:
-            async with self._storage.transaction() as repo:
-                await purge_old_rounds(repo, now, self._settings.retention_days)
-        return True
+        async with self._one_at_a_time:
+            now = self._clock.now()
+            if not await self._lead(now):
+                return False
+            # Closing first: after downtime a round's close and the next opening can both be
+            # due, and the old round must close properly (tallies, quorum, summary) first.
+            await self._close_due(now)
+            await self._open_due(now)
+            await in_transaction(self._storage, self._clock, partial(_snoozed, now=now), None)
+            await self._send_outbox(now)
+            if self._settings.retention_days:
+                async with self._storage.transaction() as repo:
+                    await purge_old_rounds(repo, now, self._settings.retention_days)
+            return True
 
     async def _lead(self, now: datetime) -> bool:
         try:
@@ -114,16 +124,27 @@ class Duties:
         if community is None:
             return
         try:
-            members = {chat: await self._directory.members(chat) for chat in community.chats}
-        except Exception:
-            log.warning("community %s: its members could not be listed", community_id)
-            work = partial(self._skip_unreadable, community_id=community.id, now=now)
+            members = await self._members(community.chats)
+        except Unreadable as problem:
+            log.warning(
+                "community %s: the members of %s could not be listed", community_id, problem
+            )
+            work = partial(self._skip_unreadable, community_id=community.id, chat=problem.chat)
         else:
-            work = partial(self._open_one, community_id=community.id, members=members, now=now)
-        await in_transaction(self._storage, self._clock, work, None)
+            work = partial(self._open_one, community_id=community.id, members=members)
+        await in_transaction(self._storage, self._clock, partial(work, now=now), None)
+
+    async def _members(self, chats: Sequence[ChatRef]) -> rounds.Members:
+        members: dict[ChatRef, Sequence[PersonRef] | None] = {}
+        for chat in chats:
+            try:
+                members[chat] = await self._directory.members(chat)
+            except Exception:
+                raise Unreadable(chat) from None
+        return members
 
     async def _skip_unreadable(
-        self, repo: Repository, *, community_id: int, now: datetime
+        self, repo: Repository, *, community_id: int, chat: ChatRef, now: datetime
     ) -> list[Outgoing]:
         """Tell the community once and move on to the next opening, instead of retrying (and
         failing) at every wake."""
@@ -131,23 +152,16 @@ class Duties:
         community = await repo.community_by_id(community_id)
         if schedule is None or community is None or schedule.next_open_at > now:
             return []
-        plan, anchor = to_cadence(schedule), date.fromisoformat(schedule.anchor)
-        following = cadence.next_occurrence(plan, anchor, now, schedule.occurrence + 1)
-        next_open = cadence.opening(plan, anchor, following)
-        await repo.save_schedule(replace(schedule, occurrence=following, next_open_at=next_open))
+        moved = cadence.advanced(schedule, now)
+        await repo.save_schedule(moved)
+        words = self._platforms[chat.platform]
         note = (
-            "The scheduled round was not opened: I could not see who is in this channel. Is the "
-            "bot still a member? Invite it (/invite @maturity-bot), then /round open, or wait "
-            f"for the next opening on {cards.format_moment(next_open, plan.timezone)}."
+            "The scheduled round was not opened: I could not see who is in this chat. Is the "
+            f"bot still in it? {words.invite_bot}, then /round open, or wait for the next "
+            f"opening on {cards.format_moment(moved.next_open_at, moved.cadence.timezone)}."
         )
-        await rounds.queue_posts(
-            repo,
-            community,
-            f"note:unreadable:{community_id}:{schedule.next_open_at}",
-            OutboxKind.NOTE,
-            note,
-            now,
-        )
+        missed = f"{community_id}@{schedule.next_open_at.isoformat()}"
+        await _post_note(repo, community, Note.UNREADABLE, missed, note, now)
         return []
 
     async def _open_one(
@@ -157,32 +171,20 @@ class Duties:
         community = await repo.community_by_id(community_id)
         if schedule is None or community is None or schedule.next_open_at > now:
             return []  # changed or done meanwhile
-        plan = to_cadence(schedule)
-        anchor = datetime.fromisoformat(schedule.anchor).date()
-        following = cadence.next_occurrence(plan, anchor, now, schedule.occurrence + 1)
-        await repo.save_schedule(
-            replace(
-                schedule,
-                occurrence=following,
-                next_open_at=cadence.opening(plan, anchor, following),
-            )
-        )
-        key = f"{community_id}:{schedule.next_open_at.isoformat()}"
+        moved = cadence.advanced(schedule, now)
+        await repo.save_schedule(moved)
+        plan = schedule.cadence
         current = await rounds.finish_overdue(repo, community, now)
         if current is not None:
             note = (
                 f"The scheduled round was not opened because round {current.number} "
                 f"“{current.title}” is still open. The next opening is "
-                f"{cards.format_moment(cadence.opening(plan, anchor, following), plan.timezone)}."
+                f"{cards.format_moment(moved.next_open_at, plan.timezone)}."
             )
-            await rounds.queue_posts(
-                repo, community, f"note:skipped:{key}", OutboxKind.NOTE, note, now
-            )
+            missed = f"{community_id}@{schedule.next_open_at.isoformat()}"
+            await _post_note(repo, community, Note.SKIPPED, missed, note, now)
             return []
-        start_day = cadence.local_date(max(now, schedule.next_open_at), plan.timezone)
-        closes_at = cadence.local_moment(
-            start_day + timedelta(days=plan.duration_days), plan.at, plan.timezone
-        )
+        closes_at = cadence.closing_time(plan, max(now, schedule.next_open_at))
         title = f"{now.astimezone(ZoneInfo(plan.timezone)):%B %Y} self-assessment"
         opened = await rounds.open_round(
             repo, community, title, closes_at, self._rubric, members, now, plan.timezone
@@ -218,33 +220,11 @@ class Duties:
                 "Leads: /round remind nudges "
                 "everyone who has not finished."
             )
-            await rounds.queue_posts(
-                repo, community, f"note:extended:{round_id}", OutboxKind.NOTE, note, now
-            )
+            await _post_note(repo, community, Note.EXTENDED, str(round_id), note, now)
             return []
         closed, heading = await rounds.close_round(repo, round_, now)
         await rounds.queue_summary(repo, community, closed, heading, now)
         return []
-
-    async def _queue_snoozes(self, now: datetime) -> None:
-        async def work(repo: Repository) -> list[Outgoing]:
-            for p in await repo.due_snoozes(now):
-                round_ = await repo.round_by_id(p.round_id)
-                if round_ is not None and p.remind_after is not None:
-                    await repo.add_outbox(
-                        OutboxItem(
-                            f"remind:{p.round_id}:{p.person_id}:snooze:{p.remind_after.isoformat()}",
-                            OutboxKind.REMIND,
-                            round_.community_id,
-                            now,
-                            round_id=p.round_id,
-                            person_id=p.person_id,
-                        )
-                    )
-                await repo.save_participation(replace(p, remind_after=None))
-            return []
-
-        await in_transaction(self._storage, self._clock, work, None)
 
     async def _send_outbox(self, now: datetime) -> None:
         for _ in range(MAX_BATCHES):
@@ -284,13 +264,14 @@ class Duties:
                 await repo.finish_outbox(item.id, now, None if messages else SKIPPED)
 
 
-def to_cadence(schedule: Schedule) -> cadence.Cadence:
-    hour, minute = (int(part) for part in schedule.at.split(":"))
-    return cadence.Cadence(
-        schedule.every,
-        schedule.unit,
-        schedule.weekday,
-        time(hour, minute),
-        schedule.timezone,
-        schedule.duration_days,
-    )
+async def _post_note(
+    repo: Repository, community: Community, why: Note, about: str, text: str, now: datetime
+) -> None:
+    """A note to every chat of the community, once for `about` (a round, a missed opening)."""
+    key = partial(OutboxKey.note, why, about)
+    await queue_posts(repo, community, key, OutboxKind.NOTE, text, now)
+
+
+async def _snoozed(repo: Repository, *, now: datetime) -> list[Outgoing]:
+    await queue_snoozed(repo, now)
+    return []

@@ -1,6 +1,5 @@
-"""The messages behind the scheduler's outbox: what is queued when a round opens, and what an
-outbox item turns into when it is sent (worked out then, so a reminder says how far the person
-has got by now)."""
+"""What an outbox item turns into when it is sent: worked out then, so a reminder says how
+far the person has got by now, and a message nobody needs any more is skipped."""
 
 from __future__ import annotations
 
@@ -9,64 +8,15 @@ from datetime import datetime, timedelta
 
 from bot.conversation import cards
 from bot.messages import Address, Outgoing
-from bot.model import Community, OutboxItem, OutboxKind, Person, Round, Stage
+from bot.model import OutboxItem, OutboxKind, Stage
 from bot.ports import Repository
-from bot.rounds.lifecycle import dm_to, queue_posts
+from bot.rounds.lifecycle import dm_to
 from bot.schedule import cadence
+from bot.schedule.reminders import person_timezone
 from bot.summary import publish
 
 RECENT = timedelta(hours=12)
-
-
-def person_timezone(person: Person, community_timezone: str) -> str:
-    """Their own timezone when a platform told us one; otherwise the community's."""
-    return person.timezone if person.timezone not in ("", "UTC") else community_timezone
-
-
-async def queue_round_messages(
-    repo: Repository, community: Community, round_: Round, now: datetime
-) -> None:
-    """A scheduled round's announcement, invitations and reminders, each queued once."""
-    text = (
-        f"Round {round_.number} “{round_.title}” is open until "
-        f"{cards.format_moment(round_.closes_at, round_.timezone)}. "
-        "Everyone taking part gets the questions in a direct message (about 10 minutes)."
-    )
-    await queue_posts(repo, community, f"opened:{round_.id}", OutboxKind.NOTE, text, now, round_.id)
-    for participation in await repo.participations(round_.id):
-        await repo.add_outbox(
-            OutboxItem(
-                f"invite:{round_.id}:{participation.person_id}",
-                OutboxKind.INVITE,
-                community.id,
-                now,
-                round_id=round_.id,
-                person_id=participation.person_id,
-            )
-        )
-    await queue_reminders(repo, community, round_)
-
-
-async def queue_reminders(repo: Repository, community: Community, round_: Round) -> None:
-    """Reminders 3 and 5 days after opening and 1 day before closing, at a working hour in
-    each person's own timezone, for everyone taking part (sent only if still unfinished)."""
-    for participation in await repo.participations(round_.id):
-        person = await repo.person_by_id(participation.person_id)
-        if person is None:
-            continue
-        zone = person_timezone(person, round_.timezone)
-        times = cadence.reminder_times(round_.opened_at, round_.closes_at, zone)
-        for index, when in enumerate(times):
-            await repo.add_outbox(
-                OutboxItem(
-                    f"remind:{round_.id}:{person.id}:{index}",
-                    OutboxKind.REMIND,
-                    community.id,
-                    when,
-                    round_id=round_.id,
-                    person_id=person.id,
-                )
-            )
+SKIPPED = "skipped"  # an item's note once it was finished without sending anything
 
 
 async def outbox_messages(
@@ -75,8 +25,10 @@ async def outbox_messages(
     """(messages to send, or a later time to try) for one outbox item."""
     round_ = await repo.round_by_id(item.round_id) if item.round_id else None
     if item.kind is OutboxKind.NOTE and item.chat is not None:
+        return [Outgoing(Address.channel(item.chat), item.note or "")], None
+    if item.kind is OutboxKind.ANNOUNCEMENT and item.chat is not None:
         community = await repo.community_by_id(item.community_id)
-        join = community.join_code if community and item.key.startswith("opened:") else None
+        join = community.join_code if community else None  # it offers the Take part link
         return [Outgoing(Address.channel(item.chat), item.note or "", join_code=join)], None
     if item.kind is OutboxKind.SUMMARY and item.chat is not None and round_ is not None:
         published = await publish.publish(repo, round_, item.note or "")
@@ -115,7 +67,7 @@ async def _reminded_just_now(repo: Repository, item: OutboxItem, now: datetime) 
             continue
         if other.person_id != item.person_id:
             continue
-        delivered = other.sent_at is not None and other.note != "skipped"
+        delivered = other.sent_at is not None and other.note != SKIPPED
         if delivered and other.sent_at is not None and now - other.sent_at < RECENT:
             return True
         waiting = other.sent_at is None and other.claimed_at is None

@@ -1,0 +1,74 @@
+"""What a platform package offers the assembly: a plug-in that reads its settings, describes
+itself to the core (PlatformTraits) and builds its running adapter.
+
+Adding a platform is a package under adapters/ with a PLUGIN object of this shape, and one
+line in adapters/registry.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from adapters.delivery import Sender
+from adapters.http import WebServer
+from bot.config import PlatformSettings
+from bot.messages import Incoming
+from bot.platforms import PlatformTraits
+from bot.ports import Clock, MemberDirectory
+
+Dispatch = Callable[[Incoming], Awaitable[None]]
+S = TypeVar("S", bound=PlatformSettings)
+
+
+class PlatformAdapter(Protocol):
+    """A platform's running side: takes events in, sends messages out."""
+
+    @property
+    def platform(self) -> str: ...
+    @property
+    def sender(self) -> Sender: ...
+    @property
+    def directory(self) -> MemberDirectory: ...
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def ready(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """What the assembly hands an adapter it builds."""
+
+    dispatch: Dispatch  # every incoming event goes here
+    http: WebServer  # the one HTTP server: an adapter may add its routes
+    clock: Clock
+    run_due_work: Callable[[], Awaitable[None]]  # do what the scheduler would do now
+
+
+@dataclass(frozen=True)
+class Platform(Generic[S]):
+    """A platform plug-in (also a bot.config.PlatformConfig): its name and traits, how it reads
+    and reports its settings (of type S), and how it builds its running adapter."""
+
+    name: str
+    traits: PlatformTraits
+    how_to_enable: str  # one line: which settings turn this platform on
+    settings_type: type[S]
+    read: Callable[[Mapping[str, str], list[str]], S | None]  # None: not configured
+    lines: Callable[[S | None], list[str]]  # for `config check`, secrets masked
+    build: Callable[[S, AdapterContext], PlatformAdapter]  # imports its client libraries
+    quiet_loggers: tuple[str, ...] = ()  # its libraries' loggers that print secrets or texts
+
+    def read_settings(self, env: Mapping[str, str], problems: list[str]) -> PlatformSettings | None:
+        return self.read(env, problems)
+
+    def describe(self, settings: PlatformSettings | None) -> list[str]:
+        return self.lines(settings if isinstance(settings, self.settings_type) else None)
+
+    def adapter(self, settings: PlatformSettings, context: AdapterContext) -> PlatformAdapter:
+        """Build the running adapter."""
+        if not isinstance(settings, self.settings_type):
+            raise TypeError(f"{self.name} cannot run with {type(settings).__name__}")
+        return self.build(settings, context)

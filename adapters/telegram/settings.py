@@ -1,0 +1,49 @@
+"""Telegram's settings: the bot token, and a webhook URL and secret (else long polling)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.config import mask
+
+PLATFORM = "telegram"
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    bot_token: str = field(repr=False)
+    api_url: str = DEFAULT_API_URL
+    webhook_url: str = ""  # set: webhook at /telegram/webhook instead of long polling
+    webhook_secret: str = field(repr=False, default="")
+    platform: str = PLATFORM
+
+
+def read_settings(env: Mapping[str, str], problems: list[str]) -> TelegramSettings | None:
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        return None
+    webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip()
+    secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+    if webhook_url and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", secret):
+        problems.append(
+            "TELEGRAM_WEBHOOK_SECRET must be 8 to 256 characters of A-Z, a-z, 0-9, _ and - "
+            "when TELEGRAM_WEBHOOK_URL is set"
+        )
+    if webhook_url and not webhook_url.startswith("https://"):
+        problems.append(f"TELEGRAM_WEBHOOK_URL: “{webhook_url}” must be an https:// URL")
+    api_url = env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
+    return TelegramSettings(token, api_url, webhook_url, secret)
+
+
+def describe(settings: TelegramSettings | None) -> list[str]:
+    if settings is None:
+        return ["Telegram: off (no TELEGRAM_BOT_TOKEN)"]
+    mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
+    return [
+        f"Telegram: on, {mode}, API {settings.api_url}",
+        f"  TELEGRAM_BOT_TOKEN: {mask(settings.bot_token)}",
+        f"  TELEGRAM_WEBHOOK_SECRET: {mask(settings.webhook_secret)}",
+    ]

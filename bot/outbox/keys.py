@@ -1,0 +1,65 @@
+"""Outbox keys: every owed message has one, and the outbox refuses a second item with the same
+key, so a retried fan-out or a second replica never queues a message twice.
+
+Keys are built here and nowhere else, and nothing reads them back: an item's kind, round,
+person and chat columns say what it is.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.model import ChatRef
+
+
+class Purpose(enum.StrEnum):
+    ANNOUNCEMENT = "opened"  # a round opened: posted to each chat
+    SUMMARY = "summary"  # a round closed: its summary, posted to each chat
+    NOTE = "note"  # something the leads should know, posted to each chat
+    INVITATION = "invite"
+    REMINDER = "remind"
+    SNOOZED = "snoozed"  # "remind me tomorrow"
+
+
+class Note(enum.StrEnum):
+    """Why the scheduler wrote to a community's chats."""
+
+    UNREADABLE = "unreadable"  # the channel's members could not be listed: no round opened
+    SKIPPED = "skipped"  # a round was still open at the next scheduled opening
+    EXTENDED = "extended"  # too few responses: the round stays open longer
+
+
+@dataclass(frozen=True)
+class OutboxKey:
+    purpose: Purpose
+    parts: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return ":".join((self.purpose.value, *self.parts))
+
+    @classmethod
+    def announcement(cls, round_id: int, chat: ChatRef) -> OutboxKey:
+        return cls(Purpose.ANNOUNCEMENT, (str(round_id), chat.platform, chat.chat_id))
+
+    @classmethod
+    def summary(cls, round_id: int, chat: ChatRef) -> OutboxKey:
+        return cls(Purpose.SUMMARY, (str(round_id), chat.platform, chat.chat_id))
+
+    @classmethod
+    def note(cls, why: Note, about: str, chat: ChatRef) -> OutboxKey:
+        """`about` names what the note is about (a round, or a community's missed opening)."""
+        return cls(Purpose.NOTE, (why.value, about, chat.platform, chat.chat_id))
+
+    @classmethod
+    def invitation(cls, round_id: int, person_id: int) -> OutboxKey:
+        return cls(Purpose.INVITATION, (str(round_id), str(person_id)))
+
+    @classmethod
+    def reminder(cls, round_id: int, person_id: int, number: int) -> OutboxKey:
+        return cls(Purpose.REMINDER, (str(round_id), str(person_id), str(number)))
+
+    @classmethod
+    def snoozed(cls, round_id: int, person_id: int, due: datetime) -> OutboxKey:
+        return cls(Purpose.SNOOZED, (str(round_id), str(person_id), due.isoformat()))

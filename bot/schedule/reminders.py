@@ -1,0 +1,83 @@
+"""What a round owes its people over time: the announcement and invitations of a scheduled
+round, reminders at a working hour in each person's own timezone, and "remind me tomorrow"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot.conversation import cards
+from bot.model import Community, OutboxKind, Person, Round
+from bot.outbox.keys import OutboxKey
+from bot.outbox.queue import queue_direct, queue_posts
+from bot.ports import Repository
+from bot.schedule import cadence
+
+
+def person_timezone(person: Person, community_timezone: str) -> str:
+    """Their own timezone when a platform told us one; otherwise the community's."""
+    return person.timezone if person.timezone not in ("", "UTC") else community_timezone
+
+
+async def queue_round_messages(
+    repo: Repository, community: Community, round_: Round, now: datetime
+) -> None:
+    """A scheduled round's announcement, invitations and reminders, each queued once."""
+    text = (
+        f"Round {round_.number} “{round_.title}” is open until "
+        f"{cards.format_moment(round_.closes_at, round_.timezone)}. "
+        "Everyone taking part gets the questions in a direct message (about 10 minutes)."
+    )
+    await queue_posts(
+        repo,
+        community,
+        lambda chat: OutboxKey.announcement(round_.id, chat),
+        OutboxKind.ANNOUNCEMENT,
+        text,
+        now,
+        round_.id,
+    )
+    for participation in await repo.participations(round_.id):
+        await queue_direct(
+            repo,
+            OutboxKey.invitation(round_.id, participation.person_id),
+            OutboxKind.INVITE,
+            community.id,
+            now,
+            round_.id,
+            participation.person_id,
+        )
+    await queue_reminders(repo, community, round_)
+
+
+async def queue_reminders(repo: Repository, community: Community, round_: Round) -> None:
+    """Reminders 3 and 5 days after opening and 1 day before closing, at a working hour in
+    each person's own timezone, for everyone taking part (sent only if still unfinished)."""
+    for participation in await repo.participations(round_.id):
+        person = await repo.person_by_id(participation.person_id)
+        if person is None:
+            continue
+        zone = person_timezone(person, round_.timezone)
+        times = cadence.reminder_times(round_.opened_at, round_.closes_at, zone)
+        for number, when in enumerate(times):
+            await queue_direct(
+                repo,
+                OutboxKey.reminder(round_.id, person.id, number),
+                OutboxKind.REMIND,
+                community.id,
+                when,
+                round_.id,
+                person.id,
+            )
+
+
+async def queue_snoozed(repo: Repository, now: datetime) -> None:
+    """ "Remind me tomorrow" that has come due: a reminder each, due now."""
+    for p in await repo.due_snoozes(now):
+        round_ = await repo.round_by_id(p.round_id)
+        if round_ is not None and p.remind_after is not None:
+            key = OutboxKey.snoozed(p.round_id, p.person_id, p.remind_after)
+            await queue_direct(
+                repo, key, OutboxKind.REMIND, round_.community_id, now, p.round_id, p.person_id
+            )
+        await repo.save_participation(replace(p, remind_after=None))

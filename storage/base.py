@@ -1,0 +1,25 @@
+"""What every group of queries shares: the session of one transaction, and a fast path for
+Core statements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.model import Rubric
+
+
+class QueryBase:
+    """The session of one transaction and a fast path for Core statements."""
+
+    def __init__(self, session: AsyncSession, rubrics: dict[int, Rubric] | None = None) -> None:
+        self._session = session
+        self._rubrics = {} if rubrics is None else rubrics  # round id -> parsed snapshot
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+
+    async def _run(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
+        """Execute a Core statement on the transaction's connection, skipping the ORM layer
+        (these hot-path statements return plain rows, never ORM objects)."""
+        connection = await self._session.connection()
+        return await connection.execute(statement, params)

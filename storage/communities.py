@@ -1,0 +1,105 @@
+"""Communities, the chats they span, and the codes that link more chats to them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from bot.model import ChatRef, Community
+from storage.base import QueryBase
+from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, to_model
+
+
+def new_join_code() -> str:
+    """16 unguessable characters of [A-Za-z0-9_-]: fits a Telegram deep-link payload."""
+    return secrets.token_urlsafe(12)
+
+
+class CommunityQueries(QueryBase):
+    """Communities with their chats."""
+
+    async def _community(self, row: CommunityRow | None) -> Community | None:
+        if row is None:
+            return None
+        chats = await self._session.scalars(
+            select(CommunityChatRow)
+            .where(CommunityChatRow.community_id == row.id)
+            .order_by(CommunityChatRow.platform, CommunityChatRow.chat_id)
+        )
+        return to_model(
+            Community,
+            row,
+            chats=tuple(ChatRef(c.platform, c.chat_id) for c in chats),
+            join_code=row.join_code or "",
+        )
+
+    async def community_for_chat(self, chat: ChatRef) -> Community | None:
+        link = await self._session.get(CommunityChatRow, (chat.platform, chat.chat_id))
+        return None if link is None else await self.community_by_id(link.community_id)
+
+    async def community_by_name(self, name: str) -> Community | None:
+        row = await self._session.scalar(select(CommunityRow).where(CommunityRow.name == name))
+        return await self._community(row)
+
+    async def community_by_id(self, community_id: int) -> Community | None:
+        return await self._community(await self._session.get(CommunityRow, community_id))
+
+    async def list_communities(self) -> Sequence[Community]:
+        rows = await self._session.scalars(select(CommunityRow).order_by(CommunityRow.id))
+        return [c for row in rows.all() if (c := await self._community(row)) is not None]
+
+    async def create_community(
+        self, name: str, chat: ChatRef, anonymous: bool, at: datetime
+    ) -> Community:
+        row = CommunityRow(
+            name=name,
+            anonymous=anonymous,
+            export_salt=secrets.token_hex(16),
+            created_at=at,
+            join_code=new_join_code(),
+        )
+        self._session.add(row)
+        await self._session.flush()
+        self._session.add(
+            CommunityChatRow(community_id=row.id, platform=chat.platform, chat_id=chat.chat_id)
+        )
+        await self._session.flush()
+        return to_model(Community, row, chats=(chat,), join_code=row.join_code or "")
+
+    async def community_by_join_code(self, code: str) -> Community | None:
+        row = await self._session.scalar(select(CommunityRow).where(CommunityRow.join_code == code))
+        return await self._community(row)
+
+    async def add_chat(self, community_id: int, chat: ChatRef) -> None:
+        self._session.add(
+            CommunityChatRow(
+                community_id=community_id, platform=chat.platform, chat_id=chat.chat_id
+            )
+        )
+        await self._session.flush()  # a chat already linked elsewhere fails on the key
+
+    async def create_link_code(self, community_id: int, code: str, expires_at: datetime) -> None:
+        self._session.add(LinkCodeRow(code=code, community_id=community_id, expires_at=expires_at))
+        await self._session.flush()
+
+    async def take_link_code(self, code: str, now: datetime) -> int | None:
+        row = await self._session.get(LinkCodeRow, code)
+        if row is None:
+            return None
+        await self._session.delete(row)  # one use only, expired or not
+        await self._session.flush()
+        return row.community_id if now < row.expires_at else None
+
+    async def update_community(self, community: Community) -> None:
+        await self._session.execute(
+            update(CommunityRow)
+            .where(CommunityRow.id == community.id)
+            .values(
+                name=community.name,
+                anonymous=community.anonymous,
+                min_responses=community.min_responses,
+            )
+        )

@@ -1,0 +1,30 @@
+"""Which platform deliveries were handled already (a platform's retry is recognised by its id)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, select
+
+from storage.base import QueryBase
+from storage.statements import statements
+from storage.tables import AnswerRow, RoundRow
+
+
+class DeliveryQueries(QueryBase):
+    """Delivery ids, and the totals /metrics shows."""
+
+    async def totals(self) -> tuple[int, int]:
+        answers = await self._session.scalar(select(func.count()).select_from(AnswerRow))
+        open_rounds = await self._session.scalar(
+            select(func.count()).select_from(RoundRow).where(RoundRow.closed_at.is_(None))
+        )
+        return int(answers or 0), int(open_rounds or 0)
+
+    async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
+        # One statement: a concurrent twin waits for our commit, then inserts nothing.
+        statement = statements(self._postgres).claim_delivery
+        params = {"platform": platform, "delivery_id": delivery_id, "processed_at": at}
+        result = cast("CursorResult[Any]", await self._run(statement, params))
+        return result.rowcount == 1
