@@ -3,8 +3,12 @@
 `maturity-bot run`, the console, every command-line tool that touches the database, the tests'
 harnesses and the benches all get their bot here: the database (the only place it is opened),
 the rubric, the core, the platform adapters the settings configure (or a test's own), the HTTP
-server, the delivery of outgoing messages and the one scheduler. A one-off command leaves the
-running parts out (see Parts).
+server, the outbox sender and the one scheduler. A one-off command leaves the running parts
+out (see Parts).
+
+An event's path: an adapter hands it to dispatch(), the core stores its effects and its replies
+(as outbox rows) in one transaction, dispatch() returns, and only then does the adapter tell
+the platform the event was received. The outbox sender, woken at once, sends the replies.
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ from adapters.http import WebServer
 from adapters.platform import AdapterContext, Platform, PlatformAdapter
 from adapters.registry import PLATFORMS
 from adapters.scheduler import Scheduler
-from bot.app import MaturityBot
+from bot.app import Handled, MaturityBot
 from bot.commands.leads import LeadCommands
 from bot.config import Settings
 from bot.conversation.participants import Conversation
 from bot.messages import Incoming, IncomingChoice, IncomingJoin
 from bot.model import ChatRef, PersonRef, Rubric
+from bot.outbox.sender import OutboxSender
 from bot.platforms import Platforms
 from bot.ports import Clock, MemberDirectory, Storage, SystemClock
 from bot.privacy.requests import PrivacyDesk
@@ -43,6 +48,7 @@ from storage import SqlStorage, open_storage
 log = logging.getLogger(__name__)
 
 AdapterFactory = Callable[[AdapterContext], Sequence[PlatformAdapter]]
+STOP_SECONDS = 10.0  # at shutdown, the outbox may finish the messages in hand for this long
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class Parts:
     """Which running parts to start. The database and the core are always there."""
 
     http: bool = True  # the HTTP server: health, metrics, webhooks
-    platforms: bool = True  # the platform adapters
+    platforms: bool = True  # the platform adapters, and the outbox sender's loop
     scheduler: bool = True  # the timer that wakes the due work
 
 
@@ -85,17 +91,21 @@ class Assembly:
     bot: MaturityBot = field(init=False)
     directory: MemberDirectory = field(init=False)  # the adapters' member lists, together
     delivery: Delivery = field(init=False)
+    outbox: OutboxSender = field(init=False)
     duties: Duties = field(init=False)
     scheduler: Scheduler | None = None
     _started: list[PlatformAdapter] = field(default_factory=list)
+    _sending: asyncio.Task[None] | None = None
 
     def adapter(self, platform: str) -> PlatformAdapter:
         return next(a for a in self.adapters if a.platform == platform)
 
-    async def dispatch(self, event: Incoming) -> None:
-        """Hand an incoming event to the core, and its replies to the delivery."""
+    async def dispatch(self, event: Incoming) -> Handled:
+        """Hand an incoming event to the core. When this returns, what it did and the replies
+        it caused are stored (or, if storing failed, the apology has been sent): the adapter
+        may now acknowledge the event to its platform."""
         started = time.perf_counter()
-        replies = await self.bot.handle(event)
+        handled = await self.bot.handle(event)
         elapsed = time.perf_counter() - started
         kind = (
             "choice"
@@ -115,14 +125,26 @@ class Assembly:
                 "platform": event.sender.platform,
                 "kind": kind,
                 "latency_ms": round(elapsed * 1000, 1),
-                "replies": len(replies),
+                "replies": len(handled.replies),
             },
         )
-        await self.delivery.deliver(replies)
+        if handled.apology is not None:
+            await self.delivery.send_now(handled.apology)
+        self.outbox.wake()
+        return handled
+
+    async def drain(self) -> int:
+        """Send everything the outbox owes now, in the order queued (console, tests)."""
+        return await self.outbox.drain()
 
     async def run_due(self) -> None:
-        """Do now what the scheduler would do at its next wake."""
+        """Do now what the scheduler would do at its next wake, and send what that owes."""
         await self.duties.run_due()
+        await self.outbox.drain()
+
+    async def _scheduled(self) -> None:
+        await self.duties.run_due()
+        self.outbox.wake()
 
     async def start(self) -> None:
         if self.parts.http:
@@ -130,16 +152,26 @@ class Assembly:
         for adapter in self.adapters:
             await adapter.start()
             self._started.append(adapter)
+        if self.parts.platforms:
+            self._sending = asyncio.create_task(self.outbox.run(), name="outbox")
         if self.scheduler is not None:
             self.scheduler.start()
 
     async def stop(self) -> None:
-        """Stop in reverse order: no more wakes, no more events, then the database."""
+        """Stop in reverse order: no more wakes, no more events, the messages in hand sent
+        (the rest wait in the outbox), then the database."""
         if self.scheduler is not None:
             await self.scheduler.stop()
         for adapter in reversed(self._started):
             await adapter.stop()
         self._started.clear()
+        if self._sending is not None:
+            self.outbox.stop_soon()
+            try:
+                await asyncio.wait_for(self._sending, STOP_SECONDS)
+            except TimeoutError:
+                log.warning("the outbox was still sending at shutdown; it resumes at restart")
+            self._sending = None
         await self.http.stop()
         await self.storage.close()
 
@@ -152,10 +184,12 @@ async def assemble(
     storage: SqlStorage | None = None,
     adapters: AdapterFactory | None = None,
     registry: Sequence[Platform[Any]] = PLATFORMS,
+    instance: str | None = None,
 ) -> Assembly:
     """Build (not start) the bot. A broken rubric raises RubricError before the database is
     touched. `storage` (already open) and `adapters` are for tests; by default the database is
-    settings.database_url and the adapters are those the settings configure."""
+    settings.database_url and the adapters are those the settings configure. `instance` names
+    this process among replicas, the same after a restart (default: the host's name)."""
     platforms = Platforms(p.traits for p in registry)
     rubric = load_rubric(settings.rubric_path, platforms.strictest_limits())
     storage = storage or await open_storage(settings.database_url)
@@ -164,7 +198,7 @@ async def assemble(
     http.add_check(storage.ping)
     http.counts = partial(totals, storage)
     assembly = Assembly(settings, storage, clock, rubric, platforms, http, parts)
-    context = AdapterContext(assembly.dispatch, http, clock, assembly.run_due)
+    context = AdapterContext(assembly.dispatch, http, clock, assembly.run_due, assembly.drain)
     if adapters is not None:
         assembly.adapters.extend(adapters(context))
     elif parts.platforms:
@@ -173,25 +207,26 @@ async def assemble(
         http.add_check(adapter.ready)
     directory = assembly.directory = PlatformDirectory(assembly.adapters)
     assembly.bot = MaturityBot(
+        storage,
+        clock,
         Conversation(storage, clock),
         LeadCommands(
             storage, clock, rubric, directory, settings.admins, settings.timezone, platforms
         ),
         PrivacyDesk(storage, clock, platforms),
     )
-    assembly.delivery = Delivery(
-        {a.platform: a.sender for a in assembly.adapters},
-        assembly.bot.mark_unreachable,
-        http.metrics,
+    assembly.delivery = Delivery({a.platform: a.sender for a in assembly.adapters}, http.metrics)
+    instance = instance or socket.gethostname()
+    assembly.outbox = OutboxSender(
+        storage, clock, assembly.delivery, instance, settings.timezone, assembly.delivery.observe
     )
     assembly.duties = Duties(
         storage,
         clock,
-        assembly.delivery,
         directory,
         rubric,
         DutySettings(
-            f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+            f"{instance}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
             settings.timezone,
             settings.quorum_extension_days,
             settings.retention_days,
@@ -199,7 +234,7 @@ async def assemble(
         platforms,
     )
     if parts.scheduler:
-        assembly.scheduler = Scheduler(assembly.duties)
+        assembly.scheduler = Scheduler(assembly._scheduled)
     return assembly
 
 
@@ -218,10 +253,11 @@ async def assembled(
     clock: Clock | None = None,
     storage: SqlStorage | None = None,
     adapters: AdapterFactory | None = None,
+    instance: str | None = None,
 ) -> AsyncIterator[Assembly]:
     """The bot built and started; stopped again (and the database closed) on the way out."""
     assembly = await assemble(
-        settings, parts=parts, clock=clock, storage=storage, adapters=adapters
+        settings, parts=parts, clock=clock, storage=storage, adapters=adapters, instance=instance
     )
     try:
         await assembly.start()

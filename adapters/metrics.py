@@ -27,6 +27,12 @@ class Metrics:
             ["platform"],
             registry=self.registry,
         )
+        self.messages_not_sent = Counter(
+            "maturity_messages_not_sent",
+            "Messages that could not be delivered: unreachable, gave up, or uncertain",
+            ["platform", "outcome"],
+            registry=self.registry,
+        )
         self.rate_limited = Counter(
             "maturity_rate_limited",
             "429 / RetryAfter answers from a platform",

@@ -18,7 +18,7 @@ from bot.messages import Incoming
 from bot.platforms import PlatformTraits
 from bot.ports import Clock, MemberDirectory
 
-Dispatch = Callable[[Incoming], Awaitable[None]]
+Dispatch = Callable[[Incoming], Awaitable[object]]  # returns once the event is stored
 S = TypeVar("S", bound=PlatformSettings)
 
 
@@ -41,10 +41,11 @@ class PlatformAdapter(Protocol):
 class AdapterContext:
     """What the assembly hands an adapter it builds."""
 
-    dispatch: Dispatch  # every incoming event goes here
+    dispatch: Dispatch  # every incoming event goes here; acknowledge it once this returns
     http: WebServer  # the one HTTP server: an adapter may add its routes
     clock: Clock
     run_due_work: Callable[[], Awaitable[None]]  # do what the scheduler would do now
+    drain: Callable[[], Awaitable[int]]  # send what the outbox owes now, in order
 
 
 @dataclass(frozen=True)

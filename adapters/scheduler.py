@@ -1,26 +1,28 @@
 """The one APScheduler in the process: it only wakes the due work up. What is due lives in our
-own tables (bot/duties.py), so APScheduler keeps no job store and a missed wake loses nothing.
+own tables (bot/schedule/duties.py), so APScheduler keeps no job store and a missed wake loses
+nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-from bot.schedule.duties import Duties
 
 log = logging.getLogger(__name__)
 WAKE_SECONDS = 20  # well inside the lease, so a dead leader is replaced within a minute
 
 
 class Scheduler:
-    """Wakes Duties.run_due every WAKE_SECONDS, and once straight away (catch-up at start)."""
+    """Calls the due work every WAKE_SECONDS, and once straight away (catch-up at start)."""
 
-    def __init__(self, duties: Duties, wake_seconds: int = WAKE_SECONDS) -> None:
-        self._duties = duties
+    def __init__(
+        self, due_work: Callable[[], Awaitable[object]], wake_seconds: int = WAKE_SECONDS
+    ) -> None:
+        self._due_work = due_work
         self._wake_seconds = wake_seconds
         self._scheduler: AsyncIOScheduler | None = None
         self._waking: asyncio.Task[None] | None = None
@@ -51,7 +53,7 @@ class Scheduler:
     async def _wake(self) -> None:
         self._waking = asyncio.current_task()
         try:
-            await self._duties.run_due()
+            await self._due_work()
         except Exception:  # the next wake tries again; nothing is marked done on failure
             log.exception("scheduled work failed")
         finally:
@@ -63,7 +65,6 @@ class Scheduler:
         if scheduler is None:
             return
         scheduler.pause()  # no new wakes; shutting down now would cancel the one under way
-        self._duties.stop_soon()
         waking = self._waking
         if waking is not None and not waking.done():
             try:

@@ -1,18 +1,24 @@
 """The bot's front door: routes every incoming event to the participant or the lead side.
 
-No exception escapes to a user: a failure is logged (without message contents) and the user
-gets a short apology, with nothing half-stored because each handler runs in one transaction.
+Every reply is decided and stored (as outbox rows) in the event's transaction, so once
+handle() returns, the platform may be told the event was received. No exception escapes to a
+user: a failure is logged (without message contents), nothing is half-stored because each
+handler runs in one transaction, and the person gets an apology straight away (it cannot wait
+in the outbox: storing may be what failed).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bot.commands.leads import LeadCommands
 from bot.commands.parser import parse_command
 from bot.conversation.participants import Conversation
-from bot.messages import Address, Incoming, IncomingChoice, IncomingJoin, Outgoing
+from bot.messages import Incoming, IncomingChoice, IncomingJoin, Outgoing
+from bot.ports import Clock, Repository, Storage
 from bot.privacy.requests import PrivacyDesk, request_of
+from bot.transaction import delivery_of, in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -27,31 +33,40 @@ LEAD_COMMANDS_HERE = (
     "Lead commands work in your community's channel or group, not in this chat. "
     "Type “continue” to carry on with your own answers."
 )
+HELP_WORDS = ("help", "/help", "?help")
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What came of an event: the replies stored for sending, or, when nothing could be
+    stored, an apology to send at once."""
+
+    replies: tuple[Outgoing, ...] = ()
+    apology: Outgoing | None = None
 
 
 class MaturityBot:
-    """Turns one incoming event into the messages to send back."""
+    """Turns one incoming event into the replies owed for it."""
 
     def __init__(
-        self, conversation: Conversation, leads: LeadCommands, privacy: PrivacyDesk
+        self,
+        storage: Storage,
+        clock: Clock,
+        conversation: Conversation,
+        leads: LeadCommands,
+        privacy: PrivacyDesk,
     ) -> None:
+        self._storage, self._clock = storage, clock
         self._conversation = conversation
         self._leads = leads
         self._privacy = privacy
 
-    async def handle(self, event: Incoming) -> list[Outgoing]:
+    async def handle(self, event: Incoming) -> Handled:
         try:
-            return await self._route(event)
+            return Handled(tuple(await self._route(event)))
         except Exception:
             log.exception("handling a %s event failed", type(event).__name__)
-            return [Outgoing(event.chat, SORRY, private_to=event.sender.user_id)]
-
-    async def mark_unreachable(self, dm: Address) -> None:
-        """The platform refused to deliver to this person: count them as unreachable."""
-        try:
-            await self._conversation.mark_unreachable(dm)
-        except Exception:
-            log.exception("marking a participant unreachable failed")
+            return Handled(apology=Outgoing(event.chat, SORRY, private_to=event.sender.user_id))
 
     async def _route(self, event: Incoming) -> list[Outgoing]:
         if isinstance(event, IncomingChoice):
@@ -59,16 +74,24 @@ class MaturityBot:
         if isinstance(event, IncomingJoin):
             if event.code:
                 return await self._conversation.enrol(event)
-            return [Outgoing(event.chat, PARTICIPANT_HELP)]
+            return await self._say(event, PARTICIPANT_HELP)
         command = parse_command(event.text)
         if command is not None:
             if event.chat.direct:
-                return [Outgoing(event.chat, LEAD_COMMANDS_HERE)]
+                return await self._say(event, LEAD_COMMANDS_HERE)
             return await self._leads.handle(event, command)
         if not event.chat.direct:
             return []  # ordinary channel chatter is not for the bot
-        if event.text.strip().lower() in ("help", "/help", "?help"):
-            return [Outgoing(event.chat, PARTICIPANT_HELP)]
+        if event.text.strip().lower() in HELP_WORDS:
+            return await self._say(event, PARTICIPANT_HELP)
         if (request := request_of(event.text)) is not None:
             return await self._privacy.handle(event, request)
         return await self._conversation.text(event)
+
+    async def _say(self, event: Incoming, text: str) -> list[Outgoing]:
+        """A reply that changes nothing, stored (and the delivery recorded) like any other."""
+
+        async def work(_repo: Repository) -> list[Outgoing]:
+            return [Outgoing(event.chat, text)]
+
+        return await in_transaction(self._storage, self._clock, work, delivery_of(event))

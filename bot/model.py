@@ -215,32 +215,3 @@ class Schedule:
     anchor: date  # local date of the first opening: later ones count from it
     occurrence: int  # index of the next opening (0 = the anchor)
     next_open_at: datetime
-
-
-class OutboxKind(enum.StrEnum):
-    """What an owed message is; invitations, reminders and summaries are worked out when
-    they are sent, announcements and notes carry their text."""
-
-    INVITE = "invite"
-    REMIND = "remind"
-    SUMMARY = "summary"
-    NOTE = "note"
-    ANNOUNCEMENT = "announcement"  # a round opened: the note offers the Take part link
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """A message the scheduler owes someone; its key makes it unique, so it is sent once."""
-
-    key: str
-    kind: OutboxKind
-    community_id: int
-    due_at: datetime
-    round_id: int | None = None
-    person_id: int | None = None
-    chat: ChatRef | None = None  # for posts to a channel or group
-    note: str | None = None
-    id: int = 0
-    claimed_at: datetime | None = None
-    sent_at: datetime | None = None
-    attempts: int = 0

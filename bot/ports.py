@@ -16,7 +16,6 @@ from bot.model import (
     Answer,
     ChatRef,
     Community,
-    OutboxItem,
     ParticipantState,
     Participation,
     Person,
@@ -26,6 +25,7 @@ from bot.model import (
     Rubric,
     Schedule,
 )
+from bot.outbox.item import OutboxItem, Outcome
 
 
 class Clock(Protocol):
@@ -68,11 +68,34 @@ class MemberDirectory(Protocol):
 
 
 class Messenger(Protocol):
-    """Sends messages on whichever platform each is addressed to."""
+    """Sends a message on the platform it is addressed to."""
 
-    async def deliver(self, messages: Sequence[Outgoing]) -> int:
-        """Send them; returns how many could not be sent (they may be tried again)."""
+    async def send(self, message: Outgoing) -> None:
+        """Send (or edit) it. Raises Unreachable, TryAgain, MaybeSent or Refused when it did
+        not plainly go out; any other exception counts as TryAgain."""
         ...
+
+
+class Unreachable(Exception):
+    """The platform will not deliver to this person (they blocked or never started the bot,
+    left, or were deactivated): sending again will not help."""
+
+
+class TryAgain(Exception):
+    """The platform did not take the message (5xx, 429, no connection): nothing went out."""
+
+    def __init__(self, reason: str, after: float | None = None) -> None:
+        super().__init__(reason)
+        self.after = after  # seconds the platform asked us to wait, when it said
+
+
+class MaybeSent(Exception):
+    """No answer in time: the message may or may not have gone out."""
+
+
+class Refused(Exception):
+    """The platform refused this message for good (malformed, or the bot is not in the chat):
+    sending it again will not help."""
 
 
 class DuplicateDelivery(Exception):
@@ -88,6 +111,10 @@ class Deliveries(Protocol):
 
     async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
         """Record a delivery id; False when it was recorded before."""
+        ...
+
+    async def prune_deliveries(self, before: datetime) -> int:
+        """Forget delivery ids recorded before then (platforms stop retrying long before)."""
         ...
 
     async def totals(self) -> tuple[int, int]:
@@ -223,24 +250,35 @@ class Schedules(Protocol):
 class Outbox(Protocol):
     """Messages owed to people and chats."""
 
-    async def add_outbox(self, item: OutboxItem) -> bool:
-        """Queue a message; False when one with the same key is queued (or sent) already."""
+    async def queue(self, items: Sequence[OutboxItem]) -> int:
+        """Add items; one whose key is queued (or was sent) already is left out. Returns how
+        many were added."""
         ...
 
-    async def due_outbox(self, now: datetime, limit: int) -> Sequence[OutboxItem]: ...
-    async def claim_outbox(self, item_id: int, now: datetime) -> bool:
-        """Take an item to send; False when another process took it first."""
+    async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
+        """Take up to limit unclaimed items due by now to send, in the order queued, for holder
+        (the process sending them)."""
         ...
 
-    async def finish_outbox(self, item_id: int, now: datetime, note: str | None = None) -> None:
-        """Mark an item done; a note such as "skipped" says it was not actually sent."""
+    async def stale_claims(self, holder: str, stale_before: datetime) -> Sequence[OutboxItem]:
+        """Items claimed but never finished, by holder (in an earlier life of this process) or
+        by anyone before stale_before."""
         ...
 
+    async def finish_outbox(self, item_id: int, now: datetime, outcome: Outcome) -> None: ...
     async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:
         """Put an item back, due again at due_at; a failed attempt is counted."""
         ...
 
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest unclaimed item is due."""
+        ...
+
     async def outbox(self, round_id: int) -> Sequence[OutboxItem]: ...
+    async def prune_outbox(self, finished_before: datetime) -> int:
+        """Forget finished items of closed rounds (and items of no round) finished before
+        then; returns how many went."""
+        ...
 
 
 class PersonalData(Protocol):

@@ -1,11 +1,13 @@
-"""One event, one transaction: a delivery handled once, its effects stored together, and a
-concurrent twin retried against fresh state."""
+"""One event, one transaction: a delivery handled once, its effects and the replies it causes
+stored together (the replies as outbox rows), and a concurrent twin retried against fresh
+state. Only once this commits may a platform be told the event was received."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
 from bot.messages import Incoming, Outgoing
+from bot.outbox.queue import queue_replies
 from bot.ports import Clock, ConcurrentUpdate, DuplicateDelivery, Repository, Storage
 
 ATTEMPTS = 3
@@ -27,7 +29,9 @@ async def in_transaction(
             async with storage.transaction() as repo:
                 if delivery is not None and not await repo.claim_delivery(*delivery, clock.now()):
                     return []  # handled before: a platform retry
-                return await work(repo)
+                replies = await work(repo)
+                await queue_replies(repo, replies, clock.now())
+                return replies
         except DuplicateDelivery:
             return []
         except ConcurrentUpdate:

@@ -18,7 +18,9 @@ class QueryBase:
         self._rubrics = {} if rubrics is None else rubrics  # round id -> parsed snapshot
         self._postgres = session.get_bind().dialect.name == "postgresql"
 
-    async def _run(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
+    async def _run(
+        self, statement: Any, params: dict[str, Any] | list[dict[str, Any]] | None = None
+    ) -> Any:
         """Execute a Core statement on the transaction's connection, skipping the ORM layer
         (these hot-path statements return plain rows, never ORM objects)."""
         connection = await self._session.connection()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select
+from sqlalchemy import CursorResult, delete, func, select
 
 from storage.base import QueryBase
 from storage.statements import statements
-from storage.tables import AnswerRow, RoundRow
+from storage.tables import AnswerRow, ProcessedDeliveryRow, RoundRow
 
 
 class DeliveryQueries(QueryBase):
@@ -28,3 +28,9 @@ class DeliveryQueries(QueryBase):
         params = {"platform": platform, "delivery_id": delivery_id, "processed_at": at}
         result = cast("CursorResult[Any]", await self._run(statement, params))
         return result.rowcount == 1
+
+    async def prune_deliveries(self, before: datetime) -> int:
+        result = await self._session.execute(
+            delete(ProcessedDeliveryRow).where(ProcessedDeliveryRow.processed_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,72 +1,144 @@
-"""Messages owed to people and chats, each queued once (its key is unique)."""
+"""Messages owed to people and chats, each queued once (its key is unique). A message decided
+when it was queued is kept whole, as JSON; the rest are worked out when sent."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 
-from bot.model import ChatRef, OutboxItem, OutboxKind
+from bot.messages import Address, Choice, Outgoing
+from bot.model import ChatRef
+from bot.outbox.item import OutboxItem, OutboxKind, Outcome
 from storage.base import QueryBase
-from storage.tables import OutboxRow, to_model
+from storage.tables import OutboxRow, RoundRow
 
 
-def _outbox_item(row: Any) -> OutboxItem:
-    chat = ChatRef(row.platform, row.chat_id) if row.platform and row.chat_id else None
-    return to_model(OutboxItem, row, kind=OutboxKind(row.kind), chat=chat)
+def message_json(message: Outgoing) -> dict[str, Any]:
+    """A message as JSON (images are never kept: they are drawn when sent)."""
+    if message.image is not None:
+        raise ValueError("an image is not kept in the outbox")
+    return {
+        "to": [message.to.platform, message.to.chat_id, message.to.direct],
+        "text": message.text,
+        "choices": [[c.id, c.label, c.detail] for c in message.choices],
+        "replaces": message.replaces,
+        "private_to": message.private_to,
+        "join_code": message.join_code,
+    }
+
+
+def json_message(data: dict[str, Any]) -> Outgoing:
+    platform, chat_id, direct = data["to"]
+    return Outgoing(
+        Address(platform, chat_id, bool(direct)),
+        data["text"],
+        tuple(Choice(id_, label, detail) for id_, label, detail in data["choices"]),
+        replaces=data["replaces"],
+        private_to=data["private_to"],
+        join_code=data["join_code"],
+    )
+
+
+def _item(row: OutboxRow) -> OutboxItem:
+    def utc(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment.astimezone(UTC)
+
+    return OutboxItem(
+        key=row.key,
+        kind=OutboxKind(row.kind),
+        community_id=row.community_id,
+        due_at=row.due_at.astimezone(UTC),
+        round_id=row.round_id,
+        person_id=row.person_id,
+        chat=ChatRef(row.platform, row.chat_id) if row.platform and row.chat_id else None,
+        note=row.note,
+        message=json_message(row.payload) if row.payload else None,
+        id=row.id,
+        claimed_at=utc(row.claimed_at),
+        claimed_by=row.claimed_by,
+        sent_at=utc(row.sent_at),
+        attempts=row.attempts,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+    )
+
+
+def _row(item: OutboxItem) -> dict[str, Any]:
+    chat = item.chat or (item.message.to.chat if item.message else None)
+    return {
+        "key": item.key,
+        "kind": str(item.kind),
+        "community_id": item.community_id,
+        "round_id": item.round_id,
+        "person_id": item.person_id,
+        "platform": chat.platform if chat else None,
+        "chat_id": chat.chat_id if chat else None,
+        "note": item.note,
+        "payload": message_json(item.message) if item.message else None,
+        "due_at": item.due_at,
+        "attempts": 0,
+    }
 
 
 class OutboxQueries(QueryBase):
     """The outbox."""
 
-    async def add_outbox(self, item: OutboxItem) -> bool:
-        exists = await self._session.scalar(select(OutboxRow.id).where(OutboxRow.key == item.key))
-        if exists is not None:
-            return False  # already queued: a retried fan-out queues nobody twice
-        self._session.add(
-            OutboxRow(
-                key=item.key,
-                kind=str(item.kind),
-                community_id=item.community_id,
-                round_id=item.round_id,
-                person_id=item.person_id,
-                platform=item.chat.platform if item.chat else None,
-                chat_id=item.chat.chat_id if item.chat else None,
-                note=item.note,
-                due_at=item.due_at,
-            )
+    async def queue(self, items: Sequence[OutboxItem]) -> int:
+        if not items:
+            return 0
+        keys = [item.key for item in items]
+        taken = set(
+            await self._session.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(keys)))
         )
-        await self._session.flush()
-        return True
+        fresh = [_row(item) for item in items if item.key not in taken]
+        if fresh:
+            # A concurrent twin with the same key fails on the unique index: the transaction is
+            # retried, finds the key taken, and queues nothing twice.
+            await self._run(insert(OutboxRow), fresh)
+        return len(fresh)
 
-    async def due_outbox(self, now: datetime, limit: int) -> Sequence[OutboxItem]:
-        rows = await self._session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.due_at <= now, OutboxRow.claimed_at.is_(None))
+    async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
+        due = (
+            select(OutboxRow.id)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_(None))
+            .where(OutboxRow.due_at <= now)
             .order_by(OutboxRow.due_at, OutboxRow.id)
             .limit(limit)
         )
-        return [_outbox_item(row) for row in rows]
-
-    async def claim_outbox(self, item_id: int, now: datetime) -> bool:
-        result = cast(
-            "CursorResult[Any]",
-            await self._session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == item_id, OutboxRow.claimed_at.is_(None))
-                .values(claimed_at=now)
-            ),
-        )
-        return result.rowcount == 1
-
-    async def finish_outbox(self, item_id: int, now: datetime, note: str | None = None) -> None:
-        values: dict[str, Any] = {"sent_at": now}
-        if note is not None:
-            values["note"] = note
+        if self._postgres:  # replicas claim side by side without waiting for each other
+            due = due.with_for_update(skip_locked=True)
+        ids = list(await self._session.scalars(due))
+        if not ids:
+            return []
         await self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == item_id).values(**values)
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.claimed_at.is_(None))
+            .values(claimed_at=now, claimed_by=holder)
+        )
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == holder)
+            .order_by(OutboxRow.due_at, OutboxRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_item(row) for row in rows]
+
+    async def stale_claims(self, holder: str, stale_before: datetime) -> Sequence[OutboxItem]:
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_not(None))
+            .where(or_(OutboxRow.claimed_by == holder, OutboxRow.claimed_at < stale_before))
+            .order_by(OutboxRow.id)
+        )
+        return [_item(row) for row in rows]
+
+    async def finish_outbox(self, item_id: int, now: datetime, outcome: Outcome) -> None:
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == item_id)
+            .values(sent_at=now, outcome=str(outcome))
         )
 
     async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:
@@ -74,11 +146,29 @@ class OutboxQueries(QueryBase):
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == item_id)
-            .values(claimed_at=None, due_at=due_at, attempts=attempts)
+            .values(claimed_at=None, claimed_by=None, due_at=due_at, attempts=attempts)
         )
+
+    async def next_due_at(self) -> datetime | None:
+        due: datetime | None = await self._session.scalar(
+            select(func.min(OutboxRow.due_at)).where(
+                OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_(None)
+            )
+        )
+        return due
 
     async def outbox(self, round_id: int) -> Sequence[OutboxItem]:
         rows = await self._session.scalars(
             select(OutboxRow).where(OutboxRow.round_id == round_id).order_by(OutboxRow.id)
         )
-        return [_outbox_item(row) for row in rows]
+        return [_item(row) for row in rows]
+
+    async def prune_outbox(self, finished_before: datetime) -> int:
+        open_round = exists().where(RoundRow.id == OutboxRow.round_id, RoundRow.closed_at.is_(None))
+        result = await self._session.execute(
+            delete(OutboxRow).where(
+                OutboxRow.sent_at < finished_before,
+                or_(OutboxRow.round_id.is_(None), ~open_round),
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

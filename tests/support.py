@@ -1,5 +1,6 @@
-"""A small world for dialogue tests: the real bot on a real database, a clock we control,
-and a chat where people type and press buttons like they would on a platform."""
+"""A small world for dialogue tests: the bot from the one assembly on a real database, a clock
+we control, and chats where people type and press buttons as they would on a platform. Every
+event goes the way a platform's does: stored with its replies, then sent from the outbox."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from pathlib import Path
 
 from adapters.assembly import ONE_OFF, Assembly, assemble
 from adapters.platform import AdapterContext, PlatformAdapter
-from bot.app import MaturityBot
 from bot.config import Settings
-from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
+from bot.messages import Address, Incoming, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef
-from bot.ports import Storage
+from bot.ports import Storage, Unreachable
 from storage import SqlStorage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,21 +47,27 @@ class ChannelMembers:
         return None if chat.platform == "other" else list(self.chats.get(chat, []))
 
 
-class Unsent:
-    """A platform that sends nothing: World records what the bot answers instead."""
+class Recorder:
+    """What a platform was asked to send, in order; it can refuse people on demand."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+        self.blocked: set[Address] = set()  # these DMs raise Unreachable, as a blocked bot does
 
     async def send(self, message: Outgoing) -> None:
-        """Nothing to do."""
+        if message.to in self.blocked:
+            raise Unreachable("blocked")
+        self.sent.append(message)
 
 
 class TestPlatform:
-    """The "test" platform: its channel members are the world's; it sends nowhere."""
+    """A platform for dialogue tests: its channel members are the world's; it records what it
+    is asked to send."""
 
-    platform = "test"
-
-    def __init__(self, directory: ChannelMembers) -> None:
+    def __init__(self, name: str, directory: ChannelMembers, sender: Recorder) -> None:
+        self.platform = name
         self.directory = directory
-        self.sender = Unsent()
+        self.sender = sender
 
     async def start(self) -> None:
         """Nothing to connect to."""
@@ -73,13 +79,20 @@ class TestPlatform:
         return True
 
 
+PLATFORMS = ("test", "other")  # "other" cannot list its members, as Telegram cannot
+
+
 async def assemble_world(
-    settings: Settings, storage: Storage, clock: FakeClock, directory: ChannelMembers
+    settings: Settings,
+    storage: Storage,
+    clock: FakeClock,
+    directory: ChannelMembers,
+    sender: Recorder,
 ) -> Assembly:
-    """The one assembly, on the test's database and clock, with the test platform."""
+    """The one assembly, on the test's database and clock, with the test platforms."""
 
     def platforms(_context: AdapterContext) -> list[PlatformAdapter]:
-        return [TestPlatform(directory)]
+        return [TestPlatform(name, directory, sender) for name in PLATFORMS]
 
     assert isinstance(storage, SqlStorage)
     return await assemble(settings, parts=ONE_OFF, clock=clock, storage=storage, adapters=platforms)
@@ -96,31 +109,44 @@ class World:
     storage: Storage
     clock: FakeClock
     directory: ChannelMembers
-    bot: MaturityBot
+    assembly: Assembly
     settings: Settings
+    platform: Recorder = field(default_factory=Recorder)  # what the platforms were sent
     sent: list[Outgoing] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=itertools.count)
     message_ids: dict[int, str] = field(default_factory=dict)  # id(Outgoing) -> message id
 
     async def restart(self) -> None:
         """A new bot on the same database: nothing is carried over in memory."""
-        assembly = await assemble_world(self.settings, self.storage, self.clock, self.directory)
-        self.bot = assembly.bot
+        self.assembly = await assemble_world(
+            self.settings, self.storage, self.clock, self.directory, self.platform
+        )
+
+    async def event(self, event: Incoming) -> list[Outgoing]:
+        """Hand an event to the bot as a platform adapter does, then let the outbox send what
+        it owes: the messages the platforms were asked to send, in order."""
+        before = len(self.platform.sent)
+        await self.assembly.dispatch(event)
+        await self.assembly.drain()
+        return self._record(self.platform.sent[before:])
+
+    async def due_work(self) -> list[Outgoing]:
+        """Let the scheduler do what is due now; what it sent."""
+        before = len(self.platform.sent)
+        await self.assembly.run_due()
+        return self._record(self.platform.sent[before:])
 
     def join(self, *names: str) -> None:
         self.directory.chats.setdefault(CHANNEL.chat, []).extend(person(n) for n in names)
 
     async def command(self, name: str, text: str, delivery: str | None = None) -> list[Outgoing]:
         """`name` types text in the channel."""
-        event = IncomingText(person(name), CHANNEL, text, delivery)
-        return self._record(await self.bot.handle(event))
+        return await self.event(IncomingText(person(name), CHANNEL, text, delivery))
 
     async def say(self, name: str, text: str, delivery: str | None = None) -> list[Outgoing]:
         """`name` types text in their DM with the bot."""
         who = person(name)
-        return self._record(
-            await self.bot.handle(IncomingText(who, Address.dm(who), text, delivery))
-        )
+        return await self.event(IncomingText(who, Address.dm(who), text, delivery))
 
     async def press(self, name: str, label: str, delivery: str | None = None) -> list[Outgoing]:
         """`name` presses the button labelled `label` on the latest message that has one."""
@@ -132,7 +158,7 @@ class World:
                         event = IncomingChoice(
                             who, Address.dm(who), choice.id, self.message_ids[id(message)], delivery
                         )
-                        return self._record(await self.bot.handle(event))
+                        return await self.event(event)
         raise AssertionError(f"{name} has no button {label!r}")
 
     async def press_id(
@@ -141,7 +167,7 @@ class World:
         """`name`'s client sends this choice id, whatever the bot offered (forgeries)."""
         who = person(name)
         event = IncomingChoice(who, Address.dm(who), choice_id, message_id, delivery)
-        return self._record(await self.bot.handle(event))
+        return await self.event(event)
 
     def last_to(self, name: str) -> Outgoing:
         dm = Address.dm(person(name))
@@ -167,9 +193,9 @@ async def make_world(
         rubric_path=rubric_path or ROOT / "rubric.toml",
         admins=admins,
     )
-    clock, directory = FakeClock(), ChannelMembers()
-    assembly = await assemble_world(settings, storage, clock, directory)
-    return World(storage, clock, directory, assembly.bot, settings)
+    clock, directory, platform = FakeClock(), ChannelMembers(), Recorder()
+    assembly = await assemble_world(settings, storage, clock, directory, platform)
+    return World(storage, clock, directory, assembly, settings, platform)
 
 
 async def answer_all(world: World, name: str, levels: Sequence[str]) -> None:

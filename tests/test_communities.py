@@ -22,9 +22,7 @@ async def world(storage: Storage) -> World:
 
 
 async def in_group(world: World, who: PersonRef, text: str, admin: bool = False) -> str:
-    replies = await world.bot.handle(IncomingText(who, GROUP, text, chat_admin=admin))
-    world._record(replies)
-    return texts(replies)
+    return texts(await world.event(IncomingText(who, GROUP, text, chat_admin=admin)))
 
 
 async def join_code(world: World) -> str:
@@ -43,7 +41,7 @@ async def test_a_group_on_another_platform_joins_with_a_one_time_code(world: Wor
     assert "not set up yet" in await in_group(world, olga, "/round status")
     joined = await in_group(world, olga, f"/round link {code}", admin=True)
     assert "This group is now part of Riverside" in joined
-    reuse = await world.bot.handle(
+    reuse = await world.event(
         IncomingText(
             PersonRef("other", "8"),
             Address("other", "-200"),
@@ -63,7 +61,7 @@ async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World)
     await in_group(world, olga, f"/round link {code}", admin=True)
     pat = PersonRef("other", "9", "Pat")
     dm = Address.dm(pat)
-    enrolled = await world.bot.handle(IncomingJoin(pat, dm, await join_code(world)))
+    enrolled = await world.event(IncomingJoin(pat, dm, await join_code(world)))
     assert "You take part in Riverside" in texts(enrolled)
     replies = await world.command("lead", "/round open")
     announcements = [m for m in replies if not m.to.direct]
@@ -76,10 +74,10 @@ async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World)
     assert "Invited 4" in status
     await answer_all(world, "alice", ["3"] * 9)
     await answer_all(world, "lead", ["3"] * 9)
-    world._record(await world.bot.handle(IncomingText(pat, dm, "start")))
+    await world.event(IncomingText(pat, dm, "start"))
     for _ in range(9):
-        world._record(await world.bot.handle(IncomingText(pat, dm, "4")))
-    world._record(await world.bot.handle(IncomingText(pat, dm, "submit")))
+        await world.event(IncomingText(pat, dm, "4"))
+    await world.event(IncomingText(pat, dm, "submit"))
     closing = await world.command("lead", "/round close")
     assert {m.to for m in closing} == {CHANNEL, GROUP}
     assert all("3 of 4 completed" in m.text and m.image for m in closing)
@@ -88,15 +86,16 @@ async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World)
 async def test_late_take_part_joins_the_open_round(world: World) -> None:
     await world.command("lead", "/round open")
     sam = PersonRef("other", "11", "Sam")
-    replies = await world.bot.handle(IncomingJoin(sam, Address.dm(sam), await join_code(world)))
+    replies = await world.event(IncomingJoin(sam, Address.dm(sam), await join_code(world)))
     assert "You take part" in texts(replies) and "Start" in texts(replies)
-    bad = await world.bot.handle(IncomingJoin(sam, Address.dm(sam), "not-a-code"))
+    bad = await world.event(IncomingJoin(sam, Address.dm(sam), "not-a-code"))
     assert "does not work any more" in texts(bad)
 
 
 async def test_unreachable_people_are_counted_until_they_write_again(world: World) -> None:
-    await world.command("lead", "/round open")
-    await world.bot.mark_unreachable(Address.dm(person("alice")))
+    world.platform.blocked.add(Address.dm(person("alice")))
+    await world.command("lead", "/round open")  # her invitation cannot be delivered
     assert "1 could not be reached" in texts(await world.command("lead", "/round status"))
+    world.platform.blocked.clear()  # she unblocks the bot and writes to it
     await world.say("alice", "hello")
     assert "could not be reached" not in texts(await world.command("lead", "/round status"))

@@ -84,7 +84,7 @@ def test_the_console_round_runs_and_reads_like_a_chat(
 ) -> None:
     _db, first, second = finished_round
     assert "Riverside Partnership is set up, with lead as its lead" in first
-    assert "I have sent 6 people a direct message" in first
+    assert "I am sending 6 people a direct message" in first
     assert "1/9 · Vision" in first and "[Not sure]" in first
     assert "Comment saved for Collaboration" in first
     assert "Which answer would you like to change?" in first

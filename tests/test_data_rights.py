@@ -109,13 +109,8 @@ async def test_the_scheduler_purges_after_the_retention_period(world: World) -> 
 
     await world.command("lead", "/round close")
     settings = DutySettings("A", "UTC", 7, retention_days=30)
-
-    class Nowhere:
-        async def deliver(self, messages: object) -> int:
-            return 0
-
     rubric = load_rubric(ROOT / "rubric.toml")
-    worker = Duties(world.storage, world.clock, Nowhere(), world.directory, rubric, settings)
+    worker = Duties(world.storage, world.clock, world.assembly.directory, rubric, settings)
     await worker.run_due()
     async with world.storage.transaction() as repo:
         assert len(await repo.answers(1)) == 27  # not yet: closed today

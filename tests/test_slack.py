@@ -211,7 +211,7 @@ async def test_a_wrong_or_stale_signature_is_refused_and_nothing_is_recorded(
         ) as response:
             status = response.status
     assert status == 401
-    await slack.bot.adapter.drain()
+    await slack.bot.settle()
     assert [c.method for c in slack.fake.calls] == ["auth.test"]
     async with slack.bot.storage.transaction() as repo:
         assert await repo.community_for_chat(ChatRef("slack", "C1")) is None
@@ -229,7 +229,7 @@ async def test_a_retried_action_or_event_records_one_answer(slack: Slack) -> Non
     assert await sends.post(click, form, retry=1) == 200  # the same click delivered again
     assert await sends.say("U1", "2", event_id="Ev0RETRIED") == 200  # typed on card 2
     assert await sends.say("U1", "2", event_id="Ev0RETRIED", retry=1) == 200
-    await slack.bot.adapter.drain()
+    await slack.bot.settle()
     assert len([p for p in fake.posts("DU1") if "2/9 · Collaboration" in p["text"]]) == 1
     assert len([p for p in fake.posts("DU1") if "3/9 · Accountability" in p["text"]]) == 1
     assert await slack.answers("U1") == {"vision": 3, "collaboration": 2}
@@ -244,7 +244,7 @@ async def test_five_concurrent_clicks_on_one_button_record_one_answer(slack: Sla
     form = "application/x-www-form-urlencoded"
     statuses = await asyncio.gather(*(slack.sends.post(c, form) for c in clicks))
     assert statuses == [200] * 5
-    await slack.bot.adapter.drain()
+    await slack.bot.settle()
     assert len([p for p in slack.fake.posts("DU3") if "2/9 ·" in p["text"]]) == 1
     assert await slack.answers("U3") == {"vision": 4}
 
@@ -264,7 +264,7 @@ async def test_rate_limits_during_fan_out_deliver_each_invitation_once(slack: Sl
     fake.rate_limit("chat.postMessage", times=3, retry_after=0)
     fake.rate_limit("conversations.open", times=2, retry_after=0)
     await slack.open_round()
-    await slack.bot.adapter.drain()
+    await slack.bot.settle()
     assert len(fake.calls_to("chat.postMessage", limited=True)) == 3
     assert len(fake.calls_to("conversations.open", limited=True)) == 2
     for user in [LEAD, *PEOPLE]:
@@ -276,7 +276,7 @@ async def test_a_person_slack_will_not_let_us_dm_is_marked_unreachable(slack: Sl
     slack.fake.fail("conversations.open", "cannot_dm_bot", when=lambda a: a["users"] == "U5")
     await slack.command("/round setup Riverside", "Riverside is set up")
     await slack.command("/round open", "is open until")
-    await slack.bot.adapter.drain()
+    await slack.bot.settle()
     async with slack.bot.storage.transaction() as repo:
         u5 = await repo.person("slack", "U5")
         assert u5 is not None
@@ -316,7 +316,7 @@ async def test_events_the_core_does_not_need_are_acknowledged_and_ignored(slack:
     ]
     for body in others:
         assert await sends.post(body, "application/json") == 200
-    await slack.bot.adapter.drain()
+    await slack.bot.settle()
     assert {c.method for c in fake.calls} == {"auth.test"}  # Bolt's own check, and ours
 
 

@@ -18,13 +18,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.pool import NullPool
 
+from bot.messages import Address, Choice, Outgoing
 from bot.model import (
     Answer,
     Category,
     ChatRef,
     Community,
-    OutboxItem,
-    OutboxKind,
     Participation,
     Person,
     PersonRef,
@@ -33,6 +32,7 @@ from bot.model import (
     Rubric,
     Stage,
 )
+from bot.outbox.item import OutboxItem, OutboxKind, Outcome
 from bot.ports import Communities, ConcurrentUpdate, Deliveries, People, Repository, Rounds
 from bot.rubric.loader import rubric_to_dict
 from storage import (
@@ -85,7 +85,7 @@ def _inspect_schema(connection: Connection) -> tuple[list[str], list[Any]]:
 async def test_migrations_from_empty_to_head(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade(database_url)
-    assert await current_revision(database_url) == head_revision() == "0006"
+    assert await current_revision(database_url) == head_revision() is not None
     await upgrade(database_url)  # already at head: nothing to do
     engine = make_engine(database_url, poolclass=NullPool)
     try:
@@ -131,6 +131,53 @@ async def test_upgrade_from_0001_keeps_rounds_and_sets_the_default_threshold(
     assert community is not None and community.min_responses == 3
     assert len(community.join_code) == 16  # backfilled for communities made before 0003
     assert round_ is not None and round_.title == "Before" and round_.min_responses == 3
+
+
+async def test_upgrade_to_0007_turns_owed_notes_into_messages(database_url: str) -> None:
+    """Notes owed by a version before 0007 are still sent after the upgrade, as messages;
+    the round's announcement keeps its Take part link."""
+    await upgrade(database_url, "0006")
+    engine = make_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO communities (id, name, anonymous, export_salt, settings, "
+                    "created_at, join_code) VALUES (1, 'Old', true, 's', '{}', :at, 'JOIN')"
+                ),
+                {"at": T0},
+            )
+            for id_, key, note, sent in (
+                (1, "opened:1:slack:C1", "Round 1 is open", None),
+                (2, "note:extended:1:slack:C1", "It stays open", None),
+                (3, "note:skipped:1:slack:C1", "skipped", T0),
+            ):
+                await connection.execute(
+                    text(
+                        "INSERT INTO outbox (id, key, kind, community_id, platform, chat_id, "
+                        "note, due_at, sent_at, attempts) "
+                        "VALUES (:id, :key, 'note', 1, 'slack', 'C1', :note, :at, :sent, 0)"
+                    ),
+                    {"id": id_, "key": key, "note": note, "at": T0, "sent": sent},
+                )
+    finally:
+        await engine.dispose()
+    await upgrade(database_url)
+    storage = await open_storage(database_url)
+    try:
+        async with storage.transaction() as repo:
+            owed = await repo.claim_due(T0, 10, "A")
+            finished = await repo.stale_claims("nobody", T0)
+    finally:
+        await storage.close()
+    assert [(i.kind, i.message) for i in owed] == [
+        (
+            OutboxKind.MESSAGE,
+            Outgoing(Address("slack", "C1"), "Round 1 is open", join_code="JOIN"),
+        ),
+        (OutboxKind.MESSAGE, Outgoing(Address("slack", "C1"), "It stays open")),
+    ]
+    assert finished == []
 
 
 def test_upgrade_sync_for_the_cli(tmp_path: Path) -> None:
@@ -477,6 +524,7 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.save_tallies(round_.id, {})
         await repo.closed_rounds(community.id)
         assert await repo.totals() == (1, 0)  # one answer, the round closed
+        assert await repo.prune_deliveries(T0 + timedelta(days=8)) == 1
     protocols = (Deliveries, Communities, People, Rounds)
     assert called == {name for p in protocols for name in vars(p) if not name.startswith("_")}
 
@@ -537,17 +585,25 @@ async def test_join_and_link_codes(storage: SqlStorage) -> None:
 
 
 async def test_outbox_keys_claims_and_the_lease(storage: SqlStorage) -> None:
+    card = Outgoing(
+        Address("slack", "U1", direct=True),
+        "1/9 · Vision",
+        (Choice("1:lvl:vision:3", "3", "Partners share it."),),
+        replaces="D1:123.4",
+    )
     async with storage.transaction() as repo:
         community = await repo.create_community("Outbox", CHAT, True, T0)
-        item = OutboxItem("note:1", OutboxKind.NOTE, community.id, T0, chat=CHAT, note="hi")
-        assert await repo.add_outbox(item) is True
-        assert await repo.add_outbox(item) is False  # queued once, whatever happens
+        item = OutboxItem("reply:1", OutboxKind.MESSAGE, community.id, T0, message=card)
+        assert await repo.queue([item]) == 1
+        assert await repo.queue([item]) == 0  # queued once, whatever happens
     async with storage.transaction() as repo:
-        (due,) = await repo.due_outbox(T0, 10)
-        assert isinstance(due, OutboxItem) and due.chat == CHAT and due.note == "hi"
-        assert await repo.claim_outbox(due.id, T0) is True
-        assert await repo.claim_outbox(due.id, T0) is False
-        assert await repo.due_outbox(T0, 10) == []
+        (due,) = await repo.claim_due(T0, 10, "A")
+        assert isinstance(due, OutboxItem) and due.message == card and due.claimed_by == "A"
+        assert await repo.claim_due(T0, 10, "B") == []  # taken: nobody else sends it
+        assert await repo.stale_claims("B", T0) == []  # A may still be sending it
+        assert [i.id for i in await repo.stale_claims("A", T0)] == [due.id]  # A restarted
+        await repo.finish_outbox(due.id, T0, Outcome.SENT)
+        assert await repo.stale_claims("A", T0) == []
         assert await repo.take_lease("scheduler", "A", T0, T0 + timedelta(minutes=1)) is True
         assert await repo.take_lease("scheduler", "B", T0, T0 + timedelta(minutes=1)) is False
         later = T0 + timedelta(minutes=2)

@@ -156,6 +156,7 @@ class ConsoleAdapter:
         if text.startswith(":"):
             return await self._console_command(text)
         await self._context.dispatch(self._event(text))
+        await self._context.drain()  # what it caused is printed before the next line is read
         return True
 
     def _event(self, text: str) -> Incoming:

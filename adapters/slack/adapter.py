@@ -2,9 +2,12 @@
 
 Built on slack_bolt's AsyncApp. In HTTP mode Bolt answers `POST /slack/events` on the bot's web
 server and verifies every request's signature (401 when wrong or stale); with SLACK_APP_TOKEN it
-uses Socket Mode instead. Every request is acknowledged at once and the core runs afterwards in
-a background task, so a slow database never makes Slack wait past its 3 seconds. Slack redelivers
-late events with the same event_id; the core recognises a repeated delivery id and does nothing.
+uses Socket Mode instead. A request is acknowledged only once the core has stored what it did
+and the replies it caused: milliseconds of database work, since the replies are sent afterwards
+from the outbox. If the database is too slow for Slack's 3 seconds, the person is asked to
+press again (a command gets that as its ack; a typed message is answered 500, so Slack
+redelivers it). Slack redelivers late events with the same event_id; the core recognises a
+repeated delivery id and does nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.http import WebServer
 from adapters.slack.blocks import unescape
@@ -43,10 +47,13 @@ EVENTS_PATH = "/slack/events"
 COMMAND = "/round"
 RATE_LIMIT_RETRIES = 5
 DRAIN_SECONDS = 10.0
-# Events handed to the core at once; the rest wait their turn in order. A crowd clicking
-# together must not open hundreds of transactions at once: SQLite would time out on its write
-# lock and PostgreSQL's pool would run dry. Acks never wait for this.
+ACK_BUDGET = 2.5  # seconds to store an event before Slack's 3-second deadline
+NAME_BUDGET = 0.5  # seconds a name lookup may take: a name is nice to have
+# Events handed to the core at once; the rest wait their turn (within the ack budget). A crowd
+# clicking together must not open hundreds of transactions at once: SQLite would time out on
+# its write lock and PostgreSQL's pool would run dry.
 PARALLEL_EVENTS = 8
+PRESS_AGAIN = "Sorry, I was too slow to save that and nothing was changed. Please try again."
 BAD_TOKEN = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
@@ -124,15 +131,19 @@ class CountedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
         await super().prepare_for_next_attempt_async(**kwargs)
 
 
+class NotStored(Exception):
+    """An event could not be stored in time: Slack is answered 500 and redelivers it."""
+
+
 class SlackAdapter:
-    """Implements the runner's PlatformAdapter for Slack."""
+    """Implements the assembly's PlatformAdapter for Slack."""
 
     platform = PLATFORM
 
     def __init__(
         self,
         settings: SlackSettings,
-        dispatch: Callable[[Incoming], Awaitable[None]],
+        dispatch: Callable[[Incoming], Awaitable[object]],
         web_server: WebServer,
         *,
         pacer: Pacer | None = None,
@@ -150,8 +161,8 @@ class SlackAdapter:
         self.sender = SlackSender(self.client, pacer)
         self.directory = SlackDirectory(self.client, self.users)
         self.mode = choose_mode(settings)
-        # process_before_response: our listeners only ack and start a task, so Bolt can answer
-        # as soon as they return instead of polling for the ack every 10 ms.
+        # process_before_response: Bolt answers Slack once a listener returns, and our listeners
+        # ack only after the core has stored the event.
         self._app = AsyncApp(
             name="maturity-bot",
             client=self.client,
@@ -162,9 +173,12 @@ class SlackAdapter:
         self._app.block_action(_ANY)(self._on_action)
         self._app.event("message")(self._on_message)
         self._app.event(_ANY)(self._ignore)  # every other subscribed event: no 404s
+        self._app.error(self._on_error)
         self._socket: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_hand = 0  # events being stored now
+        self._all_stored = asyncio.Event()
+        self._all_stored.set()
         self._slots = asyncio.Semaphore(PARALLEL_EVENTS)
         self._authenticated = False
         self._stopping = False
@@ -205,17 +219,14 @@ class SlackAdapter:
             async with asyncio.timeout(DRAIN_SECONDS):
                 await self.drain()
         except TimeoutError:
-            log.warning("slack: %d events still being handled at stop", len(self._tasks))
-            for task in list(self._tasks):
-                task.cancel()
+            log.warning("slack: %d events still being stored at stop", self._in_hand)
         if self._session is not None:
             self.client.session = None
             await self._session.close()
 
     async def drain(self) -> None:
-        """Wait until every event taken so far has been handled (callers bound the wait)."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
+        """Wait until every event taken so far has been stored (callers bound the wait)."""
+        await self._all_stored.wait()
 
     async def _http(self, request: web.Request) -> web.Response:
         if self._stopping:  # not taken: Slack redelivers an event that got no 2xx
@@ -223,56 +234,75 @@ class SlackAdapter:
         response = await self._app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
-    def _spawn(self, kind: str, work: Callable[[], Awaitable[Incoming | None]]) -> None:
-        """Run the translation and the core after the ack, keeping hold of the task."""
+    async def _stored_in_time(self, kind: str, event: Incoming) -> bool:
+        """Hand the event to the core; True once it is stored, False if that did not happen
+        within the ack budget (then nothing is acknowledged as received)."""
+        self._in_hand += 1
+        self._all_stored.clear()
+        try:
+            async with asyncio.timeout(ACK_BUDGET), self._slots:
+                log.debug("slack %s %s", kind, event.delivery_id)
+                await self._dispatch(event)
+            return True
+        except TimeoutError:
+            log.warning("slack: a %s could not be stored within %.1f s", kind, ACK_BUDGET)
+            return False
+        finally:
+            self._in_hand -= 1
+            if not self._in_hand:
+                self._all_stored.set()
 
-        async def run() -> None:
-            try:
-                async with self._slots:
-                    event = await work()
-                    if event is not None:
-                        log.debug("slack %s %s", kind, event.delivery_id)
-                        await self._dispatch(event)
-            except Exception:
-                log.exception("slack: handling a %s failed", kind)
-
-        task = asyncio.create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _name(self, user_id: str, given: str = "") -> str:
+        try:
+            async with asyncio.timeout(NAME_BUDGET):
+                return await self.users.name(user_id, given)
+        except TimeoutError:
+            return given
 
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
-        """`/round …`: acknowledged with nothing, so Slack shows nothing until the reply."""
-        await ack()
+        """`/round …`: acknowledged with nothing once stored, so Slack shows only the reply."""
         self.sender.remember_response_url(
             str(command.get("channel_id")),
             str(command.get("user_id")),
             str(command.get("response_url") or ""),
         )
-
-        async def work() -> Incoming:
-            name = await self.users.name(
-                str(command["user_id"]), str(command.get("user_name") or "")
-            )
-            return command_event(command, name)
-
-        self._spawn("command", work)
+        name = await self._name(str(command["user_id"]), str(command.get("user_name") or ""))
+        if await self._stored_in_time("command", command_event(command, name)):
+            await ack()
+        else:
+            await ack(text=PRESS_AGAIN)  # shown to the lead alone
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
+        user = body["user"]
+        name = await self._name(str(user["id"]), str(user.get("name") or ""))
+        stored = await self._stored_in_time("block_actions", action_event(body, action, name))
+        await ack()  # a click is never redelivered: say so rather than leave it hanging
+        if not stored:
+            await self._press_again(str(body.get("response_url") or ""))
 
-        async def work() -> Incoming:
-            user = body["user"]
-            name = await self.users.name(str(user["id"]), str(user.get("name") or ""))
-            return action_event(body, action, name)
-
-        self._spawn("block_actions", work)
+    async def _press_again(self, response_url: str) -> None:
+        """Tell the person who clicked, only them, that the click did not count."""
+        if not response_url:
+            return
+        hook = AsyncWebhookClient(response_url, session=self.client.session)
+        try:
+            await hook.send(text=PRESS_AGAIN, response_type="ephemeral", replace_original=False)
+        except Exception as error:
+            log.warning("slack: could not ask for a second press (%s)", type(error).__name__)
 
     async def _on_message(self, body: dict[str, Any]) -> None:
-        async def work() -> Incoming | None:
-            user = typed_by(body)
-            return None if user is None else message_event(body, await self.users.name(user))
+        user = typed_by(body)
+        if user is None:
+            return
+        event = message_event(body, await self._name(user))
+        if event is not None and not await self._stored_in_time("message", event):
+            # Unacknowledged (500): Slack redelivers the event with the same event_id.
+            raise NotStored("a typed message could not be stored in time")
 
-        self._spawn("message", work)
+    async def _on_error(self, error: Exception) -> None:
+        """A listener failed: Slack is answered 500 (and redelivers events). One line, no
+        request body: it could hold what someone wrote."""
+        log.warning("slack: an event was not taken (%s: %s)", type(error).__name__, error)
 
     async def _ignore(self) -> None:
         """Acknowledged by Bolt; nothing for the core."""

@@ -17,7 +17,7 @@ import itertools
 import json
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -494,6 +494,12 @@ class RunningBot:
     url: str  # http://127.0.0.1:PORT
     adapter: SlackAdapter
     storage: Storage
+    drain: Callable[[], Awaitable[int]]  # send what the outbox owes now
+
+    async def settle(self) -> None:
+        """Wait until every request taken so far is stored and its replies are sent."""
+        await self.adapter.drain()
+        await self.drain()
 
 
 @asynccontextmanager
@@ -510,4 +516,4 @@ async def running_bot(settings: Settings, pacer: Pacer | None = None) -> AsyncIt
     async with assembled(settings, parts=parts, adapters=adapters) as bot:
         adapter = bot.adapters[0]
         assert isinstance(adapter, SlackAdapter)
-        yield RunningBot(f"http://127.0.0.1:{bot.http.port}", adapter, bot.storage)
+        yield RunningBot(f"http://127.0.0.1:{bot.http.port}", adapter, bot.storage, bot.drain)

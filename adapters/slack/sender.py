@@ -17,13 +17,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.delivery import Unreachable
 from adapters.slack.blocks import MAX_BLOCKS, clip, escape, fallback_text, render_blocks
 from bot.messages import Outgoing
+from bot.ports import MaybeSent, Refused, TryAgain, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ UNREACHABLE = frozenset(
     }
 )
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+RETRYABLE = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable"})
 STALE_MESSAGE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 COMMENT_LIMIT = 4000  # a file's comment is a message: keep it to what a message shows
 RESPONSE_URL_LIFETIME = 25 * 60  # Slack honours a command's response_url for 30 minutes
@@ -138,7 +140,10 @@ class SlackSender:
             self._responses[channel] = _Response(user, url, self._clock() + RESPONSE_URL_LIFETIME)
 
     async def send(self, message: Outgoing) -> None:
-        """Post, edit or upload one message; Unreachable when a DM cannot be delivered."""
+        """Post, edit or upload one message. Says how it failed in the core's terms:
+        Unreachable (a DM that cannot be delivered), TryAgain (Slack did not take it: 5xx,
+        rate limited, no connection), MaybeSent (no answer in time), Refused (anything else
+        Slack will not take)."""
         try:
             await self._send(message)
         except SlackApiError as error:
@@ -148,7 +153,14 @@ class SlackSender:
                 raise Unreachable(code) from None
             if code in NOT_A_MEMBER and not message.to.direct and await self._respond(message):
                 return
-            raise SlackSendError(_method_of(error), code) from None
+            status = error.response.status_code
+            if status >= 500 or status == 429 or code in RETRYABLE:
+                raise TryAgain(f"{_method_of(error)}: {code}", _retry_after(error)) from None
+            raise Refused(f"{_method_of(error)}: {code}") from None
+        except (TimeoutError, aiohttp.ServerTimeoutError, aiohttp.ServerDisconnectedError):
+            raise MaybeSent("slack did not answer in time") from None
+        except aiohttp.ClientError as error:  # no connection: nothing reached Slack
+            raise TryAgain(type(error).__name__) from None
 
     async def _send(self, message: Outgoing) -> None:
         if message.replaces and ":" in message.replaces and message.image is None:
@@ -228,6 +240,14 @@ class SlackSender:
             log.warning("slack response_url answered %s", sent.status_code)
             return False
         return True
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    value = error.response.headers.get("Retry-After") if error.response.headers else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _method_of(error: SlackApiError) -> str:

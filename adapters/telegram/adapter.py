@@ -1,34 +1,31 @@
 """The Telegram adapter: updates in, the core's events out; translation only.
 
-Built on python-telegram-bot's Application without its conversation state, persistence or job
-queue (the core owns state and time). Long polling by default; with TELEGRAM_WEBHOOK_URL the
-bot's web server takes `POST /telegram/webhook`, checking Telegram's secret token header. The
-PTB handlers only translate and start a tracked background task, so updates are taken in fast
-(a webhook request is answered once that task exists); callback queries are answered first
-thing in the task. update_ids are the delivery ids the core de-duplicates (across restarts
-too); recent ones are also skipped here, so a webhook retry is not even answered twice.
+Built on python-telegram-bot's Bot alone: no Application, conversation state, persistence or
+job queue (the core owns state and time). Long polling by default; with TELEGRAM_WEBHOOK_URL
+the bot's web server takes `POST /telegram/webhook`, checking Telegram's secret token header.
+
+Nothing is acknowledged before it is stored. Polling asks for the next updates (which confirms
+the previous ones to Telegram) only once every update of the batch has been stored; a webhook
+request is answered 200 only then, and anything else makes Telegram send it again. A pressed
+button's spinner is answered once the press is stored. update_ids are the delivery ids the
+core de-duplicates, so an update delivered twice is handled once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
 
 from aiohttp import web
-from telegram import BotCommand, Update
-from telegram.ext import (
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.request import HTTPXRequest
 
 from adapters.delivery import Sender
 from adapters.http import WebServer
@@ -36,6 +33,7 @@ from adapters.telegram import updates as translate
 from adapters.telegram.limits import RateLimiter, RateLimits, Sleep
 from adapters.telegram.sender import TelegramSender
 from adapters.telegram.settings import TelegramSettings
+from bot.config import ConfigError
 from bot.messages import Incoming
 from bot.model import ChatRef, PersonRef
 
@@ -50,9 +48,11 @@ COMMANDS = [
     BotCommand("help", "What this bot does and how to answer"),
 ]
 REFUSED = "That button is not one of yours, so nothing was changed."
-DRAIN_SECONDS = 10.0  # stop() lets work in progress finish for this long
-RECENT_UPDATES = 10_000  # update ids remembered in memory (the database remembers them all)
+DRAIN_SECONDS = 10.0  # stop() lets updates being stored finish for this long
 PARALLEL_UPDATES = 32  # updates in the core at once: a burst queues here, not in the database
+RECENT_UPDATES = 10_000  # update ids remembered here (the database remembers them all)
+CONNECTIONS = 64  # to the Bot API, for sending: chats are served side by side
+POLL_RETRY = (1.0, 30.0)  # seconds between failed polls: first, longest
 
 
 class TelegramDirectory:
@@ -70,7 +70,7 @@ class TelegramAdapter:
     def __init__(
         self,
         settings: TelegramSettings,
-        dispatch: Callable[[Incoming], Awaitable[None]],
+        dispatch: Callable[[Incoming], Awaitable[object]],
         web_server: WebServer,
         *,
         limits: RateLimits | None = None,
@@ -81,50 +81,48 @@ class TelegramAdapter:
         quiet_secret_logs()
         self._settings, self._dispatch = settings, dispatch
         self._poll_timeout = poll_timeout
-        builder = (
-            ApplicationBuilder()
-            .token(settings.bot_token)
-            .base_url(settings.api_url)
-            .base_file_url(file_url(settings.api_url))
-            .job_queue(None)
-            .pool_timeout(30.0)  # a fan-out may queue for the connection pool; never drop it
+        self._bot = Bot(
+            settings.bot_token,
+            base_url=settings.api_url,
+            base_file_url=file_url(settings.api_url),
+            # a fan-out may queue for a connection; it is never dropped for want of one
+            request=HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=30.0),
+            get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10.0),
         )
-        if settings.webhook_url:
-            builder = builder.updater(None)
-        self._app = builder.build()
-        self._app.add_handler(
-            MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message)
-        )
-        self._app.add_handler(CallbackQueryHandler(self._on_callback))
-        self._admins = translate.GroupAdmins(self._app.bot, clock)
+        self._admins = translate.GroupAdmins(self._bot, clock)
         limiter = RateLimiter(limits or RateLimits(), clock, sleep)
         rate_limited = web_server.metrics.rate_limited.labels(translate.PLATFORM).inc
-        self.sender: Sender = TelegramSender(self._app.bot, limiter, self._username, rate_limited)
+        self.sender: Sender = TelegramSender(self._bot, limiter, self._username, rate_limited)
         self.directory = TelegramDirectory()
-        self._tasks: set[asyncio.Task[None]] = set()
         self._working = asyncio.Semaphore(PARALLEL_UPDATES)
-        self._recent: OrderedDict[int, None] = OrderedDict()
+        self._in_hand = 0  # updates being stored now
+        self._all_stored = asyncio.Event()
+        self._all_stored.set()
+        self._polling: asyncio.Task[None] | None = None
+        self._offset: int | None = None  # the first update not yet stored
+        self._recent: OrderedDict[int, None] = OrderedDict()  # stored lately: a retry is skipped
         self._ready = False
         self._accepting = False
         if settings.webhook_url:
             web_server.app.router.add_post(WEBHOOK_PATH, self._webhook)
 
     async def start(self) -> None:
-        await self._app.initialize()  # getMe: the bot's username, and a check of the token
+        try:
+            await self._bot.initialize()  # getMe: the bot's username, and a check of the token
+        except InvalidToken:
+            raise ConfigError("TELEGRAM_BOT_TOKEN: Telegram refused it") from None
         self._ready = True
-        await self._app.bot.set_my_commands(COMMANDS)
-        await self._app.start()
+        await self._bot.set_my_commands(COMMANDS)
         self._accepting = True
         if self._settings.webhook_url:
-            await self._app.bot.set_webhook(
+            await self._bot.set_webhook(
                 self._settings.webhook_url,
                 secret_token=self._settings.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
-        elif self._app.updater is not None:
-            await self._app.updater.start_polling(
-                timeout=timedelta(seconds=self._poll_timeout), allowed_updates=ALLOWED_UPDATES
-            )
+        else:
+            await self._bot.delete_webhook()  # getUpdates works only without one
+            self._polling = asyncio.create_task(self._poll(), name="telegram-polling")
         log.info(
             "telegram: @%s, %s",
             self._username(),
@@ -132,21 +130,24 @@ class TelegramAdapter:
         )
 
     async def stop(self) -> None:
-        """Stop taking updates, let the work in progress finish (bounded), then disconnect."""
+        """Stop taking updates, let those being stored finish (bounded), confirm them to
+        Telegram, then disconnect."""
         self._accepting = False
-        if self._app.updater is not None and self._app.updater.running:
-            await self._app.updater.stop()
-        if self._app.running:
-            await self._app.stop()  # handles what was already queued
-        if self._tasks:
-            _done, late = await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
-            for task in late:
-                task.cancel()
-            if late:
-                log.warning("telegram: %d updates cut short at shutdown", len(late))
-                await asyncio.wait(late)
+        if self._polling is not None:
+            self._polling.cancel()  # a poll waiting for updates; a batch in hand is shielded
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+            self._polling = None
+        try:
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await self.idle()
+        except TimeoutError:
+            log.warning("telegram: %d updates were still being stored at stop", self._in_hand)
+        if self._offset is not None:
+            with contextlib.suppress(TelegramError):  # else they come again: handled once
+                await self._bot.get_updates(offset=self._offset, timeout=0)
         if self._ready:
-            await self._app.shutdown()
+            await self._bot.shutdown()
             self._ready = False
 
     async def ready(self) -> bool:
@@ -154,13 +155,45 @@ class TelegramAdapter:
         return self._ready
 
     async def idle(self) -> None:
-        """Wait until every update taken in so far has been handled and answered."""
-        await self._app.update_queue.join()
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
+        """Wait until every update taken in so far has been stored."""
+        await self._all_stored.wait()
 
     def _username(self) -> str:
-        return self._app.bot.username
+        return self._bot.username
+
+    async def _poll(self) -> None:
+        """Long polling: each batch is stored in full before the next getUpdates confirms it."""
+        wait = POLL_RETRY[0]
+        while self._accepting:
+            try:
+                batch = await self._bot.get_updates(
+                    offset=self._offset,
+                    timeout=timedelta(seconds=self._poll_timeout),
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            except TelegramError as error:
+                log.warning("telegram: getUpdates failed (%s)", type(error).__name__)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, POLL_RETRY[1])
+                continue
+            wait = POLL_RETRY[0]
+            if batch:
+                # Shielded: stopping now would otherwise leave half a batch stored.
+                await asyncio.shield(self._take_all(batch))
+                self._offset = batch[-1].update_id + 1
+
+    async def _take_all(self, batch: Sequence[Update]) -> None:
+        """Store every update: one chat's in order, chats side by side."""
+        by_chat: dict[int, list[Update]] = {}
+        for update in batch:
+            chat = update.effective_chat.id if update.effective_chat else 0
+            by_chat.setdefault(chat, []).append(update)
+
+        async def in_order(updates: list[Update]) -> None:
+            for update in updates:
+                await self._take(update)
+
+        await asyncio.gather(*(in_order(updates) for updates in by_chat.values()))
 
     async def _webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -169,80 +202,65 @@ class TelegramAdapter:
         if not self._accepting:
             return web.Response(status=503)  # starting or stopping: Telegram retries later
         try:
-            update = Update.de_json(await request.json(), self._app.bot)
+            update = Update.de_json(await request.json(), self._bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("telegram: the webhook got something that is not an update")
             return web.Response(status=400)
-        # Straight to the handlers, not through PTB's queue: its single consumer falls behind
-        # a burst of requests, and the handlers only start a task anyway.
-        await self._app.process_update(update)
-        return web.Response()
+        await self._take(update)
+        return web.Response()  # only now: the update and its replies are stored
 
-    def _first_time(self, update: Update) -> bool:
-        """False for an update id seen lately (a webhook retry)."""
+    async def _take(self, update: Update) -> None:
+        """Translate one update and hand it to the core; returns once it is stored. An update
+        stored lately (a webhook retry) is not handled, nor answered, again."""
         if update.update_id in self._recent:
-            return False
-        self._recent[update.update_id] = None
-        if len(self._recent) > RECENT_UPDATES:
-            self._recent.popitem(last=False)
-        return True
+            return
+        self._in_hand += 1
+        self._all_stored.clear()
+        try:
+            async with self._working:
+                if update.callback_query is not None:
+                    await self._callback(update)
+                else:
+                    await self._message(update)
+            self._recent[update.update_id] = None
+            if len(self._recent) > RECENT_UPDATES:
+                self._recent.popitem(last=False)
+        finally:
+            self._in_hand -= 1
+            if not self._in_hand:
+                self._all_stored.set()
 
-    async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _message(self, update: Update) -> None:
         """A text message: `/round ...` in a group, anything in a private chat."""
         message, user = update.message, update.effective_user
         if message is None or user is None or message.text is None or user.is_bot:
             return
         if message.chat.type == "private":
-            if self._first_time(update):
-                event = translate.private_text(message, user, update.update_id)
-                self._spawn(self._handle(event))
+            await self._dispatch(translate.private_text(message, user, update.update_id))
             return
         text = translate.round_command(message.text, self._username())
-        if text is not None and self._first_time(update):
-            self._spawn(self._group_command(update, text))
-
-    async def _handle(self, event: Incoming) -> None:
-        async with self._working:
-            await self._dispatch(event)
-
-    async def _group_command(self, update: Update, text: str) -> None:
-        message, user = update.message, update.effective_user
-        assert message is not None and user is not None
-        admin = await self._admins.is_admin(message.chat.id, user.id)
-        await self._handle(translate.group_text(message, user, text, admin, update.update_id))
-
-    async def _on_callback(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.callback_query is not None and self._first_time(update):
-            self._spawn(self._callback(update))
+        if text is not None:
+            admin = await self._admins.is_admin(message.chat.id, user.id)
+            await self._dispatch(translate.group_text(message, user, text, admin, update.update_id))
 
     async def _callback(self, update: Update) -> None:
-        """Answer first (the client shows a spinner until then), then let the core decide."""
+        """A pressed button: stored first, then its spinner answered (the card's edit comes
+        from the outbox)."""
         query = update.callback_query
         assert query is not None
         forged = translate.obviously_forged(query)
+        if not forged:
+            await self._dispatch(translate.choice(query, update.update_id))
         try:
             await query.answer(REFUSED if forged else None, show_alert=forged)
-        except Exception as error:  # too late to answer is no reason to drop the press
+        except Exception as error:  # too late to answer is no reason to worry
             log.info("answerCallbackQuery failed: %s", type(error).__name__)
-        if not forged:
-            await self._handle(translate.choice(query, update.update_id))
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("telegram: handling an update failed", exc_info=task.exception())
 
 
 def quiet_secret_logs() -> None:
     """Request URLs carry the bot token, and PTB's debug lines carry message texts. Levels are
     only ever raised here (bot/logs.py may have set them higher already)."""
     floors = {"httpx": logging.WARNING, "httpcore": logging.INFO, "telegram.Bot": logging.INFO}
-    floors["telegram.ext.ExtBot"] = logging.INFO
     for name, floor in floors.items():
         logger = logging.getLogger(name)
         logger.setLevel(max(floor, logger.getEffectiveLevel()))

@@ -14,7 +14,7 @@ import copy
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -476,14 +476,17 @@ class RunningBot:
     storage: Storage
     updates: Updates
     webhook: bool
+    drain: Callable[[], Awaitable[int]]  # send what the outbox owes now
 
     async def deliver(self, update: JSON, within: float = 20.0) -> None:
+        """Hand Telegram's update to the bot; return once it is stored and its replies sent."""
         if self.webhook:
             assert await self.post(update) == 200
         else:
             self.fake.enqueue(update)
             await self.fake.wait_for(lambda: self.fake.confirmed > update["update_id"])
         await asyncio.wait_for(self.adapter.idle(), within)
+        await asyncio.wait_for(self.drain(), within)
 
     async def post(self, update: JSON, secret: str | None = WEBHOOK_SECRET) -> int:
         """POST the update to the bot's webhook as Telegram would; the HTTP status."""
@@ -558,4 +561,6 @@ async def running_bot(
     async with assembled(settings, parts=parts, adapters=adapters) as bot:
         adapter = bot.adapters[0]
         assert isinstance(adapter, TelegramAdapter)
-        yield RunningBot(fake, adapter, bot.http, bot.storage, updates or Updates(), webhook)
+        yield RunningBot(
+            fake, adapter, bot.http, bot.storage, updates or Updates(), webhook, bot.drain
+        )

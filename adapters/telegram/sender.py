@@ -22,13 +22,13 @@ from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.delivery import Unreachable
 from adapters.telegram.limits import RateLimiter
 from adapters.telegram.render import RenderedMessage, deep_link, render
 from bot.messages import Address, Outgoing
+from bot.ports import MaybeSent, Refused, TryAgain, Unreachable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -103,10 +103,10 @@ class TelegramSender:
                     link_preview_options=NO_PREVIEW,
                 ),
             )
-        except BadRequest as error:
-            if "not modified" in error.message.lower():
+        except Refused as error:
+            if "not modified" in str(error).lower():
                 return True  # a repeated press: the message already shows this
-            log.warning("editing a message failed (%s); sending it anew", error.message)
+            log.warning("editing a message failed (%s); sending it anew", error)
             return False
         return True
 
@@ -141,25 +141,33 @@ class TelegramSender:
         )
 
     async def _call(self, to: Address, new_message: bool, call: Callable[[], Awaitable[T]]) -> T:
-        """One API call within the limits, repeated after RetryAfter; Forbidden in a private
-        chat (blocked, or never started) becomes Unreachable."""
+        """One API call within the limits, repeated after RetryAfter. Says how it failed in the
+        core's terms: Unreachable (a private chat blocked, or never started), TryAgain
+        (Telegram did not take it: 5xx, no connection, RetryAfter too often), MaybeSent (no
+        answer in time), Refused (anything else Telegram will not take)."""
         group = not to.direct
+        waited = 0.0
         for _ in range(self._limiter.limits.max_retries + 1):
             await self._limiter.acquire(to.chat_id, group=group, new_message=new_message)
             try:
                 return await call()
             except RetryAfter as error:
                 self._on_rate_limited()
-                self._limiter.hold(to.chat_id, retry_seconds(error))
+                waited = retry_seconds(error)
+                self._limiter.hold(to.chat_id, waited)
             except Forbidden as error:
                 if to.direct:
                     raise Unreachable(error.message) from error
-                raise
+                raise Refused(error.message) from error
             except BadRequest as error:
                 if to.direct and "chat not found" in error.message.lower():
                     raise Unreachable(error.message) from error
-                raise
-        raise RuntimeError(f"Telegram kept answering RetryAfter for chat {to.chat_id}")
+                raise Refused(error.message) from error
+            except TimedOut as error:
+                raise MaybeSent(error.message) from error
+            except NetworkError as error:  # 5xx or no connection: Telegram did not take it
+                raise TryAgain(error.message) from error
+        raise TryAgain(f"Telegram kept answering RetryAfter for chat {to.chat_id}", waited)
 
 
 def retry_seconds(error: RetryAfter) -> float:

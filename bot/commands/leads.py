@@ -79,19 +79,22 @@ class LeadCommands:
         self._platforms = platforms or Platforms()
 
     async def handle(self, event: IncomingText, command: Command) -> list[Outgoing]:
-        # Asking the platforms who is in the channel is slow: do it outside the transaction.
         try:
+            # Asking the platforms who is in the chat is slow: do it outside the transaction.
             members = await self._members(event) if command.sub in ("open", "remind") else {}
-        except RoundProblem as problem:
-            return [Outgoing(event.chat, str(problem), private_to=event.sender.user_id)]
 
-        async def work(repo: Repository) -> list[Outgoing]:
-            return await self._dispatch(repo, event, command, members)
+            async def work(repo: Repository) -> list[Outgoing]:
+                return await self._dispatch(repo, event, command, members)
 
-        try:
             return await in_transaction(self._storage, self._clock, work, delivery_of(event))
         except (UsageError, RoundProblem) as problem:
-            return [Outgoing(event.chat, str(problem), private_to=event.sender.user_id)]
+            # Nothing the command did was kept; only the explanation is stored and sent.
+            refusal = Outgoing(event.chat, str(problem), private_to=event.sender.user_id)
+
+            async def refuse(_repo: Repository) -> list[Outgoing]:
+                return [refusal]
+
+            return await in_transaction(self._storage, self._clock, refuse, delivery_of(event))
 
     async def _members(self, event: IncomingText) -> Members:
         """Ask the platforms who is in each of the community's chats (outside a transaction)."""

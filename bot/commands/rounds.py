@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 from bot.commands.parser import UsageError, parse_open
 from bot.conversation import cards
 from bot.conversation.choices import MAX_ID_DIGITS
-from bot.messages import Address, Outgoing
+from bot.messages import Outgoing
+from bot.outbox.queue import queue_summary
 from bot.rounds import lifecycle as rounds
-from bot.schedule.reminders import queue_reminders
-from bot.summary import publish
 
 if TYPE_CHECKING:
     from bot.commands.leads import Request
@@ -20,28 +19,16 @@ MANUAL_REMINDER_GAP = timedelta(days=1)
 
 
 async def open(req: Request) -> list[Outgoing]:
+    """Open a round now; its announcement and invitations are sent from the outbox."""
     now = req.now
     schedule = await req.repo.schedule(req.community.id)
     zone = schedule.cadence.timezone if schedule else req.timezone  # the community's timezone
     args = parse_open(req.command.args, now, zone)
     title = args.title or f"{now:%B %Y} self-assessment"
-    opened = await rounds.open_round(
+    await rounds.open_round(
         req.repo, req.community, title, args.closes_at, req.rubric, req.members, now, zone
     )
-    await queue_reminders(req.repo, req.community, opened.round)  # sent by the scheduler
-    count = len(opened.invitations)
-    text = (
-        f"Round {opened.round.number} “{title}” is open until "
-        f"{cards.format_moment(args.closes_at, opened.round.timezone)}. I have sent {count} "
-        f"{'person' if count == 1 else 'people'} a direct message with "
-        f"{len(req.rubric.categories)} questions (about 10 minutes). "
-        "Not invited? Ask a lead."
-    )
-    announcements = [
-        Outgoing(Address.channel(chat), text, join_code=req.community.join_code)
-        for chat in req.community.chats  # every linked chat, on every platform
-    ]
-    return [*announcements, *opened.invitations]
+    return []
 
 
 async def status(req: Request) -> list[Outgoing]:
@@ -55,7 +42,7 @@ async def remind(req: Request) -> list[Outgoing]:
     round_ = await rounds.finish_overdue(req.repo, req.community, req.now)
     if round_ is None:
         return [req.private("There is no open round to remind people about.")]
-    newcomers = await rounds.invite_newcomers(req.repo, req.community, round_, req.members)
+    newcomers = await rounds.invite_newcomers(req.repo, req.community, round_, req.members, req.now)
     joined = (
         f" Invited {len(newcomers)} newcomer(s) who joined since the round opened."
         if newcomers
@@ -69,23 +56,19 @@ async def remind(req: Request) -> list[Outgoing]:
             "the next can "
             f"go after {cards.format_moment(last + MANUAL_REMINDER_GAP, round_.timezone)}.{joined}"
         )
-        return [req.private(text), *newcomers]
-    nudges = await rounds.reminders(req.repo, round_, skip={m.to for m in newcomers})
+        return [req.private(text)]
+    skip = {rounds.dm_to(person) for person in newcomers}  # they have just been invited
+    nudges = await rounds.reminders(req.repo, round_, skip=skip)
     await req.repo.set_manual_reminded(round_.id, req.now)
-    return [req.private(f"Sent {len(nudges)} reminder(s).{joined}"), *nudges, *newcomers]
+    return [req.private(f"Sent {len(nudges)} reminder(s).{joined}"), *nudges]
 
 
 async def close(req: Request) -> list[Outgoing]:
     round_ = await req.repo.unclosed_round(req.community.id)
     if round_ is None:
         return [req.private("There is no open round to close.")]
-    closed, heading = await rounds.close_round(req.repo, round_, req.now)
-    published = await publish.publish(req.repo, closed, heading)
-    return [
-        message
-        for chat in req.community.chats  # the summary goes to every linked chat
-        for message in publish.messages(published, Address.channel(chat))
-    ]
+    await rounds.close_round(req.repo, req.community, round_, req.now)
+    return []  # the summary goes to every linked chat, from the outbox
 
 
 async def summary(req: Request) -> list[Outgoing]:
@@ -105,4 +88,7 @@ async def summary(req: Request) -> list[Outgoing]:
         # newcomer answered: an anonymous round is summarised once it has closed.
         status = await rounds.status_text(repo, round_, req.now)
         return [req.private(f"{status}\nThe summary comes when the round closes.")]
-    return publish.messages(await publish.publish(repo, round_), req.event.chat)
+    # Posted where it was asked for, drawn when sent; asked again, posted again.
+    chat = req.event.chat.chat
+    await queue_summary(repo, community_id, round_.id, [chat], req.now, once=False)
+    return []

@@ -76,20 +76,6 @@ class Conversation:
 
         return await in_transaction(self._storage, self._clock, work, delivery_of(event))
 
-    async def mark_unreachable(self, dm: Address) -> None:
-        """Flag the person's participation in every round not yet closed as unreachable."""
-
-        async def work(repo: Repository) -> list[Outgoing]:
-            person = await repo.person(dm.platform, dm.chat_id)
-            if person is not None:
-                for participation in await repo.active_participations(person.id):
-                    if not participation.unreachable:
-                        await repo.save_participation(replace(participation, unreachable=True))
-            return []
-
-        if dm.direct:
-            await in_transaction(self._storage, self._clock, work, None)
-
     async def _choice(self, repo: Repository, event: IncomingChoice) -> list[Outgoing]:
         dm = Address.dm(event.sender)
         choice = parse_choice(event.choice_id)

@@ -1,5 +1,6 @@
-"""What an outbox item turns into when it is sent: worked out then, so a reminder says how
-far the person has got by now, and a message nobody needs any more is skipped."""
+"""What an outbox item turns into when it is sent: worked out then, so a reminder says how far
+the person has got by now, a summary is drawn then, and a message nobody needs any more is
+skipped."""
 
 from __future__ import annotations
 
@@ -8,54 +9,55 @@ from datetime import datetime, timedelta
 
 from bot.conversation import cards
 from bot.messages import Address, Outgoing
-from bot.model import OutboxItem, OutboxKind, Stage
+from bot.model import Stage
+from bot.outbox.item import OutboxItem, OutboxKind, Outcome
 from bot.ports import Repository
 from bot.rounds.lifecycle import dm_to
 from bot.schedule import cadence
 from bot.schedule.reminders import person_timezone
-from bot.summary import publish
+from bot.summary.publish import summary_message, trend_message
 
 RECENT = timedelta(hours=12)
-SKIPPED = "skipped"  # an item's note once it was finished without sending anything
 
 
-async def outbox_messages(
+async def outbox_message(
     repo: Repository, item: OutboxItem, now: datetime, default_timezone: str
-) -> tuple[list[Outgoing], datetime | None]:
-    """(messages to send, or a later time to try) for one outbox item."""
+) -> tuple[Outgoing | None, datetime | None]:
+    """(the message to send, or None when nothing is owed any more; or a later time to try)
+    for one outbox item."""
+    if item.message is not None:
+        return item.message, None
     round_ = await repo.round_by_id(item.round_id) if item.round_id else None
-    if item.kind is OutboxKind.NOTE and item.chat is not None:
-        return [Outgoing(Address.channel(item.chat), item.note or "")], None
-    if item.kind is OutboxKind.ANNOUNCEMENT and item.chat is not None:
-        community = await repo.community_by_id(item.community_id)
-        join = community.join_code if community else None  # it offers the Take part link
-        return [Outgoing(Address.channel(item.chat), item.note or "", join_code=join)], None
-    if item.kind is OutboxKind.SUMMARY and item.chat is not None and round_ is not None:
-        published = await publish.publish(repo, round_, item.note or "")
-        return publish.messages(published, Address.channel(item.chat)), None
-    if round_ is None or item.person_id is None or not round_.is_open(now):
-        return [], None  # nothing to say any more
+    if round_ is None:
+        return None, None
+    if item.kind is OutboxKind.SUMMARY and item.chat is not None:
+        to = Address.channel(item.chat)
+        return await summary_message(repo, round_, to, item.note or ""), None
+    if item.kind is OutboxKind.TREND and item.chat is not None:
+        return await trend_message(repo, round_, Address.channel(item.chat)), None
+    if item.person_id is None or not round_.is_open(now):
+        return None, None  # nothing to say any more
     participation = await repo.participation(round_.id, item.person_id)
     person = await repo.person_by_id(item.person_id)
     community = await repo.community_by_id(round_.community_id)
     if participation is None or person is None or community is None:
-        return [], None
+        return None, None
     dm = dm_to(person)
     if item.kind is OutboxKind.INVITE:
         if participation.stage is not Stage.INVITED:
-            return [], None  # already under way
-        return [cards.invitation(dm, round_, community.name)], None
+            return None, None  # already under way
+        return cards.invitation(dm, round_, community.name), None
     if participation.completed_at or participation.reminders_off or participation.unreachable:
-        return [], None
+        return None, None
     zone = person_timezone(person, round_.timezone or default_timezone)
     if cadence.is_quiet(now, zone):
-        return [], cadence.next_working_time(now, zone)
+        return None, cadence.next_working_time(now, zone)
     if await _reminded_just_now(repo, item, now):
-        return [], None  # three missed reminders become one
+        return None, None  # three missed reminders become one
     if participation.stage is Stage.INVITED:
-        return [cards.invitation(dm, round_, community.name, reminder=True)], None
+        return cards.invitation(dm, round_, community.name, reminder=True), None
     answered = Counter(a.person_id for a in await repo.answers(round_.id, person.id))
-    return [cards.reminder_note(dm, round_, answered[person.id])], None
+    return cards.reminder_note(dm, round_, answered[person.id]), None
 
 
 async def _reminded_just_now(repo: Repository, item: OutboxItem, now: datetime) -> bool:
@@ -67,8 +69,7 @@ async def _reminded_just_now(repo: Repository, item: OutboxItem, now: datetime) 
             continue
         if other.person_id != item.person_id:
             continue
-        delivered = other.sent_at is not None and other.note != SKIPPED
-        if delivered and other.sent_at is not None and now - other.sent_at < RECENT:
+        if other.outcome is Outcome.SENT and other.sent_at and now - other.sent_at < RECENT:
             return True
         waiting = other.sent_at is None and other.claimed_at is None
         if waiting and item.due_at < other.due_at <= now:

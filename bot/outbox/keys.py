@@ -8,6 +8,7 @@ person and chat columns say what it is.
 from __future__ import annotations
 
 import enum
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,8 @@ from bot.model import ChatRef
 class Purpose(enum.StrEnum):
     ANNOUNCEMENT = "opened"  # a round opened: posted to each chat
     SUMMARY = "summary"  # a round closed: its summary, posted to each chat
+    TREND = "trend"  # a round closed: the trend chart after its summary
+    REPLY = "reply"  # an answer to something someone did: unique each time
     NOTE = "note"  # something the leads should know, posted to each chat
     INVITATION = "invite"
     REMINDER = "remind"
@@ -46,6 +49,15 @@ class OutboxKey:
     @classmethod
     def summary(cls, round_id: int, chat: ChatRef) -> OutboxKey:
         return cls(Purpose.SUMMARY, (str(round_id), chat.platform, chat.chat_id))
+
+    @classmethod
+    def trend(cls, round_id: int, chat: ChatRef) -> OutboxKey:
+        return cls(Purpose.TREND, (str(round_id), chat.platform, chat.chat_id))
+
+    @classmethod
+    def reply(cls) -> OutboxKey:
+        """A key of its own: replies are de-duplicated by their event's delivery id instead."""
+        return cls(Purpose.REPLY, (secrets.token_hex(12),))
 
     @classmethod
     def note(cls, why: Note, about: str, chat: ChatRef) -> OutboxKey:

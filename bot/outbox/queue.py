@@ -1,29 +1,58 @@
-"""Putting owed messages in the outbox: a post to every chat of a community, or a direct
-message to one person. Each item's key (bot/outbox/keys.py) makes it unique."""
+"""Putting owed messages in the outbox, in the transaction that decided them: replies, posts
+to every chat of a community, direct messages worked out when sent, and summaries. Each item's
+key (bot/outbox/keys.py) makes it unique."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from bot.model import ChatRef, Community, OutboxItem, OutboxKind
+from bot.messages import Address, Outgoing
+from bot.model import ChatRef, Community
+from bot.outbox.item import OutboxItem, OutboxKind
 from bot.outbox.keys import OutboxKey
 from bot.ports import Repository
+
+
+def reply_item(message: Outgoing, now: datetime, community_id: int | None = None) -> OutboxItem:
+    """A message decided now, owed at once."""
+    if message.image is not None:
+        raise ValueError("images are drawn when sent: queue a summary instead")
+    key = str(OutboxKey.reply())
+    return OutboxItem(key, OutboxKind.MESSAGE, community_id, now, message=message)
+
+
+async def queue_replies(repo: Repository, replies: Sequence[Outgoing], now: datetime) -> None:
+    """The replies an event caused, stored with its other effects."""
+    if replies:
+        await repo.queue([reply_item(message, now) for message in replies])
 
 
 async def queue_posts(
     repo: Repository,
     community: Community,
     key: Callable[[ChatRef], OutboxKey],
-    kind: OutboxKind,
     text: str,
     now: datetime,
     round_id: int | None = None,
+    join_code: str | None = None,
 ) -> None:
-    """One item per chat of the community, due now; key(chat) names each."""
-    for chat in community.chats:
-        item = OutboxItem(str(key(chat)), kind, community.id, now, round_id, chat=chat, note=text)
-        await repo.add_outbox(item)
+    """The same text posted to every chat of the community, once (key(chat) names each); with
+    a join code, each post offers the Take part link."""
+    await repo.queue(
+        [
+            OutboxItem(
+                str(key(chat)),
+                OutboxKind.MESSAGE,
+                community.id,
+                now,
+                round_id,
+                chat=chat,
+                message=Outgoing(Address.channel(chat), text, join_code=join_code),
+            )
+            for chat in community.chats
+        ]
+    )
 
 
 async def queue_direct(
@@ -35,6 +64,41 @@ async def queue_direct(
     round_id: int,
     person_id: int,
 ) -> None:
-    """A direct message to a person in a round, worked out when it is sent."""
+    """A direct message to a person in a round (an invitation or reminder), worked out when it
+    is sent."""
     item = OutboxItem(str(key), kind, community_id, due_at, round_id, person_id=person_id)
-    await repo.add_outbox(item)
+    await repo.queue([item])
+
+
+async def queue_summary(
+    repo: Repository,
+    community_id: int,
+    round_id: int,
+    chats: Sequence[ChatRef],
+    now: datetime,
+    heading: str = "",
+    once: bool = True,
+) -> None:
+    """A round's summary with its chart, and then its trend chart, posted to each chat; drawn
+    when sent. once: the round's closing summary, owed a single time per chat (else a summary
+    asked for again, posted again)."""
+    items = []
+    for chat in chats:
+        summary, trend = (
+            (OutboxKey.summary(round_id, chat), OutboxKey.trend(round_id, chat))
+            if once
+            else (OutboxKey.reply(), OutboxKey.reply())
+        )
+        items += [
+            OutboxItem(
+                str(summary),
+                OutboxKind.SUMMARY,
+                community_id,
+                now,
+                round_id,
+                chat=chat,
+                note=heading,
+            ),
+            OutboxItem(str(trend), OutboxKind.TREND, community_id, now, round_id, chat=chat),
+        ]
+    await repo.queue(items)

@@ -15,7 +15,6 @@ from bot.messages import Address, Outgoing
 from bot.model import (
     ChatRef,
     Community,
-    OutboxKind,
     Participation,
     Person,
     PersonRef,
@@ -24,10 +23,10 @@ from bot.model import (
     Rubric,
     Stage,
 )
-from bot.outbox.keys import OutboxKey
-from bot.outbox.queue import queue_posts
+from bot.outbox.queue import queue_summary
 from bot.ports import Repository
 from bot.privacy.data_rights import opt_out_key
+from bot.schedule.reminders import queue_invitation, queue_reminders, queue_round_messages
 from bot.summary.numbers import tally
 
 
@@ -45,7 +44,7 @@ class RoundProblem(Exception):
 @dataclass(frozen=True)
 class Opened:
     round: Round
-    invitations: list[Outgoing]
+    invited: int  # people whose invitations are owed
 
 
 async def finish_overdue(repo: Repository, community: Community, now: datetime) -> Round | None:
@@ -54,24 +53,8 @@ async def finish_overdue(repo: Repository, community: Community, now: datetime) 
     round_ = await repo.unclosed_round(community.id)
     if round_ is None or round_.is_open(now):
         return round_
-    closed, heading = await close_round(repo, round_, now)
-    await queue_summary(repo, community, closed, heading, now)
+    await close_round(repo, community, round_, now)
     return None
-
-
-async def queue_summary(
-    repo: Repository, community: Community, closed: Round, heading: str, now: datetime
-) -> None:
-    """The closed round's summary, owed to every chat of the community (sent once)."""
-    await queue_posts(
-        repo,
-        community,
-        lambda chat: OutboxKey.summary(closed.id, chat),
-        OutboxKind.SUMMARY,
-        heading,
-        now,
-        closed.id,
-    )
 
 
 async def open_round(
@@ -84,7 +67,8 @@ async def open_round(
     now: datetime,
     timezone: str = "UTC",
 ) -> Opened:
-    """Open a round with a snapshot of the rubric and invite every member of the community."""
+    """Open a round with a snapshot of the rubric; its announcement to every chat of the
+    community, an invitation to every member and their reminders are owed from now."""
     current = await finish_overdue(repo, community, now)
     if current is not None:
         raise RoundProblem(
@@ -103,13 +87,18 @@ async def open_round(
         community.min_responses,
         timezone,
     )
-    invitations = []
     for person in people:
         await repo.add_participation(
             Participation(round_.id, person.id, Stage.INVITED, invited_at=now)
         )
-        invitations.append(cards.invitation(dm_to(person), round_, community.name))
-    return Opened(round_, invitations)
+    text = (
+        f"Round {round_.number} “{title}” is open until "
+        f"{cards.format_moment(closes_at, timezone)}. I am sending {len(people)} "
+        f"{'person' if len(people) == 1 else 'people'} a direct message with "
+        f"{len(rubric.categories)} questions (about 10 minutes). Not invited? Ask a lead."
+    )
+    await queue_round_messages(repo, community, round_, text, now)
+    return Opened(round_, len(people))
 
 
 async def _enrol(repo: Repository, community: Community, members: Members) -> list[Person]:
@@ -137,18 +126,21 @@ async def _enrol(repo: Repository, community: Community, members: Members) -> li
 
 
 async def invite_newcomers(
-    repo: Repository, community: Community, round_: Round, members: Members
-) -> list[Outgoing]:
+    repo: Repository, community: Community, round_: Round, members: Members, now: datetime
+) -> list[Person]:
     """Invite members who joined after the round opened (and enrol them first)."""
     taking_part = {p.person_id for p in await repo.participations(round_.id)}
-    invitations = []
+    newcomers = []
     for person in await _enrol(repo, community, members):
         if person.id not in taking_part:
             await repo.add_participation(
                 Participation(round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at)
             )
-            invitations.append(cards.invitation(dm_to(person), round_, community.name))
-    return invitations
+            await queue_invitation(repo, community, round_, person.id, now)
+            newcomers.append(person)
+    if newcomers:
+        await queue_reminders(repo, community, round_)  # the newcomers' (the others' exist)
+    return newcomers
 
 
 async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
@@ -200,8 +192,11 @@ async def reminders(
     return messages
 
 
-async def close_round(repo: Repository, round_: Round, now: datetime) -> tuple[Round, str]:
-    """Close the round (at its deadline if that has passed); the closed round and a heading."""
+async def close_round(
+    repo: Repository, community: Community, round_: Round, now: datetime
+) -> Round:
+    """Close the round (at its deadline if that has passed), keep its tallies, and owe its
+    summary to every chat of the community."""
     await repo.close_round(round_.id, min(now, round_.closes_at))
     participations = await repo.participations(round_.id)
     kept = tally(await repo.answers(round_.id), participations)
@@ -213,7 +208,8 @@ async def close_round(repo: Repository, round_: Round, now: datetime) -> tuple[R
         f"Round {closed.number} “{closed.title}” is closed: {done} of {len(participations)} "
         "completed. Thank you, everyone!"
     )
-    return closed, heading
+    await queue_summary(repo, community.id, closed.id, community.chats, now, heading)
+    return closed
 
 
 async def _person(repo: Repository, person_id: int) -> Person:

@@ -1,10 +1,11 @@
 """What the scheduler does when it wakes: open scheduled rounds, close rounds that are due (or
-put off closing for want of responses), and send what the outbox owes.
+put off closing for want of responses), owe reminders asked for with "remind me tomorrow", and
+forget what no longer needs keeping.
 
 Due times live in our own tables, so nothing is lost while the process is down: the first wake
 after a restart does what was missed, once. Only the holder of the "scheduler" lease works, so
-replicas never do the same job twice. Each owed message is an outbox row with a unique key,
-claimed before it is sent and marked after: a crash between the two never sends it again.
+replicas never do the same job twice. Everything this work owes people is an outbox row with a
+unique key; bot/outbox/sender.py sends it.
 """
 
 from __future__ import annotations
@@ -19,27 +20,23 @@ from zoneinfo import ZoneInfo
 
 from bot.conversation import cards
 from bot.messages import Outgoing
-from bot.model import ChatRef, Community, OutboxItem, OutboxKind, PersonRef, Rubric
-from bot.outbox.content import SKIPPED, outbox_messages
+from bot.model import ChatRef, Community, PersonRef, Rubric
 from bot.outbox.keys import Note, OutboxKey
 from bot.outbox.queue import queue_posts
 from bot.platforms import Platforms
-from bot.ports import Clock, ConcurrentUpdate, MemberDirectory, Messenger, Repository, Storage
+from bot.ports import Clock, ConcurrentUpdate, MemberDirectory, Repository, Storage
 from bot.privacy.data_rights import purge_old_rounds
 from bot.rounds import lifecycle as rounds
 from bot.schedule import cadence
-from bot.schedule.reminders import queue_round_messages, queue_snoozed
+from bot.schedule.reminders import queue_snoozed
 from bot.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
 LEASE_TIME = timedelta(seconds=60)  # a dead leader is replaced within a minute
-RETRY_DELAY = timedelta(minutes=5)
-BATCH = 50
-GAVE_UP = "gave up"
-MAX_ATTEMPTS = 3
-MAX_BATCHES = 200  # bounded: a wake never loops for ever
+KEEP_SENT = timedelta(days=2)  # finished outbox items are kept this long (closed rounds)
+KEEP_DELIVERY_IDS = timedelta(days=7)  # platforms give up retrying within a day
 
 
 @dataclass(frozen=True)
@@ -65,21 +62,15 @@ class Duties:
         self,
         storage: Storage,
         clock: Clock,
-        messenger: Messenger,
         directory: MemberDirectory,
         rubric: Rubric,
         settings: DutySettings,
         platforms: Platforms | None = None,
     ) -> None:
-        self._storage, self._clock, self._messenger = storage, clock, messenger
+        self._storage, self._clock = storage, clock
         self._directory, self._rubric, self._settings = directory, rubric, settings
         self._platforms = platforms or Platforms()
-        self._stopping = False
         self._one_at_a_time = asyncio.Lock()  # a wake asked for by hand waits for the timer's
-
-    def stop_soon(self) -> None:
-        """Finish the message in hand, then send no more (shutdown)."""
-        self._stopping = True
 
     async def run_due(self) -> bool:
         """Do what is due; False when another process holds the lease."""
@@ -92,9 +83,10 @@ class Duties:
             await self._close_due(now)
             await self._open_due(now)
             await in_transaction(self._storage, self._clock, partial(_snoozed, now=now), None)
-            await self._send_outbox(now)
-            if self._settings.retention_days:
-                async with self._storage.transaction() as repo:
+            async with self._storage.transaction() as repo:
+                await repo.prune_outbox(now - KEEP_SENT)
+                await repo.prune_deliveries(now - KEEP_DELIVERY_IDS)
+                if self._settings.retention_days:
                     await purge_old_rounds(repo, now, self._settings.retention_days)
             return True
 
@@ -186,10 +178,9 @@ class Duties:
             return []
         closes_at = cadence.closing_time(plan, max(now, schedule.next_open_at))
         title = f"{now.astimezone(ZoneInfo(plan.timezone)):%B %Y} self-assessment"
-        opened = await rounds.open_round(
+        await rounds.open_round(
             repo, community, title, closes_at, self._rubric, members, now, plan.timezone
         )
-        await queue_round_messages(repo, community, opened.round, now)
         return []
 
     async def _close_due(self, now: datetime) -> None:
@@ -222,54 +213,15 @@ class Duties:
             )
             await _post_note(repo, community, Note.EXTENDED, str(round_id), note, now)
             return []
-        closed, heading = await rounds.close_round(repo, round_, now)
-        await rounds.queue_summary(repo, community, closed, heading, now)
+        await rounds.close_round(repo, community, round_, now)
         return []
-
-    async def _send_outbox(self, now: datetime) -> None:
-        for _ in range(MAX_BATCHES):
-            async with self._storage.transaction() as repo:
-                items = await repo.due_outbox(now, BATCH)
-            if not items or not await self._lead(self._clock.now()):
-                return  # done, or the lease went to another process during a long fan-out
-            for item in items:
-                if self._stopping:
-                    return  # unclaimed items wait for the next start
-                await self._send_one(item, now)
-
-    async def _send_one(self, item: OutboxItem, now: datetime) -> None:
-        async with self._storage.transaction() as repo:
-            if not await repo.claim_outbox(item.id, now):
-                return  # another process took it
-        async with self._storage.transaction() as repo:
-            messages, later = await outbox_messages(
-                repo, item, now, self._settings.default_timezone
-            )
-            if later is not None:  # quiet hours where they live: send in the morning
-                await repo.retry_outbox(item.id, later, failed=False)
-                return
-        failed = await self._messenger.deliver(messages) if messages else 0
-        async with self._storage.transaction() as repo:
-            if failed and item.attempts + 1 < MAX_ATTEMPTS:
-                await repo.retry_outbox(item.id, now + RETRY_DELAY)
-            elif failed:  # the platform keeps refusing: give up rather than repost for ever
-                log.warning(
-                    "outbox item %s (%s) given up after %s attempts",
-                    item.id,
-                    item.kind,
-                    MAX_ATTEMPTS,
-                )
-                await repo.finish_outbox(item.id, now, GAVE_UP)
-            else:  # "skipped": nothing was owed any more (finished, closed, coalesced)
-                await repo.finish_outbox(item.id, now, None if messages else SKIPPED)
 
 
 async def _post_note(
     repo: Repository, community: Community, why: Note, about: str, text: str, now: datetime
 ) -> None:
     """A note to every chat of the community, once for `about` (a round, a missed opening)."""
-    key = partial(OutboxKey.note, why, about)
-    await queue_posts(repo, community, key, OutboxKind.NOTE, text, now)
+    await queue_posts(repo, community, partial(OutboxKey.note, why, about), text, now)
 
 
 async def _snoozed(repo: Repository, *, now: datetime) -> list[Outgoing]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from bot.conversation import cards
-from bot.model import Community, OutboxKind, Person, Round
+from bot.model import Community, Person, Round
+from bot.outbox.item import OutboxKind
 from bot.outbox.keys import OutboxKey
 from bot.outbox.queue import queue_direct, queue_posts
 from bot.ports import Repository
@@ -20,34 +20,30 @@ def person_timezone(person: Person, community_timezone: str) -> str:
 
 
 async def queue_round_messages(
-    repo: Repository, community: Community, round_: Round, now: datetime
+    repo: Repository, community: Community, round_: Round, announcement: str, now: datetime
 ) -> None:
-    """A scheduled round's announcement, invitations and reminders, each queued once."""
-    text = (
-        f"Round {round_.number} “{round_.title}” is open until "
-        f"{cards.format_moment(round_.closes_at, round_.timezone)}. "
-        "Everyone taking part gets the questions in a direct message (about 10 minutes)."
-    )
+    """A new round's announcement to every chat (offering the Take part link), an invitation
+    to everyone taking part and their reminders, each owed once."""
     await queue_posts(
         repo,
         community,
         lambda chat: OutboxKey.announcement(round_.id, chat),
-        OutboxKind.ANNOUNCEMENT,
-        text,
+        announcement,
         now,
         round_.id,
+        join_code=community.join_code,
     )
     for participation in await repo.participations(round_.id):
-        await queue_direct(
-            repo,
-            OutboxKey.invitation(round_.id, participation.person_id),
-            OutboxKind.INVITE,
-            community.id,
-            now,
-            round_.id,
-            participation.person_id,
-        )
+        await queue_invitation(repo, community, round_, participation.person_id, now)
     await queue_reminders(repo, community, round_)
+
+
+async def queue_invitation(
+    repo: Repository, community: Community, round_: Round, person_id: int, now: datetime
+) -> None:
+    """An invitation, worked out when sent (skipped if they have started by then)."""
+    key = OutboxKey.invitation(round_.id, person_id)
+    await queue_direct(repo, key, OutboxKind.INVITE, community.id, now, round_.id, person_id)
 
 
 async def queue_reminders(repo: Repository, community: Community, round_: Round) -> None:

@@ -1,5 +1,6 @@
 """The summary as messages: text with the summary chart, and the trend chart once a community
-has two or more closed rounds. Shared by /round summary, /round close and the CLI report."""
+has two or more closed rounds. Shared by the outbox (closing, /round summary) and the CLI
+report. Charts are drawn off the event loop: drawing takes a while."""
 
 from __future__ import annotations
 
@@ -24,49 +25,53 @@ class Published:
     summary: RoundSummary
 
 
-async def publish(repo: Repository, round_: Round, heading: str = "") -> Published:
-    """Summarise the round and draw its charts (off the event loop: drawing takes a while)."""
+async def _summary(
+    repo: Repository, round_: Round, heading: str
+) -> tuple[str, bytes | None, RoundSummary]:
     summary = await round_summary(repo, round_)
     text = report.summary_text(summary)
     if heading:
         text = f"{heading}\n\n{text}"
-    summary_png = None
+    png = None
     if summary.enough:
-        chart = charts.summary_chart(summary)
-        summary_png = await asyncio.to_thread(charts.render_summary_png, chart)
+        png = await asyncio.to_thread(charts.render_summary_png, charts.summary_chart(summary))
         text = f"{text}\n\n{report.SUMMARY_CHART_ALT}"
-    trend_text, trend_png = "", None
-    if round_.closed_at is not None:
-        history = [  # the trend up to this round, not beyond it
-            s
-            for s in await closed_round_summaries(repo, round_.community_id)
-            if s.round.number <= round_.number
-        ]
-        trend = charts.trend_chart(history)
-        if trend is not None:
-            trend_text = report.trend_text(history)
-            trend_png = await asyncio.to_thread(charts.render_trend_png, trend)
+    return text, png, summary
+
+
+async def _trend(repo: Repository, round_: Round) -> tuple[str, bytes | None]:
+    if round_.closed_at is None:
+        return "", None
+    history = [  # the trend up to this round, not beyond it
+        s
+        for s in await closed_round_summaries(repo, round_.community_id)
+        if s.round.number <= round_.number
+    ]
+    trend = charts.trend_chart(history)
+    if trend is None:
+        return "", None
+    return report.trend_text(history), await asyncio.to_thread(charts.render_trend_png, trend)
+
+
+async def publish(repo: Repository, round_: Round, heading: str = "") -> Published:
+    """Summarise the round and draw its charts."""
+    text, summary_png, summary = await _summary(repo, round_, heading)
+    trend_text, trend_png = await _trend(repo, round_)
     return Published(text, summary_png, trend_text, trend_png, summary)
 
 
-def messages(published: Published, to: Address) -> list[Outgoing]:
-    """The summary (with its chart) and, when there is one, the trend chart."""
-    number = published.summary.round.number
-    result = [
-        Outgoing(
-            to,
-            published.text,
-            image=published.summary_png,
-            image_name=f"round-{number}-summary.png" if published.summary_png else None,
-        )
-    ]
-    if published.trend_png is not None:
-        result.append(
-            Outgoing(
-                to,
-                published.trend_text,
-                image=published.trend_png,
-                image_name=f"trend-to-round-{number}.png",
-            )
-        )
-    return result
+async def summary_message(
+    repo: Repository, round_: Round, to: Address, heading: str = ""
+) -> Outgoing:
+    """The summary in words with its chart (when there are enough answers for one)."""
+    text, png, _summary_numbers = await _summary(repo, round_, heading)
+    name = f"round-{round_.number}-summary.png" if png else None
+    return Outgoing(to, text, image=png, image_name=name)
+
+
+async def trend_message(repo: Repository, round_: Round, to: Address) -> Outgoing | None:
+    """The trend chart up to a closed round, once there are two closed rounds to compare."""
+    text, png = await _trend(repo, round_)
+    if png is None:
+        return None
+    return Outgoing(to, text, image=png, image_name=f"trend-to-round-{round_.number}.png")
