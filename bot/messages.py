@@ -1,7 +1,8 @@
 """Boundary types between the core and the adapters: what comes in, what goes out.
 
-An outgoing message is platform-neutral (text, choices, an optional image); each adapter renders
-it natively (Block Kit, inline keyboard, numbered lines in the console).
+An outgoing message is platform-neutral (text, choices, an optional file such as a chart or a
+PDF); each adapter renders it natively (Block Kit, inline keyboard, numbered lines in the
+console).
 """
 
 from __future__ import annotations
@@ -47,6 +48,24 @@ class Choice:
         return f"{self.label} — {self.detail}" if self.detail else ""
 
 
+PNG = "image/png"
+PDF = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message: a chart (an image, shown inline) or a document (a PDF)."""
+
+    content: bytes
+    name: str  # the file name people see and save it as: round-1-summary.png
+    media_type: str  # PNG, PDF, ...
+
+    @property
+    def is_image(self) -> bool:
+        """Shown as a picture (Telegram's photo); anything else travels as a document."""
+        return self.media_type.startswith("image/")
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A message to send, or (with replaces) an edit of a message sent earlier."""
@@ -54,8 +73,7 @@ class Outgoing:
     to: Address
     text: str
     choices: tuple[Choice, ...] = ()
-    image: bytes | None = None
-    image_name: str | None = None
+    attachment: Attachment | None = None
     replaces: str | None = None
     private_to: str | None = None  # a user id: shown only to that user in a channel
     join_code: str | None = None  # offer a "Take part" link that enrols people with this code

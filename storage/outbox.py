@@ -17,9 +17,9 @@ from storage.tables import OutboxRow, RoundRow
 
 
 def message_json(message: Outgoing) -> dict[str, Any]:
-    """A message as JSON (images are never kept: they are drawn when sent)."""
-    if message.image is not None:
-        raise ValueError("an image is not kept in the outbox")
+    """A message as JSON (files are never kept: they are made when sent)."""
+    if message.attachment is not None:
+        raise ValueError("a file is not kept in the outbox")
     return {
         "to": [message.to.platform, message.to.chat_id, message.to.direct],
         "text": message.text,

@@ -125,9 +125,9 @@ async def test_close_posts_the_summary_with_its_chart(world: World) -> None:
     assert "Where to focus next:" in closing.text and "Chart: one bar per category" in (
         closing.text
     )
-    assert closing.image is not None and closing.image.startswith(b"\x89PNG")
+    assert closing.attachment is not None and closing.attachment.content.startswith(b"\x89PNG")
     summary = await world.command("lead", "/round summary 1")
-    assert "1. Vision: median 3" in summary[0].text and summary[0].image is not None
+    assert "1. Vision: median 3" in summary[0].text and summary[0].attachment is not None
     assert "There is no round 7" in texts(await world.command("lead", "/round summary 7"))
     assert "no open round to close" in texts(await world.command("lead", "/round close"))
 
@@ -140,7 +140,7 @@ async def test_a_second_closed_round_adds_the_trend(world: World) -> None:
         replies = await world.command("lead", "/round close")
     assert len(replies) == 2
     trend = replies[1]
-    assert trend.image is not None and trend.image_name == "trend-to-round-2.png"
+    assert trend.attachment is not None and trend.attachment.name == "trend-to-round-2.png"
     assert "Medians over time (round 1, round 2):" in trend.text
     assert "Vision: 2 → 3" in trend.text
     assert "1. Vision: median 3 (+1 since round 1)" in replies[0].text
@@ -151,7 +151,7 @@ async def test_an_anonymous_round_is_summarised_only_once_closed(world: World) -
     for name in ("alice", "bob", "carol"):
         await answer_all(world, name, ["3"] * 9)
     replies = await world.command("lead", "/round summary")
-    assert len(replies) == 1 and replies[0].image is None and replies[0].private_to == "LEAD"
+    assert len(replies) == 1 and replies[0].attachment is None and replies[0].private_to == "LEAD"
     assert "summary comes when the round closes" in replies[0].text
     assert "median" not in replies[0].text
 
@@ -161,7 +161,7 @@ async def test_too_few_completed_is_not_summarised_and_says_how_many_more(world:
     await world.command("lead", "/round open")
     await answer_all(world, "alice", ["3"] * 9)
     replies = await world.command("lead", "/round summary")
-    assert len(replies) == 1 and replies[0].image is None
+    assert len(replies) == 1 and replies[0].attachment is None
     assert "1 of 4 invited have completed" in replies[0].text and "so 2 more" in replies[0].text
     await world.command("lead", "/round close")
     closing = await world.command("lead", "/round summary")

@@ -80,7 +80,7 @@ async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World)
     await world.event(IncomingText(pat, dm, "submit"))
     closing = await world.command("lead", "/round close")
     assert {m.to for m in closing} == {CHANNEL, GROUP}
-    assert all("3 of 4 completed" in m.text and m.image for m in closing)
+    assert all("3 of 4 completed" in m.text and m.attachment for m in closing)
 
 
 async def test_late_take_part_joins_the_open_round(world: World) -> None:

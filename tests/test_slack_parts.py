@@ -28,7 +28,7 @@ from adapters.slack.settings import SlackSettings, read_settings
 from bot.config import ConfigError
 from bot.conversation import cards
 from bot.conversation.choices import Action, ChoiceId
-from bot.messages import Address, Choice, IncomingChoice, IncomingText, Outgoing
+from bot.messages import PNG, Address, Attachment, Choice, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef, Round
 from bot.rubric.loader import load_rubric
 
@@ -252,9 +252,10 @@ async def test_a_summary_too_long_for_a_file_comment_goes_first_as_a_message(
     sender = SlackSender(client_for(fake), Pacer.off())
     channel = Address("slack", "C1")
     png = b"\x89PNG\r\n\x1a\n" + bytes(100)
-    await sender.send(Outgoing(channel, "Round 1 summary\nshort", image=png, image_name="r.png"))
+    chart = Attachment(png, "r.png", PNG)
+    await sender.send(Outgoing(channel, "Round 1 summary\nshort", attachment=chart))
     long_text = "Round 2 summary\n" + "detail line\n" * 500
-    await sender.send(Outgoing(channel, long_text, image=png, image_name="r2.png"))
+    await sender.send(Outgoing(channel, long_text, attachment=Attachment(png, "r2.png", PNG)))
     assert [f.comment for f in fake.files] == ["Round 1 summary\nshort", "Round 2 summary"]
     assert [f.content for f in fake.files] == [png, png]
     (post,) = fake.calls_to("chat.postMessage")

@@ -17,7 +17,7 @@ from adapters.telegram.render import (
     to_html,
 )
 from adapters.telegram.updates import obviously_forged, round_command
-from bot.messages import Address, Choice, Outgoing
+from bot.messages import PNG, Address, Attachment, Choice, Outgoing
 
 DM = Address("telegram", "42", direct=True)
 
@@ -99,7 +99,7 @@ def test_a_caption_is_cut_at_a_line_break_and_the_rest_follows() -> None:
     assert len(caption) <= CAPTION_LIMIT and not caption.endswith("\n")
     assert f"{caption}\n{rest}" == text
     assert split_caption("short") == ("short", "")
-    rendered = render(Outgoing(DM, text, image=b"png"), "bot")
+    rendered = render(Outgoing(DM, text, attachment=Attachment(b"png", "c.png", PNG)), "bot")
     assert rendered.caption_html == to_html(caption) and len(rendered.pages) == 1
     assert telegram_length("👍") == 2  # Telegram counts UTF-16 code units
 

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.delivery import Unreachable
 from adapters.telegram.fake import FakeTelegram, RunningBot, buttons, running_bot
-from bot.messages import Address, Choice, Outgoing
+from bot.messages import PDF, PNG, Address, Attachment, Choice, Outgoing
 
 CHAT = 211000042
 DM = Address("telegram", str(CHAT), direct=True)
@@ -69,6 +69,20 @@ async def test_a_blocked_person_is_unreachable_and_a_group_failure_is_an_error(
 
 
 async def test_an_image_without_text_is_a_photo_alone(bot: RunningBot) -> None:
-    await bot.adapter.sender.send(Outgoing(DM, "", image=b"\x89PNG", image_name="c.png"))
+    await bot.adapter.sender.send(Outgoing(DM, "", attachment=Attachment(b"\x89PNG", "c.png", PNG)))
     (photo,) = bot.fake.messages(CHAT)
     assert photo["photo"][0]["file_size"] == 4 and photo["caption"] == ""
+
+
+async def test_a_pdf_is_a_document_with_its_name_and_a_long_text_follows_it(
+    bot: RunningBot,
+) -> None:
+    pdf = Attachment(b"%PDF-1.4 pretend", "round-1-debrief.pdf", PDF)
+    text = "The debrief pack\n" + "line of detail\n" * 100  # longer than a caption may be
+    await bot.adapter.sender.send(Outgoing(DM, text, attachment=pdf))
+    document, rest = bot.fake.messages(CHAT)
+    assert "photo" not in document and document["content"] == pdf.content
+    assert document["document"]["file_name"] == "round-1-debrief.pdf"
+    assert document["document"]["mime_type"] == PDF
+    assert document["caption"].startswith("The debrief pack") and len(document["caption"]) <= 1024
+    assert f"{document['caption']}\n{rest['text']}".strip() == text.strip()

@@ -20,7 +20,15 @@ from typing import TextIO
 from adapters.console.settings import PLATFORM, ConsoleSettings
 from adapters.platform import AdapterContext
 from bot.conversation.cards import format_moment
-from bot.messages import Address, Incoming, IncomingChoice, IncomingJoin, IncomingText, Outgoing
+from bot.messages import (
+    Address,
+    Attachment,
+    Incoming,
+    IncomingChoice,
+    IncomingJoin,
+    IncomingText,
+    Outgoing,
+)
 from bot.model import ChatRef, PersonRef
 from bot.ports import ShiftedClock
 
@@ -89,15 +97,16 @@ class ConsoleSender:
             del self.buttons[message.to.chat_id]  # the edit took that message's buttons away
         if message.join_code:
             lines.append(f"(to take part, type in your DM: /start {message.join_code})")
-        if message.image is not None:
-            lines.append(f"(chart saved: {self._save(message.image, message.image_name)})")
+        if message.attachment is not None:
+            what = "chart" if message.attachment.is_image else "file"
+            lines.append(f"({what} saved: {self._save(message.attachment)})")
         self.print("\n".join(lines))
 
-    def _save(self, image: bytes, name: str | None) -> Path:
-        """Charts go to a folder; a terminal cannot show them."""
+    def _save(self, attachment: Attachment) -> Path:
+        """Charts and documents go to a folder; a terminal cannot show them."""
         self._charts.mkdir(parents=True, exist_ok=True)
-        path = self._charts / (name or f"image-{self._next_id}.png")
-        path.write_bytes(image)
+        path = self._charts / Path(attachment.name).name  # never outside the folder
+        path.write_bytes(attachment.content)
         return path
 
     def print(self, text: str) -> None:

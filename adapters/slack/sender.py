@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import MAX_BLOCKS, clip, escape, fallback_text, render_blocks
-from bot.messages import Outgoing
+from bot.messages import Attachment, Outgoing
 from bot.ports import MaybeSent, Refused, TryAgain, Unreachable
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ class SlackSender:
             raise TryAgain(type(error).__name__) from None
 
     async def _send(self, message: Outgoing) -> None:
-        if message.replaces and ":" in message.replaces and message.image is None:
+        if message.replaces and ":" in message.replaces and message.attachment is None:
             channel, ts = message.replaces.split(":", 1)
             try:
                 await self._client.chat_update(
@@ -179,8 +179,8 @@ class SlackSender:
                 # The message is gone or too old to edit: say it in a new one instead.
         channel = await self._channel(message)
         async with self._pacer.slot(channel):
-            if message.image is not None:
-                await self._upload(channel, message)
+            if message.attachment is not None:
+                await self._upload(channel, message, message.attachment)
             elif message.private_to and not message.to.direct:
                 await self._client.chat_postEphemeral(
                     channel=channel,
@@ -205,18 +205,18 @@ class SlackSender:
             channel=channel, text=fallback_text(message), blocks=render_blocks(message)
         )
 
-    async def _upload(self, channel: str, message: Outgoing) -> None:
-        """The image with the text as its comment; a text too long for a comment goes first as
-        a message of its own, and the file follows with its first line."""
+    async def _upload(self, channel: str, message: Outgoing, attachment: Attachment) -> None:
+        """The file (a chart or a PDF) with the text as its comment; a text too long for a
+        comment goes first as a message of its own, and the file follows with its first line."""
         comment = escape(message.text)
         if len(comment) > COMMENT_LIMIT:
             await self._post(channel, message)
             comment = clip(escape(message.text.split("\n", 1)[0]), 200)
         await self._client.files_upload_v2(
             channel=channel,
-            file=message.image,
-            filename=message.image_name or "image.png",
-            title=message.image_name or "image.png",
+            file=attachment.content,
+            filename=attachment.name,
+            title=attachment.name,
             initial_comment=comment or None,
         )
 

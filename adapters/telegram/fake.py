@@ -39,7 +39,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 JSON = dict[str, Any]
 _RAW_FIELDS = {"text", "caption", "parse_mode", "callback_query_id", "url", "secret_token"}
 _TAGS = {"b", "strong", "i", "em", "u", "s", "a", "code", "pre", "blockquote"}
-_SENDING = {"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
+_SENDING = {
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "editMessageText",
+    "editMessageReplyMarkup",
+}
+DOCUMENT_LIMIT = 50 * 1024 * 1024  # what a bot may upload
 
 
 def fixture(name: str) -> Any:
@@ -302,6 +309,27 @@ class FakeTelegram:
         content = {"photo": [size], "caption": caption, "html": params.get("caption", "")}
         return self._new(params, content)
 
+    def _sendDocument(self, params: JSON) -> JSON:
+        """A file as a document; the message keeps its bytes (as `content`) for tests to read."""
+        caption = _checked(params, "caption", 1024) if params.get("caption") else ""
+        document = params.get("document")
+        field = "document"
+        if isinstance(document, str) and document.startswith("attach://"):
+            field = document.removeprefix("attach://")
+            document = params.get(field)
+        if not isinstance(document, bytes) or not document:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        if len(document) > DOCUMENT_LIMIT:
+            raise ApiError(413, "Request Entity Too Large")
+        upload = params.get(f"{field}:upload", {})
+        described = {"file_id": f"BQAC{len(document)}", "file_unique_id": "AgAD",
+                     "file_name": upload.get("filename", "document"),
+                     "mime_type": upload.get("content_type", "application/octet-stream"),
+                     "file_size": len(document)}  # fmt: skip
+        content = {"document": described, "caption": caption, "html": params.get("caption", "")}
+        message = self._new(params, content | {"content": document})
+        return {key: value for key, value in message.items() if key != "content"}
+
     def _editMessageText(self, params: JSON) -> JSON:
         message = self._find(params)
         text = _checked(params, "text", 4096)
@@ -389,13 +417,18 @@ def _error(error: ApiError) -> web.Response:
 
 
 async def _params(request: web.Request) -> JSON:
-    """PTB posts form fields, JSON-encoding everything but plain strings; files as parts."""
+    """PTB posts form fields, JSON-encoding everything but plain strings; files as parts (their
+    bytes under the part's name, its file name and media type under "<name>:upload")."""
     if request.method != "POST":
         return dict(request.query)
     params: JSON = {}
     for name, value in (await request.post()).items():
         if isinstance(value, web.FileField):
             params[name] = value.file.read()
+            params[f"{name}:upload"] = {
+                "filename": value.filename,
+                "content_type": value.content_type,
+            }
         elif name in _RAW_FIELDS:
             params[name] = value
         else:

@@ -1,8 +1,9 @@
 """The core's outgoing messages as Telegram shows them: HTML text and an inline keyboard.
 
-Pure functions, no network: everything the sender needs to call sendMessage, sendPhoto or
-editMessageText. Telegram's limits (text 4096, caption 1024, callback_data 64 bytes, 100
-buttons, 8 per row) are enforced here, loudly, rather than discovered as a 400 in production.
+Pure functions, no network: everything the sender needs to call sendMessage, sendPhoto,
+sendDocument or editMessageText. Telegram's limits (text 4096, caption 1024, callback_data 64
+bytes, 100 buttons, 8 per row) are enforced here, loudly, rather than discovered as a 400 in
+production.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ _PAIRED = {Action.NOT_SURE, Action.BACK}  # "Not sure" and "Back" share a row un
 @dataclass(frozen=True)
 class RenderedMessage:
     """text_html is the whole text; pages are the messages it takes (the keyboard goes on the
-    last one). With an image, caption_html goes with the photo and pages hold the rest."""
+    last one). With a file, caption_html goes with the photo or document and pages hold the
+    rest."""
 
     text_html: str
     keyboard: InlineKeyboardMarkup | None
@@ -40,7 +42,7 @@ class RenderedMessage:
 def render(message: Outgoing, bot_username: str) -> RenderedMessage:
     """The message as HTML pages and a keyboard; raises ValueError past Telegram's limits."""
     keyboard = _keyboard(message, bot_username)
-    if message.image is not None:
+    if message.attachment is not None:
         caption, rest = split_caption(message.text)
         pages = tuple(to_html(page) for page in split_text(rest)) if rest.strip() else ()
         return RenderedMessage(to_html(message.text), keyboard, pages, to_html(caption))

@@ -27,7 +27,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram.limits import RateLimiter
 from adapters.telegram.render import RenderedMessage, deep_link, render
-from bot.messages import Address, Outgoing
+from bot.messages import Address, Attachment, Outgoing
 from bot.ports import MaybeSent, Refused, TryAgain, Unreachable
 
 log = logging.getLogger(__name__)
@@ -75,9 +75,9 @@ class TelegramSender:
         pages = list(rendered.pages)
         if message.replaces and await self._edit(message, rendered):
             pages = pages[1:]  # the first page went into the edited message
-        elif message.image is not None:
+        elif message.attachment is not None:
             keyboard = None if pages else rendered.keyboard
-            await self._photo(message, rendered.caption_html or "", keyboard)
+            await self._file(message, message.attachment, rendered.caption_html or "", keyboard)
         else:
             await self._post(message.to, pages.pop(0), rendered.keyboard if not pages else None)
         for index, page in enumerate(pages):
@@ -87,7 +87,7 @@ class TelegramSender:
     async def _edit(self, message: Outgoing, rendered: RenderedMessage) -> bool:
         """Edit the message in place; False when it cannot be (then it is sent anew)."""
         chat, _, message_id = (message.replaces or "").partition(":")
-        if message.image is not None or chat != message.to.chat_id or not message_id.isdigit():
+        if message.attachment or chat != message.to.chat_id or not message_id.isdigit():
             return False  # an edit may only touch a message in the chat it is addressed to
         keyboard = rendered.keyboard if len(rendered.pages) == 1 else None
         try:
@@ -110,20 +110,26 @@ class TelegramSender:
             return False
         return True
 
-    async def _photo(
-        self, message: Outgoing, caption: str, keyboard: InlineKeyboardMarkup | None
+    async def _file(
+        self,
+        message: Outgoing,
+        attachment: Attachment,
+        caption: str,
+        keyboard: InlineKeyboardMarkup | None,
     ) -> None:
-        image = message.image or b""
+        """A chart as a photo (shown inline); any other file (a PDF) as a document."""
+        chat = int(message.to.chat_id)
+        send = self._bot.send_photo if attachment.is_image else self._bot.send_document
         await self._call(
             message.to,
             True,
-            lambda: self._bot.send_photo(
-                int(message.to.chat_id),
-                image,
+            lambda: send(
+                chat,
+                attachment.content,
                 caption=caption,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard,
-                filename=message.image_name or "chart.png",
+                filename=attachment.name,
             ),
         )
 

@@ -16,8 +16,8 @@ from bot.ports import Repository
 
 def reply_item(message: Outgoing, now: datetime, community_id: int | None = None) -> OutboxItem:
     """A message decided now, owed at once."""
-    if message.image is not None:
-        raise ValueError("images are drawn when sent: queue a summary instead")
+    if message.attachment is not None:
+        raise ValueError("files are made when sent: queue an item of their own kind instead")
     key = str(OutboxKey.reply())
     return OutboxItem(key, OutboxKind.MESSAGE, community_id, now, message=message)
 
