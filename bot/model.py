@@ -100,6 +100,7 @@ class Community:
     export_salt: str = ""
     min_responses: int = 3  # fewer scored answers than this and a category is not shown
     join_code: str = ""  # unguessable: a "Take part" deep link enrols people with it
+    priorities: bool = True  # after Submit, ask which areas to work on first
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Round:
     manual_reminded_at: datetime | None = None  # the last /round remind
     tallies: dict[str, Any] | None = None  # kept at close: the summary as posted
     timezone: str = "UTC"  # the community's when the round opened: times are shown in it
+    priorities: bool = True  # the community's setting when the round opened
 
     def is_open(self, now: datetime) -> bool:
         return self.closed_at is None and now < self.closes_at
@@ -155,6 +157,7 @@ class Stage(enum.StrEnum):
     PICKING = "picking"  # choosing which answer to change
     REVIEW = "review"  # all cards answered, not yet submitted
     SUBMITTED = "submitted"
+    PRIORITIES = "priorities"  # submitted, picking the areas to work on first
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class Participation:
     version: int = 0
     reminders_off: bool = False  # "Stop reminders" for this round
     remind_after: datetime | None = None  # "Remind me tomorrow"
+    priorities: tuple[str, ...] = ()  # category ids picked as what to work on first (up to 2)
 
 
 @dataclass(frozen=True)
@@ -215,3 +219,32 @@ class Schedule:
     anchor: date  # local date of the first opening: later ones count from it
     occurrence: int  # index of the next opening (0 = the anchor)
     next_open_at: datetime
+
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True)
+class AgreedAction:
+    """Something the partnership agreed to do about a category, numbered per community. Its
+    owner is a person on a platform (owner_person_id; owner_name is then their name as
+    loaded) or just a name (owner_person_id None), or nobody."""
+
+    id: int
+    community_id: int
+    number: int
+    category_id: str
+    what: str
+    created_at: datetime
+    owner_person_id: int | None = None
+    owner_name: str = ""
+    due: date | None = None
+    status: ActionStatus = ActionStatus.OPEN
+    status_at: datetime | None = None  # when it was done or dropped
+
+    @property
+    def has_owner(self) -> bool:
+        return self.owner_person_id is not None or bool(self.owner_name)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.messages import Outgoing
 from bot.model import (
+    ActionStatus,
+    AgreedAction,
     Answer,
     ChatRef,
     Community,
@@ -145,7 +147,8 @@ class Communities(Protocol):
         ...
 
     async def update_community(self, community: Community) -> None:
-        """Save a community's name and settings: anonymous, min_responses (not its chats)."""
+        """Save a community's name and settings: anonymous, min_responses, priorities (not its
+        chats)."""
         ...
 
 
@@ -176,6 +179,7 @@ class Rounds(Protocol):
         rubric: Rubric,
         min_responses: int = 3,
         timezone: str = "UTC",
+        priorities: bool = True,
     ) -> Round:
         """Open a round numbered after the community's last; raises ConcurrentUpdate
         when the community already has a round that is not closed."""
@@ -281,6 +285,36 @@ class Outbox(Protocol):
         ...
 
 
+class Actions(Protocol):
+    """What the partnership agreed to do, numbered per community."""
+
+    async def add_action(
+        self,
+        community_id: int,
+        category_id: str,
+        what: str,
+        at: datetime,
+        owner_person_id: int | None = None,
+        owner_name: str = "",
+        due: date | None = None,
+    ) -> AgreedAction:
+        """Store an action numbered after the community's last; ConcurrentUpdate when another
+        took that number at the same moment."""
+        ...
+
+    async def action_by_id(self, action_id: int) -> AgreedAction | None: ...
+    async def action_by_number(self, community_id: int, number: int) -> AgreedAction | None: ...
+    async def actions(self, community_id: int) -> Sequence[AgreedAction]:
+        """The community's actions, in the order they were agreed."""
+        ...
+
+    async def set_action_status(
+        self, action_id: int, status: ActionStatus, at: datetime
+    ) -> None: ...
+
+    async def actions_owned_by(self, person_id: int) -> Sequence[AgreedAction]: ...
+
+
 class PersonalData(Protocol):
     """What is stored about one person, and erasing it."""
 
@@ -310,7 +344,7 @@ class PersonalData(Protocol):
 
 
 class Repository(
-    Deliveries, Communities, People, Rounds, Schedules, Outbox, PersonalData, Protocol
+    Deliveries, Communities, People, Rounds, Schedules, Outbox, Actions, PersonalData, Protocol
 ):
     """Everything the core reads and writes, inside one transaction."""
 

@@ -56,6 +56,7 @@ def _item(row: OutboxRow) -> OutboxItem:
         chat=ChatRef(row.platform, row.chat_id) if row.platform and row.chat_id else None,
         note=row.note,
         message=json_message(row.payload) if row.payload else None,
+        action_id=row.action_id,
         id=row.id,
         claimed_at=utc(row.claimed_at),
         claimed_by=row.claimed_by,
@@ -79,6 +80,7 @@ def _row(item: OutboxItem) -> dict[str, Any]:
         "payload": message_json(item.message) if item.message else None,
         "due_at": item.due_at,
         "attempts": 0,
+        "action_id": item.action_id,
     }
 
 

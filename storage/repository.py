@@ -3,6 +3,7 @@ it returns bot.model dataclasses only."""
 
 from __future__ import annotations
 
+from storage.actions import ActionQueries
 from storage.communities import CommunityQueries
 from storage.deliveries import DeliveryQueries
 from storage.outbox import OutboxQueries
@@ -19,6 +20,7 @@ class SqlRepository(
     RoundQueries,
     ScheduleQueries,
     OutboxQueries,
+    ActionQueries,
     PersonalDataQueries,
 ):
     """All reads and writes of one transaction. The session is owned by SqlStorage."""

@@ -47,6 +47,7 @@ class RoundQueries(QueryBase):
         rubric: Rubric,
         min_responses: int = 3,
         timezone: str = "UTC",
+        priorities: bool = True,
     ) -> Round:
         if await self.unclosed_round(community_id) is not None:
             raise ConcurrentUpdate(f"community {community_id} already has an unclosed round")
@@ -64,6 +65,7 @@ class RoundQueries(QueryBase):
             rubric=rubric_to_dict(rubric),
             min_responses=min_responses,
             timezone=timezone,
+            priorities=priorities,
         )
         self._session.add(row)
         await self._session.flush()  # the partial unique index stops a concurrent twin
@@ -270,7 +272,9 @@ async def participant_state(
     first = rows[0]
     person = Person(**_part(first, "person"))
     part = _part(first, "part")
-    participation = Participation(**{**part, "stage": Stage(part["stage"])})
+    participation = Participation(
+        **{**part, "stage": Stage(part["stage"]), "priorities": tuple(part["priorities"] or ())}
+    )
     round_values = _part(first, "round")
     round_ = Round(**round_values, rubric=await rubric_for(round_values["id"]))
     answers = []

@@ -27,6 +27,7 @@ PARTICIPATION_FIELDS = (  # bound as b_<name>: SQLAlchemy reserves the bare colu
     "unreachable",
     "reminders_off",
     "remind_after",
+    "priorities",
 )
 
 

@@ -4,13 +4,14 @@ these classes."""
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -88,6 +89,7 @@ class CommunityRow(Base):
     created_at: Mapped[datetime]
     min_responses: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
     join_code: Mapped[str | None] = mapped_column(String(64))
+    priorities: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class CommunityChatRow(Base):
@@ -162,6 +164,7 @@ class RoundRow(Base):
     manual_reminded_at: Mapped[datetime | None]
     tallies: Mapped[dict[str, Any] | None]
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    priorities: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class ParticipationRow(Base):
@@ -186,6 +189,7 @@ class ParticipationRow(Base):
         Boolean, default=False, server_default=text("false")
     )
     remind_after: Mapped[datetime | None] = mapped_column(index=True)
+    priorities: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
 
 class AnswerRow(Base):
@@ -265,6 +269,29 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     outcome: Mapped[str | None] = mapped_column(String(16))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+
+
+class ActionRow(Base):
+    """An action the partnership agreed, numbered per community. Its owner is a person (who
+    may later be forgotten: the action stays, without owner) or a plain name."""
+
+    __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    category_id: Mapped[str] = mapped_column(String(100))
+    what: Mapped[str] = mapped_column(Text)
+    owner_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    owner_name: Mapped[str | None] = mapped_column(String(200))  # a plain name only
+    due: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    status_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
 
 
 class LeaseRow(Base):
@@ -306,8 +333,11 @@ def snapshot_rubric(round_id: int, data: dict[str, Any]) -> Rubric:
     return rubric_from_dict(data, source=f"round {round_id} rubric snapshot")
 
 
-def participation_model(row: ParticipationRow) -> Participation:
-    return to_model(Participation, row, stage=Stage(row.stage))
+def participation_model(row: Any) -> Participation:
+    """A participation from its row (an ORM row or a plain result row)."""
+    return to_model(
+        Participation, row, stage=Stage(row.stage), priorities=tuple(row.priorities or ())
+    )
 
 
 def model_values(model: DataclassInstance) -> dict[str, Any]:
@@ -316,4 +346,7 @@ def model_values(model: DataclassInstance) -> dict[str, Any]:
 
 
 def participation_values(participation: Participation) -> dict[str, Any]:
-    return model_values(participation) | {"stage": str(participation.stage)}
+    return model_values(participation) | {
+        "stage": str(participation.stage),
+        "priorities": list(participation.priorities),
+    }

@@ -6,7 +6,7 @@ import asyncio
 import enum
 import json
 from dataclasses import fields, is_dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.messages import Address, Choice, Outgoing
 from bot.model import (
+    ActionStatus,
     Answer,
     Category,
     ChatRef,
@@ -617,3 +618,83 @@ async def test_a_platforms_timezone_is_kept(storage: SqlStorage) -> None:
         moved = await repo.upsert_person(PersonRef("slack", "U7", "", "America/Los_Angeles"))
         kept = await repo.upsert_person(PersonRef("slack", "U7", "Tz"))
     assert moved.timezone == kept.timezone == "America/Los_Angeles"
+
+
+async def test_priorities_are_kept_with_the_participation_and_the_round_keeps_its_setting(
+    storage: SqlStorage,
+) -> None:
+    community, person, round_ = await _seed(storage)
+    assert community.priorities and round_.priorities  # on by default
+    picked = Participation(round_.id, person.id, Stage.PRIORITIES, priorities=("delivery",))
+    async with storage.transaction() as repo:
+        await repo.add_participation(picked)
+        saved = await repo.save_participation(replace(picked, priorities=("delivery", "vision")))
+        await repo.update_community(replace(community, priorities=False))
+    async with storage.transaction() as repo:
+        assert await repo.participation(round_.id, person.id) == saved
+        assert saved.priorities == ("delivery", "vision")
+        state = await repo.participant_state(round_.id, "slack", "U1")
+        assert state is not None and state.participation == saved
+        assert await repo.participations(round_.id) == [saved]
+        changed = await repo.community_by_id(community.id)
+        assert changed is not None and not changed.priorities
+        await repo.close_round(round_.id, T0)
+        later = await repo.create_round(community.id, "Q2", T0, T0, True, RUBRIC, priorities=False)
+        assert not later.priorities
+        assert (await repo.round_by_id(round_.id)) == replace(round_, closed_at=T0)
+
+
+async def test_actions_are_numbered_per_community_and_outlive_a_forgotten_owner(
+    storage: SqlStorage,
+) -> None:
+    community, ann, _ = await _seed(storage)
+    async with storage.transaction() as repo:
+        other = await repo.create_community("Other", ChatRef("slack", "C02"), True, T0)
+        first = await repo.add_action(
+            community.id, "vision", "Write it down", T0, owner_person_id=ann.id
+        )
+        second = await repo.add_action(
+            community.id,
+            "delivery",
+            "Ask the clinics",
+            T0,
+            owner_name="Dr Jo",
+            due=date(2027, 2, 1),
+        )
+        elsewhere = await repo.add_action(other.id, "vision", "Elsewhere", T0)
+        await repo.queue(
+            [
+                OutboxItem(
+                    "action-due:x",
+                    OutboxKind.ACTION_DUE,
+                    community.id,
+                    T0,
+                    None,
+                    person_id=ann.id,
+                    action_id=first.id,
+                )
+            ]
+        )
+    assert (first.number, second.number, elsewhere.number) == (1, 2, 1)
+    assert first.owner_name == "Ann" and first.status is ActionStatus.OPEN and first.due is None
+    assert (second.owner_person_id, second.owner_name, second.due) == (
+        None,
+        "Dr Jo",
+        date(2027, 2, 1),
+    )
+    assert not elsewhere.has_owner
+    async with storage.transaction() as repo:
+        await repo.set_action_status(second.id, ActionStatus.DONE, T0 + timedelta(days=3))
+        assert await repo.action_by_number(community.id, 2) == replace(
+            second, status=ActionStatus.DONE, status_at=T0 + timedelta(days=3)
+        )
+        assert await repo.action_by_number(community.id, 3) is None
+        assert [a.number for a in await repo.actions(community.id)] == [1, 2]
+        assert await repo.actions_owned_by(ann.id) == [first]
+        (reminder,) = await repo.claim_due(T0, 10, "me")
+        assert reminder.action_id == first.id and reminder.kind is OutboxKind.ACTION_DUE
+        await repo.forget_person(ann.id)
+    async with storage.transaction() as repo:
+        kept = await repo.action_by_id(first.id)
+        assert kept == replace(first, owner_person_id=None, owner_name="")
+        assert await repo.next_due_at() is None  # the owner's reminder went with them

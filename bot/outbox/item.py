@@ -20,6 +20,8 @@ class OutboxKind(enum.StrEnum):
     REMIND = "remind"
     SUMMARY = "summary"  # a round's summary in words, with its chart
     TREND = "trend"  # the medians over time up to a round, with its chart
+    DEBRIEF = "debrief"  # a round's debrief pack (a PDF), to one lead privately
+    ACTION_DUE = "action due"  # an action's owner, three days before it is due
 
 
 class Outcome(enum.StrEnum):
@@ -45,6 +47,7 @@ class OutboxItem:
     chat: ChatRef | None = None  # where it goes, when known at queueing (posts, replies)
     note: str | None = None  # a summary's heading
     message: Outgoing | None = None  # a MESSAGE: the message itself
+    action_id: int | None = None  # the agreed action an ACTION_DUE reminder is about
     id: int = 0
     claimed_at: datetime | None = None
     claimed_by: str | None = None  # the process sending it
