@@ -49,6 +49,7 @@ async def test_commands_before_setup_say_how_to_start(storage: Storage) -> None:
         "/round leads add",
         "/round leads promote alice",
         "/round settings colour blue",
+        "/round settings priorities maybe",
     ],
 )
 async def test_bad_input_gets_help_and_changes_nothing(world: World, bad: str) -> None:

@@ -122,6 +122,7 @@ async def test_change_an_answer_after_submitting(world: World) -> None:
     await verify_dialog(
         world,
         [
+            ("alice", "press", "Skip", ["No priorities from you this round"]),
             ("alice", "say", "hi", ["Your submitted answers", "Change an answer"]),
             ("alice", "press", "Change an answer", ["Which answer would you like to change?"]),
             ("alice", "say", "2", ["2/9 · Collaboration", "Your answer so far: Not sure"]),
@@ -295,3 +296,93 @@ async def test_concurrent_presses_without_delivery_ids_record_one_answer(world: 
     await world.press_id("alice", "1:lvl:collaboration:4")
     answers = await answers_of(world, "alice")
     assert set(answers) == {"vision", "collaboration"} and answers["collaboration"] == 4
+
+
+async def submitted(world: World, name: str) -> None:
+    await world.press(name, "Start")
+    for label in NINE:
+        await world.press(name, label)
+    await world.press(name, "Submit")
+
+
+async def priorities_of(world: World, name: str) -> tuple[Stage, tuple[str, ...]]:
+    async with world.storage.transaction() as repo:
+        person = await repo.person("test", name.upper())
+        assert person is not None
+        participation = await repo.participation(1, person.id)
+    assert participation is not None
+    return participation.stage, participation.priorities
+
+
+async def test_after_submit_people_may_pick_up_to_two_priorities_and_change_them(
+    world: World,
+) -> None:
+    await world.press("alice", "Start")
+    for label in NINE:
+        await world.press("alice", label)
+    replies = await world.press("alice", "Submit")
+    card = replies[-1]
+    assert card.text.startswith("Thank you! Your answers for Spring 2027 are in.")
+    assert "Which areas should the partnership work on first? Pick up to two" in card.text
+    assert [c.label for c in card.choices][:2] == ["1 Vision", "2 Collaboration"]
+    assert [c.label for c in card.choices][-2:] == ["Done", "Skip"] and len(card.choices) == 11
+    await verify_dialog(
+        world,
+        [
+            ("alice", "press", "6 Finance", ["Your picks so far: Finance. Pick one more"]),
+            ("alice", "say", "2", ["Your picks: Finance and Collaboration. Press Done"]),
+            ("alice", "press", "1 Vision", ["picked two already: Finance and Collaboration"]),
+            ("alice", "press", "6 Finance", ["Your picks so far: Collaboration."]),
+            ("alice", "press", "1 Vision", ["Your picks: Collaboration and Vision."]),
+            ("alice", "press", "Done", ["Your priorities: Collaboration and Vision.", "until"]),
+        ],
+    )
+    assert await priorities_of(world, "alice") == (Stage.SUBMITTED, ("collaboration", "vision"))
+    # Changeable until the round closes, like the answers.
+    await verify_dialog(
+        world,
+        [
+            ("alice", "say", "hello", ["Your priorities: Collaboration and Vision."]),
+            ("alice", "press", "Change priorities", ["Your picks: Collaboration and Vision."]),
+            ("alice", "press", "Skip", ["No priorities from you this round"]),
+        ],
+    )
+    assert await priorities_of(world, "alice") == (Stage.SUBMITTED, ())
+    async with world.storage.transaction() as repo:
+        round_ = await repo.latest_round(1)
+        assert round_ is not None
+        completed = [p for p in await repo.participations(round_.id) if p.completed_at]
+    assert len(completed) == 1  # the priorities step is after Submit: the answers are in
+
+
+async def test_a_picked_priority_counts_even_without_done_and_a_forged_one_is_refused(
+    world: World,
+) -> None:
+    await submitted(world, "bob")
+    await world.press("bob", "9 Learning, evaluation and continuous improvement")
+    assert await priorities_of(world, "bob") == (Stage.PRIORITIES, ("learning",))
+    replies = await world.press_id("bob", "1:pick:nowhere")
+    assert "not one of this round's areas" in texts(replies)
+    await world.press_id("bob", "1:prio")  # "Change priorities" from an old message: no effect
+    assert await priorities_of(world, "bob") == (Stage.PRIORITIES, ("learning",))
+    world.clock.advance(timedelta(days=1))
+    await world.command("lead", "/round close")
+    replies = await world.press("bob", "Done")
+    assert "This round closed on" in texts(replies)
+
+
+async def test_with_priorities_off_submit_ends_with_thanks(world: World) -> None:
+    await world.command("lead", "/round settings priorities off")
+    await submitted(world, "alice")  # the open round keeps the setting it opened with
+    assert await priorities_of(world, "alice") == (Stage.PRIORITIES, ())
+    world.clock.advance(timedelta(days=1))
+    await world.command("lead", "/round close")
+    await world.command("lead", "/round open Summer")
+    await world.press("bob", "Start")
+    for label in NINE:
+        await world.press("bob", label)
+    replies = await world.press("bob", "Submit")
+    assert replies[-1].text.startswith("Thank you!") and not replies[-1].choices
+    assert "Which areas" not in texts(replies)
+    replies = await world.say("bob", "hi")
+    assert "Change priorities" not in texts(replies) and "priorities" not in texts(replies)

@@ -83,7 +83,9 @@ def describe_settings(community: Community) -> str:
         f"Settings of {community.name}:\n"
         f"anonymous: {'on' if community.anonymous else 'off'}\n"
         f"min_responses: {community.min_responses} (fewer scored answers and a category "
-        "is not shown)"
+        "is not shown)\n"
+        f"priorities: {'on' if community.priorities else 'off'} (after answering, people may "
+        "pick up to two areas to work on first)"
     )
 
 
@@ -97,11 +99,17 @@ def change_setting(community: Community, args: str) -> tuple[Community, str]:
         changed = replace(community, anonymous=value == "on")
     elif name == "min_responses" and value.isdigit() and int(value) in MIN_RESPONSES_RANGE:
         changed = replace(community, min_responses=int(value))
+    elif name == "priorities" and value in ("on", "off"):
+        changed = replace(community, priorities=value == "on")
     elif name == "min_responses":
         first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
         raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")
+    elif name in ("anonymous", "priorities"):
+        raise UsageError(f"{name} is on or off.", "settings")
     else:
-        raise UsageError("I can change: anonymous on|off, min_responses 3..10.", "settings")
+        raise UsageError(
+            "I can change: anonymous on|off, min_responses 3..10, priorities on|off.", "settings"
+        )
     sentence = (
         f"{community.name}: {name} is now {value}. It applies to rounds opened from now on; "
         "an open round keeps its setting."

@@ -28,8 +28,8 @@ HELP = {
     "/round schedule shows it, /round schedule off stops it",
     "link": "/round link — a one-time code to bring a group on another platform into this "
     "community; /round link CODE there",
-    "settings": "/round settings [anonymous on|off | min_responses 3..10] — show or change "
-    "the community's settings",
+    "settings": "/round settings [anonymous on|off | min_responses 3..10 | priorities on|off] — "
+    "show or change the community's settings",
 }
 MAX_DAYS = 366
 DEFAULT_DURATION = timedelta(days=14)

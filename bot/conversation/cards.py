@@ -6,7 +6,7 @@ words and a dialogue can be tested as a transcript.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,6 +16,10 @@ from bot.messages import Address, Choice, Outgoing
 from bot.model import LEVELS, Answer, Category, Round
 
 SHORT_DESCRIPTOR = 70
+MAX_PRIORITIES = 2
+PRIORITIES_QUESTION = (
+    "Which areas should the partnership work on first? Pick up to two, then press Done."
+)
 
 
 def format_day(moment: datetime, timezone: str = "UTC") -> str:
@@ -120,8 +124,15 @@ def answer_lines(round_: Round, answers: Mapping[str, Answer]) -> list[str]:
     return lines
 
 
-def review(to: Address, round_: Round, answers: Mapping[str, Answer], submitted: bool) -> Outgoing:
-    """All chosen levels; Submit (until submitted) and Change an answer."""
+def review(
+    to: Address,
+    round_: Round,
+    answers: Mapping[str, Answer],
+    submitted: bool,
+    priorities: Sequence[str] = (),
+) -> Outgoing:
+    """All chosen levels; Submit (until submitted) and Change an answer; once submitted, the
+    priorities picked and Change priorities (when the round asks for them)."""
     choices: tuple[Choice, ...]
     if submitted:
         head = f"Your submitted answers for {round_.title}:"
@@ -129,6 +140,10 @@ def review(to: Address, round_: Round, answers: Mapping[str, Answer], submitted:
             f"You can still change them until {format_moment(round_.closes_at, round_.timezone)}."
         )
         choices = (_choice(round_, Action.CHANGE, "Change an answer"),)
+        if round_.priorities:
+            picked = titles(round_, priorities) or "none"
+            foot = f"Your priorities: {picked}.\n{foot}"
+            choices += (_choice(round_, Action.PRIORITIES, "Change priorities"),)
     else:
         head = f"Nearly done. Your answers for {round_.title}:"
         foot = "Submit them, or change one first."
@@ -148,6 +163,57 @@ def picker(to: Address, round_: Round) -> Outgoing:
     ]
     choices.append(_choice(round_, Action.RESUME, "Cancel"))
     return Outgoing(to, "Which answer would you like to change?", tuple(choices))
+
+
+def titles(round_: Round, category_ids: Sequence[str]) -> str:
+    """'Finance and Vision': the categories' titles, in the order given."""
+    names = [c.title for cid in category_ids if (c := round_.rubric.category(cid)) is not None]
+    return " and ".join(names) if len(names) <= 2 else ", ".join(names)
+
+
+def priorities(to: Address, round_: Round, picked: Sequence[str]) -> Outgoing:
+    """The optional last step: up to two categories to work on first, Done and Skip."""
+    if not picked:
+        so_far = "Your picks so far: none."
+    elif len(picked) < MAX_PRIORITIES:
+        so_far = f"Your picks so far: {titles(round_, picked)}. Pick one more, or press Done."
+    else:
+        so_far = (
+            f"Your picks: {titles(round_, picked)}. Press Done, or press one of them again "
+            "to take it back."
+        )
+    text = "\n".join(
+        [
+            f"Thank you! Your answers for {round_.title} are in.",
+            "",
+            f"One last step, if you like. {PRIORITIES_QUESTION}",
+            so_far,
+        ]
+    )
+    categories = round_.rubric.categories
+    choices = [_choice(round_, Action.PICK, f"{c.number} {c.title}", c.id) for c in categories]
+    choices += [_choice(round_, Action.DONE, "Done"), _choice(round_, Action.SKIP, "Skip")]
+    return Outgoing(to, text, tuple(choices))
+
+
+def priorities_full(to: Address, round_: Round, picked: Sequence[str]) -> Outgoing:
+    return Outgoing(
+        to,
+        f"You have picked two already: {titles(round_, picked)}. Press one of them to take it "
+        "back first, or press Done.",
+    )
+
+
+def priorities_done(to: Address, round_: Round, picked: Sequence[str]) -> Outgoing:
+    """The end of the priorities step (Done, or Skip when nothing is picked)."""
+    until = format_moment(round_.closes_at, round_.timezone)
+    if picked:
+        head = f"Thank you! Your priorities: {titles(round_, picked)}."
+    else:
+        head = "Thank you! No priorities from you this round, and that is fine."
+    return Outgoing(
+        to, f"{head}\nYou can change your answers and priorities until {until}: just message me."
+    )
 
 
 def thanks(to: Address, round_: Round) -> Outgoing:

@@ -23,10 +23,14 @@ class Action(enum.StrEnum):
     REDO = "redo"
     SNOOZE = "snooze"  # remind me tomorrow
     MUTE = "mute"  # no more reminders in this round
+    PICK = "pick"  # pick (or take back) a category as a priority
+    DONE = "done"  # done picking priorities
+    SKIP = "skip"  # no priorities from me
+    PRIORITIES = "prio"  # change my priorities, after submitting
 
 
 MAX_ID_DIGITS = 9  # database ids are 32-bit integers; a longer number is a forgery
-_WITH_CATEGORY = {Action.LEVEL, Action.NOT_SURE, Action.BACK, Action.REDO}
+_WITH_CATEGORY = {Action.LEVEL, Action.NOT_SURE, Action.BACK, Action.REDO, Action.PICK}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 

@@ -62,7 +62,10 @@ def prompt(view: View) -> Outgoing:
         return cards.card(view.dm, round_, p.position, view.answers.get(category.id), True)
     if p.stage is Stage.PICKING:
         return cards.picker(view.dm, round_)
-    return cards.review(view.dm, round_, view.answers, p.stage is Stage.SUBMITTED)
+    if p.stage is Stage.PRIORITIES:
+        return cards.priorities(view.dm, round_, p.priorities)
+    submitted = p.stage is Stage.SUBMITTED
+    return cards.review(view.dm, round_, view.answers, submitted, p.priorities)
 
 
 def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
@@ -88,17 +91,25 @@ def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
         )
         return Decision((Outgoing(view.dm, note),))
     if action is Action.SUBMIT and p.stage is Stage.REVIEW:
+        # With priorities on, one optional last step follows: their answers are in already.
         done = replace(
             p,
-            stage=Stage.SUBMITTED,
+            stage=Stage.PRIORITIES if view.round.priorities else Stage.SUBMITTED,
             completed_at=p.completed_at or view.now,
             comment_category=None,
             comment_until=None,
         )
         review = cards.review(view.dm, view.round, view.answers, submitted=True)
         replies = [replace(review, choices=(), replaces=message_id)] if message_id else []
-        replies.append(cards.thanks(view.dm, view.round))
+        if view.round.priorities:
+            replies.append(cards.priorities(view.dm, view.round, done.priorities))
+        else:
+            replies.append(cards.thanks(view.dm, view.round))
         return Decision(tuple(replies), done)
+    if p.stage is Stage.PRIORITIES and action in (Action.PICK, Action.DONE, Action.SKIP):
+        return _prioritise(view, choice, message_id)
+    if action is Action.PRIORITIES and p.stage is Stage.SUBMITTED and view.round.priorities:
+        return _moved(view, replace(p, stage=Stage.PRIORITIES), message_id)
     if action is Action.CHANGE and p.stage in (Stage.REVIEW, Stage.SUBMITTED):
         return _moved(view, _without_comment(replace(p, stage=Stage.PICKING)), message_id)
     if action is Action.REDO and p.stage is Stage.PICKING and choice.category_id:
@@ -249,6 +260,28 @@ def _back(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
     else:
         return Decision((prompt(view),))
     return _moved(view, new, message_id)
+
+
+def _prioritise(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
+    """Pick or take back a priority (changing the card in place), or end the step."""
+    p, round_ = view.participation, view.round
+    if choice.action is not Action.PICK:
+        picked = p.priorities if choice.action is Action.DONE else ()
+        ended = cards.priorities_done(view.dm, round_, picked)
+        new = replace(p, stage=Stage.SUBMITTED, priorities=picked)
+        return Decision((replace(ended, replaces=message_id),), new)
+    category = round_.rubric.category(choice.category_id or "")
+    if category is None:
+        return refuse(view.dm, "That is not one of this round's areas; nothing was changed.")
+    if category.id in p.priorities:
+        picked = tuple(cid for cid in p.priorities if cid != category.id)
+    elif len(p.priorities) >= cards.MAX_PRIORITIES:
+        return Decision((cards.priorities_full(view.dm, round_, p.priorities),))
+    else:
+        picked = (*p.priorities, category.id)
+    new = replace(p, priorities=picked)
+    card = cards.priorities(view.dm, round_, picked)
+    return Decision((replace(card, replaces=message_id),), new)
 
 
 def _comment(view: View, category_id: str, text: str) -> Decision:

@@ -86,6 +86,7 @@ async def open_round(
         rubric,
         community.min_responses,
         timezone,
+        community.priorities,
     )
     for person in people:
         await repo.add_participation(
