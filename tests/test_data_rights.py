@@ -30,6 +30,8 @@ async def world(storage: Storage) -> World:
     for level in ["3"] * 8:
         await world.say("alice", level)
     await world.say("alice", "submit")
+    await world.say("alice", "6")  # Finance as a priority
+    await world.say("alice", "done")
     await answer_all(world, "bob", ["4"] * 9)
     await answer_all(world, "carol", ["4"] * 9)
     return world
@@ -55,6 +57,10 @@ async def test_my_data_shows_everything_stored(world: World) -> None:
         record = await person_record(repo, alice)
     assert record.rounds[0].stage == "submitted"
     assert len(record.rounds[0].answers) == 9
+    assert "priorities: finance" in reply and record.rounds[0].priorities == ("finance",)
+    await world.command("lead", "/round action add vision Draft the vision owner alice")
+    reply = texts(await world.say("alice", "my data"))
+    assert "Action 1 you own (vision): Draft the vision" in reply
 
 
 async def test_forget_me_asks_first_then_erases_but_keeps_the_posted_summary(

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from support import ROOT
 
-from bot.model import Answer, Participation, Round, Stage
+from bot.model import ActionStatus, AgreedAction, Answer, Participation, Round, Stage
 from bot.rubric.loader import load_rubric
 from bot.summary import report
+from bot.summary.focus import Reason, focus
 from bot.summary.numbers import (
     AGREED,
     SPLIT,
+    Tallies,
     comments_shareable,
     consensus,
-    focus,
     summarise,
 )
 
@@ -48,13 +51,17 @@ def answers_for(round_: Round, table: dict[str, list[int | None]]) -> list[Answe
     return result
 
 
-def people(round_: Round, completed: int, invited: int) -> list[Participation]:
+def people(
+    round_: Round, completed: int, invited: int, picks: Sequence[tuple[str, ...]] = ()
+) -> list[Participation]:
+    """Participations; picks: the priorities of person 1, 2, ... (the rest picked none)."""
     return [
         Participation(
             round_.id,
             person,
             Stage.SUBMITTED if person <= completed else Stage.INVITED,
             completed_at=T0 if person <= completed else None,
+            priorities=picks[person - 1] if person <= len(picks) else (),
         )
         for person in range(1, invited + 1)
     ]
@@ -148,24 +155,29 @@ def test_change_since_the_previous_closed_round_skips_hidden_categories() -> Non
     assert "1. Vision: median 3 (+1 since round 1)" in report.summary_text(summary)
 
 
-def test_focus_names_the_two_lowest_and_the_most_split_with_the_next_level() -> None:
+def test_focus_without_priorities_names_the_lowest_and_the_most_split() -> None:
     round_ = a_round()
     table: dict[str, list[int | None]] = {cid: [3, 3, 4] for cid in IDS}
     table["finance"] = [1, 1, 2]  # lowest, median 1
-    table["involvement"] = [2, 2, 2]  # second lowest, median 2
+    table["involvement"] = [2, 2, 2]  # next lowest, median 2
     table["collaboration"] = [1, 3, 5]  # split
     summary = summarise(round_, answers_for(round_, table), people(round_, 3, 3))
     picks = focus(summary)
-    assert [(f.summary.category.id, f.why, f.next_level) for f in picks] == [
-        ("finance", "lowest", 2),
-        ("involvement", "lowest", 3),
-        ("collaboration", "most split", 4),
+    assert [(f.summary.category.id, f.reasons, f.next_level) for f in picks] == [
+        ("finance", (Reason.LOWEST,), 2),
+        ("collaboration", (Reason.MOST_SPLIT,), 4),
+        ("involvement", (Reason.NEXT_LOWEST,), 3),
     ]
     finance = RUBRIC.category("finance")
     assert finance is not None and picks[0].next_descriptor == finance.levels[2]
     text = report.summary_text(summary)
     assert "To reach level 3 in Collaboration" not in text
-    assert "Collaboration is the most split (answers from 1 to 5). To reach level 4" in text
+    assert (
+        "• Collaboration: the group is most split on it (answers from 1 to 5). To reach level 4"
+    ) in text
+    assert "• Finance: it scores lowest (median 1). To reach level 2 in Finance: " in text
+    assert "• Involvement: it scores next lowest (median 2)." in text
+    assert "The group's priorities: fewer than 3 people picked any" in text
 
 
 def test_comments_reach_leads_only_when_there_are_enough() -> None:
@@ -176,3 +188,80 @@ def test_comments_reach_leads_only_when_there_are_enough() -> None:
     assert comments_shareable(round_, enough)
     strict = a_round(min_responses=7)
     assert not comments_shareable(strict, enough)
+
+
+def test_priorities_are_votes_per_category_shown_only_when_enough_people_picked() -> None:
+    round_ = a_round(min_responses=3)
+    table: dict[str, list[int | None]] = {cid: [3, 3, 3, 3] for cid in IDS}
+    two_picked = [("finance", "vision"), ("finance",)]
+    summary = summarise(round_, answers_for(round_, table), people(round_, 4, 4, two_picked))
+    assert summary.priorities is not None and summary.priorities.hidden
+    assert summary.priorities.of("finance") is None
+    text = report.summary_text(summary)
+    assert "fewer than 3 people picked any, so they are not shown" in text
+    assert "Finance 2" not in text and "the group chose it" not in text
+    three = [*two_picked, ("learning", "finance")]
+    summary = summarise(round_, answers_for(round_, table), people(round_, 4, 4, three))
+    votes = summary.priorities
+    assert votes is not None and not votes.hidden and votes.voters == 3
+    assert votes.ranked() == [("finance", 3), ("vision", 1), ("learning", 1)]
+    text = report.summary_text(summary)
+    assert (
+        "The group's priorities (3 people picked up to two areas to work on first): "
+        "Finance 3 · Vision 1 · Learning, evaluation and continuous improvement 1"
+    ) in text
+    # Nothing adds the votes up: no total that hidden votes could be recovered from.
+    assert "5" not in text.split("The group's priorities")[1].split("\n")[0]
+    kept = Tallies.from_dict(Tallies(4, 4, {}, {}, 3, {"finance": 3}).to_dict())
+    assert (kept.voters, kept.priorities) == (3, {"finance": 3})
+    old = Tallies.from_dict({"invited": 4, "completed": 4, "levels": {}, "not_sure": {}})
+    assert (old.voters, old.priorities) == (0, {})  # kept before priorities existed
+
+
+def test_a_round_without_priorities_says_nothing_about_them() -> None:
+    round_ = replace(a_round(), priorities=False)
+    table: dict[str, list[int | None]] = {cid: [3, 3, 3] for cid in IDS}
+    summary = summarise(round_, answers_for(round_, table), people(round_, 3, 3))
+    assert summary.priorities is None
+    assert "priorities" not in report.summary_text(summary)
+
+
+def test_focus_weighs_low_medians_splits_and_the_groups_choice_and_says_which() -> None:
+    round_ = a_round()
+    table: dict[str, list[int | None]] = {cid: [3, 3, 4, 4] for cid in IDS}
+    table["finance"] = [1, 1, 2, 2]  # lowest
+    table["involvement"] = [2, 2, 2, 3]  # next lowest
+    table["collaboration"] = [1, 3, 5, 5]  # most split
+    table["learning"] = [4, 4, 4, 4]  # scores well, but the group wants to work on it
+    picks = [("learning", "finance"), ("learning",), ("learning", "vision"), ("finance",)]
+    summary = summarise(round_, answers_for(round_, table), people(round_, 4, 4, picks))
+    chosen = focus(summary)
+    assert [(f.summary.category.id, f.reasons) for f in chosen] == [
+        ("finance", (Reason.LOWEST, Reason.CHOSEN)),  # 2 + 3 * 2/4
+        ("learning", (Reason.CHOSEN,)),  # 3 * 3/4
+        ("collaboration", (Reason.MOST_SPLIT,)),  # 1.5, ahead of involvement's 1
+    ]
+    text = report.summary_text(summary)
+    assert (
+        "• Finance: it scores lowest (median 1.5) and the group chose it as a priority "
+        "(2 of 4 who picked). To reach level 2 in Finance:"
+    ) in text
+    assert (
+        "• Learning, evaluation and continuous improvement: the group chose it as a priority "
+        "(3 of 4 who picked)."
+    ) in text
+
+
+def test_actions_appear_beside_their_categorys_change() -> None:
+    first, second = a_round(1), a_round(2)
+    before: dict[str, list[int | None]] = {cid: [2, 2, 3] for cid in IDS}
+    after: dict[str, list[int | None]] = {cid: [3, 3, 4] for cid in IDS}
+    previous = summarise(first, answers_for(first, before), people(first, 3, 3))
+    summary = summarise(second, answers_for(second, after), people(second, 3, 3), previous)
+    done = AgreedAction(1, 1, 4, "finance", "Pool two budgets", T0, status=ActionStatus.DONE)
+    text = report.summary_text(summary, {"finance": [done]})
+    lines = text.splitlines()
+    finance = next(i for i, line in enumerate(lines) if line.startswith("6. Finance: median 3"))
+    assert "(+1 since round 1)" in lines[finance]
+    assert lines[finance + 1] == "   ↳ action 4 “Pool two budgets” (done) since round 1"
+    assert sum("↳" in line for line in lines) == 1

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.commands import actions as action_commands
 from bot.commands import community as community_commands
 from bot.commands import rounds as round_commands
 from bot.commands.parser import Command, UsageError, help_text
@@ -19,6 +20,7 @@ from bot.model import ChatRef, Community, Person, PersonRef, Role, Rubric
 from bot.platforms import Platforms, PlatformTraits
 from bot.ports import Clock, MemberDirectory, Repository, Storage
 from bot.rounds.lifecycle import Members, RoundProblem
+from bot.schedule.reminders import community_timezone
 from bot.transaction import delivery_of, in_transaction
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,10 @@ class Request:
     def public(self, text: str) -> Outgoing:
         return Outgoing(self.event.chat, text)
 
+    async def community_timezone(self) -> str:
+        """Where the community is: its schedule's timezone, else the default."""
+        return await community_timezone(self.repo, self.community.id, self.timezone)
+
 
 Handler = Callable[[Request], Awaitable[list[Outgoing]]]
 HANDLERS: dict[str, Handler] = {
@@ -58,6 +64,8 @@ HANDLERS: dict[str, Handler] = {
     "settings": community_commands.settings,
     "link": community_commands.link,
     "schedule": community_commands.schedule,
+    "action": action_commands.action,
+    "actions": action_commands.actions,
 }
 
 

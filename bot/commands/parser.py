@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.model import Cadence, Unit
+from bot.conversation.choices import MAX_ID_DIGITS
+from bot.model import Cadence, Category, Rubric, Unit
 from bot.schedule.cadence import WEEKDAYS, WORKING_HOUR
 
 HELP = {
@@ -30,6 +31,11 @@ HELP = {
     "community; /round link CODE there",
     "settings": "/round settings [anonymous on|off | min_responses 3..10 | priorities on|off] — "
     "show or change the community's settings",
+    "debrief": "/round debrief [round number] — the debrief pack (a PDF) of the latest (or that) "
+    "round, sent to you privately",
+    "action": "/round action add <category> <what> [owner <person or name>] [due 2027-02-01] — "
+    "note an action the partnership agreed; /round action done N, /round action drop N",
+    "actions": "/round actions — the open actions and those done recently",
 }
 MAX_DAYS = 366
 DEFAULT_DURATION = timedelta(days=14)
@@ -193,3 +199,98 @@ def check_timezone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise _bad_schedule(f"“{name}” is not a timezone I know (like Europe/London).") from None
+
+
+# /round action
+
+WHAT_LIMIT = 300
+OWNER_LIMIT = 100
+MAX_DUE_DAYS = 2 * 366
+# At the end, in either order; a date starts with a digit ("due diligence" stays in the text),
+# and the last "owner" is the clause ("find an owner for X owner Sam": Sam).
+_DUE = re.compile(r"^(.*)\s+due\s+(\d\S*)\s*$", re.IGNORECASE | re.DOTALL)
+_OWNER = re.compile(r"^(.*)\s+owner\s+(\S.*?)\s*$", re.IGNORECASE | re.DOTALL)
+ACTION_EXAMPLE = "/round action add finance Set up a joint budget meeting owner @sam due 2027-02-01"
+
+
+@dataclass(frozen=True)
+class ActionArgs:
+    """`/round action add`: the category, what was agreed, who leads it and by when."""
+
+    category: Category
+    what: str
+    owner: UserMention | None  # a person on a platform, or (name only) perhaps just a name
+    due: date | None
+
+
+def _bad_action(problem: str) -> UsageError:
+    return UsageError(f"{problem}\nFor example: {ACTION_EXAMPLE}", "action")
+
+
+def parse_category(word: str, rubric: Rubric) -> Category:
+    """A category by its number, its id, or the first word of its title ("6", "finance",
+    "service")."""
+    wanted = word.strip().lower().rstrip(".:,")
+    for category in rubric.categories:
+        first_word = category.title.lower().replace(",", " ").split()[0]
+        if wanted in (str(category.number), category.id, first_word):
+            return category
+    names = ", ".join(f"{c.number} {c.id}" for c in rubric.categories)
+    raise _bad_action(f"“{word}” is not a category. Name one by number or name: {names}.")
+
+
+def parse_action_add(args: str, rubric: Rubric, today: date) -> ActionArgs:
+    """`<category> <what> [owner <person or name>] [due YYYY-MM-DD]`, owner and due in either
+    order at the end; today is the date where the community is."""
+    rest = f" {args.strip()}"
+    owner: UserMention | None = None
+    due: date | None = None
+    for _ in range(2):
+        if due is None and (match := _DUE.match(rest)):
+            due = _due_date(match.group(2), today)
+            rest = match.group(1)
+        elif owner is None and (match := _OWNER.match(rest)):
+            owner = _owner(match.group(2))
+            rest = match.group(1)
+    word, _, what = rest.strip().partition(" ")
+    if not word:
+        raise _bad_action("Say which category the action is for, and what was agreed.")
+    category = parse_category(word, rubric)
+    what = " ".join(what.split()).strip("\"'“”")
+    if not what:
+        raise _bad_action(f"Say what was agreed for {category.title}.")
+    if len(what) > WHAT_LIMIT:
+        raise _bad_action(f"Please keep an action under {WHAT_LIMIT} characters.")
+    return ActionArgs(category, what, owner, due)
+
+
+def _due_date(text: str, today: date) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise _bad_action(f"“{text}” is not a date like 2027-02-01.") from None
+    if day < today:
+        raise _bad_action("The due date has passed already; give one from today on.")
+    if (day - today).days > MAX_DUE_DAYS:
+        raise _bad_action("Please give a due date within the next two years.")
+    return day
+
+
+def _owner(text: str) -> UserMention:
+    name = " ".join(text.split())
+    if len(name) > OWNER_LIMIT:
+        raise _bad_action(f"Please keep the owner's name under {OWNER_LIMIT} characters.")
+    if re.search(r"\sdue\s", name, re.IGNORECASE):  # "owner Sam due friday"
+        raise _bad_action("Write the due date like 2027-02-01, at the end.")
+    return parse_mention(name) or UserMention(None, None, name.lstrip("@"))
+
+
+def parse_action_number(args: str, sub: str = "action") -> int:
+    """The N of `/round action done N` (a leading # is fine)."""
+    wanted = args.strip().lstrip("#")
+    if not (wanted.isdigit() and len(wanted) <= MAX_ID_DIGITS and int(wanted) > 0):
+        shown = f"“{args.strip()}”" if args.strip() else "Nothing"
+        raise UsageError(
+            f"{shown} is not an action number. /round actions lists them with theirs.", sub
+        )
+    return int(wanted)

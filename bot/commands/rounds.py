@@ -21,8 +21,7 @@ MANUAL_REMINDER_GAP = timedelta(days=1)
 async def open(req: Request) -> list[Outgoing]:
     """Open a round now; its announcement and invitations are sent from the outbox."""
     now = req.now
-    schedule = await req.repo.schedule(req.community.id)
-    zone = schedule.cadence.timezone if schedule else req.timezone  # the community's timezone
+    zone = await req.community_timezone()
     args = parse_open(req.command.args, now, zone)
     title = args.title or f"{now:%B %Y} self-assessment"
     await rounds.open_round(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+from bot.actions import notices
 from bot.conversation import cards
 from bot.messages import Address, Outgoing
 from bot.model import Stage
@@ -27,6 +28,8 @@ async def outbox_message(
     for one outbox item."""
     if item.message is not None:
         return item.message, None
+    if item.kind is OutboxKind.ACTION_DUE:
+        return await notices.reminder(repo, item, now, default_timezone)
     round_ = await repo.round_by_id(item.round_id) if item.round_id else None
     if round_ is None:
         return None, None

@@ -24,6 +24,8 @@ class Purpose(enum.StrEnum):
     INVITATION = "invite"
     REMINDER = "remind"
     SNOOZED = "snoozed"  # "remind me tomorrow"
+    ACTION_DUE = "action-due"  # an action's owner, before it is due
+    DEBRIEF = "debrief"  # a closed round's debrief pack, to a lead
 
 
 class Note(enum.StrEnum):
@@ -71,6 +73,14 @@ class OutboxKey:
     @classmethod
     def reminder(cls, round_id: int, person_id: int, number: int) -> OutboxKey:
         return cls(Purpose.REMINDER, (str(round_id), str(person_id), str(number)))
+
+    @classmethod
+    def action_due(cls, action_id: int, person_id: int) -> OutboxKey:
+        return cls(Purpose.ACTION_DUE, (str(action_id), str(person_id)))
+
+    @classmethod
+    def debrief(cls, round_id: int, person_id: int) -> OutboxKey:
+        return cls(Purpose.DEBRIEF, (str(round_id), str(person_id)))
 
     @classmethod
     def snoozed(cls, round_id: int, person_id: int, due: datetime) -> OutboxKey:

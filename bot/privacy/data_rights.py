@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.model import Person, Role, Stage
+from bot.model import AgreedAction, Person, Role, Stage
 from bot.ports import Repository
 from bot.summary.numbers import tally
 
@@ -48,6 +48,7 @@ class RoundRecord:
     completed_at: datetime | None = None
     reminders_off: bool = False
     answers: tuple[AnswerRecord, ...] = ()
+    priorities: tuple[str, ...] = ()  # category ids picked as what to work on first
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class PersonRecord:
     person: Person
     communities: tuple[tuple[str, Role], ...]  # (community name, role)
     rounds: tuple[RoundRecord, ...]
+    actions: tuple[AgreedAction, ...] = ()  # actions they own
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for `maturity-bot export-person`."""
@@ -79,6 +81,7 @@ class PersonRecord:
                     "started_at": _iso(r.started_at),
                     "completed_at": _iso(r.completed_at),
                     "reminders_off": r.reminders_off,
+                    "priorities": list(r.priorities),
                     "answers": [
                         {
                             "category": a.category,
@@ -92,6 +95,16 @@ class PersonRecord:
                     ],
                 }
                 for r in self.rounds
+            ],
+            "actions_owned": [
+                {
+                    "number": a.number,
+                    "category": a.category_id,
+                    "what": a.what,
+                    "due": a.due.isoformat() if a.due else None,
+                    "status": str(a.status),
+                }
+                for a in self.actions
             ],
         }
 
@@ -113,6 +126,7 @@ async def person_record(repo: Repository, person: Person) -> PersonRecord:
             p.started_at,
             p.completed_at,
             p.reminders_off,
+            priorities=p.priorities,
         )
     answers: dict[int, list[AnswerRecord]] = {}
     for answer in await repo.answers_of(person.id):
@@ -133,6 +147,7 @@ async def person_record(repo: Repository, person: Person) -> PersonRecord:
             replace(record, answers=tuple(answers.get(round_id, ())))
             for round_id, record in rounds.items()
         ),
+        tuple(await repo.actions_owned_by(person.id)),
     )
 
 

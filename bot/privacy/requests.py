@@ -85,6 +85,10 @@ def readable(record: PersonRecord, limit: int) -> str:
         for answer in round_.answers:
             comment = f" — “{answer.comment}”" if answer.comment else ""
             lines.append(f"  {answer.category}: {level_label(answer.level).lower()}{comment}")
+        if round_.priorities:
+            lines.append(f"  priorities: {', '.join(round_.priorities)}")
+    for action in record.actions:
+        lines.append(f"Action {action.number} you own ({action.category_id}): {action.what}")
     lines.append("To erase it all, write: forget me")
     text = "\n".join(lines)
     return text if len(text) <= limit else text[:limit] + "\n… (ask a lead for the rest)"

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.actions.ledger import actions_leading_to, recall
 from bot.conversation import cards
 from bot.messages import Address, Outgoing
 from bot.model import (
@@ -98,6 +99,8 @@ async def open_round(
         f"{'person' if len(people) == 1 else 'people'} a direct message with "
         f"{len(rubric.categories)} questions (about 10 minutes). Not invited? Ask a lead."
     )
+    if recalled := recall(await actions_leading_to(repo, round_), round_):
+        text = f"{text}\n{recalled}"
     await queue_round_messages(repo, community, round_, text, now)
     return Opened(round_, len(people))
 

@@ -19,6 +19,12 @@ def person_timezone(person: Person, community_timezone: str) -> str:
     return person.timezone if person.timezone not in ("", "UTC") else community_timezone
 
 
+async def community_timezone(repo: Repository, community_id: int, default: str) -> str:
+    """Where the community is: its schedule's timezone, else the default (BOT_TIMEZONE)."""
+    schedule = await repo.schedule(community_id)
+    return schedule.cadence.timezone if schedule else default
+
+
 async def queue_round_messages(
     repo: Repository, community: Community, round_: Round, announcement: str, now: datetime
 ) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.model import LEVELS, Answer, Category, Participation, Round
 from bot.ports import Repository
+from bot.summary.priorities import PriorityVotes, priority_votes
 
 AGREED_SHARE = 0.75  # "most answers within one level of each other": three in four
 AGREED, SPLIT = "agreed", "split"
@@ -53,6 +55,7 @@ class RoundSummary:
     completed: int
     categories: tuple[CategorySummary, ...]
     previous: Round | None = None  # the closed round the changes compare with
+    priorities: PriorityVotes | None = None  # None: the round did not ask for priorities
 
     @property
     def enough(self) -> bool:
@@ -69,16 +72,6 @@ class RoundSummary:
 
     def medians(self) -> dict[str, float | None]:
         return {c.category.id: c.median for c in self.categories}
-
-
-@dataclass(frozen=True)
-class Focus:
-    """A category worth working on, with the descriptor of the next level up."""
-
-    summary: CategorySummary
-    why: str  # "lowest" or "most split"
-    next_level: int | None  # None when the median is already at the top
-    next_descriptor: str | None
 
 
 def consensus(distribution: Sequence[int]) -> str:
@@ -98,6 +91,8 @@ class Tallies:
     completed: int
     levels: dict[str, tuple[int, ...]]
     not_sure: dict[str, int]
+    voters: int = 0  # people who picked priorities
+    priorities: dict[str, int] = field(default_factory=dict)  # category id -> people who picked it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,15 +100,20 @@ class Tallies:
             "completed": self.completed,
             "levels": {k: list(v) for k, v in self.levels.items()},
             "not_sure": dict(self.not_sure),
+            "voters": self.voters,
+            "priorities": dict(self.priorities),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Tallies:
+        """Tallies kept before priorities existed have none."""
         return cls(
             int(data["invited"]),
             int(data["completed"]),
             {k: tuple(int(x) for x in v) for k, v in data["levels"].items()},
             {k: int(v) for k, v in data["not_sure"].items()},
+            int(data.get("voters", 0)),
+            {k: int(v) for k, v in data.get("priorities", {}).items()},
         )
 
 
@@ -126,8 +126,15 @@ def tally(answers: Sequence[Answer], participations: Sequence[Participation]) ->
         else:
             levels.setdefault(answer.category_id, []).append(answer.level)
     completed = sum(1 for p in participations if p.completed_at is not None)
+    voters = [p for p in participations if p.completed_at is not None and p.priorities]
+    priorities = Counter(category_id for p in voters for category_id in p.priorities)
     return Tallies(
-        len(participations), completed, {k: tuple(sorted(v)) for k, v in levels.items()}, not_sure
+        len(participations),
+        completed,
+        {k: tuple(sorted(v)) for k, v in levels.items()},
+        not_sure,
+        len(voters),
+        dict(priorities),
     )
 
 
@@ -189,6 +196,7 @@ def summarise_tallies(
         tallies.completed,
         categories,
         previous.round if previous is not None else None,
+        priority_votes(round_, tallies.voters, tallies.priorities, enough),
     )
 
 
@@ -197,26 +205,6 @@ async def round_tallies(repo: Repository, round_: Round) -> Tallies:
     if round_.tallies is not None:
         return Tallies.from_dict(round_.tallies)
     return tally(await repo.answers(round_.id), await repo.participations(round_.id))
-
-
-def focus(summary: RoundSummary) -> list[Focus]:
-    """The two lowest-scoring categories and the most split of the others."""
-    shown = [c for c in summary.categories if not c.hidden and c.median is not None]
-    lowest = sorted(shown, key=lambda c: (c.median, c.mean, c.category.number))[:2]
-    picks = [(c, "lowest") for c in lowest]
-    split = [c for c in shown if c.consensus == SPLIT and c not in lowest]
-    if split:
-        most_split = max(split, key=lambda c: (c.spread or 0.0, -c.category.number))
-        picks.append((most_split, "most split"))
-    result = []
-    for numbers, why in picks:
-        assert numbers.median is not None
-        level = math.floor(numbers.median) + 1
-        if level > LEVELS[-1]:
-            result.append(Focus(numbers, why, None, None))
-        else:
-            result.append(Focus(numbers, why, level, numbers.category.levels[level]))
-    return result
 
 
 async def round_summary(repo: Repository, round_: Round) -> RoundSummary:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from bot.actions.ledger import actions_leading_to, by_category
 from bot.messages import PNG, Address, Attachment, Outgoing
 from bot.model import Round
 from bot.ports import Repository
@@ -29,7 +30,8 @@ async def _summary(
     repo: Repository, round_: Round, heading: str
 ) -> tuple[str, bytes | None, RoundSummary]:
     summary = await round_summary(repo, round_)
-    text = report.summary_text(summary)
+    actions = by_category(await actions_leading_to(repo, round_))
+    text = report.summary_text(summary, actions)
     if heading:
         text = f"{heading}\n\n{text}"
     png = None

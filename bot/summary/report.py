@@ -5,11 +5,13 @@ Short lines that read on a phone; honest about small numbers; no names, no comme
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from bot.actions.ledger import brief
 from bot.conversation.cards import format_day
-from bot.model import LEVELS
-from bot.summary.numbers import CategorySummary, Focus, RoundSummary, focus
+from bot.model import LEVELS, AgreedAction
+from bot.summary.focus import Focus, Reason, focus
+from bot.summary.numbers import CategorySummary, RoundSummary
 
 
 def format_number(value: float | None) -> str:
@@ -39,17 +41,54 @@ def category_line(numbers: CategorySummary, previous_number: int | None) -> str:
     )
 
 
-def focus_line(item: Focus) -> str:
+def reason_words(item: Focus, reason: Reason) -> str:
+    """Why a category is worth working on, in words that say which of the three it is."""
     numbers = item.summary
-    title = numbers.category.title
-    if item.why == "lowest":
-        head = f"• {title} scores lowest (median {format_number(numbers.median)})."
-    else:
-        head = f"• {title} is the most split (answers from {numbers.lowest} to {numbers.highest})."
+    if reason is Reason.LOWEST:
+        return f"it scores lowest (median {format_number(numbers.median)})"
+    if reason is Reason.NEXT_LOWEST:
+        return f"it scores next lowest (median {format_number(numbers.median)})"
+    spread = f"answers from {numbers.lowest} to {numbers.highest}"
+    if reason is Reason.MOST_SPLIT:
+        return f"the group is most split on it ({spread})"
+    if reason is Reason.SPLIT:
+        return f"the group is split on it ({spread})"
+    return f"the group chose it as a priority ({item.votes} of {item.voters} who picked)"
+
+
+def focus_line(item: Focus) -> str:
+    title = item.summary.category.title
+    reasons = [reason_words(item, reason) for reason in item.reasons]
+    why = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
+    head = f"• {title}: {why}."
     if item.next_level is None or item.next_descriptor is None:
         return head + " It is already at the top level."
     # The whole descriptor: what the next level looks like is the point of this line.
     return f"{head} To reach level {item.next_level} in {title}: {item.next_descriptor}"
+
+
+def priorities_line(summary: RoundSummary) -> str:
+    """The group's own choice of what to work on first, as votes per category."""
+    votes = summary.priorities
+    if votes is None:
+        return ""
+    if votes.hidden:
+        return (
+            f"The group's priorities: fewer than {summary.round.min_responses} people picked "
+            "any, so they are not shown."
+        )
+    titles = {c.category.id: c.category.title for c in summary.categories}
+    ranked = " · ".join(f"{titles[cid]} {n}" for cid, n in votes.ranked())
+    return (
+        f"The group's priorities ({votes.voters} people picked up to two areas to work on "
+        f"first): {ranked}"
+    )
+
+
+def action_lines(actions: Sequence[AgreedAction], previous_number: int | None) -> list[str]:
+    """The actions agreed about a category since the round before, under its line."""
+    since = f" since round {previous_number}" if previous_number is not None else ""
+    return [f"   ↳ {brief(action)}{since}" for action in actions]
 
 
 def dates(summary: RoundSummary) -> str:
@@ -68,8 +107,11 @@ def not_enough_text(summary: RoundSummary) -> str:
     )
 
 
-def summary_text(summary: RoundSummary) -> str:
-    """The whole text summary (or why there is none yet)."""
+def summary_text(
+    summary: RoundSummary, actions: Mapping[str, Sequence[AgreedAction]] | None = None
+) -> str:
+    """The whole text summary (or why there is none yet); actions (by category id) agreed
+    since the round before appear beside each category's change."""
     if not summary.enough:
         return not_enough_text(summary)
     round_ = summary.round
@@ -84,7 +126,11 @@ def summary_text(summary: RoundSummary) -> str:
             f"Categories with fewer than {round_.min_responses} scored answers are not shown."
         )
     lines.append("")
-    lines += [category_line(c, previous) for c in summary.categories]
+    for numbers in summary.categories:
+        lines.append(category_line(numbers, previous))
+        lines += action_lines((actions or {}).get(numbers.category.id, ()), previous)
+    if priorities := priorities_line(summary):
+        lines += ["", priorities]
     picks = focus(summary)
     if picks:
         lines += ["", "Where to focus next:", *(focus_line(item) for item in picks)]

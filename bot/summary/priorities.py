@@ -1,0 +1,48 @@
+"""The group's priorities: how many people picked each category as one to work on first.
+
+Shown under the same anonymity rule as the scores: hidden altogether when fewer than the
+round's min_responses people picked any, and never summed, so no figure can be subtracted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.model import Round
+
+
+@dataclass(frozen=True)
+class PriorityVotes:
+    """Per category, how many people picked it; nothing when hidden."""
+
+    hidden: bool
+    voters: int = 0  # people who picked at least one category (0 when hidden)
+    votes: Mapping[str, int] | None = None
+
+    def of(self, category_id: str) -> int | None:
+        """How many picked the category; None when the votes are hidden."""
+        if self.hidden or self.votes is None:
+            return None
+        return self.votes.get(category_id, 0)
+
+    def ranked(self) -> list[tuple[str, int]]:
+        """(category id, votes) of the categories anyone picked, most picked first (ties in
+        the order of the votes mapping, which follows the rubric)."""
+        if self.hidden or self.votes is None:
+            return []
+        picked = [(cid, n) for cid, n in self.votes.items() if n]
+        return sorted(picked, key=lambda item: -item[1])
+
+
+def priority_votes(
+    round_: Round, voters: int, votes: Mapping[str, int], summarised: bool
+) -> PriorityVotes | None:
+    """The round's votes as they may be shown; None when the round did not ask for them.
+    summarised: enough people completed the round for it to be summarised at all."""
+    if not round_.priorities:
+        return None
+    if not summarised or voters < round_.min_responses:
+        return PriorityVotes(hidden=True)
+    in_order = {c.id: votes.get(c.id, 0) for c in round_.rubric.categories}
+    return PriorityVotes(hidden=False, voters=voters, votes=in_order)
