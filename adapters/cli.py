@@ -28,6 +28,8 @@ from bot.platforms import Platforms
 from bot.ports import Repository, ShiftedClock
 from bot.privacy.data_rights import find_person, forget, person_record
 from bot.rubric.loader import RubricError, load_rubric
+from bot.summary.debrief import DebriefPack, debrief_pack
+from bot.summary.debrief_pdf import render_debrief_pdf
 from bot.summary.export import (
     FIELDS,
     SUMMARY_FIELDS,
@@ -77,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     report = sub.add_parser("report", parents=[database, which], help="summary and charts")
     report.add_argument("--out", required=True, help="folder for the text and PNG files")
+    report.add_argument(
+        "--pdf", action="store_true", help="also the debrief pack for the leads' workshop (PDF)"
+    )
     sub.add_parser("demo", parents=[database], help="a demo community with three closed rounds")
     rubric = sub.add_parser("rubric", help="rubric tools")
     rubric.add_argument("action", choices=("check",))
@@ -196,10 +201,13 @@ async def _export(args: argparse.Namespace, assembly: Assembly) -> int:
 
 
 async def _report(args: argparse.Namespace, assembly: Assembly) -> int:
-    async def load(repo: Repository, _community: Community, round_: Round) -> Published:
-        return await publish(repo, round_)
+    async def load(
+        repo: Repository, _community: Community, round_: Round
+    ) -> tuple[Published, DebriefPack | None]:
+        pack = await debrief_pack(repo, round_) if args.pdf else None
+        return await publish(repo, round_), pack
 
-    published = await _on_round(args, assembly, load)
+    published, pack = await _on_round(args, assembly, load)
     round_ = published.summary.round
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a CLI: nothing else is waiting)
@@ -210,6 +218,10 @@ async def _report(args: argparse.Namespace, assembly: Assembly) -> int:
     if published.trend_png is not None:
         files[f"trend-to-{name}.png"] = published.trend_png
         files[f"trend-to-{name}.txt"] = published.trend_text.encode()
+    if pack is not None:
+        if not pack.summary.enough:
+            raise ExportError(f"Round {round_.number} has too few answers for a debrief pack.")
+        files[pack.file_name] = await asyncio.to_thread(render_debrief_pdf, pack)
     print(published.text)
     for file_name, content in files.items():
         (out / file_name).write_bytes(content)

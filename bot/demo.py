@@ -1,12 +1,23 @@
-"""`maturity-bot demo`: a demo community with three closed rounds of plausible answers, so a
-newcomer sees a summary and a trend without running a round first."""
+"""`maturity-bot demo`: a demo community with three closed rounds of plausible answers (the last
+with comments and priorities) and actions agreed between them, so a newcomer sees a summary,
+a trend and a debrief pack without running a round first."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.model import Answer, ChatRef, Participation, PersonRef, Role, Rubric, Stage
+from bot.model import (
+    ActionStatus,
+    Answer,
+    ChatRef,
+    Participation,
+    PersonRef,
+    Role,
+    Rubric,
+    Stage,
+)
 from bot.ports import Repository
 
 DEMO_NAME = "Demo Partnership"
@@ -36,6 +47,38 @@ TITLES = ["Spring 2026", "Summer 2026", "Autumn 2026"]
 STARTING_LEVEL = [2.2, 1.8, 1.5, 2.0, 1.6, 1.2, 1.5, 1.8, 2.0]
 GROWTH = [0.6, 0.7, 0.5, 0.3, 0.6, 0.2, 0.3, 0.5, 0.6]
 CONTESTED = {"involvement"}
+# What the group picks as its priorities in the last round, most often first.
+PRIORITY_WEIGHTS = {"finance": 6, "service-delivery": 4, "involvement": 3, "collaboration": 2}
+COMMENTS = {  # (category, comment) given by the first people to answer the last round
+    "finance": [
+        "Every bid is still written by one organisation for one year at a time.",
+        "The pooled fund for the youth service worked; nobody has asked to repeat it.",
+        "Small charities are priced out of tenders before anyone talks to them.",
+    ],
+    "service-delivery": [
+        "Referrals between the clinic and the food bank still depend on who you know.",
+        "The joint front door pilot helped, but it closed when the money ran out.",
+    ],
+    "involvement": [
+        "Residents are asked for views after the decision has been made.",
+        "The carers' forum is now part of the board agenda, which is a real change.",
+    ],
+    "vision": ["Partners can now say what the vision is, but not what it means for them."],
+}
+ACTIONS = [  # (days after round 1 opened, category, what, owner, due days later, state)
+    (20, "finance", "Map every funding stream the partners hold", "asha", 40, "done"),
+    (21, "involvement", "Invite the carers' forum to the partnership board", "", 30, "done"),
+    (112, "finance", "Draft a joint bid for a three-year pooled fund", "asha", 60, "open"),
+    (
+        113,
+        "service-delivery",
+        "Agree one referral route between clinic and food bank",
+        "Dr Jo Ng",
+        45,
+        "done",
+    ),
+    (113, "vision", "Rewrite the vision on one page", "", None, "dropped"),
+]
 
 
 def _level(rng: random.Random, centre: float, contested: bool) -> int | None:
@@ -50,6 +93,7 @@ async def create_demo(repo: Repository, rubric: Rubric) -> bool:
     if await repo.community_by_name(DEMO_NAME) is not None:
         return False
     rng = random.Random(2026)  # the same demo every time
+    picker = random.Random(7)  # priorities drawn apart, so the answers stay as they were
     community = await repo.create_community(DEMO_NAME, DEMO_CHAT, True, ROUND_STARTS[0])
     people = [await repo.upsert_person(PersonRef("demo", name.lower(), name)) for name in PEOPLE]
     for index, person in enumerate(people):
@@ -72,6 +116,7 @@ async def create_demo(repo: Repository, rubric: Rubric) -> bool:
                 await repo.save_answer(
                     Answer(round_.id, person.id, category.id, level, None, when, when)
                 )
+            last = number == len(ROUND_STARTS) - 1
             await repo.add_participation(
                 Participation(
                     round_.id,
@@ -81,7 +126,51 @@ async def create_demo(repo: Repository, rubric: Rubric) -> bool:
                     invited_at=opened,
                     started_at=answered_at,
                     completed_at=answered_at,
+                    priorities=_priorities(picker) if last else (),
                 )
             )
+        if number == len(ROUND_STARTS) - 1:
+            await _comment(repo, round_.id)
         await repo.close_round(round_.id, closes)
+    await _actions(repo, community.id, people[0].id)
     return True
+
+
+def _priorities(rng: random.Random) -> tuple[str, ...]:
+    if rng.random() < 0.2:
+        return ()  # skipped the step
+    names, weights = list(PRIORITY_WEIGHTS), list(PRIORITY_WEIGHTS.values())
+    first = rng.choices(names, weights)[0]
+    rest = [n for n in names if n != first]
+    return (first,) if rng.random() < 0.3 else (first, rng.choices(rest)[0])
+
+
+async def _comment(repo: Repository, round_id: int) -> None:
+    """The demo's comments, each on the answer of a different person."""
+    answers = [a for a in await repo.answers(round_id) if a.level is not None]
+    used: set[int] = set()
+    for category_id, texts in COMMENTS.items():
+        for text in texts:
+            answer = next(
+                a for a in answers if a.category_id == category_id and a.person_id not in used
+            )
+            used.add(answer.person_id)
+            await repo.save_answer(replace(answer, comment=text))
+
+
+async def _actions(repo: Repository, community_id: int, owner_id: int) -> None:
+    start = ROUND_STARTS[0]
+    for days, category_id, what, owner, due_in, state in ACTIONS:
+        agreed = start + timedelta(days=days)
+        action = await repo.add_action(
+            community_id,
+            category_id,
+            what,
+            agreed,
+            owner_person_id=owner_id if owner == "asha" else None,
+            owner_name="" if owner == "asha" else owner,
+            due=(agreed + timedelta(days=due_in)).date() if due_in else None,
+        )
+        if state != "open":
+            status = ActionStatus.DONE if state == "done" else ActionStatus.DROPPED
+            await repo.set_action_status(action.id, status, agreed + timedelta(days=14))

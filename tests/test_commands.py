@@ -110,8 +110,11 @@ async def test_close_posts_the_summary_with_its_chart(world: World) -> None:
     await answer_all(world, "carol", ["4", "Not sure", "3", "4", "5", "1", "2", "3", "4"])
     world.clock.advance(timedelta(days=2))
     replies = await world.command("lead", "/round close")
-    assert len(replies) == 1  # one closed round: no trend yet
-    closing = replies[0]
+    posts = [m for m in replies if not m.to.direct]
+    assert len(posts) == 1  # one closed round: no trend yet
+    closing = posts[0]
+    (debrief,) = [m for m in replies if m.to.direct]  # the lead's pack, privately
+    assert debrief.to.chat_id == "LEAD" and debrief.attachment is not None
     assert closing.private_to is None and not closing.to.direct
     assert "is closed: 3 of 4 completed" in closing.text
     assert "3 of 4 invited completed (75%)" in closing.text
@@ -138,7 +141,7 @@ async def test_a_second_closed_round_adds_the_trend(world: World) -> None:
         await world.command("lead", "/round open")
         for name in ("alice", "bob", "carol"):
             await answer_all(world, name, levels)
-        replies = await world.command("lead", "/round close")
+        replies = [m for m in await world.command("lead", "/round close") if not m.to.direct]
     assert len(replies) == 2
     trend = replies[1]
     assert trend.attachment is not None and trend.attachment.name == "trend-to-round-2.png"

@@ -28,6 +28,25 @@ async def actions_leading_to(repo: Repository, round_: Round) -> list[AgreedActi
     ]
 
 
+async def actions_around(repo: Repository, round_: Round) -> list[AgreedAction]:
+    """What a workshop about this round needs: the actions agreed since the round before it
+    opened (whatever became of them) and any older ones still open, up to the next round's
+    opening."""
+    following = await repo.round_by_number(round_.community_id, round_.number + 1)
+    previous = (
+        await repo.round_by_number(round_.community_id, round_.number - 1)
+        if round_.number > 1
+        else None
+    )
+    start = previous.opened_at if previous is not None else None
+    return [
+        action
+        for action in await repo.actions(round_.community_id)
+        if (following is None or action.created_at < following.opened_at)
+        and (start is None or action.created_at >= start or action.status is ActionStatus.OPEN)
+    ]
+
+
 def by_category(actions: Sequence[AgreedAction]) -> dict[str, list[AgreedAction]]:
     grouped: dict[str, list[AgreedAction]] = {}
     for action in actions:

@@ -60,6 +60,7 @@ HANDLERS: dict[str, Handler] = {
     "remind": round_commands.remind,
     "close": round_commands.close,
     "summary": round_commands.summary,
+    "debrief": round_commands.debrief,
     "leads": community_commands.leads,
     "settings": community_commands.settings,
     "link": community_commands.link,

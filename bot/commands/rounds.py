@@ -1,4 +1,4 @@
-"""The round commands a lead runs: open, status, remind, close, summary."""
+"""The round commands a lead runs: open, status, remind, close, summary, debrief."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from bot.commands.parser import UsageError, parse_open
 from bot.conversation import cards
 from bot.conversation.choices import MAX_ID_DIGITS
 from bot.messages import Outgoing
-from bot.outbox.queue import queue_summary
+from bot.model import Round
+from bot.outbox.queue import queue_debriefs, queue_summary
 from bot.rounds import lifecycle as rounds
+from bot.summary.numbers import round_summary
+from bot.summary.report import not_enough_text
 
 if TYPE_CHECKING:
     from bot.commands.leads import Request
@@ -70,10 +73,14 @@ async def close(req: Request) -> list[Outgoing]:
     return []  # the summary goes to every linked chat, from the outbox
 
 
-async def summary(req: Request) -> list[Outgoing]:
+async def _round_asked_for(req: Request) -> Round | str:
+    """The round `[N]` names (the latest without one), or why there is none to show: none
+    yet, or an anonymous round still open (summaries taken as answers trickle in would show,
+    by difference, what each newcomer answered)."""
+    sub = req.command.sub
     wanted = req.command.args.strip().lstrip("#")
     if wanted and not (wanted.isdigit() and len(wanted) <= MAX_ID_DIGITS):
-        raise UsageError(f"“{wanted}” is not a round number.", "summary")
+        raise UsageError(f"“{wanted}” is not a round number.", sub)
     repo, community_id = req.repo, req.community.id
     round_ = await (
         repo.round_by_number(community_id, int(wanted))
@@ -81,13 +88,37 @@ async def summary(req: Request) -> list[Outgoing]:
         else repo.latest_round(community_id)
     )
     if round_ is None:
-        return [req.private(f"There is no round {wanted}." if wanted else "No rounds yet.")]
+        return f"There is no round {wanted}." if wanted else "No rounds yet."
     if round_.anonymous and round_.is_open(req.now):
-        # Summaries taken as answers trickle in would show, by difference, what each
-        # newcomer answered: an anonymous round is summarised once it has closed.
         status = await rounds.status_text(repo, round_, req.now)
-        return [req.private(f"{status}\nThe summary comes when the round closes.")]
+        return f"{status}\nThe {sub} comes when the round closes."
+    return round_
+
+
+async def summary(req: Request) -> list[Outgoing]:
+    round_ = await _round_asked_for(req)
+    if isinstance(round_, str):
+        return [req.private(round_)]
     # Posted where it was asked for, drawn when sent; asked again, posted again.
     chat = req.event.chat.chat
-    await queue_summary(repo, community_id, round_.id, [chat], req.now, once=False)
+    await queue_summary(req.repo, req.community.id, round_.id, [chat], req.now, once=False)
     return []
+
+
+async def debrief(req: Request) -> list[Outgoing]:
+    """The round's debrief pack, made when sent, privately to the lead who asked."""
+    round_ = await _round_asked_for(req)
+    if isinstance(round_, str):
+        return [req.private(round_)]
+    numbers = await round_summary(req.repo, round_)
+    if not numbers.enough:
+        return [req.private(f"{not_enough_text(numbers)} There is no debrief pack to make.")]
+    await queue_debriefs(
+        req.repo, req.community.id, round_.id, [req.sender.id], req.now, once=False
+    )
+    return [
+        req.private(
+            f"I am sending you the debrief pack of round {round_.number} (a PDF) in a "
+            "private message."
+        )
+    ]

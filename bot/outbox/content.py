@@ -16,7 +16,7 @@ from bot.ports import Repository
 from bot.rounds.lifecycle import dm_to
 from bot.schedule import cadence
 from bot.schedule.reminders import person_timezone
-from bot.summary.publish import summary_message, trend_message
+from bot.summary.publish import debrief_message, summary_message, trend_message
 
 RECENT = timedelta(hours=12)
 
@@ -38,6 +38,9 @@ async def outbox_message(
         return await summary_message(repo, round_, to, item.note or ""), None
     if item.kind is OutboxKind.TREND and item.chat is not None:
         return await trend_message(repo, round_, Address.channel(item.chat)), None
+    if item.kind is OutboxKind.DEBRIEF and item.person_id is not None:
+        lead = await repo.person_by_id(item.person_id)
+        return (await debrief_message(repo, round_, dm_to(lead)) if lead else None), None
     if item.person_id is None or not round_.is_open(now):
         return None, None  # nothing to say any more
     participation = await repo.participation(round_.id, item.person_id)

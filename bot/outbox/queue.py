@@ -102,3 +102,28 @@ async def queue_summary(
             OutboxItem(str(trend), OutboxKind.TREND, community_id, now, round_id, chat=chat),
         ]
     await repo.queue(items)
+
+
+async def queue_debriefs(
+    repo: Repository,
+    community_id: int,
+    round_id: int,
+    person_ids: Sequence[int],
+    now: datetime,
+    once: bool = True,
+) -> None:
+    """A round's debrief pack, privately to each of these leads; made when sent. once: the
+    pack owed at close, a single time per lead (else asked for again, sent again)."""
+    await repo.queue(
+        [
+            OutboxItem(
+                str(OutboxKey.debrief(round_id, person_id) if once else OutboxKey.reply()),
+                OutboxKind.DEBRIEF,
+                community_id,
+                now,
+                round_id,
+                person_id=person_id,
+            )
+            for person_id in person_ids
+        ]
+    )

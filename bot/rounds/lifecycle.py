@@ -24,7 +24,7 @@ from bot.model import (
     Rubric,
     Stage,
 )
-from bot.outbox.queue import queue_summary
+from bot.outbox.queue import queue_debriefs, queue_summary
 from bot.ports import Repository
 from bot.privacy.data_rights import opt_out_key
 from bot.schedule.reminders import queue_invitation, queue_reminders, queue_round_messages
@@ -200,7 +200,7 @@ async def close_round(
     repo: Repository, community: Community, round_: Round, now: datetime
 ) -> Round:
     """Close the round (at its deadline if that has passed), keep its tallies, and owe its
-    summary to every chat of the community."""
+    summary to every chat of the community and its debrief pack to each lead, privately."""
     await repo.close_round(round_.id, min(now, round_.closes_at))
     participations = await repo.participations(round_.id)
     kept = tally(await repo.answers(round_.id), participations)
@@ -213,6 +213,8 @@ async def close_round(
         "completed. Thank you, everyone!"
     )
     await queue_summary(repo, community.id, closed.id, community.chats, now, heading)
+    leads = [person.id for person, role in await repo.members(community.id) if role is Role.LEAD]
+    await queue_debriefs(repo, community.id, closed.id, leads, now)
     return closed
 
 

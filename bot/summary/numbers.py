@@ -225,6 +225,18 @@ async def closed_round_summaries(repo: Repository, community_id: int) -> list[Ro
     return summaries
 
 
+async def history_to(repo: Repository, round_: Round) -> list[RoundSummary]:
+    """The closed rounds' summaries up to this round (not beyond it), oldest first; none for a
+    round still open."""
+    if round_.closed_at is None:
+        return []
+    return [
+        s
+        for s in await closed_round_summaries(repo, round_.community_id)
+        if s.round.number <= round_.number
+    ]
+
+
 def comments_shareable(round_: Round, answers: Sequence[Answer]) -> bool:
     """Comments go to leads only when there are enough of them not to single anyone out."""
     count = sum(1 for a in answers if a.comment)

@@ -8,11 +8,13 @@ import asyncio
 from dataclasses import dataclass
 
 from bot.actions.ledger import actions_leading_to, by_category
-from bot.messages import PNG, Address, Attachment, Outgoing
+from bot.messages import PDF, PNG, Address, Attachment, Outgoing
 from bot.model import Round
 from bot.ports import Repository
 from bot.summary import charts, report
-from bot.summary.numbers import RoundSummary, closed_round_summaries, round_summary
+from bot.summary.debrief import debrief_pack
+from bot.summary.debrief_pdf import render_debrief_pdf
+from bot.summary.numbers import RoundSummary, history_to, round_summary
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,7 @@ async def _summary(
 
 
 async def _trend(repo: Repository, round_: Round) -> tuple[str, bytes | None]:
-    if round_.closed_at is None:
-        return "", None
-    history = [  # the trend up to this round, not beyond it
-        s
-        for s in await closed_round_summaries(repo, round_.community_id)
-        if s.round.number <= round_.number
-    ]
+    history = await history_to(repo, round_)
     trend = charts.trend_chart(history)
     if trend is None:
         return "", None
@@ -78,3 +74,24 @@ async def trend_message(repo: Repository, round_: Round, to: Address) -> Outgoin
         return None
     chart = Attachment(png, f"trend-to-round-{round_.number}.png", PNG)
     return Outgoing(to, text, attachment=chart)
+
+
+async def debrief_message(repo: Repository, round_: Round, to: Address) -> Outgoing | None:
+    """The debrief pack (a PDF) for a lead; None when too few completed the round for there
+    to be anything to discuss."""
+    pack = await debrief_pack(repo, round_)
+    if not pack.summary.enough:
+        return None
+    pdf = await asyncio.to_thread(render_debrief_pdf, pack)
+    comments = (
+        " It quotes people's comments, unattributed: keep it among the leads."
+        if pack.has_comments
+        else ""
+    )
+    text = (
+        f"The debrief pack for round {round_.number} “{round_.title}” of {pack.community}: "
+        "the summary and the trend, then a page per category with where the group stands, "
+        "the next level up, the priorities, the actions and questions for your workshop."
+        f"{comments}"
+    )
+    return Outgoing(to, text, attachment=Attachment(pdf, pack.file_name, PDF))

@@ -20,7 +20,8 @@ def format_number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _change(numbers: CategorySummary, previous_number: int | None) -> str:
+def change_words(numbers: CategorySummary, previous_number: int | None) -> str:
+    """' (+1 since round 2)': the median's change, or nothing when there is none to tell."""
     if numbers.change is None or previous_number is None:
         return ""
     if numbers.change == 0:
@@ -36,7 +37,7 @@ def category_line(numbers: CategorySummary, previous_number: int | None) -> str:
     counts = " ".join(f"{lv}:{n}" for lv, n in zip(LEVELS, numbers.distribution, strict=True))
     return (
         f"{head}: median {format_number(numbers.median)}"
-        f"{_change(numbers, previous_number)} · {numbers.consensus} · "
+        f"{change_words(numbers, previous_number)} · {numbers.consensus} · "
         f"{numbers.scored} scored, {numbers.not_sure} not sure · levels {counts}"
     )
 
