@@ -31,9 +31,11 @@ from bot.rubric.loader import RubricError, load_rubric
 from bot.summary.debrief import DebriefPack, debrief_pack
 from bot.summary.debrief_pdf import render_debrief_pdf
 from bot.summary.export import (
+    ACTION_FIELDS,
     FIELDS,
     SUMMARY_FIELDS,
     ExportError,
+    action_rows,
     export_rows,
     pick_community,
     pick_round,
@@ -74,8 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     export = sub.add_parser("export", parents=[database, which], help="answers, to stdout")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
-    export.add_argument(
+    table = export.add_mutually_exclusive_group()
+    table.add_argument(
         "--summary", action="store_true", help="csv: the per-category summary, not the answers"
+    )
+    table.add_argument(
+        "--actions", action="store_true", help="csv: the community's actions, not the answers"
     )
     report = sub.add_parser("report", parents=[database, which], help="summary and charts")
     report.add_argument("--out", required=True, help="folder for the text and PNG files")
@@ -187,14 +193,21 @@ async def _on_round(
 async def _export(args: argparse.Namespace, assembly: Assembly) -> int:
     async def load(
         repo: Repository, community: Community, round_: Round
-    ) -> tuple[list[dict[str, Any]], RoundSummary]:
-        return await export_rows(repo, community, round_), await round_summary(repo, round_)
+    ) -> tuple[list[dict[str, Any]], RoundSummary, list[dict[str, Any]]]:
+        actions = action_rows(await repo.actions(community.id), round_.rubric)
+        return (
+            await export_rows(repo, community, round_),
+            await round_summary(repo, round_),
+            actions,
+        )
 
-    rows, summary = await _on_round(args, assembly, load)
+    rows, summary, actions = await _on_round(args, assembly, load)
     if args.format == "json":
-        sys.stdout.write(render_json(summary, rows))
+        sys.stdout.write(render_json(summary, rows, actions))
     elif args.summary:
         sys.stdout.write(render_csv(summary_rows(summary), SUMMARY_FIELDS))
+    elif args.actions:
+        sys.stdout.write(render_csv(actions, ACTION_FIELDS))
     else:
         sys.stdout.write(render_csv(rows, FIELDS))
     return 0

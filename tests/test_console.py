@@ -1,5 +1,7 @@
 """The scripted console round from the issue, through the real command line, in real processes:
-setup -> open -> five participants -> restart -> status -> close -> summary -> export."""
+setup -> open -> five participants (with their priorities) -> restart -> status -> close ->
+summary and debrief pack -> export; then actions added, done and dropped, an owner reminded,
+and the next round opening with them recalled and its summary showing them."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import csv
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -59,6 +62,7 @@ def run_cli(
 
 @pytest.fixture(scope="module")
 def finished_round(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """Parts 1 and 2: the first round, run in two processes."""
     db = tmp_path_factory.mktemp("console") / "round.db"
     first = run_cli(
         "console",
@@ -101,6 +105,97 @@ def test_the_console_round_runs_and_reads_like_a_chat(
     chart = second.split("(chart saved: ", 1)[1].split(")", 1)[0]
     assert chart == "charts/round-1-summary.png"
     assert (_db.parent / chart).read_bytes().startswith(b"\x89PNG")
+    # The debrief pack goes to the lead's DM; the console saves it.
+    pack = second.split("── DM to lead", 1)[1]
+    assert "The debrief pack for round 1 “Spring 2027”" in pack
+    assert "(file saved: charts/round-1-debrief.pdf)" in pack
+    assert (_db.parent / "charts/round-1-debrief.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_priorities_are_asked_after_submit_and_summarised(
+    finished_round: tuple[Path, str, str],
+) -> None:
+    _db, first, second = finished_round
+    alice = first.split("alice> Submit", 1)[1].split("bob>", 1)[0]
+    assert "Which areas should the partnership work on first? Pick up to two" in alice
+    assert "[6 Finance]" in alice and "[Done]  [Skip]" in alice
+    assert "Your picks: Finance and Collaboration. Press Done" in alice
+    assert "Thank you! Your priorities: Finance and Collaboration." in alice
+    bob = first.split("bob> Skip", 1)[1]
+    assert bob.lstrip().split("\n", 2)[1].startswith("Thank you! No priorities from you")
+    assert "Which answer would you like to change?" in bob  # then he changed an answer
+    assert (
+        "The group's priorities (4 people picked up to two areas to work on first): "
+        "Finance 4 · Collaboration 1 · Service delivery 1"
+    ) in second
+    assert "• Finance: it scores lowest (median 1) and the group chose it as a priority" in second
+
+
+@pytest.fixture(scope="module")
+def next_round(
+    finished_round: tuple[Path, str, str], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str]:
+    """Part 3, on a copy of the first round's database (the other tests read round 1 as the
+    latest): actions, a reminder, and the next round."""
+    db = tmp_path_factory.mktemp("next") / "round.db"
+    source, copy = sqlite3.connect(finished_round[0]), sqlite3.connect(db)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    script = (SCRIPTS / "part3-actions-and-the-next-round.txt").read_text()
+    third = run_cli("console", "--db", str(db), "--now", "2030-01-07T10:00", stdin=script)
+    assert third.returncode == 0 and third.stderr == "", third.stderr
+    return db, third.stdout
+
+
+def test_actions_are_added_done_reminded_and_recalled_at_the_next_opening(
+    next_round: tuple[Path, str],
+) -> None:
+    db, out = next_round
+    assert (
+        "Action 1 agreed. 1. Finance: Draft a joint bid for a three-year pooled fund · "
+        "owner alice · due Fri 25 Jan 2030"
+    ) in out
+    told = out.split("── DM to alice · message 2 ──", 1)[1]
+    assert told.lstrip().startswith("Hello! Riverside Partnership agreed an action")
+    assert "Action 2 agreed. 2. Collaboration: Hold a joint planning day · owner Sam Okafor" in out
+    assert "The due date has passed already" in out  # a bad date changes nothing
+    assert "Action 2 is done. Well done!" in out and "Action 3 is dropped." in out
+    listing = out.split("lead> /round actions", 1)[1].split("lead> ", 1)[0]
+    assert "Open:\n1. Finance:" in listing and "Done recently:\n2. Collaboration:" in listing
+    reminded = out.split("lead> :clock +15d", 1)[1].split("lead> ", 1)[0]
+    assert "(the bot's clock: Tue 22 Jan 2030, 10:00 UTC)" in reminded
+    assert "── DM to alice" in reminded
+    assert "A reminder: the action you own for Riverside Partnership" in reminded
+    opened = out.split("lead> /round open Winter 2030", 1)[1].split("── DM", 1)[0]
+    assert "Round 2 “Winter 2030” is open" in opened
+    assert "Since round 1, the partnership's actions: 3 agreed, 1 done, 1 dropped." in opened
+    closed = out.split("lead> /round close", 1)[1]
+    assert (
+        "6. Finance: median 2 (+1 since round 1) · agreed · 3 scored, 0 not sure · levels "
+        "1:0 2:3 3:0 4:0 5:0\n"
+        "   ↳ action 1 “Draft a joint bid for a three-year pooled fund” (open) since round 1"
+    ) in closed
+    assert "   ↳ action 2 “Hold a joint planning day” (done) since round 1" in closed
+    assert "(file saved: charts/round-2-debrief.pdf)" in closed
+    actions = json.loads(run_cli("export", "--format", "json", env_db=db).stdout)["actions"]
+    assert [(a["number"], a["status"]) for a in actions] == [
+        (1, "open"),
+        (2, "done"),
+        (3, "dropped"),
+    ]
+    table = run_cli("export", "--actions", env_db=db).stdout
+    assert table.splitlines()[0] == (
+        "number,category_id,category_title,what,owner,due,status,agreed_at,status_at"
+    )
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert [(r["category_title"], r["owner"], r["due"], r["status"]) for r in rows] == [
+        ("Finance", "alice", "2030-01-25", "open"),
+        ("Collaboration", "Sam Okafor", "", "done"),
+        ("Vision", "", "", "dropped"),
+    ]
 
 
 def test_a_scheduled_round_runs_in_the_console_on_its_moved_clock(tmp_path: Path) -> None:

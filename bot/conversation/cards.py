@@ -129,10 +129,11 @@ def review(
     round_: Round,
     answers: Mapping[str, Answer],
     submitted: bool,
-    priorities: Sequence[str] = (),
+    priorities: Sequence[str] | None = None,
 ) -> Outgoing:
-    """All chosen levels; Submit (until submitted) and Change an answer; once submitted, the
-    priorities picked and Change priorities (when the round asks for them)."""
+    """All chosen levels; Submit (until submitted) and Change an answer; once submitted,
+    Change priorities (when the round asks for them) and the priorities picked (unless None:
+    not to be mentioned)."""
     choices: tuple[Choice, ...]
     if submitted:
         head = f"Your submitted answers for {round_.title}:"
@@ -141,8 +142,8 @@ def review(
         )
         choices = (_choice(round_, Action.CHANGE, "Change an answer"),)
         if round_.priorities:
-            picked = titles(round_, priorities) or "none"
-            foot = f"Your priorities: {picked}.\n{foot}"
+            if priorities is not None:
+                foot = f"Your priorities: {titles(round_, priorities) or 'none'}.\n{foot}"
             choices += (_choice(round_, Action.PRIORITIES, "Change priorities"),)
     else:
         head = f"Nearly done. Your answers for {round_.title}:"

@@ -1,7 +1,9 @@
-"""Export of a round's answers (csv or json): one row per answer.
+"""Export of a round's answers (csv or json): one row per answer; and of the community's
+agreed actions (their own csv, a section of the json).
 
 Participants appear under a pseudonymous key (stable within the community) unless the round was
-opened in a community that is not anonymous.
+opened in a community that is not anonymous. An action shows its owner's name: actions are
+posted in the chat with it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.model import LEVELS, Community, Round
+from bot.model import LEVELS, AgreedAction, Community, Round, Rubric
 from bot.ports import Repository
 from bot.summary.numbers import RoundSummary, comments_shareable
 
@@ -144,6 +146,40 @@ def summary_rows(summary: RoundSummary) -> list[dict[str, Any]]:
     return rows
 
 
+ACTION_FIELDS = (
+    "number",
+    "category_id",
+    "category_title",
+    "what",
+    "owner",
+    "due",
+    "status",
+    "agreed_at",
+    "status_at",
+)
+
+
+def action_rows(actions: Sequence[AgreedAction], rubric: Rubric) -> list[dict[str, Any]]:
+    """One row per action, in the order agreed."""
+    rows = []
+    for action in actions:
+        category = rubric.category(action.category_id)
+        rows.append(
+            {
+                "number": action.number,
+                "category_id": action.category_id,
+                "category_title": category.title if category else action.category_id,
+                "what": action.what,
+                "owner": action.owner_name or None,
+                "due": action.due.isoformat() if action.due else None,
+                "status": str(action.status),
+                "agreed_at": action.created_at.isoformat(),
+                "status_at": action.status_at.isoformat() if action.status_at else None,
+            }
+        )
+    return rows
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -155,8 +191,13 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def render_json(summary: RoundSummary, rows: list[dict[str, Any]]) -> str:
-    """The round, its per-category summary and its answers, as one JSON document."""
+def render_json(
+    summary: RoundSummary,
+    rows: list[dict[str, Any]],
+    actions: Sequence[dict[str, Any]] = (),
+) -> str:
+    """The round, its per-category summary, its answers and the community's actions, as one
+    JSON document."""
     round_ = summary.round
     document = {
         "round": {
@@ -173,6 +214,7 @@ def render_json(summary: RoundSummary, rows: list[dict[str, Any]]) -> str:
         },
         "summary": summary_rows(summary),
         "answers": rows,
+        "actions": list(actions),
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 

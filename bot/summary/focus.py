@@ -3,7 +3,8 @@ what the group itself chose as its priorities; each pick says which of them appl
 
 Weights (points, most first): the lowest median 2 and the next lowest 1; a split 1, the most
 split 1.5; the group's choice up to 3 (3 times the share of those who picked priorities who
-picked it, for its top two). Hidden categories are never picked: their numbers are not shown.
+picked it, for its top two, when at least a third picked it). Hidden categories are never
+picked: their numbers are not shown.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ PICKS = 3
 LOWEST_POINTS = (2.0, 1.0)
 SPLIT_POINTS, MOST_SPLIT_POINTS = 1.0, 1.5
 CHOSEN_POINTS = 3.0  # times the share who picked it
-CHOSEN_TOP = 2  # the group's top two (with ties) count as its choice
+CHOSEN_TOP = 2  # the group's top two (with ties) count as its choice...
+CHOSEN_SHARE = 1 / 3  # ...when at least this share of those who picked priorities picked it
 
 
 class Reason(enum.StrEnum):
@@ -77,7 +79,7 @@ def focus(summary: RoundSummary) -> list[Focus]:
         if ranked:
             bar = ranked[min(CHOSEN_TOP, len(ranked)) - 1][1]  # ties with the second count too
             for category_id, count in ranked:
-                if count >= bar:
+                if count >= bar and count >= CHOSEN_SHARE * votes.voters:
                     reasons[category_id].append(Reason.CHOSEN)
                     points[category_id] += CHOSEN_POINTS * count / votes.voters
     order = {c.category.id: (c.median, c.category.number) for c in shown}
