@@ -8,6 +8,7 @@ receives (never on the clock), each bounded by a timeout.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import aiohttp
 import pytest
+from pypdf import PdfReader
 from support import ROOT
 
 from adapters import assembly as runner
@@ -159,8 +161,8 @@ async def test_a_whole_round_in_slack(slack: Slack) -> None:
     assert first_card.text.startswith("✓ Vision: 2") and first_card.buttons() == []
 
     assert await slack.sends.command(LEAD, "/round close") == 200
-    upload = await fake.wait_for(lambda: fake.files)
-    assert upload[0].channel == "C1" and upload[0].content.startswith(b"\x89PNG")
+    upload = await fake.wait_for(lambda: [f for f in fake.files if f.channel == "C1"])
+    assert upload[0].content.startswith(b"\x89PNG")
     assert upload[0].filename == "round-1-summary.png"
     assert "5 of 6 invited completed" in upload[0].comment
     assert await slack.answers("U1") == {
@@ -368,3 +370,45 @@ async def test_socket_mode_connects_and_takes_commands_over_the_socket(
         await fake.wait_for_text("C1", "Lead commands")
         assert envelope in [ack["envelope_id"] for ack in fake.socket_acks]
     assert not await bot.adapter.ready()
+
+
+async def test_priorities_step_and_the_debrief_pdf_privately_to_the_lead(slack: Slack) -> None:
+    fake = slack.fake
+    await slack.open_round()
+    picks = {"U1": ["6 Finance"], "U2": ["6 Finance", "2 Collaboration"], "U3": ["6 Finance"]}
+    for user, labels in picks.items():
+        await answer_round(slack, user, SCRIPTS[user])
+        card = fake.last_with(f"D{user}", "Done")
+        assert card is not None and "Which areas should the partnership work on first?" in (
+            card.text
+        )
+        assert [b["text"]["text"] for b in card.buttons()][-3:] == [
+            "9 Learning, evaluation and continuous improvement",
+            "Done",
+            "Skip",
+        ]
+        for label in labels:
+            await slack.step(user, label, "Your pick")  # the card is edited in place
+        await slack.step(user, "Done", "Thank you! Your priorities:")
+    edited = fake.in_channel("DU2")[-1]
+    assert edited.text.startswith("Thank you! Your priorities: Finance and Collaboration.")
+    assert (
+        edited.buttons() == []
+        and len([m for m in fake.in_channel("DU2") if "Which areas" in m.text]) == 0
+    )
+
+    assert await slack.sends.command(LEAD, "/round close") == 200
+    (pack,) = await fake.wait_for(
+        lambda: [f for f in fake.files if f.filename.endswith(".pdf")], seconds=30
+    )
+    assert pack.channel == f"D{LEAD}" and pack.filename == "round-1-debrief.pdf"  # a DM
+    assert pack.content.startswith(b"%PDF")
+    assert len(PdfReader(io.BytesIO(pack.content)).pages) == 10
+    assert "The debrief pack for round 1" in pack.comment
+    summary = await fake.wait_for(lambda: [f for f in fake.files if f.channel == "C1"])
+    assert "The group's priorities (3 people picked up to two areas to work on first): " in (
+        summary[0].comment
+    )
+    assert "Finance 3 · Collaboration 1" in summary[0].comment
+    await slack.bot.settle()
+    assert [f.channel for f in fake.files if f.filename.endswith(".pdf")] == [f"D{LEAD}"]

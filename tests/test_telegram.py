@@ -3,10 +3,12 @@ loopback HTTP, the real core and a real database (SQLite and PostgreSQL for whol
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from adapters.telegram.fake import (
     JSON,
@@ -292,3 +294,42 @@ async def test_admins_are_asked_once_per_five_minutes_and_leads_need_a_dm(
         assert note["html"].startswith(f'<a href="tg://user?id={stranger["id"]}">You</a>')
         assert [b["url"] for b in buttons(note)] == [f"https://t.me/{USERNAME}"]
         assert "only the leads" not in note["text"]  # the private text stays private
+
+
+async def test_priorities_step_and_the_debrief_pdf_privately_to_the_lead(
+    fake: FakeTelegram, database_url: str
+) -> None:
+    async with running_bot(fake, database_url) as bot:
+        code = await set_up(bot)
+        await enrol(bot, PEOPLE[:3], code)
+        await bot.say(LEAD, "/round open", group=GROUP)
+        for offset, person in enumerate(PEOPLE[:3]):
+            await answer_round(bot, person, offset)
+            card = fake.last_message(person["id"])
+            assert "Which areas should the partnership work on first?" in card["text"]
+            rows = labels(card)
+            assert rows[0] == ["1 Vision"] and rows[-2:] == [["Done"], ["Skip"]]
+            assert len(rows) == 11
+            await bot.press(person, "6 Finance")
+            edited = fake.last_message(person["id"])
+            assert edited["message_id"] == card["message_id"]  # the same card, edited
+            assert "Your picks so far: Finance." in edited["text"]
+            await bot.press(person, "Done")
+            done = fake.last_message(person["id"])
+            assert done["text"].startswith("Thank you! Your priorities: Finance.")
+            assert "reply_markup" not in done
+
+        before = len(fake.messages(GROUP))
+        await bot.say(LEAD, "/round close", group=GROUP)
+        in_group = fake.messages(GROUP)[before:]
+        assert not any("document" in m for m in in_group)  # never posted to the group
+        text = " ".join(m.get("caption") or m.get("text", "") for m in in_group)
+        assert "The group's priorities (3 people picked" in text and "Finance 3" in text
+        (pack,) = [m for m in fake.messages(LEAD["id"]) if "document" in m]
+        assert pack["chat"]["type"] == "private"
+        assert pack["document"]["file_name"] == "round-1-debrief.pdf"
+        assert pack["document"]["mime_type"] == "application/pdf"
+        assert pack["caption"].startswith("The debrief pack for round 1")
+        assert len(PdfReader(io.BytesIO(pack["content"])).pages) == 10
+        await bot.say(LEAD, "/round debrief 1", group=GROUP)
+        assert len([m for m in fake.messages(LEAD["id"]) if "document" in m]) == 2
