@@ -61,7 +61,8 @@ async def test_bad_input_gets_help_and_changes_nothing(world: World, bad: str) -
 
 async def test_help_lists_every_command(world: World) -> None:
     text = texts(await world.command("alice", "/round help"))
-    for sub in ("setup", "open", "status", "remind", "close", "summary", "leads", "settings"):
+    subs = ("setup", "open", "status", "remind", "close", "summary", "leads", "settings")
+    for sub in (*subs, "debrief", "action", "actions"):
         assert f"/round {sub}" in text
 
 

@@ -5,7 +5,7 @@ agreed, 2 done"), beside each category's change."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bot.conversation.cards import format_day
 from bot.model import ActionStatus, AgreedAction, Round, Rubric
@@ -44,6 +44,23 @@ async def actions_around(repo: Repository, round_: Round) -> list[AgreedAction]:
         for action in await repo.actions(round_.community_id)
         if (following is None or action.created_at < following.opened_at)
         and (start is None or action.created_at >= start or action.status is ActionStatus.OPEN)
+    ]
+
+
+RECENTLY_DONE = timedelta(days=90)
+
+
+def current(actions: Sequence[AgreedAction], now: datetime) -> list[AgreedAction]:
+    """The open actions and those done in the last RECENTLY_DONE (dropped ones are not)."""
+    return [
+        action
+        for action in actions
+        if action.status is ActionStatus.OPEN
+        or (
+            action.status is ActionStatus.DONE
+            and action.status_at is not None
+            and now - action.status_at <= RECENTLY_DONE
+        )
     ]
 
 

@@ -7,12 +7,11 @@ days before the action is due.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.actions import notices
-from bot.actions.ledger import describe
+from bot.actions.ledger import current, describe
 from bot.commands.community import find
 from bot.commands.parser import (
     ActionArgs,
@@ -25,8 +24,6 @@ from bot.model import ActionStatus, AgreedAction, Person
 
 if TYPE_CHECKING:
     from bot.commands.leads import Request
-
-RECENTLY_DONE = timedelta(days=90)
 
 
 async def action(req: Request) -> list[Outgoing]:
@@ -99,15 +96,9 @@ async def actions(req: Request) -> list[Outgoing]:
     if req.command.args.strip():
         raise UsageError("/round actions takes nothing after it.", "actions")
     zone = await req.community_timezone()
-    every = await req.repo.actions(req.community.id)
-    open_ = [a for a in every if a.status is ActionStatus.OPEN]
-    done = [
-        a
-        for a in every
-        if a.status is ActionStatus.DONE
-        and a.status_at is not None
-        and req.now - a.status_at <= RECENTLY_DONE
-    ]
+    shown = current(await req.repo.actions(req.community.id), req.now)
+    open_ = [a for a in shown if a.status is ActionStatus.OPEN]
+    done = [a for a in shown if a.status is ActionStatus.DONE]
     if not open_ and not done:
         return [
             req.private(

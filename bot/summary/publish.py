@@ -28,12 +28,18 @@ class Published:
     summary: RoundSummary
 
 
+async def summary_in_words(repo: Repository, round_: Round) -> tuple[RoundSummary, str]:
+    """The round's summary and its text, with the actions agreed since the round before
+    beside each category's change."""
+    summary = await round_summary(repo, round_)
+    actions = by_category(await actions_leading_to(repo, round_))
+    return summary, report.summary_text(summary, actions)
+
+
 async def _summary(
     repo: Repository, round_: Round, heading: str
 ) -> tuple[str, bytes | None, RoundSummary]:
-    summary = await round_summary(repo, round_)
-    actions = by_category(await actions_leading_to(repo, round_))
-    text = report.summary_text(summary, actions)
+    summary, text = await summary_in_words(repo, round_)
     if heading:
         text = f"{heading}\n\n{text}"
     png = None
