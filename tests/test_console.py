@@ -380,3 +380,6 @@ def test_demo_then_report_writes_the_summary_and_the_trend(tmp_path: Path) -> No
         "round-1-summary.txt",
     ]  # no trend before round 1
     assert first.returncode == 0
+    pdf = run_cli("report", "--db", str(db), "--pdf", "--out", str(tmp_path / "pdf"))
+    assert pdf.returncode == 0 and "wrote" in pdf.stdout
+    assert (tmp_path / "pdf" / "round-3-debrief.pdf").read_bytes().startswith(b"%PDF")

@@ -4,6 +4,7 @@ with a headline page and one page per category whose text can be read (pypdf).""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import timedelta
 from itertools import pairwise
 
@@ -15,6 +16,7 @@ from bot.messages import PDF, Outgoing
 from bot.ports import Storage
 from bot.rubric.loader import load_rubric
 from bot.summary import debrief_pdf
+from bot.summary.debrief import DebriefPack, debrief_pack
 
 RUBRIC = load_rubric(ROOT / "rubric.toml")
 PEOPLE = ("alice", "bob", "carol", "dave", "erin")
@@ -159,7 +161,7 @@ async def test_round_debrief_sends_the_pack_again_to_the_lead_who_asks(world: Wo
 def test_the_pdf_has_real_text_in_an_embedded_truetype_font_and_prints_in_grey() -> None:
     """Text extracts because fonts are TrueType (not drawn glyphs), and the level greys step
     from light to dark, so a black and white print keeps their order."""
-    reader = PdfReader(io.BytesIO(_demo_pdf()))
+    reader = PdfReader(io.BytesIO(debrief_pdf.render_debrief_pdf(_demo_pack())))
     fonts = set()
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
@@ -176,15 +178,30 @@ def test_the_pdf_has_real_text_in_an_embedded_truetype_font_and_prints_in_grey()
     assert min(steps) > 25  # each level clearly darker than the one before
 
 
-def _demo_pdf() -> bytes:
+def test_comments_that_do_not_fit_the_page_end_with_how_many_more() -> None:
+    pack = _demo_pack()
+    finance = pack.pages[5]
+    long = tuple(
+        f"Comment {n}: " + "the budget cycle decides everything here. " * 45 for n in range(6)
+    )
+    pages = (*pack.pages[:5], replace(finance, comments=long), *pack.pages[6:])
+    reader = PdfReader(io.BytesIO(debrief_pdf.render_debrief_pdf(replace(pack, pages=pages))))
+    text = words(reader.pages[6].extract_text())
+    assert "Comment 0: the budget cycle" in text and "Comment 5" not in text
+    shown = sum(f"Comment {n}:" in text for n in range(6))
+    assert f"… and {6 - shown} more (they are in the export)." in text
+    assert "page 7 of 10" in text  # the footer is still there, nothing ran over it
+
+
+def _demo_pack() -> DebriefPack:
+    """The demo community's last round (with comments, priorities and actions) as a pack."""
     import asyncio
     import tempfile
 
     from bot.demo import create_demo
-    from bot.summary.debrief import debrief_pack
     from storage import open_storage
 
-    async def make() -> bytes:
+    async def make() -> DebriefPack:
         with tempfile.TemporaryDirectory() as folder:
             storage = await open_storage(f"sqlite:///{folder}/demo.db")
             try:
@@ -192,9 +209,8 @@ def _demo_pdf() -> bytes:
                     await create_demo(repo, RUBRIC)
                     latest = await repo.latest_round(1)
                     assert latest is not None
-                    pack = await debrief_pack(repo, latest)
+                    return await debrief_pack(repo, latest)
             finally:
                 await storage.close()
-        return debrief_pdf.render_debrief_pdf(pack)
 
     return asyncio.run(make())

@@ -12,15 +12,18 @@ from bot.model import ActionStatus, AgreedAction, Round, Rubric
 from bot.ports import Repository
 
 
+async def _previous_opening(repo: Repository, round_: Round) -> datetime | None:
+    """When the round before this one opened (None for a community's first round)."""
+    if round_.number <= 1:
+        return None
+    previous = await repo.round_by_number(round_.community_id, round_.number - 1)
+    return previous.opened_at if previous is not None else None
+
+
 async def actions_leading_to(repo: Repository, round_: Round) -> list[AgreedAction]:
     """Actions agreed after the round before this one opened and before this one opened (all
     before it, for a community's first round)."""
-    previous = (
-        await repo.round_by_number(round_.community_id, round_.number - 1)
-        if round_.number > 1
-        else None
-    )
-    start = previous.opened_at if previous is not None else None
+    start = await _previous_opening(repo, round_)
     return [
         action
         for action in await repo.actions(round_.community_id)
@@ -33,12 +36,7 @@ async def actions_around(repo: Repository, round_: Round) -> list[AgreedAction]:
     opened (whatever became of them) and any older ones still open, up to the next round's
     opening."""
     following = await repo.round_by_number(round_.community_id, round_.number + 1)
-    previous = (
-        await repo.round_by_number(round_.community_id, round_.number - 1)
-        if round_.number > 1
-        else None
-    )
-    start = previous.opened_at if previous is not None else None
+    start = await _previous_opening(repo, round_)
     return [
         action
         for action in await repo.actions(round_.community_id)

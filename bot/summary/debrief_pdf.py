@@ -36,7 +36,7 @@ LEADING = 1.3  # line height, in font sizes
 GREYS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 ON_GREYS = ("black", "black", "black", "white", "white")
 INK, MUTED, RULE = "#111111", "#444444", "#999999"
-ON_WHITE = {"facecolor": "white", "edgecolor": "none", "pad": 0.6}  # the median line passes behind
+ON_WHITE = {"facecolor": "white", "edgecolor": "none", "pad": 0.6}
 TITLE_PT, HEADING_PT, BODY_PT, SMALL_PT, TINY_PT = 20, 12.5, 10, 8.5, 7.5
 
 
@@ -194,7 +194,7 @@ def _summary_chart(sheet: _Sheet, chart: SummaryChart) -> None:
     """A stacked bar per category over levels 1..5 (shares, with counts written on them), the
     median and n beside it; a key underneath."""
     rows = max(1, len(chart.rows))
-    row_height = 0.38
+    row_height = 0.35
     label_width = 2.15
     left, bottom, width, height = sheet.box(rows * row_height, left=label_width, width=3.3)
     axes: Axes = sheet.figure.add_axes((left, bottom, width, height))
@@ -223,7 +223,6 @@ def _summary_chart(sheet: _Sheet, chart: SummaryChart) -> None:
                 size=SMALL_PT,
                 family=FONT,
                 color=MUTED,
-                style="italic",
                 ha="center",
                 va="center",
             )
@@ -292,47 +291,37 @@ def _key(sheet: _Sheet, chart: SummaryChart) -> None:
 
 
 def _trend_chart(sheet: _Sheet, chart: TrendChart) -> None:
-    """A small panel per category: its median in each round, on 1..5."""
+    """A small panel per category: its median in each round, on 1..5. One axes, its axis off,
+    with the panels drawn in its data units (a panel is 1 x 1): tick machinery is costly."""
     panels = max(1, len(chart.series))
     columns = 3
     rows = math.ceil(panels / columns)
-    panel_height = 0.95
-    left, bottom, width, height = sheet.box(rows * panel_height + 0.1)
-    grid = sheet.figure.add_gridspec(
-        rows,
-        columns,
-        left=left + 0.02,
-        right=left + width,
-        bottom=bottom + 0.3 / HEIGHT,
-        top=bottom + height - 0.2 / HEIGHT,
-        hspace=0.95,
-        wspace=0.25,
-    )
+    left, bottom, width, height = sheet.box(rows * 0.8)
+    axes: Axes = sheet.figure.add_axes((left, bottom, width, height))
+    axes.set_axis_off()
+    axes.set(xlim=(0, columns), ylim=(0, rows))
     count = len(chart.round_labels)
-    xs = list(range(count))
+    small: dict[str, Any] = {"size": TINY_PT - 1, "family": FONT, "color": INK}
     for index, (label, medians) in enumerate(chart.series):
-        axes: Axes = sheet.figure.add_subplot(grid[divmod(index, columns)])
+        row, column = divmod(index, columns)
+        base = rows - row - 1  # the panel's bottom edge
+        x0, x1 = column + 0.12, column + 0.92
+        xs = [x0 + (x1 - x0) * (i + 0.5) / count for i in range(count)]
+
+        def y(level: float, base: float = base) -> float:
+            return base + 0.22 + (level - 1) / 4 * 0.5
+
         title = textwrap.shorten(label, 34, placeholder="…")
-        axes.set_title(title, size=TINY_PT, family=FONT, loc="left", pad=3, color=INK)
-        ys = [math.nan if m is None else m for m in medians]
-        axes.plot(xs, ys, color=INK, linewidth=1.2, marker="o", markersize=3)
-        for x, median in zip(xs, medians, strict=True):
-            if median is not None and (count <= 6 or x == count - 1):
-                axes.annotate(
-                    f"{median:g}",
-                    (x, median),
-                    (0, 4),
-                    textcoords="offset points",
-                    ha="center",
-                    size=TINY_PT - 1,
-                    family=FONT,
-                )
-        axes.set(ylim=(0.5, 5.9), yticks=(1, 3, 5), xlim=(-0.4, count - 0.6), xticks=xs)
-        axes.set_xticklabels([r.split("\n")[0] for r in chart.round_labels])
-        axes.tick_params(labelsize=TINY_PT - 1, length=0, pad=1)
-        axes.grid(axis="y", color="#dddddd", linewidth=0.5)
-        for side in ("top", "right"):
-            axes.spines[side].set_visible(False)
+        axes.text(column + 0.02, base + 0.96, title, va="top", **(small | {"size": TINY_PT}))
+        for level in (1, 3, 5):
+            axes.plot([x0, x1], [y(level)] * 2, color="#dddddd", linewidth=0.5)
+            axes.text(x0 - 0.03, y(level), str(level), ha="right", va="center", **small)
+        points = [math.nan if m is None else y(m) for m in medians]
+        axes.plot(xs, points, color=INK, linewidth=1.2, marker="o", markersize=3)
+        for x, median, round_label in zip(xs, medians, chart.round_labels, strict=True):
+            axes.text(x, base + 0.05, round_label.split("\n")[0], ha="center", **small)
+            if median is not None and (count <= 6 or x == xs[-1]):
+                axes.text(x, y(median) + 0.05, f"{median:g}", ha="center", **small)
 
 
 def _category(pack: DebriefPack, page: CategoryPage, number: int, total: int) -> Figure:
@@ -379,41 +368,23 @@ def _distribution(sheet: _Sheet, page: CategoryPage) -> None:
     numbers = page.numbers
     start = sheet.y
     left, bottom, width, height = sheet.box(1.6, left=0.3, width=3.4)
-    sheet.gap(0.35)  # the level numbers and the axis's name, under the bars
+    sheet.gap(0.1)
     axes: Axes = sheet.figure.add_axes((left, bottom, width, height))
+    axes.set_axis_off()  # labels are drawn as text: tick machinery is costly
     counts = list(numbers.distribution)
     axes.bar(list(LEVELS), counts, width=0.7, color=GREYS, edgecolor=INK, linewidth=0.6)
     top = max(counts) or 1
+    axes.set(xlim=(0.4, 5.6), ylim=(-top * 0.22, top * 1.45))
+    axes.plot([0.5, 5.5], [0, 0], color=INK, linewidth=0.8)
+    above: dict[str, Any] = {"ha": "center", "va": "bottom", "size": SMALL_PT, "family": FONT}
+    above |= {"color": INK, "bbox": ON_WHITE}  # the median's line passes behind
     for level, count in zip(LEVELS, counts, strict=True):
-        axes.text(
-            level,
-            count + top * 0.04,
-            str(count),
-            ha="center",
-            va="bottom",
-            size=SMALL_PT,
-            family=FONT,
-            color=INK,
-            bbox=ON_WHITE,
-        )
+        axes.text(level, count + top * 0.04, str(count), **above)
+        axes.text(level, -top * 0.05, str(level), **(above | {"va": "top"}))
+    axes.text(3, -top * 0.2, "level chosen", **(above | {"va": "top", "size": TINY_PT}))
     if numbers.median is not None:
-        axes.axvline(numbers.median, color=INK, linestyle="--", linewidth=1)
-        axes.text(
-            numbers.median,
-            top * 1.28,
-            f"median {numbers.median:g}",
-            ha="center",
-            va="bottom",
-            size=SMALL_PT,
-            family=FONT,
-            color=INK,
-            bbox=ON_WHITE,
-        )
-    axes.set(xlim=(0.4, 5.6), ylim=(0, top * 1.45), xticks=list(LEVELS), yticks=[])
-    axes.set_xlabel("level chosen", size=TINY_PT, family=FONT)
-    axes.tick_params(labelsize=SMALL_PT, length=0)
-    for side in ("top", "right", "left"):
-        axes.spines[side].set_visible(False)
+        axes.plot([numbers.median] * 2, [0, top * 1.25], color=INK, linestyle="--", linewidth=1)
+        axes.text(numbers.median, top * 1.28, f"median {numbers.median:g}", **above)
     key = (
         "Each bar: how many chose that level, from 1 (just getting started) to 5 (really "
         "doing well). The dashed line: the middle answer (median)."
