@@ -83,11 +83,8 @@ async def _finish(req: Request, number: int, status: ActionStatus) -> list[Outgo
     zone = await req.community_timezone()
     finished = await req.repo.action_by_id(found.id)
     assert finished is not None
-    head = (
-        f"Action {number} is done. Well done!"
-        if status is ActionStatus.DONE
-        else (f"Action {number} is dropped.")
-    )
+    done = status is ActionStatus.DONE
+    head = f"Action {number} is done. Well done!" if done else f"Action {number} is dropped."
     return [req.public(f"{head} {_line(req, finished, zone)}")]
 
 
@@ -115,6 +112,6 @@ async def actions(req: Request) -> list[Outgoing]:
     return [req.private("\n".join(lines))]
 
 
-def _line(req: Request, added: AgreedAction, zone: str) -> str:
+def _line(req: Request, action: AgreedAction, zone: str) -> str:
     today = req.now.astimezone(ZoneInfo(zone)).date()
-    return describe(added, req.rubric, zone, today)
+    return describe(action, req.rubric, zone, today)

@@ -128,9 +128,9 @@ async def _answered(repo: Repository, summary: RoundSummary) -> str:
         return f"{head} Answers are anonymous: nothing here names who said what."
     names = []
     for participation in await repo.participations(round_.id):
-        if participation.completed_at is not None:
-            person = await repo.person_by_id(participation.person_id)
-            names.append(person.name if person else "someone since forgotten")
+        person = await repo.person_by_id(participation.person_id)
+        if participation.completed_at is not None and person is not None:
+            names.append(person.name)
     return f"{head} Completed: {', '.join(sorted(names, key=str.lower))}." if names else head
 
 
