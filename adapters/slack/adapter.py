@@ -180,6 +180,7 @@ class SlackAdapter:
         self._all_stored = asyncio.Event()
         self._all_stored.set()
         self._slots = asyncio.Semaphore(PARALLEL_EVENTS)
+        self.ack_budget = ACK_BUDGET
         self._authenticated = False
         self._stopping = False
         if self.mode == "http":
@@ -187,7 +188,9 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Check the token (auth.test), then connect the socket in Socket Mode."""
-        self._session = aiohttp.ClientSession()
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self._settings.timeout)
+        )
         self.client.session = self._session  # one connection pool for every Web API call
         try:
             auth = await self.client.auth_test()
@@ -240,12 +243,12 @@ class SlackAdapter:
         self._in_hand += 1
         self._all_stored.clear()
         try:
-            async with asyncio.timeout(ACK_BUDGET), self._slots:
+            async with asyncio.timeout(self.ack_budget), self._slots:
                 log.debug("slack %s %s", kind, event.delivery_id)
                 await self._dispatch(event)
             return True
         except TimeoutError:
-            log.warning("slack: a %s could not be stored within %.1f s", kind, ACK_BUDGET)
+            log.warning("slack: a %s could not be stored within %.1f s", kind, self.ack_budget)
             return False
         finally:
             self._in_hand -= 1

@@ -32,7 +32,7 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.slack.sender import Pacer
 from adapters.slack.settings import PLATFORM, SlackSettings
 from bot.config import Settings
-from bot.ports import Storage
+from bot.ports import Clock, Storage
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TOKEN = "xoxb-test"
@@ -40,6 +40,16 @@ APP_TOKEN = "xapp-test"  # Socket Mode's app-level token: only for apps.connecti
 SIGNING_SECRET = "signing-secret"
 BOT_USER = "UBOT"
 Args = dict[str, Any]
+SENDING = frozenset(
+    {
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "conversations.open",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    }
+)
 
 
 def fixture(name: str) -> Any:
@@ -119,6 +129,9 @@ class FakeSlack:
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _waiters: dict[str, list[asyncio.Future[None]]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
+    _down: str | None = None  # "5xx" or "timeout" while Slack is having trouble
+    _down_methods: frozenset[str] = frozenset()
+    _back: asyncio.Event = field(default_factory=asyncio.Event)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     socket_acks: list[Args] = field(default_factory=list)  # what the bot answered on the socket
 
@@ -163,6 +176,17 @@ class FakeSlack:
     ) -> None:
         """Calls of method whose arguments satisfy `when` answer {"ok": false, "error": error}."""
         self._rules.append(_Rule(method, times, error=error, when=when))
+
+    def go_down(self, how: str = "5xx", methods: frozenset[str] = SENDING) -> None:
+        """Until come_back(): calls of these methods answer 503 ("5xx"), or get no answer at
+        all ("timeout"; what they asked for still happens, as when Slack is slow). Either way
+        the call is recorded as failed, or as done late."""
+        self._down, self._down_methods = how, methods
+        self._back.clear()
+
+    def come_back(self) -> None:
+        self._down = None
+        self._back.set()
 
     # -- what the bot did --------------------------------------------------------------------
 
@@ -265,6 +289,11 @@ class FakeSlack:
         for key in ("blocks", "files"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
+        if self._down and method in self._down_methods:
+            if self._down == "5xx":
+                self._record(method, args, error="service_unavailable")
+                return web.Response(status=503, text="upstream connect error")
+            await self._back.wait()  # the caller gives up first; the work happens late
         for rule in self._rules:
             if rule.method == method and rule.times > 0 and rule.when(args):
                 rule.times -= 1
@@ -503,17 +532,26 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, pacer: Pacer | None = None) -> AsyncIterator[RunningBot]:
+async def running_bot(
+    settings: Settings,
+    pacer: Pacer | None = None,
+    clock: Clock | None = None,
+    ack_budget: float | None = None,
+) -> AsyncIterator[RunningBot]:
     """The bot as serve() assembles it, with the Slack adapter's pacing ours to set (tests do
-    not wait a second per message) and no scheduler (tests wake it themselves)."""
+    not wait a second per message), the bot's clock (for the outbox's retries) and its ack
+    budget ours to set, and no scheduler (tests wake it themselves)."""
     slack = settings.platform(PLATFORM)
     assert isinstance(slack, SlackSettings)
 
     def adapters(context: AdapterContext) -> list[PlatformAdapter]:
-        return [SlackAdapter(slack, context.dispatch, context.http, pacer=pacer)]
+        adapter = SlackAdapter(slack, context.dispatch, context.http, pacer=pacer)
+        if ack_budget is not None:
+            adapter.ack_budget = ack_budget
+        return [adapter]
 
     parts = Parts(scheduler=False)
-    async with assembled(settings, parts=parts, adapters=adapters) as bot:
+    async with assembled(settings, parts=parts, adapters=adapters, clock=clock) as bot:
         adapter = bot.adapters[0]
         assert isinstance(adapter, SlackAdapter)
         yield RunningBot(f"http://127.0.0.1:{bot.http.port}", adapter, bot.storage, bot.drain)

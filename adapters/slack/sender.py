@@ -57,7 +57,9 @@ class SlackSendError(Exception):
 
 
 def error_code(error: SlackApiError) -> str:
-    return str(error.response.get("error") or f"http_{error.response.status_code}")
+    data = error.response.data  # not JSON when a proxy in front of Slack answered
+    code = data.get("error") if isinstance(data, dict) else None
+    return str(code or f"http_{error.response.status_code}")
 
 
 class Pacer:

@@ -86,7 +86,13 @@ class TelegramAdapter:
             base_url=settings.api_url,
             base_file_url=file_url(settings.api_url),
             # a fan-out may queue for a connection; it is never dropped for want of one
-            request=HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=30.0),
+            request=HTTPXRequest(
+                connection_pool_size=CONNECTIONS,
+                pool_timeout=30.0,
+                read_timeout=settings.timeout,
+                write_timeout=settings.timeout,
+                connect_timeout=settings.timeout,
+            ),
             get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10.0),
         )
         self._admins = translate.GroupAdmins(self._bot, clock)

@@ -31,7 +31,7 @@ from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.limits import RateLimits
 from adapters.telegram.settings import TelegramSettings
 from bot.config import Settings
-from bot.ports import Storage
+from bot.ports import Clock, Storage
 
 TOKEN = "7000000001:AAFakeTokenForTests_abcdefghijklmnopq"
 USERNAME = "maturity_test_bot"
@@ -141,6 +141,8 @@ class FakeTelegram:
         self.confirmed = 0  # the highest getUpdates offset seen: updates below are taken
         self.webhook: JSON | None = None
         self.closing = False
+        self.down: str | None = None  # "5xx" or "timeout" while Telegram is having trouble
+        self._back = asyncio.Event()
         self.listeners: list[Callable[[Call], None]] = []  # told of every successful call
         self._ids = itertools.count(100)
         self._changed = asyncio.Condition()
@@ -171,6 +173,16 @@ class FakeTelegram:
     def enqueue(self, update: JSON) -> None:
         self.updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
+
+    def go_down(self, how: str = "5xx") -> None:
+        """Until come_back(): every sending call answers 502 Bad Gateway ("5xx"), or gets no
+        answer at all ("timeout"; what it asked for still happens, late)."""
+        self.down = how
+        self._back.clear()
+
+    def come_back(self) -> None:
+        self.down = None
+        self._back.set()
 
     def fail(self, method: str, kind: str, chat_id: int | None = None, **kw: Any) -> Failure:
         failure = Failure(method, kind, chat_id, **kw)
@@ -212,6 +224,12 @@ class FakeTelegram:
         params = await _params(request)
         call = Call(method, params)
         self.calls.append(call)
+        if self.down and method in _SENDING | {"sendDocument", "answerCallbackQuery"}:
+            if self.down == "5xx":
+                call.ok = False
+                await self._notify()
+                return web.Response(status=502, text="Bad Gateway")
+            await self._back.wait()  # the caller gives up first; the work happens late
         try:
             if method == "getUpdates":
                 result: Any = await self._get_updates(params)
@@ -532,15 +550,19 @@ async def running_bot(
     limits: RateLimits | None = None,
     updates: Updates | None = None,
     also: AdapterFactory | None = None,
+    bot_clock: Clock | None = None,
+    call_timeout: float = 10.0,
 ) -> AsyncIterator[RunningBot]:
-    """The bot as serve() assembles it, with Telegram (and `also` another platform's adapter)
-    on a clock the test controls, and no scheduler (tests wake it themselves)."""
+    """The bot as serve() assembles it, with Telegram (and `also` another platform's adapter),
+    the rate limiter on a clock the test controls (and the bot's own clock, for the outbox's
+    retries, if given), and no scheduler (tests wake it themselves)."""
     clock = clock or FakeTime()
     telegram = TelegramSettings(
         TOKEN,
         fake.api_url,
         "https://bot.example.org/telegram/webhook" if webhook else "",
         WEBHOOK_SECRET if webhook else "",
+        timeout=call_timeout,
     )
     settings = Settings(
         database_url, ROOT / "rubric.toml", admins, "127.0.0.1", 0, platforms=(telegram,)
@@ -558,7 +580,7 @@ async def running_bot(
         return [adapter, *([also(context)] if also else [])]
 
     parts = Parts(scheduler=False)
-    async with assembled(settings, parts=parts, adapters=adapters) as bot:
+    async with assembled(settings, parts=parts, adapters=adapters, clock=bot_clock) as bot:
         adapter = bot.adapters[0]
         assert isinstance(adapter, TelegramAdapter)
         yield RunningBot(

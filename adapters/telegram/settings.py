@@ -18,6 +18,7 @@ class TelegramSettings:
     api_url: str = DEFAULT_API_URL
     webhook_url: str = ""  # set: webhook at /telegram/webhook instead of long polling
     webhook_secret: str = field(repr=False, default="")
+    timeout: float = 10.0  # seconds to wait for Telegram's answer to one call
     platform: str = PLATFORM
 
 

@@ -23,6 +23,7 @@ from bot.model import (
     Rubric,
     Stage,
 )
+from bot.outbox.item import OutboxKind
 from bot.outbox.queue import queue_summary
 from bot.ports import Repository
 from bot.privacy.data_rights import opt_out_key
@@ -159,6 +160,17 @@ async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
         f"Invited {len(participations)} · completed {len(completed)} · "
         f"in progress {len(started)} · not started {waiting}",
     ]
+    waiting_invitations = sum(
+        1
+        for item in await repo.outbox(round_.id)
+        if item.kind is OutboxKind.INVITE and item.outcome is None
+    )
+    if waiting_invitations:
+        lines.append(
+            f"{waiting_invitations} invitation{'s' if waiting_invitations > 1 else ''} not "
+            "delivered yet: the platform is not taking messages just now, and they go out as "
+            "soon as it does."
+        )
     unreachable = sum(1 for p in participations if p.unreachable)
     if unreachable:
         lines.append(f"{unreachable} could not be reached (they blocked or left the bot).")
