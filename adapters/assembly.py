@@ -32,10 +32,11 @@ from bot.commands.leads import LeadCommands
 from bot.config import Settings
 from bot.conversation.participants import Conversation
 from bot.messages import Incoming, IncomingChoice, IncomingJoin
-from bot.model import ChatRef, PersonRef, Rubric
+from bot.model import ChatRef, Rubric
 from bot.platforms import Platforms
 from bot.ports import Clock, MemberDirectory, Storage, SystemClock
 from bot.privacy.requests import PrivacyDesk
+from bot.roster import Roster
 from bot.rubric.loader import load_rubric
 from bot.schedule.duties import Duties, DutySettings
 from storage import SqlStorage, open_storage
@@ -64,7 +65,7 @@ class PlatformDirectory:
     def __init__(self, adapters: Sequence[PlatformAdapter]) -> None:
         self._adapters = adapters
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
+    async def members(self, chat: ChatRef) -> Roster | None:
         adapter = next((a for a in self._adapters if a.platform == chat.platform), None)
         return None if adapter is None else await adapter.directory.members(chat)
 

@@ -26,6 +26,7 @@ from bot.model import (
     Rubric,
     Schedule,
 )
+from bot.roster import Roster
 
 
 class Clock(Protocol):
@@ -62,8 +63,9 @@ class ShiftedClock:
 class MemberDirectory(Protocol):
     """Who belongs to a platform chat, as far as the platform can tell."""
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
-        """The chat's people; None when the platform cannot list them (Telegram)."""
+    async def members(self, chat: ChatRef) -> Roster | None:
+        """The chat's people, and the odd records among them; None when the platform cannot
+        list them (Telegram). Raises when the platform would not say who is in the chat."""
         ...
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from bot.model import ChatRef, Community
 from storage.base import QueryBase
-from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, to_model
+from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, fit, to_model
 
 
 def new_join_code() -> str:
@@ -55,7 +55,7 @@ class CommunityQueries(QueryBase):
         self, name: str, chat: ChatRef, anonymous: bool, at: datetime
     ) -> Community:
         row = CommunityRow(
-            name=name,
+            name=fit(name, CommunityRow.name),
             anonymous=anonymous,
             export_salt=secrets.token_hex(16),
             created_at=at,
@@ -98,7 +98,7 @@ class CommunityQueries(QueryBase):
             update(CommunityRow)
             .where(CommunityRow.id == community.id)
             .values(
-                name=community.name,
+                name=fit(community.name, CommunityRow.name),
                 anonymous=community.anonymous,
                 min_responses=community.min_responses,
             )

@@ -16,11 +16,13 @@ from bot.config import Settings
 from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef
 from bot.ports import Storage
+from bot.roster import Roster
 from storage import SqlStorage
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CHANNEL = Address("test", "C1")
+UNLISTED = frozenset({"other", "telegram"})  # platforms whose chats cannot be listed
 
 
 class FakeClock:
@@ -42,9 +44,12 @@ class ChannelMembers:
 
     chats: dict[ChatRef, list[PersonRef]] = field(default_factory=dict)
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
-        """What the platform lists; a chat of platform "other" cannot be listed (Telegram)."""
-        return None if chat.platform == "other" else list(self.chats.get(chat, []))
+    async def members(self, chat: ChatRef) -> Roster | None:
+        """What the platform lists; Telegram's groups (and chats of a platform "other") cannot
+        be listed."""
+        if chat.platform in UNLISTED:
+            return None
+        return Roster(tuple(self.chats.get(chat, [])))
 
 
 class Unsent:

@@ -135,7 +135,7 @@ def test_a_plain_http_webhook_is_refused_only_for_the_public_bot_api(
         "TELEGRAM_WEBHOOK_SECRET": "hook-secret-1",
     }
     if not allowed:
-        with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_URL: .* must be an https:// URL"):
+        with pytest.raises(ConfigError, match=r"TELEGRAM_WEBHOOK_URL: .* must be an https:// URL"):
             load_settings(env)
         return
     telegram = load_settings(env).platform("telegram")

@@ -16,6 +16,7 @@ TRAITS = PlatformTraits(
     limits=MessageLimits(text_chars=4000, detail_chars=3000),  # a section holds 3,000
     lists_members=True,
     knows_chat_admins=False,
+    chat_word="channel",
     invite_bot="Invite the bot to the channel (/invite @maturity-bot)",
     take_part="Everyone in this channel gets the questions by direct message.",
     mention_example="/round leads add @name",

@@ -61,13 +61,15 @@ def choose_mode(settings: SlackSettings) -> Mode:
     return "socket" if settings.socket_mode else "http"
 
 
-def command_event(command: Payload, name: str) -> IncomingText:
+def command_event(command: Payload, name: str, channel_title: str = "") -> IncomingText:
     """`/round open …` -> the lead's text in that channel (a DM: the sender's DM with us)."""
     sender = PersonRef(PLATFORM, str(command["user_id"]), name)
     channel = str(command["channel_id"])
     chat = Address.dm(sender) if channel.startswith("D") else Address(PLATFORM, channel)
     text = f"{COMMAND} {neutral_mentions(unescape(str(command.get('text') or '')))}".strip()
-    return IncomingText(sender, chat, text, delivery_id=str(command["trigger_id"]))
+    return IncomingText(
+        sender, chat, text, delivery_id=str(command["trigger_id"]), chat_title=channel_title
+    )
 
 
 def neutral_mentions(text: str) -> str:
@@ -253,7 +255,10 @@ class SlackAdapter:
             name = await self.users.name(
                 str(command["user_id"]), str(command.get("user_name") or "")
             )
-            return command_event(command, name)
+            title = await self.directory.title(
+                str(command["channel_id"]), str(command.get("channel_name") or "")
+            )
+            return command_event(command, name, title)
 
         self._spawn("command", work)
 

@@ -109,6 +109,8 @@ class FakeSlack:
     page_size: int = 2  # small, so conversations.members pages even in small tests
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, list[str]] = field(default_factory=dict)
+    channel_names: dict[str, str] = field(default_factory=dict)  # channel id -> its name
+    private_channels: set[str] = field(default_factory=set)  # commands say "privategroup"
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[Message]] = field(default_factory=dict)
     files: list[SharedFile] = field(default_factory=list)
@@ -304,6 +306,15 @@ class FakeSlack:
     def _conversations_open(self, args: Args) -> Args:
         return {"channel": {"id": f"D{args['users']}"}}
 
+    def _conversations_info(self, args: Args) -> Args:
+        channel = str(args["channel"])
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        name = self.channel_names.get(channel, channel.lower())
+        private = channel in self.private_channels
+        return {"channel": {"id": channel, "name": name, "is_channel": True,
+                            "is_private": private, "is_archived": False}}  # fmt: skip
+
     def _conversations_members(self, args: Args) -> Args:
         members = self.channels.get(str(args["channel"]), [])
         start = int(args.get("cursor") or 0)
@@ -436,11 +447,20 @@ class SlackSends:
             "user_id": user,
             "user_name": self.fake.users.get(user, {}).get("name", user.lower()),
             "channel_id": channel,
+            "channel_name": self.channel_name(channel),
             "text": text.removeprefix("/round").strip(),
             "trigger_id": f"{n}.{self._run}.trigger",
             "response_url": f"{self.fake.root}response/{n}",
         }
         return urllib.parse.urlencode(payload)
+
+    def channel_name(self, channel: str) -> str:
+        """What a slash command says the channel is called, as Slack fills channel_name."""
+        if channel.startswith("D"):
+            return "directmessage"
+        if channel in self.fake.private_channels:
+            return "privategroup"
+        return self.fake.channel_names.get(channel, channel.lower())
 
     async def command(self, user: str, text: str, channel: str = "C1", **kwargs: Any) -> int:
         """`user` types `/round ...` in the channel."""

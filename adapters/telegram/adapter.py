@@ -16,7 +16,7 @@ import hmac
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +37,8 @@ from adapters.telegram.limits import RateLimiter, RateLimits, Sleep
 from adapters.telegram.sender import TelegramSender
 from adapters.telegram.settings import TelegramSettings
 from bot.messages import Incoming
-from bot.model import ChatRef, PersonRef
+from bot.model import ChatRef
+from bot.roster import Roster
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ PARALLEL_UPDATES = 32  # updates in the core at once: a burst queues here, not i
 class TelegramDirectory:
     """Telegram bots cannot list a group's members: people join with "Take part" instead."""
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
+    async def members(self, chat: ChatRef) -> Roster | None:
         return None  # bots cannot list a group: people enrol with the Take part link
 
 

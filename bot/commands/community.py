@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.commands.parser import SCHEDULE_EXAMPLE, UsageError, parse_cadence, parse_mention
 from bot.messages import Outgoing
 from bot.model import Cadence, ChatRef, Community, Person, PersonRef, Role, Schedule, Unit
+from bot.platform_text import COMMUNITY_NAME_CHARS, clip, one_line
 from bot.ports import ConcurrentUpdate, Repository
 from bot.schedule import cadence
 
@@ -25,6 +26,37 @@ if TYPE_CHECKING:
 MIN_RESPONSES_RANGE = range(3, 11)  # below 3, a category's numbers could single people out
 LINK_CODE_LIFETIME = timedelta(hours=1)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are typed by hand
+
+
+# setup
+
+
+async def new_name(repo: Repository, args: str, chat_title: str) -> str:
+    """The name of a community being set up: the one the lead gave (cleaned, and refused when
+    taken or too long), else the chat's own title (numbered when another community has it)."""
+    given = one_line(args).strip("\"'“”").strip()
+    if given:
+        if len(given) > COMMUNITY_NAME_CHARS:
+            raise UsageError(
+                f"Please keep the community name under {COMMUNITY_NAME_CHARS} characters.", "setup"
+            )
+        if await repo.community_by_name(given) is not None:
+            raise UsageError(
+                f"There is already a community called {given}; choose another name.", "setup"
+            )
+        return given
+    title = one_line(chat_title, COMMUNITY_NAME_CHARS)
+    if not title:
+        raise UsageError("Give the community a name: /round setup <name>.", "setup")
+    for number in range(1, 100):
+        suffix = f" {number}" if number > 1 else ""
+        name = clip(title, COMMUNITY_NAME_CHARS - len(suffix)) + suffix
+        if await repo.community_by_name(name) is None:
+            return name
+    raise UsageError(
+        f"There are many communities called {title}; give this one a name: /round setup <name>.",
+        "setup",
+    )
 
 
 # leads

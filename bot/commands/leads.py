@@ -7,7 +7,7 @@ changed and the lead gets the command's help instead of a traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -15,9 +15,10 @@ from bot.commands import community as community_commands
 from bot.commands import rounds as round_commands
 from bot.commands.parser import Command, UsageError, help_text
 from bot.messages import IncomingText, Outgoing
-from bot.model import ChatRef, Community, Person, PersonRef, Role, Rubric
+from bot.model import ChatRef, Community, Person, Role, Rubric
 from bot.platforms import Platforms, PlatformTraits
 from bot.ports import Clock, MemberDirectory, Repository, Storage
+from bot.roster import Roster
 from bot.rounds.lifecycle import Members, RoundProblem
 from bot.transaction import delivery_of, in_transaction
 
@@ -38,6 +39,7 @@ class Request:
     rubric: Rubric  # the rubric new rounds are opened with
     timezone: str  # the default timezone (BOT_TIMEZONE)
     words: PlatformTraits  # the platform of the chat the command came from
+    platforms: Platforms  # every platform's traits (for words about the community's chats)
 
     def private(self, text: str) -> Outgoing:
         """A reply only the caller sees."""
@@ -98,7 +100,7 @@ class LeadCommands:
         async with self._storage.transaction() as repo:
             community = await repo.community_for_chat(event.chat.chat)
         chats = community.chats if community else (event.chat.chat,)
-        members: dict[ChatRef, Sequence[PersonRef] | None] = {}
+        members: dict[ChatRef, Roster | None] = {}
         for chat in chats:
             try:
                 members[chat] = await self._directory.members(chat)
@@ -152,22 +154,37 @@ class LeadCommands:
             self._rubric,
             self._timezone,
             self._platforms[event.chat.platform],
+            self._platforms,
         )
         return await handler(request)
+
+    def _chat_admin(self, event: IncomingText) -> bool:
+        """The platform says the sender administers this chat (and it is one that knows)."""
+        return event.chat_admin and self._platforms[event.chat.platform].knows_chat_admins
+
+    def _may_claim(self, event: IncomingText, sender: Person) -> bool:
+        """Who may make a chat a community, or link it to one: where the platform knows the
+        chat's administrators, only they and BOT_ADMINS; elsewhere anyone in the chat."""
+        if sender.key in self._admins or self._chat_admin(event):
+            return True
+        return not self._platforms[event.chat.platform].knows_chat_admins
 
     async def _is_lead(
         self, repo: Repository, community: Community, person: Person, event: IncomingText
     ) -> bool:
         """A lead of the community, a BOT_ADMIN, or an administrator of this chat."""
-        if event.chat_admin or person.key in self._admins:
+        if self._chat_admin(event) or person.key in self._admins:
             return True
         return await repo.role(community.id, person.id) is Role.LEAD
 
     async def _join_by_code(
         self, repo: Repository, event: IncomingText, command: Command, sender: Person
     ) -> list[Outgoing]:
-        if not (event.chat_admin or sender.key in self._admins):
-            raise UsageError("Only an admin of this group can link it to a community.", "link")
+        words = self._platforms[event.chat.platform]
+        if not self._may_claim(event, sender):
+            raise UsageError(
+                f"Only an admin of this {words.chat_word} can link it to a community.", "link"
+            )
         community = await community_commands.join(
             repo, event.chat.chat, command.args, self._clock.now()
         )
@@ -175,8 +192,8 @@ class LeadCommands:
             raise UsageError("That code is unknown, used or expired; ask for a new one.", "link")
         await repo.set_role(community.id, sender.id, Role.LEAD)
         text = (
-            f"This group is now part of {community.name}. Its rounds, status and summaries "
-            "cover this group too."
+            f"This {words.chat_word} is now part of {community.name}. Its rounds, status and "
+            f"summaries cover this {words.chat_word} too."
         )
         return [Outgoing(event.chat, text, join_code=community.join_code)]
 
@@ -191,16 +208,14 @@ class LeadCommands:
         if community is not None:
             text = f"This chat is already set up as {community.name}. Try /round help."
             return [Outgoing(event.chat, text, private_to=event.sender.user_id)]
-        name = command.args.strip().strip("\"'“”") or f"Community {event.chat.chat_id}"
-        if len(name) > 80:
-            raise UsageError("Please keep the community name under 80 characters.", "setup")
-        if await repo.community_by_name(name) is not None:
+        words = self._platforms[event.chat.platform]
+        if not self._may_claim(event, sender):
             raise UsageError(
-                f"There is already a community called {name}; choose another name.", "setup"
+                f"Only an admin of this {words.chat_word} can set it up as a community.", "setup"
             )
+        name = await community_commands.new_name(repo, command.args, event.chat_title)
         community = await repo.create_community(name, event.chat.chat, True, self._clock.now())
         await repo.set_role(community.id, sender.id, Role.LEAD)
-        words = self._platforms[event.chat.platform]
         return [
             Outgoing(
                 event.chat,

@@ -9,6 +9,7 @@ from bot.commands.parser import UsageError, parse_open
 from bot.conversation import cards
 from bot.conversation.choices import MAX_ID_DIGITS
 from bot.messages import Address, Outgoing
+from bot.roster import odd_note
 from bot.rounds import lifecycle as rounds
 from bot.schedule.reminders import queue_reminders
 from bot.summary import publish
@@ -41,7 +42,13 @@ async def open(req: Request) -> list[Outgoing]:
         Outgoing(Address.channel(chat), text, join_code=req.community.join_code)
         for chat in req.community.chats  # every linked chat, on every platform
     ]
-    return [*announcements, *opened.invitations]
+    return [*announcements, *_odd_records(req), *opened.invitations]
+
+
+def _odd_records(req: Request) -> list[Outgoing]:
+    """The lead's note on odd records in the member lists, if there were any."""
+    note = odd_note(rounds.odd_records(req.members), req.platforms)
+    return [req.private(note)] if note else []
 
 
 async def status(req: Request) -> list[Outgoing]:
@@ -69,10 +76,11 @@ async def remind(req: Request) -> list[Outgoing]:
             "the next can "
             f"go after {cards.format_moment(last + MANUAL_REMINDER_GAP, round_.timezone)}.{joined}"
         )
-        return [req.private(text), *newcomers]
+        return [req.private(text), *_odd_records(req), *newcomers]
     nudges = await rounds.reminders(req.repo, round_, skip={m.to for m in newcomers})
     await req.repo.set_manual_reminded(round_.id, req.now)
-    return [req.private(f"Sent {len(nudges)} reminder(s).{joined}"), *nudges, *newcomers]
+    sent = req.private(f"Sent {len(nudges)} reminder(s).{joined}")
+    return [sent, *_odd_records(req), *nudges, *newcomers]
 
 
 async def close(req: Request) -> list[Outgoing]:

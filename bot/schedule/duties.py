@@ -19,13 +19,14 @@ from zoneinfo import ZoneInfo
 
 from bot.conversation import cards
 from bot.messages import Outgoing
-from bot.model import ChatRef, Community, OutboxItem, OutboxKind, PersonRef, Rubric
+from bot.model import ChatRef, Community, OutboxItem, OutboxKind, Rubric
 from bot.outbox.content import SKIPPED, outbox_messages
 from bot.outbox.keys import Note, OutboxKey
 from bot.outbox.queue import queue_posts
 from bot.platforms import Platforms
 from bot.ports import Clock, ConcurrentUpdate, MemberDirectory, Messenger, Repository, Storage
 from bot.privacy.data_rights import purge_old_rounds
+from bot.roster import Roster, odd_note
 from bot.rounds import lifecycle as rounds
 from bot.schedule import cadence
 from bot.schedule.reminders import queue_round_messages, queue_snoozed
@@ -135,7 +136,7 @@ class Duties:
         await in_transaction(self._storage, self._clock, partial(work, now=now), None)
 
     async def _members(self, chats: Sequence[ChatRef]) -> rounds.Members:
-        members: dict[ChatRef, Sequence[PersonRef] | None] = {}
+        members: dict[ChatRef, Roster | None] = {}
         for chat in chats:
             try:
                 members[chat] = await self._directory.members(chat)
@@ -190,6 +191,9 @@ class Duties:
             repo, community, title, closes_at, self._rubric, members, now, plan.timezone
         )
         await queue_round_messages(repo, community, opened.round, now)
+        odd = odd_note(rounds.odd_records(members), self._platforms)
+        if odd:
+            await _post_note(repo, community, Note.ODD_RECORDS, str(opened.round.id), odd, now)
         return []
 
     async def _close_due(self, now: datetime) -> None:
