@@ -28,11 +28,12 @@ from adapters.platform import AdapterContext, Platform, PlatformAdapter
 from adapters.registry import PLATFORMS
 from adapters.scheduler import Scheduler
 from bot.app import MaturityBot
+from bot.commands.community import follow_chat
 from bot.commands.leads import LeadCommands
 from bot.config import Settings
 from bot.conversation.participants import Conversation
 from bot.messages import Incoming, IncomingChoice, IncomingJoin
-from bot.model import ChatRef, Rubric
+from bot.model import ChatRef, PersonRef, Rubric
 from bot.platforms import Platforms
 from bot.ports import Clock, MemberDirectory, Storage, SystemClock
 from bot.privacy.requests import PrivacyDesk
@@ -66,8 +67,15 @@ class PlatformDirectory:
         self._adapters = adapters
 
     async def members(self, chat: ChatRef) -> Roster | None:
-        adapter = next((a for a in self._adapters if a.platform == chat.platform), None)
+        adapter = self._adapter(chat)
         return None if adapter is None else await adapter.directory.members(chat)
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        adapter = self._adapter(chat)
+        return None if adapter is None else await adapter.directory.member(chat, user_id)
+
+    def _adapter(self, chat: ChatRef) -> PlatformAdapter | None:
+        return next((a for a in self._adapters if a.platform == chat.platform), None)
 
 
 @dataclass
@@ -121,6 +129,14 @@ class Assembly:
         )
         await self.delivery.deliver(replies)
 
+    async def chat_moved(self, old: ChatRef, new: ChatRef) -> None:
+        """A platform gave a chat a new id: its community follows it."""
+        community = await follow_chat(self.storage, old, new)
+        if community is not None:
+            log.info(
+                "community %s follows %s:%s to a new id", community.id, old.platform, old.chat_id
+            )
+
     async def run_due(self) -> None:
         """Do now what the scheduler would do at its next wake."""
         await self.duties.run_due()
@@ -165,7 +181,7 @@ async def assemble(
     http.add_check(storage.ping)
     http.counts = partial(totals, storage)
     assembly = Assembly(settings, storage, clock, rubric, platforms, http, parts)
-    context = AdapterContext(assembly.dispatch, http, clock, assembly.run_due)
+    context = AdapterContext(assembly.dispatch, http, clock, assembly.run_due, assembly.chat_moved)
     if adapters is not None:
         assembly.adapters.extend(adapters(context))
     elif parts.platforms:

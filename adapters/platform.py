@@ -15,10 +15,19 @@ from adapters.delivery import Sender
 from adapters.http import WebServer
 from bot.config import PlatformSettings
 from bot.messages import Incoming
+from bot.model import ChatRef
 from bot.platforms import PlatformTraits
 from bot.ports import Clock, MemberDirectory
 
 Dispatch = Callable[[Incoming], Awaitable[None]]
+ChatMoved = Callable[[ChatRef, ChatRef], Awaitable[None]]  # (old chat, new chat)
+
+
+async def _unfollowed(_old: ChatRef, _new: ChatRef) -> None:
+    """An adapter built without a way to tell the core that a chat moved (tests)."""
+
+
+NOT_FOLLOWED: ChatMoved = _unfollowed
 S = TypeVar("S", bound=PlatformSettings)
 
 
@@ -45,6 +54,7 @@ class AdapterContext:
     http: WebServer  # the one HTTP server: an adapter may add its routes
     clock: Clock
     run_due_work: Callable[[], Awaitable[None]]  # do what the scheduler would do now
+    chat_moved: ChatMoved = NOT_FOLLOWED  # the platform gave a chat a new id
 
 
 @dataclass(frozen=True)

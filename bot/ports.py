@@ -68,6 +68,11 @@ class MemberDirectory(Protocol):
         list them (Telegram). Raises when the platform would not say who is in the chat."""
         ...
 
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """The person, when they exist on the platform, are in the chat and are not a bot or
+        a deactivated account; None otherwise. Raises when the platform would not say."""
+        ...
+
 
 class Messenger(Protocol):
     """Sends messages on whichever platform each is addressed to."""
@@ -110,6 +115,12 @@ class Communities(Protocol):
     async def community_by_join_code(self, code: str) -> Community | None: ...
     async def add_chat(self, community_id: int, chat: ChatRef) -> None:
         """Link another chat to the community; ConcurrentUpdate if it is linked already."""
+        ...
+
+    async def move_chat(self, old: ChatRef, new: ChatRef) -> Community | None:
+        """The platform gave a chat a new id: its community (and what is still owed to the
+        chat) moves to it. The community, or None when the old chat is not one, or the new
+        one belongs to another community."""
         ...
 
     async def create_link_code(

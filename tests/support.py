@@ -51,6 +51,10 @@ class ChannelMembers:
             return None
         return Roster(tuple(self.chats.get(chat, [])))
 
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """Someone in the chat (a Telegram group's members too: a test puts them there)."""
+        return next((p for p in self.chats.get(chat, []) if p.user_id == user_id), None)
+
 
 class Unsent:
     """A platform that sends nothing: World records what the bot answers instead."""

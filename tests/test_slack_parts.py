@@ -356,7 +356,7 @@ def test_the_manifests_create_the_app_in_one_paste(name: str) -> None:
     home = manifest["features"]["app_home"]
     assert home["messages_tab_enabled"] and not home["messages_tab_read_only_enabled"]
     settings = manifest["settings"]
-    assert settings["event_subscriptions"]["bot_events"] == ["message.im"]
+    assert settings["event_subscriptions"]["bot_events"] == ["message.im", "channel_id_changed"]
     assert settings["interactivity"]["is_enabled"] is True
     assert len(manifest["display_information"]["description"]) <= 140
     urls = [

@@ -57,6 +57,9 @@ class ConsoleDirectory:
         people = tuple(self._people.values()) if chat.platform == PLATFORM else ()
         return Roster(people)
 
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        return self._people.get(user_id) if chat.platform == PLATFORM else None
+
 
 class ConsoleSender:
     """Prints each message as the platforms would show it; remembers each DM's buttons."""

@@ -26,7 +26,7 @@ TRAITS = PlatformTraits(
 def _build(configured: settings.SlackSettings, context: AdapterContext) -> PlatformAdapter:
     from adapters.slack.adapter import SlackAdapter  # the SDK loads only when Slack is used
 
-    return SlackAdapter(configured, context.dispatch, context.http)
+    return SlackAdapter(configured, context.dispatch, context.http, chat_moved=context.chat_moved)
 
 
 PLUGIN = Platform(

@@ -29,13 +29,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http import WebServer
+from adapters.platform import NOT_FOLLOWED, ChatMoved
 from adapters.slack.blocks import unescape
 from adapters.slack.directory import PLATFORM, SlackDirectory, SlackUsers
 from adapters.slack.sender import Pacer, SlackSender, SlackSendError, error_code
 from adapters.slack.settings import SlackSettings
 from bot.config import ConfigError
 from bot.messages import Address, Incoming, IncomingChoice, IncomingText
-from bot.model import PersonRef
+from bot.model import ChatRef, PersonRef
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,14 @@ def message_event(body: Payload, name: str) -> IncomingText | None:
     return IncomingText(sender, Address.dm(sender), text, delivery_id=str(body["event_id"]))
 
 
+def channel_moved(event: Payload) -> tuple[ChatRef, ChatRef] | None:
+    """(old channel, new channel) from a channel_id_changed event."""
+    old, new = event.get("old_channel_id"), event.get("new_channel_id")
+    if not (isinstance(old, str) and isinstance(new, str) and old and new):
+        return None
+    return ChatRef(PLATFORM, old), ChatRef(PLATFORM, new)
+
+
 class CountedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
     """slack_sdk's wait-and-retry on 429, counted in /metrics."""
 
@@ -138,8 +147,10 @@ class SlackAdapter:
         web_server: WebServer,
         *,
         pacer: Pacer | None = None,
+        chat_moved: ChatMoved = NOT_FOLLOWED,
     ) -> None:
         self._settings, self._dispatch = settings, dispatch
+        self._chat_moved = chat_moved
         self.client = AsyncWebClient(
             token=settings.bot_token,
             base_url=settings.api_url,
@@ -163,6 +174,7 @@ class SlackAdapter:
         self._app.command(COMMAND)(self._on_command)
         self._app.block_action(_ANY)(self._on_action)
         self._app.event("message")(self._on_message)
+        self._app.event("channel_id_changed")(self._on_channel_id_changed)
         self._app.event(_ANY)(self._ignore)  # every other subscribed event: no 404s
         self._socket: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -278,6 +290,18 @@ class SlackAdapter:
             return None if user is None else message_event(body, await self.users.name(user))
 
         self._spawn("message", work)
+
+    async def _on_channel_id_changed(self, event: dict[str, Any]) -> None:
+        """A private channel shared with another organisation gets a new id for good: its
+        community follows it."""
+        moved = channel_moved(event)
+        if moved is None:
+            return
+
+        async def follow() -> None:  # nothing for the core's dispatch: no event follows
+            await self._chat_moved(*moved)
+
+        self._spawn("channel_id_changed", follow)
 
     async def _ignore(self) -> None:
         """Acknowledged by Bolt; nothing for the core."""

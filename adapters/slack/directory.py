@@ -143,10 +143,22 @@ class SlackDirectory:
             if not isinstance(user, dict) or not user:  # an error, or Slack does not know them
                 odd.append(OddRecord(PLATFORM, user_id, Oddity.UNREADABLE))
             elif not (user.get("deleted") or user.get("is_bot")):
-                ref, oddities = member(user_id, user)
+                ref, oddities = as_person(user_id, user)
                 people.append(ref)
                 odd.extend(oddities)
         return Roster(tuple(people), tuple(odd))
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """The person, if Slack knows them, they are a human with an active account, and they
+        are in the channel."""
+        if chat.platform != PLATFORM or user_id in (self.bot_user_id, SLACKBOT):
+            return None
+        user = await self._users.info(user_id)
+        if not user or user.get("deleted") or user.get("is_bot"):
+            return None
+        if user_id not in await self._member_ids(chat.chat_id):
+            return None
+        return as_person(user_id, user)[0]
 
     async def _member_ids(self, channel: str) -> list[str]:
         ids: list[str] = []
@@ -164,7 +176,7 @@ class SlackDirectory:
                 return list(dict.fromkeys(ids))  # pages can overlap while people join
 
 
-def member(user_id: str, user: dict[str, Any]) -> tuple[PersonRef, list[OddRecord]]:
+def as_person(user_id: str, user: dict[str, Any]) -> tuple[PersonRef, list[OddRecord]]:
     """A human member's profile as the core's PersonRef, and what was odd about it. Slack
     knows each person's time zone, so their reminders come at their working hour; a zone
     this machine does not know is left out (the community's is used) and reported."""

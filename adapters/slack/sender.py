@@ -40,6 +40,7 @@ UNREACHABLE = frozenset(
     }
 )
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+CLOSED_CHANNEL = frozenset({"is_archived"})  # takes no posts until it is unarchived
 STALE_MESSAGE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 COMMENT_LIMIT = 4000  # a file's comment is a message: keep it to what a message shows
 RESPONSE_URL_LIFETIME = 25 * 60  # Slack honours a command's response_url for 30 minutes
@@ -148,6 +149,8 @@ class SlackSender:
                 raise Unreachable(code) from None
             if code in NOT_A_MEMBER and not message.to.direct and await self._respond(message):
                 return
+            if code in CLOSED_CHANNEL and not message.to.direct:
+                raise Unreachable(code) from None  # trying again later would not help
             raise SlackSendError(_method_of(error), code) from None
 
     async def _send(self, message: Outgoing) -> None:

@@ -27,7 +27,9 @@ TRAITS = PlatformTraits(
 def _build(configured: settings.TelegramSettings, context: AdapterContext) -> PlatformAdapter:
     from adapters.telegram.adapter import TelegramAdapter  # PTB loads only when Telegram is used
 
-    return TelegramAdapter(configured, context.dispatch, context.http)
+    return TelegramAdapter(
+        configured, context.dispatch, context.http, chat_moved=context.chat_moved
+    )
 
 
 PLUGIN = Platform(

@@ -21,7 +21,9 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -32,12 +34,13 @@ from telegram.ext import (
 
 from adapters.delivery import Sender
 from adapters.http import WebServer
+from adapters.platform import NOT_FOLLOWED, ChatMoved
 from adapters.telegram import updates as translate
 from adapters.telegram.limits import RateLimiter, RateLimits, Sleep
 from adapters.telegram.sender import TelegramSender
 from adapters.telegram.settings import TelegramSettings
 from bot.messages import Incoming
-from bot.model import ChatRef
+from bot.model import ChatRef, PersonRef
 from bot.roster import Roster
 
 log = logging.getLogger(__name__)
@@ -53,14 +56,36 @@ COMMANDS = [
 REFUSED = "That button is not one of yours, so nothing was changed."
 DRAIN_SECONDS = 10.0  # stop() lets work in progress finish for this long
 RECENT_UPDATES = 10_000  # update ids remembered in memory (the database remembers them all)
-PARALLEL_UPDATES = 32  # updates in the core at once: a burst queues here, not in the database
+PARALLEL_UPDATES = 32
+IN_CHAT = frozenset(
+    {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
+)  # updates in the core at once: a burst queues here, not in the database
 
 
 class TelegramDirectory:
-    """Telegram bots cannot list a group's members: people join with "Take part" instead."""
+    """Telegram bots cannot list a group's members: people join with "Take part" instead.
+    One member can be looked up (getChatMember)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
 
     async def members(self, chat: ChatRef) -> Roster | None:
         return None  # bots cannot list a group: people enrol with the Take part link
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """The user, if they are in the group now (not left or removed) and not a bot."""
+        if chat.platform != translate.PLATFORM or not user_id.isdigit():
+            return None  # user ids are positive numbers (negative ones are chats)
+        try:
+            found = await self._bot.get_chat_member(int(chat.chat_id), int(user_id))
+        except BadRequest:  # "user not found", "PARTICIPANT_ID_INVALID"
+            return None
+        in_chat = found.status in IN_CHAT or (
+            found.status == ChatMemberStatus.RESTRICTED and getattr(found, "is_member", False)
+        )
+        if not in_chat or found.user.is_bot:
+            return None
+        return translate.person(found.user)
 
 
 class TelegramAdapter:
@@ -78,6 +103,7 @@ class TelegramAdapter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         poll_timeout: float = 10.0,
+        chat_moved: ChatMoved = NOT_FOLLOWED,
     ) -> None:
         quiet_secret_logs()
         self._settings, self._dispatch = settings, dispatch
@@ -97,11 +123,15 @@ class TelegramAdapter:
             MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message)
         )
         self._app.add_handler(CallbackQueryHandler(self._on_callback))
+        self._app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
+        self._chat_moved = chat_moved
         self._admins = translate.GroupAdmins(self._app.bot, clock)
         limiter = RateLimiter(limits or RateLimits(), clock, sleep)
         rate_limited = web_server.metrics.rate_limited.labels(translate.PLATFORM).inc
-        self.sender: Sender = TelegramSender(self._app.bot, limiter, self._username, rate_limited)
-        self.directory = TelegramDirectory()
+        self.sender: Sender = TelegramSender(
+            self._app.bot, limiter, self._username, rate_limited, chat_moved
+        )
+        self.directory = TelegramDirectory(self._app.bot)
         self._tasks: set[asyncio.Task[None]] = set()
         self._working = asyncio.Semaphore(PARALLEL_UPDATES)
         self._recent: OrderedDict[int, None] = OrderedDict()
@@ -201,6 +231,15 @@ class TelegramAdapter:
         text = translate.round_command(message.text, self._username())
         if text is not None and self._first_time(update):
             self._spawn(self._group_command(update, text))
+
+    async def _on_migrate(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup, with a new chat id: its community follows it."""
+        moved = translate.moved_chat(update.message) if update.message else None
+        if moved is not None and self._first_time(update):
+            self._spawn(self._follow(*moved))
+
+    async def _follow(self, old: ChatRef, new: ChatRef) -> None:
+        await self._chat_moved(old, new)
 
     async def _handle(self, event: Incoming) -> None:
         async with self._working:

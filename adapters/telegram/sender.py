@@ -22,10 +22,11 @@ from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.delivery import Unreachable
+from adapters.platform import NOT_FOLLOWED, ChatMoved
 from adapters.telegram.limits import RateLimiter
 from adapters.telegram.render import RenderedMessage, deep_link, render
 from bot.messages import Address, Outgoing
@@ -49,11 +50,22 @@ class TelegramSender:
         limiter: RateLimiter,
         username: Callable[[], str],
         on_rate_limited: Callable[[], None] = lambda: None,
+        chat_moved: ChatMoved = NOT_FOLLOWED,
     ) -> None:
         self._bot, self._limiter, self._username = bot, limiter, username
         self._on_rate_limited = on_rate_limited  # counted in /metrics
+        self._chat_moved = chat_moved
 
     async def send(self, message: Outgoing) -> None:
+        try:
+            await self._send_as_addressed(message)
+        except ChatMigrated as migrated:
+            # The group became a supergroup and we missed the news: follow it, send there.
+            moved = replace(message, to=replace(message.to, chat_id=str(migrated.new_chat_id)))
+            await self._chat_moved(message.to.chat, moved.to.chat)
+            await self._send_as_addressed(replace(moved, replaces=None))
+
+    async def _send_as_addressed(self, message: Outgoing) -> None:
         if message.private_to and not message.to.direct:
             await self._send_privately(message, message.private_to)
         else:
@@ -141,8 +153,8 @@ class TelegramSender:
         )
 
     async def _call(self, to: Address, new_message: bool, call: Callable[[], Awaitable[T]]) -> T:
-        """One API call within the limits, repeated after RetryAfter; Forbidden in a private
-        chat (blocked, or never started) becomes Unreachable."""
+        """One API call within the limits, repeated after RetryAfter; Forbidden (blocked or
+        never started, or removed from the group) becomes Unreachable."""
         group = not to.direct
         for _ in range(self._limiter.limits.max_retries + 1):
             await self._limiter.acquire(to.chat_id, group=group, new_message=new_message)
@@ -152,9 +164,9 @@ class TelegramSender:
                 self._on_rate_limited()
                 self._limiter.hold(to.chat_id, retry_seconds(error))
             except Forbidden as error:
-                if to.direct:
-                    raise Unreachable(error.message) from error
-                raise
+                # Blocked or never started (a private chat), or the bot was removed from
+                # the group: trying again later would not help.
+                raise Unreachable(error.message) from error
             except BadRequest as error:
                 if to.direct and "chat not found" in error.message.lower():
                     raise Unreachable(error.message) from error

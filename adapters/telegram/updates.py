@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 
 from bot.conversation.choices import parse_choice
 from bot.messages import Address, IncomingChoice, IncomingJoin, IncomingText
-from bot.model import PersonRef
+from bot.model import ChatRef, PersonRef
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -54,6 +54,18 @@ def group_text(
     return IncomingText(
         person(user), chat, text, str(update_id), chat_admin=admin, chat_title=title
     )
+
+
+def moved_chat(message: Message) -> tuple[ChatRef, ChatRef] | None:
+    """(old chat, new chat) when the message says a group became a supergroup: Telegram says
+    it in both, migrate_to_chat_id in the old group and migrate_from_chat_id in the new."""
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return None
+    return ChatRef(PLATFORM, str(old)), ChatRef(PLATFORM, str(new))
 
 
 def private_text(message: Message, user: User, update_id: int) -> IncomingText | IncomingJoin:

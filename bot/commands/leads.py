@@ -13,7 +13,8 @@ from datetime import datetime
 
 from bot.commands import community as community_commands
 from bot.commands import rounds as round_commands
-from bot.commands.parser import Command, UsageError, help_text
+from bot.commands.community import NewLead
+from bot.commands.parser import Command, UsageError, help_text, parse_mention
 from bot.messages import IncomingText, Outgoing
 from bot.model import ChatRef, Community, Person, Role, Rubric
 from bot.platforms import Platforms, PlatformTraits
@@ -40,6 +41,7 @@ class Request:
     timezone: str  # the default timezone (BOT_TIMEZONE)
     words: PlatformTraits  # the platform of the chat the command came from
     platforms: Platforms  # every platform's traits (for words about the community's chats)
+    new_lead: NewLead | None = None  # for /round leads add: whom the platform found
 
     def private(self, text: str) -> Outgoing:
         """A reply only the caller sees."""
@@ -84,11 +86,12 @@ class LeadCommands:
         # Asking the platforms who is in the channel is slow: do it outside the transaction.
         try:
             members = await self._members(event) if command.sub in ("open", "remind") else {}
+            new_lead = await self._new_lead(event, command) if command.sub == "leads" else None
         except RoundProblem as problem:
             return [Outgoing(event.chat, str(problem), private_to=event.sender.user_id)]
 
         async def work(repo: Repository) -> list[Outgoing]:
-            return await self._dispatch(repo, event, command, members)
+            return await self._dispatch(repo, event, command, members, new_lead)
 
         try:
             return await in_transaction(self._storage, self._clock, work, delivery_of(event))
@@ -113,8 +116,47 @@ class LeadCommands:
                 ) from None
         return members
 
+    async def _new_lead(self, event: IncomingText, command: Command) -> NewLead | None:
+        """For `/round leads add <someone>` by a lead: ask the platform (outside a transaction)
+        whether that person exists and is in one of the community's chats there."""
+        verb, _, written = command.args.partition(" ")
+        mention = parse_mention(written)
+        if verb != "add" or mention is None:
+            return None
+        async with self._storage.transaction() as repo:
+            community = await repo.community_for_chat(event.chat.chat)
+            caller = await repo.person(event.sender.platform, event.sender.user_id)
+            if community is None or caller is None:
+                return None
+            if not await self._is_lead(repo, community, caller, event):
+                return None  # refused in the transaction: no platform calls for them
+            named = await community_commands.identify(repo, community, mention)
+        if named is None:
+            return NewLead(written.strip(), None)
+        platform, user_id = named
+        for chat in community.chats:
+            if chat.platform != platform:
+                continue
+            try:
+                found = await self._directory.member(chat, user_id)
+            except Exception:  # the platform would not say
+                log.warning("could not look up a member of %s:%s", chat.platform, chat.chat_id)
+                words = self._platforms[chat.platform]
+                raise RoundProblem(
+                    f"I could not check with {words.title} whether {written.strip()} is in "
+                    f"this {words.chat_word}, so nothing was changed. Try again in a moment."
+                ) from None
+            if found is not None:
+                return NewLead(written.strip(), found)
+        return NewLead(written.strip(), None)
+
     async def _dispatch(
-        self, repo: Repository, event: IncomingText, command: Command, members: Members
+        self,
+        repo: Repository,
+        event: IncomingText,
+        command: Command,
+        members: Members,
+        new_lead: NewLead | None = None,
     ) -> list[Outgoing]:
         sender = await repo.upsert_person(event.sender)
         community = await repo.community_for_chat(event.chat.chat)
@@ -155,6 +197,7 @@ class LeadCommands:
             self._timezone,
             self._platforms[event.chat.platform],
             self._platforms,
+            new_lead,
         )
         return await handler(request)
 

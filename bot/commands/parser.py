@@ -122,7 +122,7 @@ def parse_mention(text: str) -> UserMention | None:
     text = text.strip()
     if not text or " " in text:
         return None
-    if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]+)", text):
+    if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]{1,64})", text):
         return UserMention(match.group(1), match.group(2), None)
     return UserMention(None, None, text.lstrip("@"))
 
