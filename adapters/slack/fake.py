@@ -149,6 +149,12 @@ class FakeSlack:
             "profile": profile,
         }
 
+    def add_profile(self, name: str) -> str:
+        """A user as a users.info fixture has them (fixtures/NAME.json); their id."""
+        user: dict[str, Any] = fixture(name)["user"]
+        self.users[str(user["id"])] = user
+        return str(user["id"])
+
     def join(self, channel: str, *user_ids: str) -> None:
         self.channels.setdefault(channel, []).extend(user_ids)
 
@@ -500,6 +506,14 @@ class SlackSends:
         payload["event_id"] = event_id or f"Ev{self._run}{n:06d}"
         return json.dumps(payload)
 
+    async def event(self, name: str, **event: Any) -> int:
+        """An Events API callback from a fixture (fixtures/NAME.json), its event's fields
+        overridden by `event`, with a fresh event_id."""
+        payload = fixture(name)
+        payload["event"] |= event
+        payload["event_id"] = f"Ev{self._run}{next(self._ids):06d}"
+        return await self.post(json.dumps(payload), "application/json")
+
     async def say(self, user: str, text: str, event_id: str | None = None, **kwargs: Any) -> int:
         """`user` types text in their DM with the bot (a message.im event)."""
         body = self.message_body(user, text, event_id)
@@ -524,7 +538,10 @@ async def running_bot(settings: Settings, pacer: Pacer | None = None) -> AsyncIt
     assert isinstance(slack, SlackSettings)
 
     def adapters(context: AdapterContext) -> list[PlatformAdapter]:
-        return [SlackAdapter(slack, context.dispatch, context.http, pacer=pacer)]
+        adapter = SlackAdapter(
+            slack, context.dispatch, context.http, pacer=pacer, chat_moved=context.chat_moved
+        )
+        return [adapter]
 
     parts = Parts(scheduler=False)
     async with assembled(settings, parts=parts, adapters=adapters) as bot:
