@@ -333,13 +333,19 @@ class FakeSlack:
         return {"user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _chat_postMessage(self, args: Args) -> Args:
+        if not _valid_blocks(args):
+            return {"ok": False, "error": "invalid_blocks"}
         message = self._keep(args)
         return {"channel": message.channel, "ts": message.ts, "message": {"text": message.text}}
 
     def _chat_postEphemeral(self, args: Args) -> Args:
+        if not _valid_blocks(args):
+            return {"ok": False, "error": "invalid_blocks"}
         return {"message_ts": self._keep(args, user=str(args["user"])).ts}
 
     def _chat_update(self, args: Args) -> Args:
+        if not _valid_blocks(args):
+            return {"ok": False, "error": "invalid_blocks"}
         for message in self.messages.get(str(args["channel"]), []):
             if message.ts == args["ts"]:
                 message.text, message.blocks = str(args.get("text")), args.get("blocks") or []
@@ -404,6 +410,19 @@ class FakeSlack:
         self.responses.append(await request.json())
         self._record("response_url", {"n": request.match_info["n"]})
         return web.Response(text="ok")
+
+
+def _valid_blocks(args: Args) -> bool:
+    """Slack's limits on buttons: text and accessibility_label at most 75 characters."""
+    for block in args.get("blocks") or []:
+        elements = block.get("elements") or []
+        buttons = [block["accessory"]] if "accessory" in block else elements
+        for button in buttons:
+            if button.get("type") != "button":
+                continue
+            if len(button["text"]["text"]) > 75 or len(button.get("accessibility_label", "")) > 75:
+                return False
+    return True
 
 
 # -- what Slack sends to the bot ---------------------------------------------------------------
