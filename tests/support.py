@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.messages import Address, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef
 from bot.ports import Storage
-from bot.roster import Roster
+from bot.roster import OddRecord, Roster
 from storage import SqlStorage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,13 +43,14 @@ class ChannelMembers:
     """The platform's view of who is in each channel (what Slack's conversations.members says)."""
 
     chats: dict[ChatRef, list[PersonRef]] = field(default_factory=dict)
+    odd: dict[ChatRef, list[OddRecord]] = field(default_factory=dict)  # odd records listed
 
     async def members(self, chat: ChatRef) -> Roster | None:
         """What the platform lists; Telegram's groups (and chats of a platform "other") cannot
         be listed."""
         if chat.platform in UNLISTED:
             return None
-        return Roster(tuple(self.chats.get(chat, [])))
+        return Roster(tuple(self.chats.get(chat, [])), tuple(self.odd.get(chat, [])))
 
     async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
         """Someone in the chat (a Telegram group's members too: a test puts them there)."""
