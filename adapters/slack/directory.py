@@ -131,7 +131,8 @@ class SlackDirectory:
                 try:
                     return await self._users.info(user_id)
                 except Exception as error:  # one profile's trouble is that member's only
-                    log.warning("users.info failed for a member: %s", error)
+                    why = error.code if isinstance(error, SlackSendError) else type(error).__name__
+                    log.warning("users.info failed for a channel member: %s", why)
                     return error
 
         found = await asyncio.gather(*(look_up(user_id) for user_id in ids))
