@@ -6,15 +6,13 @@ The real slack_bolt and slack_sdk against the fake Slack, on SQLite and PostgreS
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import aiohttp
 import pytest
+import test_slack
 from slack_sdk.web.async_client import AsyncWebClient
-from test_slack import LEAD, PEOPLE, Slack, settings_for, slack_world
+from test_slack import LEAD, PEOPLE, Slack
 
 from adapters.delivery import Unreachable
-from adapters.slack.fake import FakeSlack, SlackSends, fixture, running_bot
+from adapters.slack.fake import FakeSlack, fixture
 from adapters.slack.sender import Pacer, SlackSender
 from bot.messages import Address, Outgoing
 from bot.model import ChatRef
@@ -29,26 +27,7 @@ ODD_PROFILES = [
     "users_info_bot",
 ]
 BROKEN = "U0BROKEN1"  # users.info answers an error for this member
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    slack_world(fake)
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
-@pytest.fixture
-async def slack(fake: FakeSlack, database_url: str) -> AsyncIterator[Slack]:
-    async with (
-        running_bot(settings_for(database_url, fake), Pacer.off()) as bot,
-        aiohttp.ClientSession() as session,
-    ):
-        yield Slack(fake, bot, SlackSends(fake, bot.url, session))
+fake, slack = test_slack.fake, test_slack.slack  # the fixtures of the whole-round tests
 
 
 async def test_odd_profiles_affect_only_their_owners_and_the_lead_is_told(slack: Slack) -> None:
