@@ -15,10 +15,19 @@ from adapters.delivery import Sender
 from adapters.http import WebServer
 from bot.config import PlatformSettings
 from bot.messages import Incoming
+from bot.model import ChatRef
 from bot.platforms import PlatformTraits
 from bot.ports import Clock, MemberDirectory
 
 Dispatch = Callable[[Incoming], Awaitable[object]]  # returns once the event is stored
+ChatMoved = Callable[[ChatRef, ChatRef], Awaitable[None]]  # (old chat, new chat)
+
+
+async def _unfollowed(_old: ChatRef, _new: ChatRef) -> None:
+    """An adapter built without a way to tell the core that a chat moved (tests)."""
+
+
+NOT_FOLLOWED: ChatMoved = _unfollowed
 S = TypeVar("S", bound=PlatformSettings)
 
 
@@ -46,6 +55,7 @@ class AdapterContext:
     clock: Clock
     run_due_work: Callable[[], Awaitable[None]]  # do what the scheduler would do now
     drain: Callable[[], Awaitable[int]]  # send what the outbox owes now, in order
+    chat_moved: ChatMoved = NOT_FOLLOWED  # the platform gave a chat a new id
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class IncomingText:
     text: str
     delivery_id: str | None = None
     chat_admin: bool = False  # the platform says the sender administers this chat
+    chat_title: str = ""  # the chat's name as the platform shows it (a channel, a group's title)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from bot.platform_text import PERSON_NAME_CHARS, known_timezone, one_line
+
 LEVELS = (1, 2, 3, 4, 5)
 
 
@@ -49,12 +51,18 @@ class Rubric:
 
 @dataclass(frozen=True)
 class PersonRef:
-    """Who someone is on a platform, as an adapter sees them."""
+    """Who someone is on a platform, as an adapter sees them. The name and zone come from the
+    person's profile, so they are cleaned as the reference is made: the name on one line and
+    bounded, a zone this machine does not know dropped (the community's is used instead)."""
 
     platform: str
     user_id: str
     display_name: str = ""
     timezone: str = ""  # an IANA zone when the platform tells us (Slack's user tz)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "display_name", one_line(self.display_name, PERSON_NAME_CHARS))
+        object.__setattr__(self, "timezone", known_timezone(self.timezone))
 
     @property
     def key(self) -> str:

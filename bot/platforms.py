@@ -28,6 +28,7 @@ class PlatformTraits:
     limits: MessageLimits = field(default_factory=MessageLimits)
     lists_members: bool = True  # False: people enrol themselves (a Take part link)
     knows_chat_admins: bool = False  # True: only a chat's admins may set it up or link it
+    chat_word: str = "chat"  # what a community's chat is called there: "channel", "group"
     invite_bot: str = "Add the bot to this chat"  # how a lead brings the bot into a chat
     take_part: str = "Everyone in this chat is invited by direct message."
     mention_example: str = "name"  # how a lead names someone in /round leads add

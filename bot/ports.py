@@ -26,6 +26,7 @@ from bot.model import (
     Schedule,
 )
 from bot.outbox.item import OutboxItem, Outcome
+from bot.roster import Roster
 
 
 class Clock(Protocol):
@@ -62,8 +63,14 @@ class ShiftedClock:
 class MemberDirectory(Protocol):
     """Who belongs to a platform chat, as far as the platform can tell."""
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
-        """The chat's people; None when the platform cannot list them (Telegram)."""
+    async def members(self, chat: ChatRef) -> Roster | None:
+        """The chat's people, and the odd records among them; None when the platform cannot
+        list them (Telegram). Raises when the platform would not say who is in the chat."""
+        ...
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """The person, when they exist on the platform, are in the chat and are not a bot or
+        a deactivated account; None otherwise. Raises when the platform would not say."""
         ...
 
 
@@ -135,6 +142,12 @@ class Communities(Protocol):
     async def community_by_join_code(self, code: str) -> Community | None: ...
     async def add_chat(self, community_id: int, chat: ChatRef) -> None:
         """Link another chat to the community; ConcurrentUpdate if it is linked already."""
+        ...
+
+    async def move_chat(self, old: ChatRef, new: ChatRef) -> Community | None:
+        """The platform gave a chat a new id: its community (and what is still owed to the
+        chat) moves to it. The community, or None when the old chat is not one, or the new
+        one belongs to another community."""
         ...
 
     async def create_link_code(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -44,6 +45,16 @@ def safe_url(url: str) -> str:
 
 def is_sqlite(url: str) -> bool:
     return async_url(url).startswith("sqlite")
+
+
+def check_sqlite_folder(url: str) -> None:
+    """A SQLite file's folder must exist: say so plainly, before the driver's own thread
+    fails in the background."""
+    if not is_sqlite(url):
+        return
+    database = make_url(async_url(url)).database
+    if database and database != ":memory:" and not Path(database).parent.is_dir():
+        raise FileNotFoundError(f"there is no folder {Path(database).parent} for the database")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.model import Rubric
 from bot.ports import ConcurrentUpdate, DuplicateDelivery
-from storage.database import make_engine
+from storage.database import check_sqlite_folder, make_engine
 from storage.migrate import upgrade_engine
 from storage.repository import SqlRepository
 from storage.tables import ProcessedDeliveryRow
@@ -79,6 +79,7 @@ class SqlStorage:
 async def open_storage(url: str, *, migrate: bool = True) -> SqlStorage:
     """Connect to url (sqlite:///path or postgresql://...), upgrading the schema to head
     first unless migrate is False."""
+    check_sqlite_folder(url)
     engine = make_engine(url)
     try:
         if migrate:

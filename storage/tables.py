@@ -23,9 +23,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 
 from bot.model import Participation, Rubric, Stage
+from bot.platform_text import clip
 from bot.rubric.loader import rubric_from_dict
 
 if TYPE_CHECKING:
@@ -66,6 +67,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def fit(text: str, column: InstrumentedAttribute[str]) -> str:
+    """Text clipped to its column's width: the last guard, so that one long name from a platform
+    never fails a whole transaction (PostgreSQL refuses what SQLite would quietly keep)."""
+    length = getattr(column.type, "length", None)
+    return clip(text, length) if length else text
 
 
 class Base(DeclarativeBase):

@@ -16,11 +16,13 @@ from bot.config import Settings
 from bot.messages import Address, Incoming, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef
 from bot.ports import Storage, Unreachable
+from bot.roster import OddRecord, Roster
 from storage import SqlStorage
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CHANNEL = Address("test", "C1")
+UNLISTED = frozenset({"other", "telegram"})  # platforms whose chats cannot be listed
 
 
 class FakeClock:
@@ -41,10 +43,18 @@ class ChannelMembers:
     """The platform's view of who is in each channel (what Slack's conversations.members says)."""
 
     chats: dict[ChatRef, list[PersonRef]] = field(default_factory=dict)
+    odd: dict[ChatRef, list[OddRecord]] = field(default_factory=dict)  # odd records listed
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
-        """What the platform lists; a chat of platform "other" cannot be listed (Telegram)."""
-        return None if chat.platform == "other" else list(self.chats.get(chat, []))
+    async def members(self, chat: ChatRef) -> Roster | None:
+        """What the platform lists; Telegram's groups (and chats of a platform "other") cannot
+        be listed."""
+        if chat.platform in UNLISTED:
+            return None
+        return Roster(tuple(self.chats.get(chat, [])), tuple(self.odd.get(chat, [])))
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """Someone in the chat (a Telegram group's members too: a test puts them there)."""
+        return next((p for p in self.chats.get(chat, []) if p.user_id == user_id), None)
 
 
 class Recorder:
@@ -79,7 +89,7 @@ class TestPlatform:
         return True
 
 
-PLATFORMS = ("test", "other")  # "other" cannot list its members, as Telegram cannot
+PLATFORMS = ("test", "other", "telegram", "slack")  # "other" and "telegram" cannot list
 
 
 async def assemble_world(

@@ -30,6 +30,7 @@ from bot.conversation import cards
 from bot.conversation.choices import Action, ChoiceId
 from bot.messages import Address, Choice, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef, Round
+from bot.roster import Oddity, OddRecord
 from bot.rubric.loader import load_rubric
 
 DM = Address("slack", "U1", direct=True)
@@ -275,7 +276,9 @@ async def test_the_directory_lists_a_channels_humans_across_pages(fake: FakeSlac
     directory = SlackDirectory(client, users)
     directory.bot_user_id = BOT_USER
     members = await directory.members(ChatRef("slack", "C1"))
-    assert members == [PersonRef("slack", "U1", "Ann Ash"), PersonRef("slack", "U2", "ben")]
+    assert members.people == (PersonRef("slack", "U1", "Ann Ash"), PersonRef("slack", "U2", "ben"))
+    # A member Slack says it does not know is reported, not silently left out.
+    assert members.odd == (OddRecord("slack", "U404", Oddity.UNREADABLE),)
     assert len(fake.calls_to("conversations.members")) == 4  # seven members, two a page
     await directory.members(ChatRef("slack", "C1"))
     asked = [c.args["user"] for c in fake.calls if c.method == "users.info"]
@@ -353,7 +356,7 @@ def test_the_manifests_create_the_app_in_one_paste(name: str) -> None:
     home = manifest["features"]["app_home"]
     assert home["messages_tab_enabled"] and not home["messages_tab_read_only_enabled"]
     settings = manifest["settings"]
-    assert settings["event_subscriptions"]["bot_events"] == ["message.im"]
+    assert settings["event_subscriptions"]["bot_events"] == ["message.im", "channel_id_changed"]
     assert settings["interactivity"]["is_enabled"] is True
     assert len(manifest["display_information"]["description"]) <= 140
     urls = [

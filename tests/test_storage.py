@@ -490,6 +490,7 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.update_community(community)
         await repo.community_by_join_code(community.join_code)
         await repo.add_chat(community.id, ChatRef("telegram", "-100"))
+        await repo.move_chat(ChatRef("telegram", "-100"), ChatRef("telegram", "-1009"))
         await repo.create_link_code(community.id, "CODE1", T0)
         await repo.take_link_code("CODE1", T0)
         for lookup in (repo.community_for_chat(CHAT), repo.community_by_name("Leak")):

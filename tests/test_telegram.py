@@ -292,3 +292,18 @@ async def test_admins_are_asked_once_per_five_minutes_and_leads_need_a_dm(
         assert note["html"].startswith(f'<a href="tg://user?id={stranger["id"]}">You</a>')
         assert [b["url"] for b in buttons(note)] == [f"https://t.me/{USERNAME}"]
         assert "only the leads" not in note["text"]  # the private text stays private
+
+
+async def test_a_plain_member_cannot_take_a_group_and_its_admin_sets_it_up_by_its_title(
+    fake: FakeTelegram, sqlite_url: str
+) -> None:
+    member = PEOPLE[0]
+    async with running_bot(fake, sqlite_url) as bot:
+        await bot.say(member, "/start")  # so the refusal can reach her privately
+        await bot.say(member, "/round setup", group=GROUP)
+        assert "Only an admin of this group" in fake.last_message(member["id"])["text"]
+        async with bot.storage.transaction() as repo:
+            assert await repo.community_for_chat(ChatRef("telegram", str(GROUP))) is None
+        await bot.say(LEAD, "/round setup", group=GROUP)
+        announcement = fake.last_message(GROUP)["text"]
+        assert announcement.startswith("Riverside partners is set up, with Lena Okafor")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -23,6 +22,7 @@ from bot.conversation.cards import format_moment
 from bot.messages import Address, Incoming, IncomingChoice, IncomingJoin, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef
 from bot.ports import ShiftedClock
+from bot.roster import Roster
 
 CHANNEL = "general"
 CONSOLE_HELP = """Console commands:
@@ -53,8 +53,12 @@ class ConsoleDirectory:
     def names(self) -> list[str]:
         return sorted(p.display_name for p in self._people.values())
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef]:
-        return list(self._people.values()) if chat.platform == PLATFORM else []
+    async def members(self, chat: ChatRef) -> Roster:
+        people = tuple(self._people.values()) if chat.platform == PLATFORM else ()
+        return Roster(people)
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        return self._people.get(user_id) if chat.platform == PLATFORM else None
 
 
 class ConsoleSender:
@@ -161,7 +165,7 @@ class ConsoleAdapter:
 
     def _event(self, text: str) -> Incoming:
         if text.startswith("/round"):
-            return IncomingText(self._me, Address(PLATFORM, CHANNEL), text)
+            return IncomingText(self._me, Address(PLATFORM, CHANNEL), text, chat_title=CHANNEL)
         dm = Address.dm(self._me)
         word, _, code = text.partition(" ")
         if word.lower() == "/start":  # a "Take part" link, as Telegram delivers one

@@ -33,13 +33,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.http import WebServer
+from adapters.platform import NOT_FOLLOWED, ChatMoved
 from adapters.slack.blocks import unescape
 from adapters.slack.directory import PLATFORM, SlackDirectory, SlackUsers
 from adapters.slack.sender import Pacer, SlackSender, SlackSendError, error_code
 from adapters.slack.settings import SlackSettings
 from bot.config import ConfigError
 from bot.messages import Address, Incoming, IncomingChoice, IncomingText
-from bot.model import PersonRef
+from bot.model import ChatRef, PersonRef
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +69,15 @@ def choose_mode(settings: SlackSettings) -> Mode:
     return "socket" if settings.socket_mode else "http"
 
 
-def command_event(command: Payload, name: str) -> IncomingText:
+def command_event(command: Payload, name: str, channel_title: str = "") -> IncomingText:
     """`/round open …` -> the lead's text in that channel (a DM: the sender's DM with us)."""
     sender = PersonRef(PLATFORM, str(command["user_id"]), name)
     channel = str(command["channel_id"])
     chat = Address.dm(sender) if channel.startswith("D") else Address(PLATFORM, channel)
     text = f"{COMMAND} {neutral_mentions(unescape(str(command.get('text') or '')))}".strip()
-    return IncomingText(sender, chat, text, delivery_id=str(command["trigger_id"]))
+    return IncomingText(
+        sender, chat, text, delivery_id=str(command["trigger_id"]), chat_title=channel_title
+    )
 
 
 def neutral_mentions(text: str) -> str:
@@ -119,6 +122,14 @@ def message_event(body: Payload, name: str) -> IncomingText | None:
     return IncomingText(sender, Address.dm(sender), text, delivery_id=str(body["event_id"]))
 
 
+def channel_moved(event: Payload) -> tuple[ChatRef, ChatRef] | None:
+    """(old channel, new channel) from a channel_id_changed event."""
+    old, new = event.get("old_channel_id"), event.get("new_channel_id")
+    if not (isinstance(old, str) and isinstance(new, str) and old and new):
+        return None
+    return ChatRef(PLATFORM, old), ChatRef(PLATFORM, new)
+
+
 class CountedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
     """slack_sdk's wait-and-retry on 429, counted in /metrics."""
 
@@ -147,8 +158,10 @@ class SlackAdapter:
         web_server: WebServer,
         *,
         pacer: Pacer | None = None,
+        chat_moved: ChatMoved = NOT_FOLLOWED,
     ) -> None:
         self._settings, self._dispatch = settings, dispatch
+        self._chat_moved = chat_moved
         self.client = AsyncWebClient(
             token=settings.bot_token,
             base_url=settings.api_url,
@@ -172,6 +185,7 @@ class SlackAdapter:
         self._app.command(COMMAND)(self._on_command)
         self._app.block_action(_ANY)(self._on_action)
         self._app.event("message")(self._on_message)
+        self._app.event("channel_id_changed")(self._on_channel_id_changed)
         self._app.event(_ANY)(self._ignore)  # every other subscribed event: no 404s
         self._app.error(self._on_error)
         self._socket: AsyncSocketModeHandler | None = None
@@ -262,6 +276,13 @@ class SlackAdapter:
         except TimeoutError:
             return given
 
+    async def _title(self, channel: str, given: str) -> str:
+        try:
+            async with asyncio.timeout(NAME_BUDGET):
+                return await self.directory.title(channel, given)
+        except TimeoutError:
+            return given
+
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         """`/round …`: acknowledged with nothing once stored, so Slack shows only the reply."""
         self.sender.remember_response_url(
@@ -270,7 +291,10 @@ class SlackAdapter:
             str(command.get("response_url") or ""),
         )
         name = await self._name(str(command["user_id"]), str(command.get("user_name") or ""))
-        if await self._stored_in_time("command", command_event(command, name)):
+        title = await self._title(
+            str(command["channel_id"]), str(command.get("channel_name") or "")
+        )
+        if await self._stored_in_time("command", command_event(command, name, title)):
             await ack()
         else:
             await ack(text=PRESS_AGAIN)  # shown to the lead alone
@@ -306,6 +330,13 @@ class SlackAdapter:
         """A listener failed: Slack is answered 500 (and redelivers events). One line, no
         request body: it could hold what someone wrote."""
         log.warning("slack: an event was not taken (%s: %s)", type(error).__name__, error)
+
+    async def _on_channel_id_changed(self, event: dict[str, Any]) -> None:
+        """A private channel shared with another organisation gets a new id for good: its
+        community follows it."""
+        moved = channel_moved(event)
+        if moved is not None:
+            await self._chat_moved(*moved)  # stored before the ack: else Slack sends it again
 
     async def _ignore(self) -> None:
         """Acknowledged by Bolt; nothing for the core."""

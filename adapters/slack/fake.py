@@ -119,6 +119,8 @@ class FakeSlack:
     page_size: int = 2  # small, so conversations.members pages even in small tests
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, list[str]] = field(default_factory=dict)
+    channel_names: dict[str, str] = field(default_factory=dict)  # channel id -> its name
+    private_channels: set[str] = field(default_factory=set)  # commands say "privategroup"
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[Message]] = field(default_factory=dict)
     files: list[SharedFile] = field(default_factory=list)
@@ -159,6 +161,12 @@ class FakeSlack:
             "is_bot": is_bot,
             "profile": profile,
         }
+
+    def add_profile(self, name: str) -> str:
+        """A user as a users.info fixture has them (fixtures/NAME.json); their id."""
+        user: dict[str, Any] = fixture(name)["user"]
+        self.users[str(user["id"])] = user
+        return str(user["id"])
 
     def join(self, channel: str, *user_ids: str) -> None:
         self.channels.setdefault(channel, []).extend(user_ids)
@@ -333,6 +341,15 @@ class FakeSlack:
     def _conversations_open(self, args: Args) -> Args:
         return {"channel": {"id": f"D{args['users']}"}}
 
+    def _conversations_info(self, args: Args) -> Args:
+        channel = str(args["channel"])
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        name = self.channel_names.get(channel, channel.lower())
+        private = channel in self.private_channels
+        return {"channel": {"id": channel, "name": name, "is_channel": True,
+                            "is_private": private, "is_archived": False}}  # fmt: skip
+
     def _conversations_members(self, args: Args) -> Args:
         members = self.channels.get(str(args["channel"]), [])
         start = int(args.get("cursor") or 0)
@@ -345,13 +362,19 @@ class FakeSlack:
         return {"user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _chat_postMessage(self, args: Args) -> Args:
+        if not _valid_blocks(args):
+            return {"ok": False, "error": "invalid_blocks"}
         message = self._keep(args)
         return {"channel": message.channel, "ts": message.ts, "message": {"text": message.text}}
 
     def _chat_postEphemeral(self, args: Args) -> Args:
+        if not _valid_blocks(args):
+            return {"ok": False, "error": "invalid_blocks"}
         return {"message_ts": self._keep(args, user=str(args["user"])).ts}
 
     def _chat_update(self, args: Args) -> Args:
+        if not _valid_blocks(args):
+            return {"ok": False, "error": "invalid_blocks"}
         for message in self.messages.get(str(args["channel"]), []):
             if message.ts == args["ts"]:
                 message.text, message.blocks = str(args.get("text")), args.get("blocks") or []
@@ -418,6 +441,19 @@ class FakeSlack:
         return web.Response(text="ok")
 
 
+def _valid_blocks(args: Args) -> bool:
+    """Slack's limits on buttons: text and accessibility_label at most 75 characters."""
+    for block in args.get("blocks") or []:
+        elements = block.get("elements") or []
+        buttons = [block["accessory"]] if "accessory" in block else elements
+        for button in buttons:
+            if button.get("type") != "button":
+                continue
+            if len(button["text"]["text"]) > 75 or len(button.get("accessibility_label", "")) > 75:
+                return False
+    return True
+
+
 # -- what Slack sends to the bot ---------------------------------------------------------------
 
 
@@ -465,11 +501,20 @@ class SlackSends:
             "user_id": user,
             "user_name": self.fake.users.get(user, {}).get("name", user.lower()),
             "channel_id": channel,
+            "channel_name": self.channel_name(channel),
             "text": text.removeprefix("/round").strip(),
             "trigger_id": f"{n}.{self._run}.trigger",
             "response_url": f"{self.fake.root}response/{n}",
         }
         return urllib.parse.urlencode(payload)
+
+    def channel_name(self, channel: str) -> str:
+        """What a slash command says the channel is called, as Slack fills channel_name."""
+        if channel.startswith("D"):
+            return "directmessage"
+        if channel in self.fake.private_channels:
+            return "privategroup"
+        return self.fake.channel_names.get(channel, channel.lower())
 
     async def command(self, user: str, text: str, channel: str = "C1", **kwargs: Any) -> int:
         """`user` types `/round ...` in the channel."""
@@ -509,6 +554,14 @@ class SlackSends:
         payload["event_id"] = event_id or f"Ev{self._run}{n:06d}"
         return json.dumps(payload)
 
+    async def event(self, name: str, **event: Any) -> int:
+        """An Events API callback from a fixture (fixtures/NAME.json), its event's fields
+        overridden by `event`, with a fresh event_id."""
+        payload = fixture(name)
+        payload["event"] |= event
+        payload["event_id"] = f"Ev{self._run}{next(self._ids):06d}"
+        return await self.post(json.dumps(payload), "application/json")
+
     async def say(self, user: str, text: str, event_id: str | None = None, **kwargs: Any) -> int:
         """`user` types text in their DM with the bot (a message.im event)."""
         body = self.message_body(user, text, event_id)
@@ -545,7 +598,9 @@ async def running_bot(
     assert isinstance(slack, SlackSettings)
 
     def adapters(context: AdapterContext) -> list[PlatformAdapter]:
-        adapter = SlackAdapter(slack, context.dispatch, context.http, pacer=pacer)
+        adapter = SlackAdapter(
+            slack, context.dispatch, context.http, pacer=pacer, chat_moved=context.chat_moved
+        )
         if ack_budget is not None:
             adapter.ack_budget = ack_budget
         return [adapter]

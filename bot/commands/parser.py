@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.model import Cadence, Unit
+from bot.platform_text import ROUND_TITLE_CHARS, one_line
 from bot.schedule.cadence import WEEKDAYS, WORKING_HOUR
 
 HELP = {
@@ -101,9 +102,9 @@ def parse_open(args: str, now: datetime, timezone: str = "UTC") -> OpenArgs:
         args = args[: match.start()]
     if _STRAY_DURATION.search(args):
         raise UsageError(UNREADABLE_CLOSE, "open")
-    title = args.strip().strip("\"'“”").strip()
-    if len(title) > 120:
-        raise UsageError("Please keep the title under 120 characters.", "open")
+    title = one_line(args).strip("\"'“”").strip()
+    if len(title) > ROUND_TITLE_CHARS:
+        raise UsageError(f"Please keep the title under {ROUND_TITLE_CHARS} characters.", "open")
     return OpenArgs(title or None, closes_at)
 
 
@@ -121,7 +122,7 @@ def parse_mention(text: str) -> UserMention | None:
     text = text.strip()
     if not text or " " in text:
         return None
-    if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]+)", text):
+    if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]{1,64})", text):
         return UserMention(match.group(1), match.group(2), None)
     return UserMention(None, None, text.lstrip("@"))
 

@@ -10,6 +10,7 @@ from bot.conversation import cards
 from bot.conversation.choices import MAX_ID_DIGITS
 from bot.messages import Outgoing
 from bot.outbox.queue import queue_summary
+from bot.roster import odd_note
 from bot.rounds import lifecycle as rounds
 
 if TYPE_CHECKING:
@@ -28,7 +29,13 @@ async def open(req: Request) -> list[Outgoing]:
     await rounds.open_round(
         req.repo, req.community, title, args.closes_at, req.rubric, req.members, now, zone
     )
-    return []
+    return _odd_records(req)
+
+
+def _odd_records(req: Request) -> list[Outgoing]:
+    """The lead's note on odd records in the member lists, if there were any."""
+    note = odd_note(rounds.odd_records(req.members), req.platforms)
+    return [req.private(note)] if note else []
 
 
 async def status(req: Request) -> list[Outgoing]:
@@ -56,11 +63,12 @@ async def remind(req: Request) -> list[Outgoing]:
             "the next can "
             f"go after {cards.format_moment(last + MANUAL_REMINDER_GAP, round_.timezone)}.{joined}"
         )
-        return [req.private(text)]
+        return [req.private(text), *_odd_records(req)]
     skip = {rounds.dm_to(person) for person in newcomers}  # they have just been invited
     nudges = await rounds.reminders(req.repo, round_, skip=skip)
     await req.repo.set_manual_reminded(round_.id, req.now)
-    return [req.private(f"Sent {len(nudges)} reminder(s).{joined}"), *nudges]
+    sent = req.private(f"Sent {len(nudges)} reminder(s).{joined}")
+    return [sent, *_odd_records(req), *nudges]
 
 
 async def close(req: Request) -> list[Outgoing]:

@@ -32,6 +32,7 @@ class Note(enum.StrEnum):
     UNREADABLE = "unreadable"  # the channel's members could not be listed: no round opened
     SKIPPED = "skipped"  # a round was still open at the next scheduled opening
     EXTENDED = "extended"  # too few responses: the round stays open longer
+    ODD_RECORDS = "odd"  # a scheduled round opened; some member records were odd
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Each function works inside the caller's transaction and returns the messages to 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +17,6 @@ from bot.model import (
     Community,
     Participation,
     Person,
-    PersonRef,
     Role,
     Round,
     Rubric,
@@ -27,6 +26,7 @@ from bot.outbox.item import OutboxKind
 from bot.outbox.queue import queue_summary
 from bot.ports import Repository
 from bot.privacy.data_rights import opt_out_key
+from bot.roster import OddRecord, Roster
 from bot.schedule.reminders import queue_invitation, queue_reminders, queue_round_messages
 from bot.summary.numbers import tally
 
@@ -35,7 +35,12 @@ def dm_to(person: Person) -> Address:
     return Address(person.platform, person.platform_user_id, direct=True)
 
 
-Members = Mapping[ChatRef, Sequence[PersonRef] | None]  # None: the platform cannot list
+Members = Mapping[ChatRef, Roster | None]  # None: the platform cannot list
+
+
+def odd_records(members: Members) -> list[OddRecord]:
+    """The odd records in every chat's member list."""
+    return [record for roster in members.values() if roster for record in roster.odd]
 
 
 class RoundProblem(Exception):
@@ -113,7 +118,7 @@ async def _enrol(repo: Repository, community: Community, members: Members) -> li
         if listed is None:  # cannot list (Telegram): those enrolled by link take part
             unlisted_platforms.add(chat.platform)
             continue
-        for ref in listed:
+        for ref in listed.people:
             if await repo.is_opted_out(opt_out_key(ref.platform, ref.user_id)):
                 continue
             person = await repo.upsert_person(ref)
