@@ -34,7 +34,7 @@ async def publish(repo: Repository, round_: Round, heading: str = "") -> Publish
     if summary.enough:
         chart = charts.summary_chart(summary)
         summary_png = await asyncio.to_thread(charts.render_summary_png, chart)
-        text = f"{text}\n\n{report.SUMMARY_CHART_ALT}"
+        text = f"{text}\n\n{report.summary_chart_alt(summary)}"
     trend_text, trend_png = "", None
     if round_.closed_at is not None:
         history = [  # the trend up to this round, not beyond it
