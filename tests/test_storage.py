@@ -85,7 +85,7 @@ def _inspect_schema(connection: Connection) -> tuple[list[str], list[Any]]:
 async def test_migrations_from_empty_to_head(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade(database_url)
-    assert await current_revision(database_url) == head_revision() == "0006"
+    assert await current_revision(database_url) == head_revision() == "0008"
     await upgrade(database_url)  # already at head: nothing to do
     engine = make_engine(database_url, poolclass=NullPool)
     try:
