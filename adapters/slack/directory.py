@@ -10,13 +10,13 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.sender import SlackSendError, error_code
 from bot.model import ChatRef, PersonRef
+from bot.timezones import zone_named
 
 PLATFORM = "slack"
 USER_TTL = 3600.0  # seconds a users.info answer is trusted (names change, people leave)
@@ -121,8 +121,4 @@ def known_zone(zone: object) -> str:
     """Slack's tz when this machine knows it; "" (the community's) otherwise."""
     if not isinstance(zone, str) or not zone:
         return ""
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ""
-    return zone
+    return zone if zone_named(zone) is not None else ""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.commands.parser import SCHEDULE_EXAMPLE, UsageError, parse_cadence, parse_mention
+from bot.digits import whole_number
 from bot.messages import Outgoing
 from bot.model import Cadence, ChatRef, Community, Person, PersonRef, Role, Schedule, Unit
 from bot.ports import ConcurrentUpdate, Repository
@@ -37,7 +38,8 @@ async def leads(req: Request) -> list[Outgoing]:
         raise UsageError(
             f"Say whom to add or remove, for example {req.words.mention_example}.", "leads"
         )
-    person = await find(req, mention.platform, mention.user_id, mention.name)
+    # Removing someone never stores anyone: a refusal changes nothing.
+    person = await find(req, mention.platform, mention.user_id, mention.name, verb == "add")
     if person is None:
         raise UsageError(f"I can't find {who.strip()} in {req.community.name}.", "leads")
     role = await req.repo.role(req.community.id, person.id)
@@ -54,11 +56,15 @@ async def leads(req: Request) -> list[Outgoing]:
 
 
 async def find(
-    req: Request, platform: str | None, user_id: str | None, name: str | None
+    req: Request, platform: str | None, user_id: str | None, name: str | None, create: bool
 ) -> Person | None:
+    """The person mentioned: platform:id (stored first if unknown and `create`), or a member's
+    name or id."""
     if platform and user_id:
         known = await req.repo.person(platform, user_id)
-        return known or await req.repo.upsert_person(PersonRef(platform, user_id))
+        if known is not None or not create:
+            return known
+        return await req.repo.upsert_person(PersonRef(platform, user_id))
     matches = [
         p
         for p, _ in await req.repo.members(req.community.id)
@@ -93,10 +99,11 @@ def change_setting(community: Community, args: str) -> tuple[Community, str]:
     if len(words) != 2:
         raise UsageError("Say which setting and its new value.", "settings")
     name, value = words
+    number = whole_number(value, 2)
     if name == "anonymous" and value in ("on", "off"):
         changed = replace(community, anonymous=value == "on")
-    elif name == "min_responses" and value.isdigit() and int(value) in MIN_RESPONSES_RANGE:
-        changed = replace(community, min_responses=int(value))
+    elif name == "min_responses" and number is not None and number in MIN_RESPONSES_RANGE:
+        changed = replace(community, min_responses=number)
     elif name == "min_responses":
         first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
         raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.conversation import cards
 from bot.conversation.choices import Action, ChoiceId, parse_choice
+from bot.digits import whole_number
 from bot.messages import Address, Outgoing
 from bot.model import Answer, Participation, Round, Stage
 
@@ -158,7 +159,7 @@ def on_text(view: View, text: str) -> Decision:
 def _looks_like_an_answer(typed: str) -> bool:
     """A level ("3", "6"), "not sure", "back" or "submit": an attempt to answer or move on."""
     word = typed.lower().rstrip(".!")
-    return (word.isascii() and word.isdigit() and len(word) <= 2) or word in ANSWER_WORDS
+    return whole_number(word, 2) is not None or word in ANSWER_WORDS
 
 
 def _not_offered_here(stage: Stage) -> str:

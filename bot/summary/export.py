@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.digits import whole_number
 from bot.model import LEVELS, Answer, Community, Round
 from bot.ports import Repository
 from bot.summary.disclosure import Detail
@@ -75,11 +76,8 @@ def export_options(
     if community is not None and not community.strip():
         raise ExportError("--community needs the community's name.")
     wanted = round_text.strip().lower()
-    if wanted == LATEST:
-        number = None
-    elif wanted.isascii() and wanted.isdigit() and len(wanted) <= MAX_ROUND_DIGITS:
-        number = int(wanted)
-    else:
+    number = whole_number(wanted, MAX_ROUND_DIGITS)
+    if wanted != LATEST and number is None:
         raise ExportError(f"--round takes a round number or “latest”, not “{round_text}”.")
     try:
         form = Format(format_text.strip().lower())
