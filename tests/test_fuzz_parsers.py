@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import tempfile
 import tomllib
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from hypothesis import example, given
@@ -39,6 +40,7 @@ from bot.model import Cadence, Community, Rubric, Unit
 from bot.rubric.loader import RubricError, load_rubric, rubric_from_dict, rubric_to_dict
 from bot.summary.export import ExportError, ExportOptions, Format, export_options
 
+T = TypeVar("T")
 SHIPPED = (ROOT / "rubric.toml").read_bytes()
 ZONES = ["UTC", "Europe/London", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12"]
 NOW = st.datetimes(datetime(2000, 1, 1), datetime(2200, 1, 1), timezones=st.just(UTC))
@@ -52,6 +54,14 @@ def words(*pieces: str) -> st.SearchStrategy[str]:
         st.text(max_size=12),
     )
     return st.lists(token, max_size=8).map(" ".join)
+
+
+def from_file(name: str, content: bytes, read: Callable[[Path], T]) -> T:
+    """What `read` makes of a file called `name` that holds `content`."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        return read(path)
 
 
 def refused(error: Exception) -> None:
@@ -290,15 +300,12 @@ def mangled(draw: st.DrawFn, original: bytes) -> bytes:
 @example(b"\xff\xfe")
 @example(b"")
 def test_a_rubric_file_of_any_bytes_is_loaded_or_refused(content: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "rubric.toml"
-        path.write_bytes(content)
-        try:
-            rubric = load_rubric(path)
-        except RubricError as error:
-            refused(error)
-            assert "\n" not in str(error)
-            return
+    try:
+        rubric = from_file("rubric.toml", content, load_rubric)
+    except RubricError as error:
+        refused(error)
+        assert "\n" not in str(error)
+        return
     assert isinstance(rubric, Rubric)
 
 
@@ -371,14 +378,11 @@ def test_settings_are_read_or_every_problem_is_named(env: dict[str, str]) -> Non
 @example(b"PORT=4000\n\xff\xfe\n")  # not UTF-8
 @example(b"KEY='unclosed\n")
 def test_an_env_file_of_any_bytes_is_read_or_refused(content: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / ".env"
-        path.write_bytes(content)
-        try:
-            values = read_env_file(path)
-        except ConfigError as error:
-            refused(error)
-            return
+    try:
+        values = from_file(".env", content, read_env_file)
+    except ConfigError as error:
+        refused(error)
+        return
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in values.items())
 
 
