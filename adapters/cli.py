@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from adapters.assembly import ONE_OFF, Assembly, assembled, serve
 from adapters.console.adapter import ConsoleAdapter, fixed_start
@@ -29,9 +29,13 @@ from bot.ports import Repository, ShiftedClock
 from bot.privacy.data_rights import find_person, forget, person_record
 from bot.rubric.loader import RubricError, load_rubric
 from bot.summary.export import (
-    FIELDS,
+    LATEST,
     SUMMARY_FIELDS,
+    AnswerRows,
     ExportError,
+    ExportOptions,
+    Format,
+    export_options,
     export_rows,
     pick_community,
     pick_round,
@@ -60,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     database.add_argument("--db", help="SQLite file to use instead of DATABASE_URL")
     which = argparse.ArgumentParser(add_help=False)
     which.add_argument("--community", help="the community's name (needed when there are several)")
-    which.add_argument("--round", default="latest", help="a round number or 'latest'")
+    which.add_argument("--round", default=LATEST, help="a round number or 'latest'")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the configured chat platforms (the console if none)")
     console = sub.add_parser("console", parents=[database], help="chat with the bot here")
@@ -71,9 +75,15 @@ def _parser() -> argparse.ArgumentParser:
         "moves only with :clock",
     )
     export = sub.add_parser("export", parents=[database, which], help="answers, to stdout")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--format", choices=[f.value for f in Format], default=Format.CSV.value)
     export.add_argument(
         "--summary", action="store_true", help="csv: the per-category summary, not the answers"
+    )
+    export.add_argument(
+        "--keys",
+        action="store_true",
+        help="an anonymous round's answers with a per-person key (off: nothing links a "
+        "person's answers)",
     )
     report = sub.add_parser("report", parents=[database, which], help="summary and charts")
     report.add_argument("--out", required=True, help="folder for the text and PNG files")
@@ -168,30 +178,46 @@ async def _upgrade(_args: argparse.Namespace, _assembly: Assembly) -> int:
     return 0
 
 
+def _options(args: argparse.Namespace) -> ExportOptions:
+    """--community, --round and, for export, its own options, checked."""
+    return export_options(
+        args.community,
+        args.round,
+        getattr(args, "format", Format.CSV.value),
+        getattr(args, "summary", False),
+        getattr(args, "keys", False),
+    )
+
+
 async def _on_round(
-    args: argparse.Namespace,
+    options: ExportOptions,
     assembly: Assembly,
     work: Callable[[Repository, Community, Round], Awaitable[T]],
 ) -> T:
-    """Run work on the round that --community and --round name, in one transaction."""
+    """Run work on the round the options name, in one transaction."""
     async with assembly.storage.transaction() as repo:
-        community = await pick_community(repo, args.community)
-        return await work(repo, community, await pick_round(repo, community, args.round))
+        community = await pick_community(repo, options.community)
+        return await work(repo, community, await pick_round(repo, community, options.round_number))
 
 
 async def _export(args: argparse.Namespace, assembly: Assembly) -> int:
+    options = _options(args)
+
     async def load(
         repo: Repository, community: Community, round_: Round
-    ) -> tuple[list[dict[str, Any]], RoundSummary]:
-        return await export_rows(repo, community, round_), await round_summary(repo, round_)
+    ) -> tuple[AnswerRows | None, RoundSummary]:
+        summary = await round_summary(repo, round_)
+        if options.summary:
+            return None, summary
+        return await export_rows(repo, community, round_, keys=options.keys), summary
 
-    rows, summary = await _on_round(args, assembly, load)
-    if args.format == "json":
-        sys.stdout.write(render_json(summary, rows))
-    elif args.summary:
+    answers, summary = await _on_round(options, assembly, load)
+    if answers is None:
         sys.stdout.write(render_csv(summary_rows(summary), SUMMARY_FIELDS))
+    elif options.format is Format.JSON:
+        sys.stdout.write(render_json(summary, answers))
     else:
-        sys.stdout.write(render_csv(rows, FIELDS))
+        sys.stdout.write(render_csv(answers.rows, answers.fields))
     return 0
 
 
@@ -199,7 +225,7 @@ async def _report(args: argparse.Namespace, assembly: Assembly) -> int:
     async def load(repo: Repository, _community: Community, round_: Round) -> Published:
         return await publish(repo, round_)
 
-    published = await _on_round(args, assembly, load)
+    published = await _on_round(_options(args), assembly, load)
     round_ = published.summary.round
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a CLI: nothing else is waiting)

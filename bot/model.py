@@ -154,6 +154,15 @@ class Answer:
         return self.level is None
 
 
+@dataclass(frozen=True)
+class OptOutKey:
+    """How an opt-out is stored: a keyed hash of the platform id, and the unkeyed hash rows
+    stored before there was a key still hold."""
+
+    keyed: str
+    unkeyed: str
+
+
 class Stage(enum.StrEnum):
     """Where a participant is in a round's conversation."""
 

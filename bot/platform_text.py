@@ -12,12 +12,12 @@ last guard.
 from __future__ import annotations
 
 import unicodedata
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.timezones import zone_named
 
 PERSON_NAME_CHARS = 120  # a display name (Telegram's first and last names fit: 64 + 1 + 64)
 COMMUNITY_NAME_CHARS = 80
 ROUND_TITLE_CHARS = 120
-TIMEZONE_CHARS = 64  # the longest IANA name is about 32
 ELLIPSIS = "…"
 
 # Letters that show as nothing at all: people use them for a name that looks empty.
@@ -51,10 +51,4 @@ def clip(text: str, limit: int) -> str:
 def known_timezone(name: str) -> str:
     """The zone when this machine's tz database knows it; "" otherwise (a platform passes
     whatever a profile holds, and one unknown zone must not stop anyone else's round)."""
-    if not name or len(name) > TIMEZONE_CHARS:
-        return ""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return ""
-    return name
+    return name if zone_named(name) is not None else ""

@@ -16,6 +16,7 @@ from bot.model import (
     Answer,
     ChatRef,
     Community,
+    OptOutKey,
     ParticipantState,
     Participation,
     Person,
@@ -307,12 +308,21 @@ class PersonalData(Protocol):
         """Erase a person: identity, answers, comments, positions, memberships."""
         ...
 
-    async def is_opted_out(self, key_hash: str) -> bool: ...
-    async def add_opt_out(self, key_hash: str) -> None:
-        """Remember (by a hash) that someone asked to be forgotten: do not enrol them again."""
+    def deployment_secret(self) -> bytes:
+        """This deployment's secret (made at first start, shared by every replica): the key of
+        the hashes that must not be recomputable from a platform id alone."""
         ...
 
-    async def remove_opt_out(self, key_hash: str) -> None: ...
+    async def is_opted_out(self, key: OptOutKey) -> bool:
+        """Whether the person asked to be forgotten (an unkeyed row found is keyed now)."""
+        ...
+
+    async def add_opt_out(self, key: OptOutKey) -> None:
+        """Remember (by a keyed hash) that someone asked to be forgotten: do not enrol them
+        again."""
+        ...
+
+    async def remove_opt_out(self, key: OptOutKey) -> None: ...
     async def rounds_to_purge(self, closed_before: datetime) -> Sequence[int]:
         """Rounds closed before then that still link answers or positions to people."""
         ...

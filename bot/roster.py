@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.model import PersonRef
-from bot.platform_text import TIMEZONE_CHARS, one_line
+from bot.platform_text import one_line
 from bot.platforms import Platforms
+from bot.timezones import LONGEST_NAME as TIMEZONE_CHARS
 
 
 class Oddity(enum.StrEnum):

@@ -135,10 +135,12 @@ class OutboxQueries(QueryBase):
         return [_item(row) for row in rows]
 
     async def finish_outbox(self, item_id: int, now: datetime, outcome: Outcome) -> None:
+        # Neither what it said nor to whom is kept once it is done: a direct message's chat is
+        # its person's id. The row records that it was delivered, and its key that it was owed.
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == item_id)
-            .values(sent_at=now, outcome=str(outcome))
+            .values(sent_at=now, outcome=str(outcome), payload=None, chat_id=None)
         )
 
     async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:

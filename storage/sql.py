@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.model import Rubric
 from bot.ports import ConcurrentUpdate, DuplicateDelivery
 from storage.database import check_sqlite_folder, make_engine
+from storage.deployment import deployment_secret
 from storage.migrate import upgrade_engine
 from storage.repository import SqlRepository
 from storage.tables import ProcessedDeliveryRow
@@ -44,10 +45,11 @@ def translate_integrity_error(error: IntegrityError) -> Exception:
 class SqlStorage:
     """A database reached through one async engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, secret: bytes | None = None) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._rubrics: dict[int, Rubric] = {}  # parsed round snapshots, shared by transactions
+        self._secret = secret  # the deployment's (open_storage reads it); never logged
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
@@ -56,7 +58,7 @@ class SqlStorage:
         async with self._sessions() as session:
             try:
                 async with session.begin():
-                    yield SqlRepository(session, self._rubrics)
+                    yield SqlRepository(session, self._rubrics, self._secret)
             except IntegrityError as error:
                 translated = translate_integrity_error(error)
                 if translated is error:
@@ -84,10 +86,11 @@ async def open_storage(url: str, *, migrate: bool = True) -> SqlStorage:
     try:
         if migrate:
             await upgrade_engine(engine)
+        secret = await deployment_secret(engine)  # made at first start, in its own commit
     except BaseException:
         await engine.dispose()
         raise
-    return SqlStorage(engine)
+    return SqlStorage(engine, secret)
 
 
 if TYPE_CHECKING:

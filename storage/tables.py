@@ -287,12 +287,24 @@ class LeaseRow(Base):
 
 class OptOutRow(Base):
     """Someone who asked to be forgotten: not enrolled again unless they come back themselves.
-    Only a one-way hash of their platform id is kept."""
+    Only a keyed hash of their platform id is kept (keyed False: an unkeyed sha256 stored before
+    migration 0008, replaced by the keyed form when the person is next met)."""
 
     __tablename__ = "opt_outs"
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime]
+    keyed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("false"))
+
+
+class DeploymentSecretRow(Base):
+    """A secret of this deployment, made at first start (storage/deployment.py); never logged."""
+
+    __tablename__ = "deployment_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
 
 
 # rows to bot.model dataclasses (and back)

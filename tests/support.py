@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from adapters.assembly import ONE_OFF, Assembly, assemble
 from adapters.platform import AdapterContext, PlatformAdapter
@@ -18,6 +19,7 @@ from bot.model import ChatRef, PersonRef
 from bot.ports import Storage, Unreachable
 from bot.roster import OddRecord, Roster
 from storage import SqlStorage
+from storage.tables import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -214,3 +216,15 @@ async def answer_all(world: World, name: str, levels: Sequence[str]) -> None:
     for label in levels:
         await world.press(name, label)
     await world.press(name, "Submit")
+
+
+async def stored_rows(storage: Storage) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a fixed order: what the database holds, to compare or
+    search."""
+    assert isinstance(storage, SqlStorage)
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    async with storage.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            found = await connection.execute(table.select())
+            rows[table.name] = sorted((tuple(row) for row in found), key=repr)
+    return rows

@@ -295,3 +295,35 @@ async def test_concurrent_presses_without_delivery_ids_record_one_answer(world: 
     await world.press_id("alice", "1:lvl:collaboration:4")
     answers = await answers_of(world, "alice")
     assert set(answers) == {"vision", "collaboration"} and answers["collaboration"] == 4
+
+
+async def stage_of(world: World, name: str) -> Stage:
+    async with world.storage.transaction() as repo:
+        person = await repo.person("test", name.upper())
+        assert person is not None
+        participation = await repo.participation(1, person.id)
+        assert participation is not None
+        return participation.stage
+
+
+@pytest.mark.parametrize("typed", ["3", "not sure", "Back", "6"])
+async def test_an_answer_typed_on_the_invitation_asks_to_press_start_first(
+    world: World, typed: str
+) -> None:
+    replies = await world.say("alice", typed)
+    assert replies[0].text.startswith("Press Start first (or type “start”)")
+    assert [c.label for c in replies[-1].choices] == ["Start", "Later"]  # the invitation again
+    assert await answers_of(world, "alice") == {}
+    assert await stage_of(world, "alice") is Stage.INVITED
+    await verify_dialog(world, [("alice", "say", "start", ["1/9 · Vision"])])
+
+
+async def test_a_level_typed_where_none_is_offered_says_what_to_do_instead(world: World) -> None:
+    await world.press("alice", "Start")
+    for label in NINE:
+        await world.press("alice", label)
+    await verify_dialog(world, [("alice", "say", "3", ["answered every question", "Submit"])])
+    await world.press("alice", "Change an answer")
+    await verify_dialog(world, [("alice", "say", "12", ["Type its number", "1 Vision"])])
+    assert await stage_of(world, "alice") is Stage.PICKING
+    assert (await answers_of(world, "alice"))["vision"] == 3

@@ -8,6 +8,7 @@ receives (never on the clock), each bounded by a timeout.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import aiohttp
 import pytest
-from support import ROOT
+from support import ROOT, stored_rows
 
 from adapters import assembly as runner
 from adapters.http import WebServer
@@ -368,3 +369,24 @@ async def test_socket_mode_connects_and_takes_commands_over_the_socket(
         await fake.wait_for_text("C1", "Lead commands")
         assert envelope in [ack["envelope_id"] for ack in fake.socket_acks]
     assert not await bot.adapter.ready()
+
+
+async def test_forgetting_someone_leaves_no_trace_of_their_id_or_name(slack: Slack) -> None:
+    fake, sends = slack.fake, slack.sends
+    fake.add_user("UFERNFORGOT", "fern", "Fern Forgotten")
+    fake.join("C1", "UFERNFORGOT")
+    await slack.open_round()
+    await fake.wait_for_text("DUFERNFORGOT", "Hello!")
+    await answer_round(slack, "UFERNFORGOT", SCRIPTS["U4"])  # a dozen clicks, each recorded
+    after = fake.seq
+    assert await sends.say("UFERNFORGOT", "forget me") == 200
+    await fake.wait_for_text("DUFERNFORGOT", "reply: yes, forget me", after)
+    assert await sends.say("UFERNFORGOT", "yes, forget me") == 200
+    await fake.wait_for_text("DUFERNFORGOT", "I have forgotten you", after)
+    await slack.bot.settle()
+    rows = await stored_rows(slack.bot.storage)
+    assert len(rows["processed_deliveries"]) > 12  # the clicks are still recognised if redone
+    everything = repr(rows)
+    assert "UFERNFORGOT" not in everything and "Fern" not in everything
+    unkeyed = hashlib.sha256(b"maturity-bot:slack:UFERNFORGOT").hexdigest()
+    assert unkeyed not in everything and len(rows["opt_outs"]) == 1

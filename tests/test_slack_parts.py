@@ -123,8 +123,10 @@ def test_a_click_becomes_a_choice_naming_the_message() -> None:
         Address.dm(sender),
         choice_id="1:lvl:vision:3",
         message_id="D0123456789:1548261231.000200",
-        delivery_id="U123456789:1548426417.840180",
+        # The interaction's id and the moment: nothing names who clicked (it is kept).
+        delivery_id="12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3:1548426417.840180",
     )
+    assert "U123456789" not in (event.delivery_id or "")
 
 
 def test_only_what_a_person_types_in_their_dm_reaches_the_core() -> None:

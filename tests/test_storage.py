@@ -43,7 +43,7 @@ from storage import (
     open_storage,
     upgrade,
 )
-from storage.database import make_engine, safe_url
+from storage.database import is_sqlite, make_engine, safe_url
 from storage.migrate import head_revision, upgrade_sync
 from storage.tables import Base, ProcessedDeliveryRow, RoundRow
 
@@ -198,8 +198,20 @@ def test_urls() -> None:
     assert "hunter2" not in safe_url("postgresql://bot:hunter2@db/bot")
 
 
-async def test_ping(storage: SqlStorage) -> None:
-    await storage.ping()
+async def test_ping_says_whether_the_database_answers(
+    storage: SqlStorage, database_url: str, tmp_path: Path
+) -> None:
+    # /healthz and /readyz answer 503 on False: a database that is gone must read as False.
+    assert await storage.ping() is True
+    if is_sqlite(database_url):
+        gone = f"sqlite:///{tmp_path / 'no such folder' / 'bot.db'}"
+    else:
+        gone = "postgresql://postgres@127.0.0.1:1/nothing"  # a port nothing listens on
+    unreachable = SqlStorage(make_engine(gone))
+    try:
+        assert await unreachable.ping() is False
+    finally:
+        await unreachable.close()
 
 
 async def test_community_and_chat_lookup(storage: SqlStorage) -> None:

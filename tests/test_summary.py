@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from support import ROOT
 from bot.model import Answer, Participation, Round, Stage
 from bot.rubric.loader import load_rubric
 from bot.summary import report
+from bot.summary.disclosure import Detail
 from bot.summary.numbers import (
     AGREED,
     SPLIT,
@@ -62,20 +64,29 @@ def people(round_: Round, completed: int, invited: int) -> list[Participation]:
 
 def test_numbers_match_a_hand_computed_round() -> None:
     round_ = a_round()
-    table: dict[str, list[int | None]] = {cid: [3, 3, 3, 3] for cid in IDS}
-    table["vision"] = [1, 2, 2, 4]  # median 2, mean 2.25, spread sqrt(1.1875)
-    table["collaboration"] = [3, 3, None, 4]  # median 3, one not sure
-    table["finance"] = [1, 1, 5, 5]  # span 1..5: split
-    summary = summarise(round_, answers_for(round_, table), people(round_, 4, 5))
+    table: dict[str, list[int | None]] = {cid: [3, 3, 3, 3, 3] for cid in IDS}
+    table["vision"] = [1, 2, 2, 4, 1]  # median 2, mean 2, spread sqrt(1.2)
+    table["collaboration"] = [3, 3, None, 4, 3]  # four scored: median and agreement only
+    table["finance"] = [1, 1, 5, 5, 1]  # span 1..5: split
+    summary = summarise(round_, answers_for(round_, table), people(round_, 5, 6))
     vision, collaboration = summary.categories[0], summary.categories[1]
-    assert (vision.scored, vision.not_sure, vision.distribution) == (4, 0, (1, 2, 0, 1, 0))
-    assert vision.median == 2 and vision.mean == 2.25
-    assert vision.spread == pytest.approx(1.0897, abs=1e-4)
-    assert vision.consensus == AGREED  # 3 of 4 within levels 1-2
-    assert (collaboration.scored, collaboration.not_sure, collaboration.median) == (3, 1, 3)
+    assert vision.detail is Detail.COUNTS
+    assert (vision.scored, vision.not_sure, vision.distribution) == (5, 0, (2, 2, 0, 1, 0))
+    assert vision.median == 2 and vision.mean == 2
+    assert vision.spread == pytest.approx(1.0954, abs=1e-4)
+    assert vision.consensus == AGREED  # 4 of 5 within levels 1-2
+    assert collaboration.detail is Detail.MEDIAN
+    assert (collaboration.median, collaboration.consensus) == (3, AGREED)
+    assert (collaboration.scored, collaboration.not_sure, collaboration.distribution) == (
+        None,
+        None,
+        None,
+    )
+    assert (collaboration.mean, collaboration.spread) == (None, None)
     finance = summary.categories[IDS.index("finance")]
     assert finance.consensus == SPLIT and (finance.lowest, finance.highest) == (1, 5)
-    assert summary.completed == 4 and summary.invited == 5 and summary.response_rate == 0.8
+    assert summary.completed == 5 and summary.invited == 6
+    assert summary.response_rate == pytest.approx(5 / 6)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +111,7 @@ def test_a_category_below_the_threshold_shows_nothing_at_all() -> None:
     summary = summarise(round_, answers_for(round_, table), people(round_, 5, 5))
     finance = summary.categories[IDS.index("finance")]
     assert finance.hidden
-    assert (finance.scored, finance.not_sure, finance.distribution) == (0, 0, (0, 0, 0, 0, 0))
+    assert (finance.scored, finance.not_sure, finance.distribution) == (None, None, None)
     assert finance.median is None and finance.mean is None and finance.change is None
     shown = [c for c in summary.categories if not c.hidden]
     assert len(shown) == 8 and all(c.scored == 5 for c in shown)
@@ -165,7 +176,9 @@ def test_focus_names_the_two_lowest_and_the_most_split_with_the_next_level() -> 
     assert finance is not None and picks[0].next_descriptor == finance.levels[2]
     text = report.summary_text(summary)
     assert "To reach level 3 in Collaboration" not in text
-    assert "Collaboration is the most split (answers from 1 to 5). To reach level 4" in text
+    # Three answers: no range, which would give away the lowest and highest answer.
+    assert "Collaboration is the most split. To reach level 4" in text
+    assert "answers from" not in text
 
 
 def test_comments_reach_leads_only_when_there_are_enough() -> None:
@@ -176,3 +189,54 @@ def test_comments_reach_leads_only_when_there_are_enough() -> None:
     assert comments_shareable(round_, enough)
     strict = a_round(min_responses=7)
     assert not comments_shareable(strict, enough)
+
+
+def test_a_lead_and_a_puppet_cannot_read_the_third_persons_answers() -> None:
+    # The lead and an account the lead controls answer 3 everywhere; the third person's answers
+    # must not follow from anything the summary shows, by subtracting the two known 3s.
+    round_ = a_round(min_responses=3)
+    third = [1, 5, 2, 4, 1, 5, 2, 4, None]
+    table: dict[str, list[int | None]] = {cid: [3, 3, third[i]] for i, cid in enumerate(IDS)}
+    summary = summarise(round_, answers_for(round_, table), people(round_, 3, 3))
+    text = report.summary_text(summary)
+    category_lines = [line for line in text.splitlines() if re.match(r"\d\. ", line)]
+    assert category_lines[:3] == [
+        "1. Vision: median 3 · split",
+        "2. Collaboration: median 3 · split",
+        "3. Accountability: median 3 · agreed",
+    ]
+    assert all(re.fullmatch(r".*: median 3 · (agreed|split)", line) for line in category_lines[:8])
+    assert (
+        category_lines[8]
+        == "9. Learning, evaluation and continuous improvement: not enough answers"
+    )
+    assert "answers from" not in text  # a focus line gives no range either
+    assert "fewer than 5 scored answers show only their median" in text
+    for numbers in summary.categories[:8]:
+        assert numbers.detail is Detail.MEDIAN and numbers.distribution is None
+        assert (numbers.scored, numbers.not_sure, numbers.mean, numbers.spread) == (None,) * 4
+    assert summary.categories[8].hidden  # two scored answers: below min_responses
+
+
+@pytest.mark.parametrize(
+    ("scored", "min_responses", "detail"),
+    [
+        (2, 3, Detail.NOTHING),
+        (3, 3, Detail.MEDIAN),
+        (4, 3, Detail.MEDIAN),
+        (5, 3, Detail.COUNTS),
+        (5, 4, Detail.COUNTS),
+        (6, 7, Detail.NOTHING),
+        (7, 7, Detail.COUNTS),
+    ],
+)
+def test_counts_appear_from_max_of_min_responses_and_five_scored_answers(
+    scored: int, min_responses: int, detail: Detail
+) -> None:
+    round_ = a_round(min_responses=min_responses)
+    levels: list[int | None] = [1, 2, 3, 4, 5, 1, 2][:scored]
+    table = {cid: levels for cid in IDS}
+    summary = summarise(round_, answers_for(round_, table), people(round_, 7, 7))
+    assert {c.detail for c in summary.categories} == {detail}
+    counts_shown = "levels 1:" in report.summary_text(summary)
+    assert counts_shown == (detail is Detail.COUNTS)

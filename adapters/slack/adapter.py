@@ -98,7 +98,7 @@ def action_event(body: Payload, action: Payload, name: str) -> IncomingChoice:
         Address.dm(sender),
         choice_id=str(action.get("value") or ""),
         message_id=message_id,
-        delivery_id=f"{user}:{action['action_ts']}",
+        delivery_id=f"{body.get('trigger_id')}:{action['action_ts']}",  # no person id in it
     )
 
 

@@ -527,6 +527,7 @@ class SlackSends:
         button = message.button(label)
         assert button is not None, f"no button {label!r} in {message.text[:60]!r}"
         payload = fixture("block_actions")
+        payload["trigger_id"] = f"{next(self._ids)}.{self._run}.trigger"  # one per interaction
         payload["user"] |= {"id": user, "username": user.lower(), "name": user.lower()}
         payload["container"] |= {"message_ts": message.ts, "channel_id": message.channel}
         payload["channel"]["id"] = message.channel

@@ -20,6 +20,7 @@ from bot.commands.parser import (
     parse_cadence,
     parse_mention,
 )
+from bot.digits import whole_number
 from bot.messages import Outgoing
 from bot.model import Cadence, ChatRef, Community, PersonRef, Role, Schedule, Unit
 from bot.platform_text import COMMUNITY_NAME_CHARS, clip, one_line
@@ -151,10 +152,11 @@ def change_setting(community: Community, args: str) -> tuple[Community, str]:
     if len(words) != 2:
         raise UsageError("Say which setting and its new value.", "settings")
     name, value = words
+    number = whole_number(value, 2)
     if name == "anonymous" and value in ("on", "off"):
         changed = replace(community, anonymous=value == "on")
-    elif name == "min_responses" and value.isdigit() and int(value) in MIN_RESPONSES_RANGE:
-        changed = replace(community, min_responses=int(value))
+    elif name == "min_responses" and number is not None and number in MIN_RESPONSES_RANGE:
+        changed = replace(community, min_responses=number)
     elif name == "min_responses":
         first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
         raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")

@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.model import Cadence, Unit
 from bot.platform_text import ROUND_TITLE_CHARS, one_line
 from bot.schedule.cadence import WEEKDAYS, WORKING_HOUR
+from bot.timezones import zone_named
 
 HELP = {
     "help": "/round help — this list",
@@ -94,11 +95,16 @@ def parse_open(args: str, now: datetime, timezone: str = "UTC") -> OpenArgs:
         except ValueError:
             raise UsageError(f"“{match.group(1)}” is not a date like 2027-01-15.", "open") from None
         zone = ZoneInfo(timezone)
-        closes_at = datetime.combine(day, time(23, 59), zone).astimezone(UTC)
-        if day <= now.astimezone(zone).date():
+        today = now.astimezone(zone).date()
+        if day <= today:
             raise UsageError("The closing date must be after today.", "open")
+        # Dates first: the end of 9999-12-31 in a zone west of UTC is no datetime at all.
+        too_late = UsageError(f"A round lasts at most {MAX_DAYS} days.", "open")
+        if (day - today).days > MAX_DAYS:
+            raise too_late
+        closes_at = datetime.combine(day, time(23, 59), zone).astimezone(UTC)
         if closes_at - now > timedelta(days=MAX_DAYS):
-            raise UsageError(f"A round lasts at most {MAX_DAYS} days.", "open")
+            raise too_late
         args = args[: match.start()]
     if _STRAY_DURATION.search(args):
         raise UsageError(UNREADABLE_CLOSE, "open")
@@ -190,7 +196,7 @@ def parse_cadence(args: str, default_timezone: str) -> Cadence:
 
 
 def check_timezone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _bad_schedule(f"“{name}” is not a timezone I know (like Europe/London).") from None
+    zone = zone_named(name)
+    if zone is None:
+        raise _bad_schedule(f"“{name}” is not a timezone I know (like Europe/London).")
+    return zone

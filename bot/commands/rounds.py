@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.commands.parser import UsageError, parse_open
 from bot.conversation import cards
 from bot.conversation.choices import MAX_ID_DIGITS
+from bot.digits import whole_number
 from bot.messages import Outgoing
 from bot.outbox.queue import queue_summary
 from bot.roster import odd_note
@@ -81,12 +82,13 @@ async def close(req: Request) -> list[Outgoing]:
 
 async def summary(req: Request) -> list[Outgoing]:
     wanted = req.command.args.strip().lstrip("#")
-    if wanted and not (wanted.isdigit() and len(wanted) <= MAX_ID_DIGITS):
+    number = whole_number(wanted, MAX_ID_DIGITS)
+    if wanted and number is None:
         raise UsageError(f"“{wanted}” is not a round number.", "summary")
     repo, community_id = req.repo, req.community.id
     round_ = await (
-        repo.round_by_number(community_id, int(wanted))
-        if wanted
+        repo.round_by_number(community_id, number)
+        if number is not None
         else repo.latest_round(community_id)
     )
     if round_ is None:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.conversation import cards
 from bot.conversation.choices import Action, ChoiceId, parse_choice
+from bot.digits import whole_number
 from bot.messages import Address, Outgoing
 from bot.model import Answer, Participation, Round, Stage
 
@@ -28,6 +29,16 @@ NOT_UNDERSTOOD = (
 )
 RESUME_WORDS = {"continue", "resume", "next", "go on", "carry on", "hi", "hello"}
 NOT_SURE_WORDS = {"not sure", "notsure", "unsure", "?", "ns", "don't know", "dont know"}
+# Typed answers and steps: where the message shown does not offer them, say why, rather than
+# show it again in silence (anything else typed there simply shows where they are).
+ANSWER_WORDS = NOT_SURE_WORDS | {"back", "submit"}
+PRESS_START_FIRST = (
+    "Press Start first (or type “start”): each question comes with its five levels to choose from."
+)
+ALL_ANSWERED = (
+    "You have answered every question. To change one, press “Change an answer” (or type it)."
+)
+PICK_ONE = "Which answer would you like to change? Type its number, or “cancel”."
 
 
 @dataclass(frozen=True)
@@ -136,11 +147,30 @@ def on_text(view: View, text: str) -> Decision:
     if typed.lower() in RESUME_WORDS and p.comment_category is not None:
         # They moved on: later text is not a comment on the card before.
         return Decision((prompt(view),), _without_comment(p))
+    if _looks_like_an_answer(typed):
+        return Decision((Outgoing(view.dm, _not_offered_here(p.stage)), prompt(view)))
     if not typed or not comment_open or not p.comment_category:
         return Decision((prompt(view),))
     if not _reads_like_a_comment(typed):
         return Decision((Outgoing(view.dm, NOT_UNDERSTOOD), prompt(view)))
     return _comment(view, p.comment_category, text.strip())
+
+
+def _looks_like_an_answer(typed: str) -> bool:
+    """A level ("3", "6"), "not sure", "back" or "submit": an attempt to answer or move on."""
+    word = typed.lower().rstrip(".!")
+    return whole_number(word, 2) is not None or word in ANSWER_WORDS
+
+
+def _not_offered_here(stage: Stage) -> str:
+    """Why the answer typed does nothing at this stage, and what to do instead."""
+    if stage is Stage.INVITED:
+        return PRESS_START_FIRST
+    if stage is Stage.PICKING:
+        return PICK_ONE
+    if stage in (Stage.REVIEW, Stage.SUBMITTED):
+        return ALL_ANSWERED
+    return NOT_UNDERSTOOD
 
 
 def _reads_like_a_comment(typed: str) -> bool:

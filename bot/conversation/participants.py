@@ -59,7 +59,10 @@ class Conversation:
                 return [Outgoing(dm, BAD_LINK)]
             person = await repo.upsert_person(event.sender)
             # They came back by themselves: a past "forget me" no longer keeps them out.
-            await repo.remove_opt_out(opt_out_key(event.sender.platform, event.sender.user_id))
+            sender = event.sender
+            await repo.remove_opt_out(
+                opt_out_key(repo.deployment_secret(), sender.platform, sender.user_id)
+            )
             if await repo.role(community.id, person.id) is None:
                 await repo.set_role(community.id, person.id, Role.PARTICIPANT)
             welcome = Outgoing(dm, f"Welcome! You take part in {community.name}'s assessments.")

@@ -5,20 +5,28 @@ a closed round keeps its anonymous tallies before anyone's answers are removed."
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.model import Person, Role, Stage
+from bot.model import OptOutKey, Person, Role, Stage
 from bot.ports import Repository
 from bot.summary.numbers import tally
 
 FORGET_CONFIRMATION = "yes, forget me"
 
 
-def opt_out_key(platform: str, user_id: str) -> str:
-    """A one-way hash of a platform id: enough to not enrol someone again, not to name them."""
-    return hashlib.sha256(f"maturity-bot:{platform}:{user_id}".encode()).hexdigest()
+def opt_out_key(secret: bytes, platform: str, user_id: str) -> OptOutKey:
+    """How a person's opt-out is stored: enough to not enrol them again, not to name them.
+
+    HMAC-SHA256 keyed with the deployment's secret: without the secret, a candidate platform
+    id cannot be checked against the opt-outs (an unkeyed hash could be, by anyone holding the
+    rows). The unkeyed form is what rows stored before the key existed hold."""
+    person = f"{platform}:{user_id}".encode()
+    keyed = hmac.new(secret, b"opt-out:" + person, hashlib.sha256).hexdigest()
+    unkeyed = hashlib.sha256(b"maturity-bot:" + person).hexdigest()
+    return OptOutKey(keyed, unkeyed)
 
 
 async def find_person(repo: Repository, key: str) -> Person | None:
@@ -151,7 +159,8 @@ async def forget(repo: Repository, person: Person) -> int:
         await keep_tallies(repo, participation.round_id)
     answers = len(await repo.answers_of(person.id))
     await repo.forget_person(person.id)
-    await repo.add_opt_out(opt_out_key(person.platform, person.platform_user_id))
+    key = opt_out_key(repo.deployment_secret(), person.platform, person.platform_user_id)
+    await repo.add_opt_out(key)
     return answers
 
 

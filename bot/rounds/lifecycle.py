@@ -113,13 +113,14 @@ async def _enrol(repo: Repository, community: Community, members: Members) -> li
     there. People who left a listed channel, or asked to be forgotten, are not included."""
     people: dict[int, Person] = {}
     unlisted_platforms = set()
+    secret = repo.deployment_secret()
     for chat in community.chats:
         listed = members.get(chat)
         if listed is None:  # cannot list (Telegram): those enrolled by link take part
             unlisted_platforms.add(chat.platform)
             continue
         for ref in listed.people:
-            if await repo.is_opted_out(opt_out_key(ref.platform, ref.user_id)):
+            if await repo.is_opted_out(opt_out_key(secret, ref.platform, ref.user_id)):
                 continue
             person = await repo.upsert_person(ref)
             if await repo.role(community.id, person.id) is None:

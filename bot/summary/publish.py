@@ -35,7 +35,7 @@ async def _summary(
     png = None
     if summary.enough:
         png = await asyncio.to_thread(charts.render_summary_png, charts.summary_chart(summary))
-        text = f"{text}\n\n{report.SUMMARY_CHART_ALT}"
+        text = f"{text}\n\n{report.summary_chart_alt(summary)}"
     return text, png, summary
 
 

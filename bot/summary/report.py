@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot.conversation.cards import format_day
 from bot.model import LEVELS
+from bot.summary.disclosure import Detail, counts_floor
 from bot.summary.numbers import CategorySummary, Focus, RoundSummary, focus
 
 
@@ -31,12 +32,14 @@ def category_line(numbers: CategorySummary, previous_number: int | None) -> str:
     head = f"{numbers.category.number}. {numbers.category.title}"
     if numbers.hidden:
         return f"{head}: not enough answers"
-    counts = " ".join(f"{lv}:{n}" for lv, n in zip(LEVELS, numbers.distribution, strict=True))
-    return (
+    line = (
         f"{head}: median {format_number(numbers.median)}"
-        f"{_change(numbers, previous_number)} · {numbers.consensus} · "
-        f"{numbers.scored} scored, {numbers.not_sure} not sure · levels {counts}"
+        f"{_change(numbers, previous_number)} · {numbers.consensus}"
     )
+    if numbers.distribution is None:  # too few answers for counts (Detail.MEDIAN)
+        return line
+    counts = " ".join(f"{lv}:{n}" for lv, n in zip(LEVELS, numbers.distribution, strict=True))
+    return f"{line} · {numbers.scored} scored, {numbers.not_sure} not sure · levels {counts}"
 
 
 def focus_line(item: Focus) -> str:
@@ -45,7 +48,8 @@ def focus_line(item: Focus) -> str:
     if item.why == "lowest":
         head = f"• {title} scores lowest (median {format_number(numbers.median)})."
     else:
-        head = f"• {title} is the most split (answers from {numbers.lowest} to {numbers.highest})."
+        span = f" (answers from {numbers.lowest} to {numbers.highest})" if numbers.lowest else ""
+        head = f"• {title} is the most split{span}."
     if item.next_level is None or item.next_descriptor is None:
         return head + " It is already at the top level."
     # The whole descriptor: what the next level looks like is the point of this line.
@@ -83,6 +87,11 @@ def summary_text(summary: RoundSummary) -> str:
         lines.append(
             f"Categories with fewer than {round_.min_responses} scored answers are not shown."
         )
+    if any(c.detail is Detail.MEDIAN for c in summary.categories):
+        lines.append(
+            f"Categories with fewer than {format_number(counts_floor(round_.min_responses))} "
+            "scored answers show only their median and whether people agreed."
+        )
     lines.append("")
     lines += [category_line(c, previous) for c in summary.categories]
     picks = focus(summary)
@@ -95,6 +104,16 @@ SUMMARY_CHART_ALT = (
     "Chart: one bar per category, in the order above, showing how many chose each level "
     "(1 on the left to 5 on the right), with the median marked and n at the end of each bar."
 )
+MEDIAN_ONLY_ALT = (
+    "A category with too few answers for counts shows only its median and agreed or split."
+)
+
+
+def summary_chart_alt(summary: RoundSummary) -> str:
+    """The summary chart's text alternative."""
+    if any(c.detail is Detail.MEDIAN for c in summary.categories):
+        return f"{SUMMARY_CHART_ALT} {MEDIAN_ONLY_ALT}"
+    return SUMMARY_CHART_ALT
 
 
 def trend_text(summaries: Sequence[RoundSummary]) -> str:
