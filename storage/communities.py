@@ -101,5 +101,6 @@ class CommunityQueries(QueryBase):
                 name=community.name,
                 anonymous=community.anonymous,
                 min_responses=community.min_responses,
+                email_summary=community.email_summary,
             )
         )

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.commands import community as community_commands
+from bot.commands import people as people_commands
 from bot.commands import rounds as round_commands
 from bot.commands.parser import Command, UsageError, help_text
 from bot.messages import IncomingText, Outgoing
@@ -38,6 +39,7 @@ class Request:
     rubric: Rubric  # the rubric new rounds are opened with
     timezone: str  # the default timezone (BOT_TIMEZONE)
     words: PlatformTraits  # the platform of the chat the command came from
+    platforms: Platforms = field(default_factory=Platforms)  # every platform this bot knows
 
     def private(self, text: str) -> Outgoing:
         """A reply only the caller sees."""
@@ -58,6 +60,8 @@ HANDLERS: dict[str, Handler] = {
     "settings": community_commands.settings,
     "link": community_commands.link,
     "schedule": community_commands.schedule,
+    "people": people_commands.people,
+    "join-link": people_commands.join_link,
 }
 
 
@@ -155,6 +159,7 @@ class LeadCommands:
             self._rubric,
             self._timezone,
             self._platforms[event.chat.platform],
+            self._platforms,
         )
         return await handler(request)
 
