@@ -105,7 +105,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    # `people add --community NAME a@x b@y`: addresses may follow the options too.
+    args, extra = parser.parse_known_args(argv)
+    if extra and (args.command != "people" or any(word.startswith("-") for word in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.addresses = [*args.addresses, *extra]
     try:
         settings = load_settings(platforms=PLATFORMS)
         # The console and one-off commands stay quiet; a running bot logs at LOG_LEVEL.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -191,6 +191,28 @@ class WebWorld:
         await self.settle()
         return "\n".join(m.text for m in self.chat.sent[before:])
 
+    @property
+    def browser(self) -> Browser:
+        return Browser(self.session, self.base, self.settle)
+
+    async def get(self, path: str) -> Page:
+        return await self.browser.get(path)
+
+    async def post(self, path: str, data: Mapping[str, str] | bytes | str, **kw: Any) -> Page:
+        return await self.browser.post(path, data, **kw)
+
+    async def submit(self, page: Page, label: str | None = None, **kw: str) -> Page:
+        return await self.browser.submit(page, label, **kw)
+
+
+@dataclass
+class Browser:
+    """Pages over real HTTP, as a browser without JavaScript uses them."""
+
+    session: aiohttp.ClientSession
+    base: str
+    settle: Callable[[], Awaitable[object]]  # let what a form caused go out
+
     async def get(self, path: str) -> Page:
         async with self.session.get(self.base + path, allow_redirects=False) as response:
             return Page(response.status, await response.text(), response.headers)
@@ -209,6 +231,16 @@ class WebWorld:
         assert posted.status == 303, (posted.status, posted.text[:300])
         await self.settle()
         return await self.get(posted.headers["Location"])
+
+    async def answer_round(self, path: str, level: str = "3") -> Page:
+        """From where the page is (the invitation, or a card): start if need be, answer every
+        card left with `level`, submit."""
+        page = await self.get(path)
+        if any("Start" in form.buttons for form in page.forms):
+            page = await self.submit(page, "Start")
+        while "Question" in page.text and page.form().radios:
+            page = await self.submit(page, "Continue", level=f"Level {level}")
+        return await self.submit(page, "Submit")
 
 
 def smtp_settings(mailbox: Mailbox, public_url: str, seconds: float = 5.0) -> WebSettings:
@@ -266,11 +298,5 @@ async def community_with(world: WebWorld, *addresses: str) -> str:
 
 
 async def answer_round(world: WebWorld, path: str, level: str = "3") -> Page:
-    """From where the page is (the invitation, or a card): start if need be, answer every card
-    left with `level`, submit."""
-    page = await world.get(path)
-    if any("Start" in form.buttons for form in page.forms):
-        page = await world.submit(page, "Start")
-    while "Question" in page.text and page.form().radios:
-        page = await world.submit(page, "Continue", level=f"Level {level}")
-    return await world.submit(page, "Submit")
+    """From where the page is: start if need be, answer every card left, submit."""
+    return await world.browser.answer_round(path, level)

@@ -14,7 +14,7 @@ import copy
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -531,7 +531,7 @@ async def running_bot(
     clock: FakeTime | RealTime | None = None,
     limits: RateLimits | None = None,
     updates: Updates | None = None,
-    also: AdapterFactory | None = None,
+    also: AdapterFactory | Sequence[AdapterFactory] | None = None,
 ) -> AsyncIterator[RunningBot]:
     """The bot as serve() assembles it, with Telegram (and `also` another platform's adapter)
     on a clock the test controls, and no scheduler (tests wake it themselves)."""
@@ -555,7 +555,8 @@ async def running_bot(
             clock=clock,
             sleep=clock.sleep,
         )
-        return [adapter, *([also(context)] if also else [])]
+        more = also if isinstance(also, Sequence) else [also] if also else []
+        return [adapter, *(make(context) for make in more)]
 
     parts = Parts(scheduler=False)
     async with assembled(settings, parts=parts, adapters=adapters) as bot:
