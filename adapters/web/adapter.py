@@ -37,7 +37,15 @@ from aiohttp import web
 from adapters.platform import AdapterContext
 from adapters.web import pages
 from adapters.web.limits import Window
-from adapters.web.links import Access, Visit, join_request, mint, mint_join_request, visit
+from adapters.web.links import (
+    Access,
+    Visit,
+    holder,
+    join_request,
+    mint,
+    mint_join_request,
+    visit,
+)
 from adapters.web.mail import confirmation_email, link_email, personal_links
 from adapters.web.sender import EmailSender
 from adapters.web.settings import PLATFORM, WebSettings
@@ -52,6 +60,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 32 * 1024  # a form with a 2,000-character comment fits with room to spare
 MAX_FIELDS = 12
+PARALLEL_REQUESTS = 8  # in the database at once: a crowd queues here, not on its locks
 NOTICES_KEPT = 10_000  # "what the bot said" shown once after a redirect
 DRAIN_SECONDS = 10.0
 SERVICE = "Self-assessment"
@@ -136,6 +145,9 @@ class WebAdapter:
         self._per_person = Window(3, 3600.0)  # "email me a new link"
         self._notices: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._emailing: set[asyncio.Task[None]] = set()
+        self._working = asyncio.Semaphore(PARALLEL_REQUESTS)
+        self._storing = asyncio.Lock()  # one choice stored at a time: writers do not wait on
+        # each other's database locks (SQLite's busy wait sleeps far longer than a write takes)
         router = context.http.app.router
         router.add_get("/web/static/web.css", self._css)
         self._route("GET", "/join/{code}", self._join_page)
@@ -156,7 +168,8 @@ class WebAdapter:
 
         async def guarded(request: web.Request) -> web.Response:
             try:
-                return await handler(request)
+                async with self._working:
+                    return await handler(request)
             except BadRequest as problem:
                 log.info("web: %s /%s answered %d: %s", method, kind, problem.status, problem)
                 return self._problem(problem.status)
@@ -336,22 +349,27 @@ class WebAdapter:
     async def _choose(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         form = await self._form(request)
-        found = await self._visit(token)
+        async with self._context.storage.transaction() as repo:
+            found = await holder(repo, token)
         if found is None:
             return self._not_valid()
         nonce = self._checked_nonce(form, token)
-        if found.access is Access.EXPIRED:
-            return see_other(f"/a/{token}")
         choice = form.get("choice") or form.get("level") or ""
         if len(choice) > 64:
             raise BadRequest(400, "choice id too long")
         if not choice:  # Continue without a level: the GOV.UK error summary
+            shown = await self._visit(token)
+            if shown is None or shown.access is Access.EXPIRED:
+                return see_other(f"/a/{token}")
             error = "Select a level, or choose Not sure"
-            return html_response(self._page_html(found, token, (), {}, error))
+            return html_response(self._page_html(shown, token, (), {}, error))
         comment = form.get("comment", "").strip() or None
-        who = found.who
+        # An expired link's round has closed: the core refuses the choice, politely.
+        person = found[1]
+        who = PersonRef(PLATFORM, person.platform_user_id, person.display_name)
         event = IncomingChoice(who, Address.dm(who), choice, None, nonce, comment)
-        handled = await self._context.dispatch(event)
+        async with self._storing:
+            handled = await self._context.dispatch(event)
         said = _notices_of(handled)
         location = f"/a/{token}"
         if said:

@@ -78,9 +78,9 @@ def expires_at(link: AccessLink, where: Standing | None) -> datetime | None:
     return max(where.round.ended_at(), link.created_at) + GRACE
 
 
-async def visit(repo: Repository, token: str, now: datetime) -> Visit | None:
-    """The genuine personal link behind a token, or None (unknown, altered, or its person or
-    community gone): the caller shows the same "not valid" page for every None."""
+async def holder(repo: Repository, token: str) -> tuple[AccessLink, Person, Community] | None:
+    """Whose genuine personal link a token is: (the link, its person, its community); None
+    when it is unknown, altered, or its person or community is gone."""
     if not well_formed(token):
         return None
     link = await repo.link_by_hash(token_hash(token))
@@ -90,8 +90,17 @@ async def visit(repo: Repository, token: str, now: datetime) -> Visit | None:
     community = await repo.community_by_id(link.community_id)
     if person is None or community is None or person.platform != PLATFORM:
         return None
-    ref = PersonRef(PLATFORM, person.platform_user_id)
-    where = await standing(repo, ref, community.id, now)
+    return link, person, community
+
+
+async def visit(repo: Repository, token: str, now: datetime) -> Visit | None:
+    """The genuine personal link behind a token with where its person stands, or None: the
+    caller shows the same "not valid" page for every None."""
+    found = await holder(repo, token)
+    if found is None:
+        return None
+    link, person, community = found
+    where = await standing(repo, person, community.id, now)
     ends = expires_at(link, where)
     access = Access.OPEN if ends is None or now < ends else Access.EXPIRED
     return Visit(link.token_hash, person, community, where, access)

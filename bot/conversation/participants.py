@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.conversation import cards, engine
 from bot.conversation.choices import parse_choice
 from bot.messages import Address, IncomingChoice, IncomingJoin, IncomingText, Outgoing
-from bot.model import ParticipantState, Participation, PersonRef, Role, Round, Stage
+from bot.model import ParticipantState, Participation, Person, PersonRef, Role, Round, Stage
 from bot.ports import Clock, Repository, Storage
 from bot.privacy.data_rights import address_opt_out_key, opt_out_key
 from bot.transaction import delivery_of, in_transaction
@@ -125,13 +125,18 @@ class Standing:
 
 
 async def standing(
-    repo: Repository, who: PersonRef, community_id: int, now: datetime
+    repo: Repository, person: Person, community_id: int, now: datetime
 ) -> Standing | None:
     """Read-only: the person's latest round in the community and, while it is open, the same
     prompt the engine would send them (a page shows it instead of a message)."""
-    person = await repo.person(who.platform, who.user_id)
-    if person is None:
-        return None
+    who = PersonRef(person.platform, person.platform_user_id, person.display_name)
+    for active in await repo.active_participations(person.id):  # the hot path: two queries
+        state = await repo.participant_state(active.round_id, person.platform, who.user_id)
+        if state is not None and state.round.community_id == community_id:
+            if not state.round.is_open(now):
+                return Standing(state.round, None)
+            view = await _view(repo, state, Address.dm(who), now)
+            return Standing(state.round, engine.prompt(view))
     latest: Round | None = None
     for participation in await repo.participations_of(person.id):
         round_ = await repo.round_by_id(participation.round_id)
@@ -139,15 +144,7 @@ async def standing(
             continue
         if latest is None or round_.number > latest.number:
             latest = round_
-    if latest is None:
-        return None
-    if not latest.is_open(now):
-        return Standing(latest, None)
-    state = await repo.participant_state(latest.id, who.platform, who.user_id)
-    if state is None:
-        return Standing(latest, None)
-    view = await _view(repo, state, Address.dm(who), now)
-    return Standing(state.round, engine.prompt(view))
+    return None if latest is None else Standing(latest, None)
 
 
 def _closed_note(round_: Round) -> str:
