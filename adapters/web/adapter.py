@@ -365,7 +365,7 @@ class WebAdapter:
             return html_response(self._page_html(shown, token, (), {}, error))
         comment = form.get("comment", "").strip() or None
         # An expired link's round has closed: the core refuses the choice, politely.
-        person = found[1]
+        _link, person = found
         who = PersonRef(PLATFORM, person.platform_user_id, person.display_name)
         event = IncomingChoice(who, Address.dm(who), choice, None, nonce, comment)
         async with self._storing:

@@ -78,19 +78,18 @@ def expires_at(link: AccessLink, where: Standing | None) -> datetime | None:
     return max(where.round.ended_at(), link.created_at) + GRACE
 
 
-async def holder(repo: Repository, token: str) -> tuple[AccessLink, Person, Community] | None:
-    """Whose genuine personal link a token is: (the link, its person, its community); None
-    when it is unknown, altered, or its person or community is gone."""
+async def holder(repo: Repository, token: str) -> tuple[AccessLink, Person] | None:
+    """Whose genuine personal link a token is: (the link, its person); None when it is
+    unknown, altered, or its person is gone."""
     if not well_formed(token):
         return None
     link = await repo.link_by_hash(token_hash(token))
     if link is None or link.person_id is None:
         return None
     person = await repo.person_by_id(link.person_id)
-    community = await repo.community_by_id(link.community_id)
-    if person is None or community is None or person.platform != PLATFORM:
+    if person is None or person.platform != PLATFORM:
         return None
-    return link, person, community
+    return link, person
 
 
 async def visit(repo: Repository, token: str, now: datetime) -> Visit | None:
@@ -99,7 +98,10 @@ async def visit(repo: Repository, token: str, now: datetime) -> Visit | None:
     found = await holder(repo, token)
     if found is None:
         return None
-    link, person, community = found
+    link, person = found
+    community = await repo.community_by_id(link.community_id)
+    if community is None:
+        return None
     where = await standing(repo, person, community.id, now)
     ends = expires_at(link, where)
     access = Access.OPEN if ends is None or now < ends else Access.EXPIRED

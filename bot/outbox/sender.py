@@ -173,8 +173,11 @@ class OutboxSender:
     async def _send(self, item: OutboxItem) -> None:
         now = self._clock.now()
         try:
-            async with self._storage.transaction() as repo:
-                message, later = await outbox_message(repo, item, now, self._timezone)
+            message: Outgoing | None = item.message  # decided when queued: nothing to read
+            later: datetime | None = None
+            if message is None:
+                async with self._storage.transaction() as repo:
+                    message, later = await outbox_message(repo, item, now, self._timezone)
         except Exception as error:  # e.g. a chart that would not draw: try again later
             log.exception("working out outbox item %s failed", item.id)
             await self._failed(item, now, TryAgain(type(error).__name__), "")
