@@ -164,40 +164,42 @@ def owed_email(
     return email
 
 
+def _one_link(
+    settings: WebSettings,
+    to: str,
+    subject: str,
+    lead: str,
+    url: str,
+    button: str,
+    links: Links | None,
+    why: str,
+) -> EmailMessage:
+    """A short email: a paragraph and one link."""
+    email = _message(settings, to, subject, links)
+    foot_text, foot_html = _footer(links, why)
+    body = _html_paragraphs(lead) + _button(url, button)
+    _assemble(email, f"{lead}\n\n{url}{foot_text}", body, subject, foot_html)
+    return email
+
+
 def link_email(settings: WebSettings, to: str, community: str, links: Links) -> EmailMessage:
     """Your personal link (after joining, or asked for again)."""
-    subject = f"Your link to {community}'s self-assessment"
-    email = _message(settings, to, subject, links)
     lead = (
         f"Here is your personal link to {community}'s self-assessment. Keep it to yourself: "
         "anyone with it can answer as you."
     )
-    foot_text, foot_html = _footer(links, f"You take part in {community}'s self-assessment.")
-    _assemble(
-        email,
-        f"{lead}\n\n{links.page}{foot_text}",
-        _html_paragraphs(lead) + _button(links.page, "Open your page"),
-        subject,
-        foot_html,
-    )
-    return email
+    subject = f"Your link to {community}'s self-assessment"
+    why = f"You take part in {community}'s self-assessment."
+    return _one_link(settings, to, subject, lead, links.page, "Open your page", links, why)
 
 
 def confirmation_email(settings: WebSettings, to: str, community: str, url: str) -> EmailMessage:
     """The join page's double opt-in: nothing is kept unless they confirm within a day."""
-    subject = f"Confirm: take part in {community}'s self-assessment"
-    email = _message(settings, to, subject, None)
     lead = (
         f"Someone (we hope you) asked to take part in {community}'s self-assessment with this "
         "address. To confirm, open the link below within 24 hours. If it was not you, ignore "
         "this email: nothing is kept."
     )
-    foot_text, foot_html = _footer(None, "You get this email because your address was entered.")
-    _assemble(
-        email,
-        f"{lead}\n\n{url}{foot_text}",
-        _html_paragraphs(lead) + _button(url, "Confirm"),
-        subject,
-        foot_html,
-    )
-    return email
+    subject = f"Confirm: take part in {community}'s self-assessment"
+    why = "You get this email because your address was entered."
+    return _one_link(settings, to, subject, lead, url, "Confirm", None, why)
