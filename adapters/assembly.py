@@ -207,7 +207,7 @@ async def assemble(
     touched. `storage` (already open) and `adapters` are for tests; by default the database is
     settings.database_url and the adapters are those the settings configure. `instance` names
     this process among replicas, the same after a restart (default: the host's name)."""
-    platforms = Platforms(p.traits for p in registry)
+    platforms = Platforms(p.traits_for(settings.platform(p.name)) for p in registry)
     rubric = load_rubric(settings.rubric_path, platforms.strictest_limits())
     storage = storage or await open_storage(settings.database_url)
     clock = clock or SystemClock()
@@ -216,12 +216,22 @@ async def assemble(
     http.counts = partial(totals, storage)
     assembly = Assembly(settings, storage, clock, rubric, platforms, http, parts)
     context = AdapterContext(
-        assembly.dispatch, http, clock, assembly.run_due, assembly.drain, assembly.chat_moved
+        assembly.dispatch,
+        http,
+        clock,
+        assembly.run_due,
+        assembly.drain,
+        storage,
+        assembly.chat_moved,
     )
     if adapters is not None:
         assembly.adapters.extend(adapters(context))
     elif parts.platforms:
         assembly.adapters.extend(_configured(settings, registry, context))
+    running = {each.platform for each in settings.platforms} | {
+        adapter.platform for adapter in assembly.adapters
+    }
+    platforms = assembly.platforms = Platforms(platforms, running)
     for adapter in assembly.adapters:
         http.add_check(adapter.ready)
     directory = assembly.directory = PlatformDirectory(assembly.adapters)

@@ -1,5 +1,5 @@
 """`maturity-bot` on the command line: run, console, export, report, demo, rubric check,
-db upgrade, export-person, forget, config check.
+db upgrade, export-person, forget, people add|list, config check.
 
 Every command that touches the database gets its bot from the one assembly. Every failure a
 user can cause ends in one clear line on stderr and a non-zero exit code, never a traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,6 +22,7 @@ from adapters.console.adapter import ConsoleAdapter, fixed_start
 from adapters.console.settings import ConsoleSettings
 from adapters.logs import configure as configure_logging
 from adapters.registry import PLATFORMS
+from bot.commands.people import WEB_OFF, add_people, addressed_members, overview
 from bot.config import ConfigError, Settings, describe, load_settings
 from bot.demo import DEMO_NAME, create_demo
 from bot.model import Community, Round
@@ -99,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     ):
         person = sub.add_parser(name, parents=[database], help=what)
         person.add_argument("person", help="platform:user_id, e.g. slack:U123 or telegram:456")
+    people = sub.add_parser(
+        "people", parents=[database], help="people who take part by email: add, list"
+    )
+    people.add_argument("action", choices=("add", "list"))
+    people.add_argument("addresses", nargs="*", help="email addresses (add)")
+    people.add_argument("--community", help="the community's name (needed when there are several)")
+    people.add_argument("--csv", help="add: a CSV file, its email column (or its first column)")
     config = sub.add_parser("config", help="the effective settings, secrets masked")
     config.add_argument("action", choices=("check",))
     return parser
@@ -106,7 +115,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    # `people add --community NAME a@x b@y`: addresses may follow the options too.
+    args, extra = parser.parse_known_args(argv)
+    if extra and (args.command != "people" or any(word.startswith("-") for word in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.addresses = [*args.addresses, *extra]
     try:
         settings = load_settings(platforms=PLATFORMS)
         # The console and one-off commands stay quiet; a running bot logs at LOG_LEVEL.
@@ -154,6 +169,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "demo": _demo,
         "export-person": _person,
         "forget": _person,
+        "people": _people,
     }
     async with assembled(settings, parts=ONE_OFF) as assembly:
         return await tools[command](args, assembly)
@@ -268,3 +284,38 @@ async def _person(args: argparse.Namespace, assembly: Assembly) -> int:
         "Closed rounds' summaries are unchanged."
     )
     return 0
+
+
+def _csv_addresses(path: Path) -> list[str]:
+    """The email column of a CSV file (a header cell named email), or else its first column."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    if not rows:
+        return []
+    header = [cell.strip().lower() for cell in rows[0]]
+    if "email" in header:
+        column = header.index("email")
+        return [row[column].strip() for row in rows[1:] if len(row) > column and row[column]]
+    return [row[0].strip() for row in rows if row and row[0].strip()]
+
+
+async def _people(args: argparse.Namespace, assembly: Assembly) -> int:
+    traits = assembly.platforms.by_email()
+    if traits is None:
+        raise ConfigError(WEB_OFF)
+    addresses = list(args.addresses)
+    if args.csv:
+        addresses += _csv_addresses(Path(args.csv))
+    if args.action == "add" and not addresses:
+        raise ExportError("Give the email addresses to add, or --csv FILE.")
+    now = assembly.clock.now()
+    async with assembly.storage.transaction() as repo:
+        community = await pick_community(repo, args.community)
+        if args.action == "list":
+            print(await overview(repo, community, assembly.platforms))
+            for _person, address in await addressed_members(repo, community, traits.name):
+                print(address)
+            return 0
+        change = await add_people(repo, community, addresses, traits.name, now)
+    print(change.sentence(community.name, "Added"))
+    return 1 if change.invalid else 0  # the good ones are kept all the same

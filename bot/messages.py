@@ -6,6 +6,7 @@ it natively (Block Kit, inline keyboard, numbered lines in the console).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from bot.model import ChatRef, PersonRef
@@ -47,6 +48,16 @@ class Choice:
         return f"{self.label} — {self.detail}" if self.detail else ""
 
 
+class Purpose(enum.StrEnum):
+    """Why a message is sent, set where the core builds it. A platform that holds no
+    conversation (email) sends only what a person must be told and shows the rest on a page."""
+
+    REPLY = "reply"  # part of a conversation: a card, a confirmation, an answer to a command
+    INVITATION = "invitation"  # a round opened and they are invited
+    REMINDER = "reminder"  # a round they have not finished closes soon
+    SUMMARY = "summary"  # a closed round's summary (or its trend)
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A message to send, or (with replaces) an edit of a message sent earlier."""
@@ -59,6 +70,8 @@ class Outgoing:
     replaces: str | None = None
     private_to: str | None = None  # a user id: shown only to that user in a channel
     join_code: str | None = None  # offer a "Take part" link that enrols people with this code
+    purpose: Purpose = Purpose.REPLY
+    round_id: int | None = None  # the round an invitation, reminder or summary is about
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,7 @@ class IncomingChoice:
     choice_id: str
     message_id: str | None = None
     delivery_id: str | None = None
+    comment: str | None = None  # typed beside the choice in a form (the web): added to its answer
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ class Community:
     export_salt: str = ""
     min_responses: int = 3  # fewer scored answers than this and a category is not shown
     join_code: str = ""  # unguessable: a "Take part" deep link enrols people with it
+    email_summary: bool = True  # people in none of its chats get the summary directly at close
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,23 @@ class ParticipantState:
     participation: Participation
     round: Round
     answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class AccessLink:
+    """The stored side of a personal link: a hash of its token (never the token), whom and
+    which community it opens. A join request is a link with no person yet, only the address
+    that asked, until they confirm it."""
+
+    token_hash: str
+    community_id: int
+    created_at: datetime
+    person_id: int | None = None
+    address: str | None = None  # a join request's address, until it is confirmed
+
+    @property
+    def is_join_request(self) -> bool:
+        return self.person_id is None
 
 
 class Unit(enum.StrEnum):

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from bot.messages import Outgoing
 from bot.model import (
+    AccessLink,
     Answer,
     ChatRef,
     Community,
@@ -159,7 +160,8 @@ class Communities(Protocol):
         ...
 
     async def update_community(self, community: Community) -> None:
-        """Save a community's name and settings: anonymous, min_responses (not its chats)."""
+        """Save a community's name and settings: anonymous, min_responses, email_summary (not
+        its chats)."""
         ...
 
 
@@ -174,6 +176,10 @@ class People(Protocol):
 
     async def role(self, community_id: int, person_id: int) -> Role | None: ...
     async def set_role(self, community_id: int, person_id: int, role: Role) -> None: ...
+    async def remove_member(self, community_id: int, person_id: int) -> None:
+        """The person no longer belongs to the community (no role there)."""
+        ...
+
     async def members(self, community_id: int) -> Sequence[tuple[Person, Role]]: ...
 
 
@@ -332,8 +338,31 @@ class PersonalData(Protocol):
         ...
 
 
+class Addresses(Protocol):
+    """People reached by email rather than on a chat platform: their addresses (personal data,
+    erased with the person) and their personal links (stored as hashes only)."""
+
+    async def address_of(self, person_id: int) -> str | None: ...
+    async def person_by_address(self, platform: str, address: str) -> Person | None: ...
+    async def set_address(self, person_id: int, address: str) -> None: ...
+    async def save_link(self, link: AccessLink) -> None: ...
+    async def link_by_hash(self, token_hash: str) -> AccessLink | None: ...
+    async def drop_link(self, token_hash: str) -> None: ...
+    async def prune_join_requests(self, before: datetime) -> int:
+        """Forget join requests (links with no person yet) made before then."""
+        ...
+
+
 class Repository(
-    Deliveries, Communities, People, Rounds, Schedules, Outbox, PersonalData, Protocol
+    Deliveries,
+    Communities,
+    People,
+    Rounds,
+    Schedules,
+    Outbox,
+    PersonalData,
+    Addresses,
+    Protocol,
 ):
     """Everything the core reads and writes, inside one transaction."""
 

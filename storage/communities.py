@@ -137,5 +137,6 @@ class CommunityQueries(QueryBase):
                 name=fit(community.name, CommunityRow.name),
                 anonymous=community.anonymous,
                 min_responses=community.min_responses,
+                email_summary=community.email_summary,
             )
         )

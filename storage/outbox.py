@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 
-from bot.messages import Address, Choice, Outgoing
+from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import ChatRef
 from bot.outbox.item import OutboxItem, OutboxKind, Outcome
 from storage.base import QueryBase
@@ -27,6 +27,8 @@ def message_json(message: Outgoing) -> dict[str, Any]:
         "replaces": message.replaces,
         "private_to": message.private_to,
         "join_code": message.join_code,
+        "purpose": str(message.purpose),
+        "round_id": message.round_id,
     }
 
 
@@ -39,6 +41,8 @@ def json_message(data: dict[str, Any]) -> Outgoing:
         replaces=data["replaces"],
         private_to=data["private_to"],
         join_code=data["join_code"],
+        purpose=Purpose(data.get("purpose", Purpose.REPLY)),  # rows from before 0011: replies
+        round_id=data.get("round_id"),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.model import Person, PersonRef, Role
 from bot.platform_text import known_timezone
@@ -57,6 +57,13 @@ class PeopleQueries(QueryBase):
         row = MembershipRow(community_id=community_id, person_id=person_id, role=str(role))
         await self._session.merge(row)  # insert, or update the stored role
         await self._session.flush()
+
+    async def remove_member(self, community_id: int, person_id: int) -> None:
+        await self._session.execute(
+            delete(MembershipRow).where(
+                MembershipRow.community_id == community_id, MembershipRow.person_id == person_id
+            )
+        )
 
     async def members(self, community_id: int) -> Sequence[tuple[Person, Role]]:
         rows = await self._session.execute(

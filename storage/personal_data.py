@@ -27,14 +27,16 @@ class PersonalDataQueries(QueryBase):
 
     async def forget_person(self, person_id: int) -> None:
         # Answers, comments, positions, memberships and owed messages go with the person
-        # (foreign keys cascade); so do messages to them, sent or not, which name their chat
-        # rather than the person; closed rounds keep their tallies.
+        # (foreign keys cascade); so do messages owed to them, which name their chat rather
+        # than the person (one being sent right now keeps nothing once it is done); closed
+        # rounds keep their tallies.
         person = await self._session.get(PersonRow, person_id)
         if person is not None:
             await self._session.execute(
                 delete(OutboxRow).where(
                     OutboxRow.platform == person.platform,
                     OutboxRow.chat_id == person.platform_user_id,
+                    OutboxRow.claimed_at.is_(None),
                 )
             )
         await self._session.execute(delete(PersonRow).where(PersonRow.id == person_id))

@@ -3,6 +3,7 @@ it returns bot.model dataclasses only."""
 
 from __future__ import annotations
 
+from storage.addresses import AddressQueries
 from storage.communities import CommunityQueries
 from storage.deliveries import DeliveryQueries
 from storage.outbox import OutboxQueries
@@ -20,5 +21,6 @@ class SqlRepository(
     ScheduleQueries,
     OutboxQueries,
     PersonalDataQueries,
+    AddressQueries,
 ):
     """All reads and writes of one transaction. The session is owned by SqlStorage."""

@@ -96,6 +96,7 @@ class CommunityRow(Base):
     created_at: Mapped[datetime]
     min_responses: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
     join_code: Mapped[str | None] = mapped_column(String(64))
+    email_summary: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class CommunityChatRow(Base):
@@ -129,6 +130,32 @@ class PersonRow(Base):
     platform_user_id: Mapped[str] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+
+
+class AddressRow(Base):
+    """The email address of a person who takes part by email (erased with the person)."""
+
+    __tablename__ = "addresses"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+
+
+class AccessLinkRow(Base):
+    """A personal link, by the hash of its token; with no person, a join request not yet
+    confirmed (its address kept until then, pruned after a day)."""
+
+    __tablename__ = "access_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    address: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class MembershipRow(Base):
@@ -251,6 +278,9 @@ class OutboxRow(Base):
             sqlite_where=text("sent_at IS NULL AND claimed_at IS NULL"),
             postgresql_where=text("sent_at IS NULL AND claimed_at IS NULL"),
         ),
+        # Ids are never used twice: a sender finishing an item that was deleted meanwhile
+        # (a forgotten person's) must not touch a newer one.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.messages import Address, Choice, Outgoing
 from bot.model import (
+    AccessLink,
     Answer,
     Category,
     ChatRef,
@@ -33,7 +34,15 @@ from bot.model import (
     Stage,
 )
 from bot.outbox.item import OutboxItem, OutboxKind, Outcome
-from bot.ports import Communities, ConcurrentUpdate, Deliveries, People, Repository, Rounds
+from bot.ports import (
+    Addresses,
+    Communities,
+    ConcurrentUpdate,
+    Deliveries,
+    People,
+    Repository,
+    Rounds,
+)
 from bot.rubric.loader import rubric_to_dict
 from storage import (
     SqlRepository,
@@ -515,6 +524,17 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.set_role(community.id, person.id, Role.LEAD)
         await repo.role(community.id, person.id)
         await repo.members(community.id)
+        web = await repo.upsert_person(PersonRef("web", "a1b2", "ana"))
+        await repo.set_role(community.id, web.id, Role.PARTICIPANT)
+        await repo.set_address(web.id, "ana@example.org")
+        await repo.address_of(web.id)
+        await repo.person_by_address("web", "ana@example.org")
+        await repo.save_link(AccessLink("h1", community.id, T0, web.id))
+        await repo.save_link(AccessLink("h2", community.id, T0, address="ben@example.org"))
+        await repo.link_by_hash("h1")
+        await repo.drop_link("h1")
+        assert await repo.prune_join_requests(T0 + timedelta(days=2)) == 1
+        await repo.remove_member(community.id, web.id)
         round_ = await repo.create_round(community.id, "Q", T0, T0, True, RUBRIC)
         await repo.round_by_id(round_.id)
         await repo.round_by_number(community.id, 1)
@@ -538,7 +558,7 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.closed_rounds(community.id)
         assert await repo.totals() == (1, 0)  # one answer, the round closed
         assert await repo.prune_deliveries(T0 + timedelta(days=8)) == 1
-    protocols = (Deliveries, Communities, People, Rounds)
+    protocols = (Deliveries, Communities, People, Rounds, Addresses)
     assert called == {name for p in protocols for name in vars(p) if not name.startswith("_")}
 
 

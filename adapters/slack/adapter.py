@@ -62,6 +62,7 @@ Mode = Literal["socket", "http"]
 Payload = Mapping[str, Any]
 _ANY = re.compile(r".*")  # Bolt constraint matching every action id / event type
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
 
 
 def choose_mode(settings: SlackSettings) -> Mode:
@@ -81,7 +82,9 @@ def command_event(command: Payload, name: str, channel_title: str = "") -> Incom
 
 
 def neutral_mentions(text: str) -> str:
-    """Slack's user mentions (<@U123> or <@U123|name>) as the core writes people: slack:U123."""
+    """Slack's user mentions (<@U123> or <@U123|name>) as the core writes people: slack:U123;
+    email addresses Slack made links of (<mailto:a@b.org|a@b.org>) as typed."""
+    text = _MAILTO.sub(lambda match: match.group(1), text)
     return _MENTION.sub(lambda match: f"{PLATFORM}:{match.group(1)}", text)
 
 

@@ -14,7 +14,7 @@ import copy
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -612,7 +612,7 @@ async def running_bot(
     clock: FakeTime | RealTime | None = None,
     limits: RateLimits | None = None,
     updates: Updates | None = None,
-    also: AdapterFactory | None = None,
+    also: AdapterFactory | Sequence[AdapterFactory] | None = None,
     bot_clock: Clock | None = None,
     call_timeout: float = 10.0,
 ) -> AsyncIterator[RunningBot]:
@@ -641,7 +641,8 @@ async def running_bot(
             sleep=clock.sleep,
             chat_moved=context.chat_moved,
         )
-        return [adapter, *([also(context)] if also else [])]
+        more = also if isinstance(also, Sequence) else [also] if also else []
+        return [adapter, *(make(context) for make in more)]
 
     parts = Parts(scheduler=False)
     async with assembled(settings, parts=parts, adapters=adapters, clock=bot_clock) as bot:

@@ -142,7 +142,9 @@ def describe_settings(community: Community) -> str:
         f"Settings of {community.name}:\n"
         f"anonymous: {'on' if community.anonymous else 'off'}\n"
         f"min_responses: {community.min_responses} (fewer scored answers and a category "
-        "is not shown)"
+        "is not shown)\n"
+        f"email_summary: {'on' if community.email_summary else 'off'} (people who answer on "
+        "the web get the summary by email when a round closes)"
     )
 
 
@@ -160,8 +162,13 @@ def change_setting(community: Community, args: str) -> tuple[Community, str]:
     elif name == "min_responses":
         first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
         raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")
+    elif name == "email_summary" and value in ("on", "off"):
+        changed = replace(community, email_summary=value == "on")
     else:
-        raise UsageError("I can change: anonymous on|off, min_responses 3..10.", "settings")
+        raise UsageError(
+            "I can change: anonymous on|off, min_responses 3..10, email_summary on|off.",
+            "settings",
+        )
     sentence = (
         f"{community.name}: {name} is now {value}. It applies to rounds opened from now on; "
         "an open round keeps its setting."

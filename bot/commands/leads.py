@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.commands import community as community_commands
+from bot.commands import people as people_commands
 from bot.commands import rounds as round_commands
 from bot.commands.community import NewLead
 from bot.commands.parser import Command, UsageError, help_text, parse_mention
@@ -40,7 +41,7 @@ class Request:
     rubric: Rubric  # the rubric new rounds are opened with
     timezone: str  # the default timezone (BOT_TIMEZONE)
     words: PlatformTraits  # the platform of the chat the command came from
-    platforms: Platforms  # every platform's traits (for words about the community's chats)
+    platforms: Platforms = field(default_factory=Platforms)  # every platform this bot knows
     new_lead: NewLead | None = None  # for /round leads add: whom the platform found
 
     def private(self, text: str) -> Outgoing:
@@ -62,6 +63,8 @@ HANDLERS: dict[str, Handler] = {
     "settings": community_commands.settings,
     "link": community_commands.link,
     "schedule": community_commands.schedule,
+    "people": people_commands.people,
+    "join-link": people_commands.join_link,
 }
 
 

@@ -30,8 +30,11 @@ HELP = {
     "/round schedule shows it, /round schedule off stops it",
     "link": "/round link — a one-time code to bring a group on another platform into this "
     "community; /round link CODE there",
-    "settings": "/round settings [anonymous on|off | min_responses 3..10] — show or change "
-    "the community's settings",
+    "settings": "/round settings [anonymous on|off | min_responses 3..10 | email_summary on|off]"
+    " — show or change the community's settings",
+    "people": "/round people add|remove ana@example.org, ben@example.org — people who take "
+    "part by email; /round people counts everyone (the addresses come to you privately)",
+    "join-link": "/round join-link — a web page where anyone can ask to take part by email",
 }
 MAX_DAYS = 366
 DEFAULT_DURATION = timedelta(days=14)

@@ -76,12 +76,15 @@ def prompt(view: View) -> Outgoing:
     return cards.review(view.dm, round_, view.answers, p.stage is Stage.SUBMITTED)
 
 
-def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
-    """Apply a pressed (or typed) choice that already passed the round/person checks."""
+def on_choice(
+    view: View, choice: ChoiceId, message_id: str | None, comment: str | None = None
+) -> Decision:
+    """Apply a pressed (or typed) choice that already passed the round/person checks; a
+    comment typed beside a level (a web form) is added to that answer."""
     p = view.participation
     action = choice.action
     if action in (Action.LEVEL, Action.NOT_SURE):
-        return _answer(view, choice, message_id)
+        return _answer(view, choice, message_id, (comment or "").strip())
     if action is Action.BACK:
         return _back(view, choice, message_id)
     if action is Action.START and p.stage is Stage.INVITED:
@@ -221,7 +224,20 @@ def _current_category(view: View) -> str | None:
     return None
 
 
-def _answer(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
+def _too_long() -> str:
+    return (
+        f"That comment is too long (at most {COMMENT_LIMIT} characters "
+        "per question); it was not saved. Could you shorten it?"
+    )
+
+
+def _with_comment(old: str | None, text: str) -> str | None:
+    if not text:
+        return old
+    return f"{old}\n{text}" if old else text
+
+
+def _answer(view: View, choice: ChoiceId, message_id: str | None, comment: str = "") -> Decision:
     p, rubric = view.participation, view.round.rubric
     category = rubric.category(choice.category_id or "")
     if category is None:
@@ -242,12 +258,15 @@ def _answer(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
             )
         )
     old = view.answers.get(category.id)
+    kept = _with_comment(old.comment if old else None, comment)
+    if kept is not None and len(kept) > COMMENT_LIMIT:
+        return refuse(view.dm, _too_long())  # nothing is kept, not even the level
     answer = Answer(
         view.round.id,
         p.person_id,
         category.id,
         choice.level,
-        old.comment if old else None,
+        kept,
         old.answered_at if old else view.now,
         view.now,
     )
@@ -286,13 +305,9 @@ def _comment(view: View, category_id: str, text: str) -> Decision:
     old = view.answers.get(category_id)
     if category is None or old is None:
         return Decision((prompt(view),))
-    comment = f"{old.comment}\n{text}" if old.comment else text
-    if len(comment) > COMMENT_LIMIT:
-        return refuse(
-            view.dm,
-            f"That comment is too long (at most {COMMENT_LIMIT} characters "
-            "per question); it was not saved. Could you shorten it?",
-        )
+    comment = _with_comment(old.comment, text)
+    if comment is None or len(comment) > COMMENT_LIMIT:
+        return refuse(view.dm, _too_long())
     answer = replace(old, comment=comment, updated_at=view.now)
     # Saving the unchanged position too makes a concurrent answer to this card conflict.
     return Decision(

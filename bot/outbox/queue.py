@@ -102,3 +102,29 @@ async def queue_summary(
             OutboxItem(str(trend), OutboxKind.TREND, community_id, now, round_id, chat=chat),
         ]
     await repo.queue(items)
+
+
+async def queue_personal_summaries(
+    repo: Repository,
+    community_id: int,
+    round_id: int,
+    person_ids: Sequence[int],
+    now: datetime,
+    heading: str = "",
+) -> None:
+    """A closed round's summary with its chart sent to each of these people directly (they
+    see none of the community's chats), once each; drawn when sent."""
+    await repo.queue(
+        [
+            OutboxItem(
+                str(OutboxKey.personal_summary(round_id, person_id)),
+                OutboxKind.SUMMARY,
+                community_id,
+                now,
+                round_id,
+                person_id=person_id,
+                note=heading,
+            )
+            for person_id in person_ids
+        ]
+    )

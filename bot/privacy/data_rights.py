@@ -29,6 +29,11 @@ def opt_out_key(secret: bytes, platform: str, user_id: str) -> OptOutKey:
     return OptOutKey(keyed, unkeyed)
 
 
+def address_opt_out_key(secret: bytes, address: str) -> OptOutKey:
+    """The same for an email address: a lead adding it again does not enrol them again."""
+    return opt_out_key(secret, "email", address.lower())
+
+
 async def find_person(repo: Repository, key: str) -> Person | None:
     """`slack:U123` or `telegram:456`."""
     platform, _, user_id = key.partition(":")
@@ -65,16 +70,20 @@ class PersonRecord:
     person: Person
     communities: tuple[tuple[str, Role], ...]  # (community name, role)
     rounds: tuple[RoundRecord, ...]
+    address: str | None = None  # their email address, when they take part by email
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for `maturity-bot export-person`."""
+        person: dict[str, Any] = {
+            "platform": self.person.platform,
+            "user_id": self.person.platform_user_id,
+            "display_name": self.person.display_name,
+            "timezone": self.person.timezone,
+        }
+        if self.address is not None:
+            person["email"] = self.address
         return {
-            "person": {
-                "platform": self.person.platform,
-                "user_id": self.person.platform_user_id,
-                "display_name": self.person.display_name,
-                "timezone": self.person.timezone,
-            },
+            "person": person,
             "communities": [
                 {"community": name, "role": str(role)} for name, role in self.communities
             ],
@@ -141,6 +150,7 @@ async def person_record(repo: Repository, person: Person) -> PersonRecord:
             replace(record, answers=tuple(answers.get(round_id, ())))
             for round_id, record in rounds.items()
         ),
+        await repo.address_of(person.id),
     )
 
 
@@ -158,10 +168,29 @@ async def forget(repo: Repository, person: Person) -> int:
     for participation in await repo.participations_of(person.id):
         await keep_tallies(repo, participation.round_id)
     answers = len(await repo.answers_of(person.id))
-    await repo.forget_person(person.id)
-    key = opt_out_key(repo.deployment_secret(), person.platform, person.platform_user_id)
-    await repo.add_opt_out(key)
+    address = await repo.address_of(person.id)
+    await repo.forget_person(person.id)  # their address and personal links go with them
+    secret = repo.deployment_secret()
+    await repo.add_opt_out(opt_out_key(secret, person.platform, person.platform_user_id))
+    if address is not None:
+        await repo.add_opt_out(address_opt_out_key(secret, address))
     return answers
+
+
+async def stop_emails(repo: Repository, person: Person, community_id: int) -> None:
+    """Someone reached by email unsubscribed from a community: the same as "Stop reminders" in
+    its rounds still open, and they leave it, so later rounds do not invite them and a lead
+    adding their address again does not enrol them (joining again themselves does)."""
+    for participation in await repo.active_participations(person.id):
+        round_ = await repo.round_by_id(participation.round_id)
+        if round_ is not None and round_.community_id == community_id:
+            muted = replace(participation, reminders_off=True, remind_after=None)
+            await repo.save_participation(muted)
+    if await repo.role(community_id, person.id) is not Role.LEAD:
+        await repo.remove_member(community_id, person.id)
+    address = await repo.address_of(person.id)
+    if address is not None:
+        await repo.add_opt_out(address_opt_out_key(repo.deployment_secret(), address))
 
 
 async def purge_old_rounds(repo: Repository, now: datetime, retention_days: int) -> int:

@@ -6,12 +6,12 @@ Each function works inside the caller's transaction and returns the messages to 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.conversation import cards
-from bot.messages import Address, Outgoing
+from bot.messages import Address, Outgoing, Purpose
 from bot.model import (
     ChatRef,
     Community,
@@ -23,7 +23,7 @@ from bot.model import (
     Stage,
 )
 from bot.outbox.item import OutboxKind
-from bot.outbox.queue import queue_summary
+from bot.outbox.queue import queue_personal_summaries, queue_summary
 from bot.ports import Repository
 from bot.privacy.data_rights import opt_out_key
 from bot.roster import OddRecord, Roster
@@ -109,16 +109,17 @@ async def open_round(
 
 async def _enrol(repo: Repository, community: Community, members: Members) -> list[Person]:
     """Who takes part now: everyone the platforms list in the community's chats (made
-    members), and, for chats whose platform cannot list members (Telegram), those enrolled
-    there. People who left a listed channel, or asked to be forgotten, are not included."""
+    members), and the members on any other platform: those enrolled by link where the platform
+    cannot list members (Telegram), and those added by email address (the web). People who
+    left a listed channel, or asked to be forgotten, are not included."""
     people: dict[int, Person] = {}
-    unlisted_platforms = set()
+    listed_platforms = set()
     secret = repo.deployment_secret()
     for chat in community.chats:
         listed = members.get(chat)
         if listed is None:  # cannot list (Telegram): those enrolled by link take part
-            unlisted_platforms.add(chat.platform)
             continue
+        listed_platforms.add(chat.platform)
         for ref in listed.people:
             if await repo.is_opted_out(opt_out_key(secret, ref.platform, ref.user_id)):
                 continue
@@ -127,7 +128,7 @@ async def _enrol(repo: Repository, community: Community, members: Members) -> li
                 await repo.set_role(community.id, person.id, Role.PARTICIPANT)
             people[person.id] = person
     for person, _role in await repo.members(community.id):
-        if person.platform in unlisted_platforms:
+        if person.platform not in listed_platforms:
             people.setdefault(person.id, person)
     return sorted(people.values(), key=lambda p: (p.name.lower(), p.id))
 
@@ -179,7 +180,10 @@ async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
         )
     unreachable = sum(1 for p in participations if p.unreachable)
     if unreachable:
-        lines.append(f"{unreachable} could not be reached (they blocked or left the bot).")
+        lines.append(
+            f"{unreachable} could not be reached (they blocked or left the bot, or their "
+            "email bounced)."
+        )
     unfinished = [p for p in participations if p.completed_at is None]
     if round_.anonymous:
         lines.append("This community is anonymous, so names are not shown.")
@@ -204,7 +208,7 @@ async def reminders(
         if dm in skip:
             continue
         if p.stage is Stage.INVITED:
-            messages.append(cards.invitation(dm, round_, name, reminder=True))
+            messages.append(cards.invitation(dm, round_, name, True, Purpose.REMINDER))
         else:
             messages.append(cards.reminder_note(dm, round_, answered[p.person_id]))
     return messages
@@ -227,7 +231,24 @@ async def close_round(
         "completed. Thank you, everyone!"
     )
     await queue_summary(repo, community.id, closed.id, community.chats, now, heading)
+    if community.email_summary:
+        outside = await _outside_the_chats(repo, community, participations)
+        await queue_personal_summaries(repo, community.id, closed.id, outside, now, heading)
     return closed
+
+
+async def _outside_the_chats(
+    repo: Repository, community: Community, participations: Sequence[Participation]
+) -> list[int]:
+    """Participants who see none of the community's chats (people added by email), and are
+    still its members: they get the summary directly."""
+    chat_platforms = {chat.platform for chat in community.chats}
+    people = {person.id: person for person, _role in await repo.members(community.id)}
+    return [
+        p.person_id
+        for p in participations
+        if p.person_id in people and people[p.person_id].platform not in chat_platforms
+    ]
 
 
 async def _person(repo: Repository, person_id: int) -> Person:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from bot.messages import Address, Outgoing
+from bot.messages import Address, Outgoing, Purpose
 from bot.model import Round
 from bot.ports import Repository
 from bot.summary import charts, report
@@ -66,7 +66,9 @@ async def summary_message(
     """The summary in words with its chart (when there are enough answers for one)."""
     text, png, _summary_numbers = await _summary(repo, round_, heading)
     name = f"round-{round_.number}-summary.png" if png else None
-    return Outgoing(to, text, image=png, image_name=name)
+    return Outgoing(
+        to, text, image=png, image_name=name, purpose=Purpose.SUMMARY, round_id=round_.id
+    )
 
 
 async def trend_message(repo: Repository, round_: Round, to: Address) -> Outgoing | None:
@@ -74,4 +76,7 @@ async def trend_message(repo: Repository, round_: Round, to: Address) -> Outgoin
     text, png = await _trend(repo, round_)
     if png is None:
         return None
-    return Outgoing(to, text, image=png, image_name=f"trend-to-round-{round_.number}.png")
+    name = f"trend-to-round-{round_.number}.png"
+    return Outgoing(
+        to, text, image=png, image_name=name, purpose=Purpose.SUMMARY, round_id=round_.id
+    )
