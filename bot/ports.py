@@ -107,10 +107,6 @@ class Refused(Exception):
     sending it again will not help."""
 
 
-class DuplicateDelivery(Exception):
-    """The platform delivered the same update twice; the first one was already handled."""
-
-
 class ConcurrentUpdate(Exception):
     """Someone else changed the same row first; reload and decide again."""
 
@@ -371,8 +367,8 @@ class Storage(Protocol):
     """A database: hands out one Repository per transaction."""
 
     def transaction(self) -> AbstractAsyncContextManager[Repository]:
-        """Commit on normal exit, roll back on an exception. A duplicate delivery or a
-        concurrent update surfaces as DuplicateDelivery / ConcurrentUpdate."""
+        """Commit on normal exit, roll back on an exception. A concurrent update to the same
+        row or unique key surfaces as ConcurrentUpdate."""
         ...
 
     async def ping(self) -> bool:

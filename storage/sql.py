@@ -11,35 +11,33 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.model import Rubric
-from bot.ports import ConcurrentUpdate, DuplicateDelivery
+from bot.ports import ConcurrentUpdate
 from storage.database import check_sqlite_folder, make_engine
 from storage.deployment import deployment_secret
 from storage.migrate import upgrade_engine
 from storage.repository import SqlRepository
-from storage.tables import ProcessedDeliveryRow
 
 if TYPE_CHECKING:
     from bot.ports import Repository, Storage
 
-_UNIQUE_VIOLATION = "23505"  # PostgreSQL SQLSTATE
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+_SQLITE_UNIQUE = frozenset({1555, 2067})  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
 
 
 def _is_unique_violation(error: IntegrityError) -> bool:
+    """By the database's error code, never its message."""
     original = error.orig
-    if getattr(original, "sqlstate", None) == _UNIQUE_VIOLATION:
-        return True
-    message = str(original).lower()
-    return "unique constraint" in message or "duplicate key" in message
+    return (
+        getattr(original, "sqlstate", None) == _UNIQUE_VIOLATION
+        or getattr(original, "sqlite_errorcode", None) in _SQLITE_UNIQUE
+    )
 
 
 def translate_integrity_error(error: IntegrityError) -> Exception:
-    """DuplicateDelivery for a twin delivery id, ConcurrentUpdate for another unique key,
-    the error itself for anything else (foreign keys, checks, NOT NULL: those are bugs)."""
-    if not _is_unique_violation(error):
-        return error
-    if ProcessedDeliveryRow.__tablename__ in str(error.orig):
-        return DuplicateDelivery(str(error.orig))
-    return ConcurrentUpdate(str(error.orig))
+    """ConcurrentUpdate when another transaction stored the same unique key first (reload and
+    decide again); the error itself for anything else (foreign keys, checks, NOT NULL: those
+    are bugs). A twin delivery is no error at all: claim_delivery says False."""
+    return ConcurrentUpdate("a concurrent update") if _is_unique_violation(error) else error
 
 
 class SqlStorage:
@@ -54,7 +52,7 @@ class SqlStorage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
         """Commit on normal exit, roll back on an exception; a unique-key race surfaces as
-        DuplicateDelivery (processed_deliveries) or ConcurrentUpdate (anything else)."""
+        ConcurrentUpdate."""
         async with self._sessions() as session:
             try:
                 async with session.begin():

@@ -48,7 +48,12 @@ def statements(postgres: bool) -> Statements:
     """The prepared hot-path statements for PostgreSQL (True) or SQLite (False)."""
     insert = postgresql_insert if postgres else sqlite_insert
     deliveries, answers = _table(ProcessedDeliveryRow), _table(AnswerRow)
-    claim = insert(deliveries).on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
+    # RETURNING says whether the row went in: a twin's conflict is an answer, not an error.
+    claim = (
+        insert(deliveries)
+        .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
+        .returning(deliveries.c.delivery_id)
+    )
     answer = insert(answers)
     answer = answer.on_conflict_do_update(
         index_elements=["round_id", "person_id", "category_id"],

@@ -54,6 +54,7 @@ from storage import (
 )
 from storage.database import is_sqlite, make_engine, safe_url
 from storage.migrate import head_revision, upgrade_sync
+from storage.sql import translate_integrity_error
 from storage.tables import Base, ProcessedDeliveryRow, RoundRow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -415,6 +416,19 @@ async def test_claim_delivery_twice(storage: SqlStorage) -> None:
         assert await repo.claim_delivery("telegram", "42", T0) is False
 
 
+def test_a_unique_key_race_is_told_by_the_error_code_not_its_words() -> None:
+    class Postgres(Exception):
+        sqlstate = "23505"
+
+    class SQLite(Exception):
+        sqlite_errorcode = 1299  # SQLITE_CONSTRAINT_NOTNULL, in words a reader might misread
+
+    unique = IntegrityError("INSERT ...", {}, Postgres("some words"))
+    not_null = IntegrityError("INSERT ...", {}, SQLite("UNIQUE constraint failed"))
+    assert isinstance(translate_integrity_error(unique), ConcurrentUpdate)
+    assert translate_integrity_error(not_null) is not_null  # a bug, not a race
+
+
 async def test_concurrent_claims_one_wins(storage: SqlStorage) -> None:
     both_open = asyncio.Barrier(2)
 
@@ -426,7 +440,7 @@ async def test_concurrent_claims_one_wins(storage: SqlStorage) -> None:
 
     results = await asyncio.gather(claim(), claim(), return_exceptions=True)
     outcomes = sorted(str(r) if isinstance(r, bool) else type(r).__name__ for r in results)
-    assert outcomes in (["False", "True"], ["DuplicateDelivery", "True"]), results
+    assert outcomes in (["False", "True"], ["ConcurrentUpdate", "True"]), results
     async with storage.engine.connect() as connection:
         rows = (await connection.execute(select(ProcessedDeliveryRow.delivery_id))).all()
     assert len(rows) == 1

@@ -295,7 +295,10 @@ class FakeTelegram:
         deadline = time.monotonic() + float(params.get("timeout") or 0)
 
         def pending() -> list[JSON]:
-            return [u for u in self.updates if u["update_id"] >= offset][:100]
+            # Telegram forgets an update once a later getUpdates confirms it: a poller that
+            # starts afresh (no offset) gets only what was never confirmed.
+            since = max(offset, self.confirmed)
+            return [u for u in self.updates if u["update_id"] >= since][:100]
 
         while not pending() and time.monotonic() < deadline and not self.closing:
             async with self._changed:
