@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.http import WebServer
 from adapters.platform import NOT_FOLLOWED, ChatMoved
+from adapters.slack import gate
 from adapters.slack.blocks import unescape
 from adapters.slack.directory import PLATFORM, SlackDirectory, SlackUsers
 from adapters.slack.sender import Pacer, SlackSender, SlackSendError, error_code
@@ -184,7 +186,11 @@ class SlackAdapter:
             client=self.client,
             signing_secret=settings.signing_secret,
             process_before_response=True,
+            # Checked before Bolt sees a request (adapters/slack/gate.py): Bolt's own check
+            # logs a refused request's whole body.
+            request_verification_enabled=False,
         )
+        self._refusals = gate.RefusalLog()
         self._app.command(COMMAND)(self._on_command)
         self._app.block_action(_ANY)(self._on_action)
         self._app.event("message")(self._on_message)
@@ -251,6 +257,13 @@ class SlackAdapter:
     async def _http(self, request: web.Request) -> web.Response:
         if self._stopping:  # not taken: Slack redelivers an event that got no 2xx
             return web.Response(status=503, text="stopping\n")
+        body = await request.read()  # over the server's size cap: 413, before this line
+        refusal = gate.signed(
+            body, request.headers, self._settings.signing_secret, time.time()
+        ) or gate.well_formed(body, request.content_type)
+        if refusal is not None:
+            self._refusals.refused(refusal, len(body))
+            return web.Response(status=refusal.status)
         response = await self._app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
