@@ -110,8 +110,13 @@ class OutboxSender:
 
     async def drain(self) -> int:
         """Send everything due now, one item at a time in the order queued (the console and
-        tests: what was owed is printed in order). Returns how many items were handled."""
-        return await self.send_due(in_parallel=False)
+        tests: what was owed is printed in order). Returns how many items were handled; when
+        the database cannot be reached, none (what is owed waits for the next pass)."""
+        try:
+            return await self.send_due(in_parallel=False)
+        except Exception as error:
+            log.warning("the outbox could not be read (%s)", type(error).__name__)
+            return 0
 
     async def send_due(self, *, in_parallel: bool) -> int:
         handled = 0
