@@ -266,9 +266,8 @@ class Schedules(Protocol):
 class Outbox(Protocol):
     """Messages owed to people and chats."""
 
-    async def queue(self, items: Sequence[OutboxItem]) -> int:
-        """Add items; one whose key is queued (or was sent) already is left out. Returns how
-        many were added."""
+    async def queue(self, items: Sequence[OutboxItem]) -> None:
+        """Add items; one whose key is queued (or was sent) already is left out."""
         ...
 
     async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:

@@ -71,6 +71,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for url; SQLite connections get WAL, a busy timeout and foreign keys."""
     # Error messages must never carry row values: they hold answers and comments.
     kwargs.setdefault("hide_parameters", True)
+    if "poolclass" not in kwargs:
+        # Every transaction ends in its own COMMIT or ROLLBACK (SqlStorage.transaction, and a
+        # connection closed mid-transaction rolls it back): the pool's extra ROLLBACK on each
+        # return would be one more round trip per event for nothing.
+        kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(async_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

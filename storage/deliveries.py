@@ -22,12 +22,12 @@ class DeliveryQueries(QueryBase):
         return int(answers or 0), int(open_rounds or 0)
 
     async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
-        # One statement: a concurrent twin waits for our commit, then inserts nothing, and
-        # RETURNING (no row) says so on SQLite and PostgreSQL alike.
+        # One statement, INSERT ... ON CONFLICT DO NOTHING: its row count says whether the id
+        # was new, on SQLite and PostgreSQL alike, without an error to interpret.
         statement = statements(self._postgres).claim_delivery
         params = {"platform": platform, "delivery_id": delivery_id, "processed_at": at}
         result = await self._run(statement, params)
-        return result.first() is not None
+        return bool(result.rowcount == 1)
 
     async def prune_deliveries(self, before: datetime) -> int:
         result = await self._session.execute(

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import ChatRef
@@ -86,22 +89,22 @@ def _row(item: OutboxItem) -> dict[str, Any]:
     }
 
 
+@cache
+def queue_statement(postgres: bool) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, built once per dialect."""
+    insert = postgresql_insert if postgres else sqlite_insert
+    return insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
+
+
 class OutboxQueries(QueryBase):
     """The outbox."""
 
-    async def queue(self, items: Sequence[OutboxItem]) -> int:
-        if not items:
-            return 0
-        keys = [item.key for item in items]
-        taken = set(
-            await self._session.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(keys)))
-        )
-        fresh = [_row(item) for item in items if item.key not in taken]
-        if fresh:
-            # A concurrent twin with the same key fails on the unique index: the transaction is
-            # retried, finds the key taken, and queues nothing twice.
-            await self._run(insert(OutboxRow), fresh)
-        return len(fresh)
+    async def queue(self, items: Sequence[OutboxItem]) -> None:
+        if items:
+            # One statement on the hot path (every answer queues its replies): a key queued
+            # before, or by a concurrent twin (which waits for our commit), is left out by the
+            # unique index.
+            await self._run(queue_statement(self._postgres), [_row(item) for item in items])
 
     async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
         due = (
