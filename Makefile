@@ -33,3 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/slack_acks.py
 	$(BIN)/python bench/telegram_fanout.py
+	$(BIN)/python bench/web.py

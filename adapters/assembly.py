@@ -32,6 +32,7 @@ from adapters.platform import AdapterContext, Platform, PlatformAdapter
 from adapters.registry import PLATFORMS
 from adapters.scheduler import Scheduler
 from bot.app import Handled, MaturityBot
+from bot.commands.community import follow_chat
 from bot.commands.leads import LeadCommands
 from bot.config import Settings
 from bot.conversation.participants import Conversation
@@ -41,6 +42,7 @@ from bot.outbox.sender import OutboxSender
 from bot.platforms import Platforms
 from bot.ports import Clock, MemberDirectory, Storage, SystemClock
 from bot.privacy.requests import PrivacyDesk
+from bot.roster import Roster
 from bot.rubric.loader import load_rubric
 from bot.schedule.duties import Duties, DutySettings
 from storage import SqlStorage, open_storage
@@ -70,9 +72,16 @@ class PlatformDirectory:
     def __init__(self, adapters: Sequence[PlatformAdapter]) -> None:
         self._adapters = adapters
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
-        adapter = next((a for a in self._adapters if a.platform == chat.platform), None)
+    async def members(self, chat: ChatRef) -> Roster | None:
+        adapter = self._adapter(chat)
         return None if adapter is None else await adapter.directory.members(chat)
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        adapter = self._adapter(chat)
+        return None if adapter is None else await adapter.directory.member(chat, user_id)
+
+    def _adapter(self, chat: ChatRef) -> PlatformAdapter | None:
+        return next((a for a in self._adapters if a.platform == chat.platform), None)
 
 
 @dataclass
@@ -137,6 +146,14 @@ class Assembly:
         """Send everything the outbox owes now, in the order queued (console, tests)."""
         return await self.outbox.drain()
 
+    async def chat_moved(self, old: ChatRef, new: ChatRef) -> None:
+        """A platform gave a chat a new id: its community follows it."""
+        community = await follow_chat(self.storage, old, new)
+        if community is not None:
+            log.info(
+                "community %s follows %s:%s to a new id", community.id, old.platform, old.chat_id
+            )
+
     async def run_due(self) -> None:
         """Do now what the scheduler would do at its next wake, and send what that owes."""
         await self.duties.run_due()
@@ -190,7 +207,7 @@ async def assemble(
     touched. `storage` (already open) and `adapters` are for tests; by default the database is
     settings.database_url and the adapters are those the settings configure. `instance` names
     this process among replicas, the same after a restart (default: the host's name)."""
-    platforms = Platforms(p.traits for p in registry)
+    platforms = Platforms(p.traits_for(settings.platform(p.name)) for p in registry)
     rubric = load_rubric(settings.rubric_path, platforms.strictest_limits())
     storage = storage or await open_storage(settings.database_url)
     clock = clock or SystemClock()
@@ -198,11 +215,23 @@ async def assemble(
     http.add_check(storage.ping)
     http.counts = partial(totals, storage)
     assembly = Assembly(settings, storage, clock, rubric, platforms, http, parts)
-    context = AdapterContext(assembly.dispatch, http, clock, assembly.run_due, assembly.drain)
+    context = AdapterContext(
+        assembly.dispatch,
+        http,
+        clock,
+        assembly.run_due,
+        assembly.drain,
+        storage,
+        assembly.chat_moved,
+    )
     if adapters is not None:
         assembly.adapters.extend(adapters(context))
     elif parts.platforms:
         assembly.adapters.extend(_configured(settings, registry, context))
+    running = {each.platform for each in settings.platforms} | {
+        adapter.platform for adapter in assembly.adapters
+    }
+    platforms = assembly.platforms = Platforms(platforms, running)
     for adapter in assembly.adapters:
         http.add_check(adapter.ready)
     directory = assembly.directory = PlatformDirectory(assembly.adapters)

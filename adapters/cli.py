@@ -1,5 +1,5 @@
 """`maturity-bot` on the command line: run, console, export, report, demo, rubric check,
-db upgrade, export-person, forget, config check.
+db upgrade, export-person, forget, people add|list, config check.
 
 Every command that touches the database gets its bot from the one assembly. Every failure a
 user can cause ends in one clear line on stderr and a non-zero exit code, never a traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,6 +22,7 @@ from adapters.console.adapter import ConsoleAdapter, fixed_start
 from adapters.console.settings import ConsoleSettings
 from adapters.logs import configure as configure_logging
 from adapters.registry import PLATFORMS
+from bot.commands.people import WEB_OFF, add_people, addressed_members, overview
 from bot.config import ConfigError, Settings, describe, load_settings
 from bot.demo import DEMO_NAME, create_demo
 from bot.model import Community, Round
@@ -32,10 +34,14 @@ from bot.summary.debrief import DebriefPack, debrief_pack
 from bot.summary.debrief_pdf import render_debrief_pdf
 from bot.summary.export import (
     ACTION_FIELDS,
-    FIELDS,
+    LATEST,
     SUMMARY_FIELDS,
+    AnswerRows,
     ExportError,
+    ExportOptions,
+    Format,
     action_rows,
+    export_options,
     export_rows,
     pick_community,
     pick_round,
@@ -64,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     database.add_argument("--db", help="SQLite file to use instead of DATABASE_URL")
     which = argparse.ArgumentParser(add_help=False)
     which.add_argument("--community", help="the community's name (needed when there are several)")
-    which.add_argument("--round", default="latest", help="a round number or 'latest'")
+    which.add_argument("--round", default=LATEST, help="a round number or 'latest'")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the configured chat platforms (the console if none)")
     console = sub.add_parser("console", parents=[database], help="chat with the bot here")
@@ -75,12 +81,17 @@ def _parser() -> argparse.ArgumentParser:
         "moves only with :clock",
     )
     export = sub.add_parser("export", parents=[database, which], help="answers, to stdout")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
-    table = export.add_mutually_exclusive_group()
-    table.add_argument(
+    export.add_argument("--format", choices=[f.value for f in Format], default=Format.CSV.value)
+    export.add_argument(
         "--summary", action="store_true", help="csv: the per-category summary, not the answers"
     )
-    table.add_argument(
+    export.add_argument(
+        "--keys",
+        action="store_true",
+        help="an anonymous round's answers with a per-person key (off: nothing links a "
+        "person's answers)",
+    )
+    export.add_argument(
         "--actions", action="store_true", help="csv: the community's actions, not the answers"
     )
     report = sub.add_parser("report", parents=[database, which], help="summary and charts")
@@ -100,6 +111,13 @@ def _parser() -> argparse.ArgumentParser:
     ):
         person = sub.add_parser(name, parents=[database], help=what)
         person.add_argument("person", help="platform:user_id, e.g. slack:U123 or telegram:456")
+    people = sub.add_parser(
+        "people", parents=[database], help="people who take part by email: add, list"
+    )
+    people.add_argument("action", choices=("add", "list"))
+    people.add_argument("addresses", nargs="*", help="email addresses (add)")
+    people.add_argument("--community", help="the community's name (needed when there are several)")
+    people.add_argument("--csv", help="add: a CSV file, its email column (or its first column)")
     config = sub.add_parser("config", help="the effective settings, secrets masked")
     config.add_argument("action", choices=("check",))
     return parser
@@ -107,7 +125,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    # `people add --community NAME a@x b@y`: addresses may follow the options too.
+    args, extra = parser.parse_known_args(argv)
+    if extra and (args.command != "people" or any(word.startswith("-") for word in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.addresses = [*args.addresses, *extra]
     try:
         settings = load_settings(platforms=PLATFORMS)
         # The console and one-off commands stay quiet; a running bot logs at LOG_LEVEL.
@@ -155,6 +179,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "demo": _demo,
         "export-person": _person,
         "forget": _person,
+        "people": _people,
     }
     async with assembled(settings, parts=ONE_OFF) as assembly:
         return await tools[command](args, assembly)
@@ -179,37 +204,50 @@ async def _upgrade(_args: argparse.Namespace, _assembly: Assembly) -> int:
     return 0
 
 
+def _options(args: argparse.Namespace) -> ExportOptions:
+    """--community, --round and, for export, its own options, checked."""
+    return export_options(
+        args.community,
+        args.round,
+        getattr(args, "format", Format.CSV.value),
+        getattr(args, "summary", False),
+        getattr(args, "keys", False),
+        getattr(args, "actions", False),
+    )
+
+
 async def _on_round(
-    args: argparse.Namespace,
+    options: ExportOptions,
     assembly: Assembly,
     work: Callable[[Repository, Community, Round], Awaitable[T]],
 ) -> T:
-    """Run work on the round that --community and --round name, in one transaction."""
+    """Run work on the round the options name, in one transaction."""
     async with assembly.storage.transaction() as repo:
-        community = await pick_community(repo, args.community)
-        return await work(repo, community, await pick_round(repo, community, args.round))
+        community = await pick_community(repo, options.community)
+        return await work(repo, community, await pick_round(repo, community, options.round_number))
 
 
 async def _export(args: argparse.Namespace, assembly: Assembly) -> int:
+    options = _options(args)
+
     async def load(
         repo: Repository, community: Community, round_: Round
-    ) -> tuple[list[dict[str, Any]], RoundSummary, list[dict[str, Any]]]:
+    ) -> tuple[AnswerRows | None, RoundSummary, list[dict[str, Any]]]:
+        summary = await round_summary(repo, round_)
         actions = action_rows(await repo.actions(community.id), round_.rubric)
-        return (
-            await export_rows(repo, community, round_),
-            await round_summary(repo, round_),
-            actions,
-        )
+        if options.summary or options.actions:
+            return None, summary, actions
+        return await export_rows(repo, community, round_, keys=options.keys), summary, actions
 
-    rows, summary, actions = await _on_round(args, assembly, load)
-    if args.format == "json":
-        sys.stdout.write(render_json(summary, rows, actions))
-    elif args.summary:
-        sys.stdout.write(render_csv(summary_rows(summary), SUMMARY_FIELDS))
-    elif args.actions:
+    answers, summary, actions = await _on_round(options, assembly, load)
+    if options.actions:
         sys.stdout.write(render_csv(actions, ACTION_FIELDS))
+    elif answers is None:
+        sys.stdout.write(render_csv(summary_rows(summary), SUMMARY_FIELDS))
+    elif options.format is Format.JSON:
+        sys.stdout.write(render_json(summary, answers, actions))
     else:
-        sys.stdout.write(render_csv(rows, FIELDS))
+        sys.stdout.write(render_csv(answers.rows, answers.fields))
     return 0
 
 
@@ -220,7 +258,7 @@ async def _report(args: argparse.Namespace, assembly: Assembly) -> int:
         pack = await debrief_pack(repo, round_) if args.pdf else None
         return await publish(repo, round_), pack
 
-    published, pack = await _on_round(args, assembly, load)
+    published, pack = await _on_round(_options(args), assembly, load)
     round_ = published.summary.round
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a CLI: nothing else is waiting)
@@ -267,3 +305,38 @@ async def _person(args: argparse.Namespace, assembly: Assembly) -> int:
         "Closed rounds' summaries are unchanged."
     )
     return 0
+
+
+def _csv_addresses(path: Path) -> list[str]:
+    """The email column of a CSV file (a header cell named email), or else its first column."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    if not rows:
+        return []
+    header = [cell.strip().lower() for cell in rows[0]]
+    if "email" in header:
+        column = header.index("email")
+        return [row[column].strip() for row in rows[1:] if len(row) > column and row[column]]
+    return [row[0].strip() for row in rows if row and row[0].strip()]
+
+
+async def _people(args: argparse.Namespace, assembly: Assembly) -> int:
+    traits = assembly.platforms.by_email()
+    if traits is None:
+        raise ConfigError(WEB_OFF)
+    addresses = list(args.addresses)
+    if args.csv:
+        addresses += _csv_addresses(Path(args.csv))
+    if args.action == "add" and not addresses:
+        raise ExportError("Give the email addresses to add, or --csv FILE.")
+    now = assembly.clock.now()
+    async with assembly.storage.transaction() as repo:
+        community = await pick_community(repo, args.community)
+        if args.action == "list":
+            print(await overview(repo, community, assembly.platforms))
+            for _person, address in await addressed_members(repo, community, traits.name):
+                print(address)
+            return 0
+        change = await add_people(repo, community, addresses, traits.name, now)
+    print(change.sentence(community.name, "Added"))
+    return 1 if change.invalid else 0  # the good ones are kept all the same

@@ -15,10 +15,19 @@ from adapters.delivery import Sender
 from adapters.http import WebServer
 from bot.config import PlatformSettings
 from bot.messages import Incoming
+from bot.model import ChatRef
 from bot.platforms import PlatformTraits
-from bot.ports import Clock, MemberDirectory
+from bot.ports import Clock, MemberDirectory, Storage
 
 Dispatch = Callable[[Incoming], Awaitable[object]]  # returns once the event is stored
+ChatMoved = Callable[[ChatRef, ChatRef], Awaitable[None]]  # (old chat, new chat)
+
+
+async def _unfollowed(_old: ChatRef, _new: ChatRef) -> None:
+    """An adapter built without a way to tell the core that a chat moved (tests)."""
+
+
+NOT_FOLLOWED: ChatMoved = _unfollowed
 S = TypeVar("S", bound=PlatformSettings)
 
 
@@ -46,6 +55,8 @@ class AdapterContext:
     clock: Clock
     run_due_work: Callable[[], Awaitable[None]]  # do what the scheduler would do now
     drain: Callable[[], Awaitable[int]]  # send what the outbox owes now, in order
+    storage: Storage  # the database: for what a platform keeps itself (the web's links)
+    chat_moved: ChatMoved = NOT_FOLLOWED  # the platform gave a chat a new id
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,14 @@ class Platform(Generic[S]):
     lines: Callable[[S | None], list[str]]  # for `config check`, secrets masked
     build: Callable[[S, AdapterContext], PlatformAdapter]  # imports its client libraries
     quiet_loggers: tuple[str, ...] = ()  # its libraries' loggers that print secrets or texts
+    configure: Callable[[S], PlatformTraits] | None = None  # its traits once its settings are
+    # known (the web's join page lives under PUBLIC_URL)
+
+    def traits_for(self, settings: PlatformSettings | None) -> PlatformTraits:
+        """Its traits, completed from its settings when it is configured."""
+        if self.configure is not None and isinstance(settings, self.settings_type):
+            return self.configure(settings)
+        return self.traits
 
     def read_settings(self, env: Mapping[str, str], problems: list[str]) -> PlatformSettings | None:
         return self.read(env, problems)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters import console, slack, telegram
+from adapters import console, slack, telegram, web
 from adapters.platform import Platform
 
 PLATFORMS: tuple[Platform[Any], ...] = (
     slack.PLUGIN,
     telegram.PLUGIN,
+    web.PLUGIN,
     console.PLUGIN,
 )

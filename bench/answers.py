@@ -24,13 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from sqlalchemy import text  # noqa: E402
-from support import TestPlatform  # noqa: E402
+from support import Recorder, TestPlatform  # noqa: E402
 
 from adapters.assembly import ONE_OFF, assemble  # noqa: E402
 from adapters.platform import AdapterContext, PlatformAdapter  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.messages import Address, IncomingChoice, IncomingText  # noqa: E402
 from bot.model import ChatRef, PersonRef  # noqa: E402
+from bot.roster import Roster  # noqa: E402
 from storage.database import make_engine  # noqa: E402
 
 TARGET = 0.25
@@ -41,8 +42,11 @@ class Directory:
     def __init__(self, people: list[PersonRef]) -> None:
         self.people = people
 
-    async def members(self, chat: ChatRef) -> list[PersonRef]:
-        return self.people
+    async def members(self, chat: ChatRef) -> Roster:
+        return Roster(tuple(self.people))
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        return next((p for p in self.people if p.user_id == user_id), None)
 
 
 async def plain_commit_rate(url: str, rows: int) -> float:
@@ -68,32 +72,35 @@ async def bot_answer_rate(url: str, participants: int) -> tuple[float, int]:
     people = [PersonRef("test", f"U{i}", f"Person {i}") for i in range(participants)]
     settings = Settings(url, ROOT / "rubric.toml")
 
+    sent = Recorder()
+
     def platform(_context: AdapterContext) -> list[PlatformAdapter]:
-        return [TestPlatform(Directory(people))]
+        return [TestPlatform("test", Directory(people), sent)]
 
     assembly = await assemble(settings, parts=ONE_OFF, adapters=platform)
     bot = assembly.bot
     lead = people[0]
     await bot.handle(IncomingText(lead, CHANNEL, "/round setup Bench"))
-    replies = await bot.handle(IncomingText(lead, CHANNEL, "/round open Bench round"))
-    invitations = {m.to.chat_id: m for m in replies if m.to.direct}
+    await bot.handle(IncomingText(lead, CHANNEL, "/round open Bench round"))
+    await assembly.drain()  # the invitations, sent from the outbox
+    invitations = {m.to.chat_id: m for m in sent.sent if m.to.direct and m.choices}
     cards = {}
     for person in people:
         start = invitations[person.user_id].choices[0].id
-        cards[person.user_id] = (
-            await bot.handle(
-                IncomingChoice(person, Address.dm(person), start, "m0", f"s-{person.user_id}")
-            )
-        )[-1]
+        handled = await bot.handle(
+            IncomingChoice(person, Address.dm(person), start, "m0", f"s-{person.user_id}")
+        )
+        cards[person.user_id] = handled.replies[-1]
     answers = 0
     started = time.perf_counter()
     for step in range(9):
         for person in people:
             card = cards[person.user_id]
             level = card.choices[step % 5].id
-            out = await bot.handle(
-                IncomingChoice(person, Address.dm(person), level, "m", f"a-{person.user_id}-{step}")
+            event = IncomingChoice(
+                person, Address.dm(person), level, "m", f"a-{person.user_id}-{step}"
             )
+            out = (await bot.handle(event)).replies  # stored with its answer, for the outbox
             assert out and out[0].text.startswith("✓"), out
             cards[person.user_id] = out[-1]
             answers += 1

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.digits import whole_number
 from bot.rubric.loader import default_rubric_path
+from bot.timezones import zone_named
 
 DEFAULT_DATABASE_URL = "sqlite:///maturity.db"
 _ADMIN = re.compile(r"^[a-z]+:[A-Za-z0-9_.-]+$")
@@ -73,18 +75,27 @@ def _number(
     env: Mapping[str, str], name: str, default: int, top: int, problems: list[str], what: str
 ) -> int:
     text = env.get(name, "").strip() or str(default)
-    if not text.isdigit() or int(text) > top:
+    number = whole_number(text, len(str(top)))
+    if number is None or number > top:
         problems.append(f"{name}: “{text}” is not {what}")
         return default
-    return int(text)
+    return number
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file (comments and blank lines skipped, quotes removed)."""
+    """KEY=VALUE lines of a .env file (comments and blank lines skipped, quotes removed);
+    ConfigError when it cannot be read as text."""
     values: dict[str, str] = {}
     if not path.is_file():
         return values
-    for line in path.read_text(encoding="utf-8-sig").splitlines():  # a BOM is not a key
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a BOM is not a key
+    except UnicodeDecodeError as error:
+        broken = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {broken} is not UTF-8 text") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
+    for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
@@ -118,14 +129,13 @@ def load_settings(
     ]
     port = _number(env, "PORT", 3000, 65535, problems, "a port number (0 to 65535)")
     timezone = env.get("BOT_TIMEZONE", "").strip() or "UTC"
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone_named(timezone) is None:
         problems.append(f"BOT_TIMEZONE: “{timezone}” is not a timezone (e.g. Europe/London)")
         timezone = "UTC"
     extension = _number(env, "QUORUM_EXTENSION_DAYS", 7, 60, problems, "0 to 60 days")
     retention = env.get("RETENTION_DAYS", "").strip()
-    if retention and not (retention.isdigit() and 1 <= int(retention) <= 36_500):
+    retention_days = whole_number(retention, 5)
+    if retention and not (retention_days is not None and 1 <= retention_days <= 36_500):
         problems.append(f"RETENTION_DAYS: “{retention}” is not a number of days (1 to 36500)")
     log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
     if log_format not in ("text", "json"):
@@ -142,7 +152,7 @@ def load_settings(
         port=port,
         timezone=timezone,
         quorum_extension_days=extension,
-        retention_days=int(retention) if retention.isdigit() and int(retention) >= 1 else None,
+        retention_days=retention_days or None,
         log_format=log_format,
         log_level=log_level,
         platforms=tuple(
@@ -150,8 +160,23 @@ def load_settings(
         ),
     )
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise ConfigError("\n".join(one_line(problem) for problem in problems))
     return settings
+
+
+PROBLEM_CHARS = 240  # a problem line quotes the value: a long value is cut
+
+
+def one_line(problem: str) -> str:
+    """A problem as one printable line: values quoted in it may hold line breaks, control or
+    direction-changing characters, which would split the line or disguise it in a terminal."""
+    shown = "".join(
+        char
+        if unicodedata.category(char)[0] != "C" and char not in "\u2028\u2029"
+        else f"\\u{ord(char):04x}"
+        for char in problem
+    )
+    return shown if len(shown) <= PROBLEM_CHARS else shown[: PROBLEM_CHARS - 1] + "…"
 
 
 def mask(secret: str) -> str:

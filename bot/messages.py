@@ -7,6 +7,7 @@ console).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from bot.model import ChatRef, PersonRef
@@ -66,6 +67,18 @@ class Attachment:
         return self.media_type.startswith("image/")
 
 
+class Purpose(enum.StrEnum):
+    """Why a message is sent, set where the core builds it. A platform that holds no
+    conversation (email) sends only what a person must be told and shows the rest on a page."""
+
+    REPLY = "reply"  # part of a conversation: a card, a confirmation, an answer to a command
+    INVITATION = "invitation"  # a round opened and they are invited
+    REMINDER = "reminder"  # a round they have not finished closes soon
+    SUMMARY = "summary"  # a closed round's summary (or its trend)
+    DEBRIEF = "debrief"  # a closed round's debrief pack (a PDF), to a lead
+    ACTION = "action"  # an action's owner: made its owner, or reminded before it is due
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A message to send, or (with replaces) an edit of a message sent earlier."""
@@ -77,6 +90,9 @@ class Outgoing:
     replaces: str | None = None
     private_to: str | None = None  # a user id: shown only to that user in a channel
     join_code: str | None = None  # offer a "Take part" link that enrols people with this code
+    purpose: Purpose = Purpose.REPLY
+    round_id: int | None = None  # the round an invitation, reminder, summary or debrief is about
+    community_id: int | None = None  # the community a message about no round is from (an action)
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,7 @@ class IncomingText:
     text: str
     delivery_id: str | None = None
     chat_admin: bool = False  # the platform says the sender administers this chat
+    chat_title: str = ""  # the chat's name as the platform shows it (a channel, a group's title)
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,7 @@ class IncomingChoice:
     choice_id: str
     message_id: str | None = None
     delivery_id: str | None = None
+    comment: str | None = None  # typed beside the choice in a form (the web): added to its answer
 
 
 @dataclass(frozen=True)

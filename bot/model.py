@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from bot.platform_text import PERSON_NAME_CHARS, known_timezone, one_line
+
 LEVELS = (1, 2, 3, 4, 5)
 
 
@@ -49,12 +51,18 @@ class Rubric:
 
 @dataclass(frozen=True)
 class PersonRef:
-    """Who someone is on a platform, as an adapter sees them."""
+    """Who someone is on a platform, as an adapter sees them. The name and zone come from the
+    person's profile, so they are cleaned as the reference is made: the name on one line and
+    bounded, a zone this machine does not know dropped (the community's is used instead)."""
 
     platform: str
     user_id: str
     display_name: str = ""
     timezone: str = ""  # an IANA zone when the platform tells us (Slack's user tz)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "display_name", one_line(self.display_name, PERSON_NAME_CHARS))
+        object.__setattr__(self, "timezone", known_timezone(self.timezone))
 
     @property
     def key(self) -> str:
@@ -101,6 +109,7 @@ class Community:
     min_responses: int = 3  # fewer scored answers than this and a category is not shown
     join_code: str = ""  # unguessable: a "Take part" deep link enrols people with it
     priorities: bool = True  # after Submit, ask which areas to work on first
+    email_summary: bool = True  # people in none of its chats get the summary directly at close
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,15 @@ class Answer:
         return self.level is None
 
 
+@dataclass(frozen=True)
+class OptOutKey:
+    """How an opt-out is stored: a keyed hash of the platform id, and the unkeyed hash rows
+    stored before there was a key still hold."""
+
+    keyed: str
+    unkeyed: str
+
+
 class Stage(enum.StrEnum):
     """Where a participant is in a round's conversation."""
 
@@ -188,6 +206,23 @@ class ParticipantState:
     participation: Participation
     round: Round
     answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class AccessLink:
+    """The stored side of a personal link: a hash of its token (never the token), whom and
+    which community it opens. A join request is a link with no person yet, only the address
+    that asked, until they confirm it."""
+
+    token_hash: str
+    community_id: int
+    created_at: datetime
+    person_id: int | None = None
+    address: str | None = None  # a join request's address, until it is confirmed
+
+    @property
+    def is_join_request(self) -> bool:
+        return self.person_id is None
 
 
 class Unit(enum.StrEnum):

@@ -28,25 +28,39 @@ class PlatformTraits:
     limits: MessageLimits = field(default_factory=MessageLimits)
     lists_members: bool = True  # False: people enrol themselves (a Take part link)
     knows_chat_admins: bool = False  # True: only a chat's admins may set it up or link it
+    chat_word: str = "chat"  # what a community's chat is called there: "channel", "group"
     invite_bot: str = "Add the bot to this chat"  # how a lead brings the bot into a chat
     take_part: str = "Everyone in this chat is invited by direct message."
     mention_example: str = "name"  # how a lead names someone in /round leads add
+    reached_by_email: bool = False  # people are added by email address and answer on a page
+    join_page: str = ""  # where anyone may ask to take part: a URL with {code}, or none
 
 
 NEUTRAL = PlatformTraits("other", "this platform")
 
 
 class Platforms:
-    """The traits of every platform this bot knows, looked up by name."""
+    """The traits of every platform this bot knows, looked up by name, and which of them run
+    in this process (all of them unless told)."""
 
-    def __init__(self, traits: Iterable[PlatformTraits] = ()) -> None:
+    def __init__(
+        self, traits: Iterable[PlatformTraits] = (), running: Iterable[str] | None = None
+    ) -> None:
         self._traits: Mapping[str, PlatformTraits] = {t.name: t for t in traits}
+        self._running = frozenset(self._traits if running is None else running)
 
     def __getitem__(self, name: str) -> PlatformTraits:
         return self._traits.get(name, NEUTRAL)
 
     def __iter__(self) -> Iterator[PlatformTraits]:
         return iter(self._traits.values())
+
+    def by_email(self) -> PlatformTraits | None:
+        """The running platform whose people are added by email address, if there is one."""
+        return next(
+            (t for t in self._traits.values() if t.reached_by_email and t.name in self._running),
+            None,
+        )
 
     def strictest_limits(self) -> MessageLimits:
         """Limits that every known platform can hold (a rubric must fit them all)."""

@@ -13,11 +13,13 @@ from typing import Any, Protocol
 
 from bot.messages import Outgoing
 from bot.model import (
+    AccessLink,
     ActionStatus,
     AgreedAction,
     Answer,
     ChatRef,
     Community,
+    OptOutKey,
     ParticipantState,
     Participation,
     Person,
@@ -28,6 +30,7 @@ from bot.model import (
     Schedule,
 )
 from bot.outbox.item import OutboxItem, Outcome
+from bot.roster import Roster
 
 
 class Clock(Protocol):
@@ -64,8 +67,14 @@ class ShiftedClock:
 class MemberDirectory(Protocol):
     """Who belongs to a platform chat, as far as the platform can tell."""
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
-        """The chat's people; None when the platform cannot list them (Telegram)."""
+    async def members(self, chat: ChatRef) -> Roster | None:
+        """The chat's people, and the odd records among them; None when the platform cannot
+        list them (Telegram). Raises when the platform would not say who is in the chat."""
+        ...
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """The person, when they exist on the platform, are in the chat and are not a bot or
+        a deactivated account; None otherwise. Raises when the platform would not say."""
         ...
 
 
@@ -98,10 +107,6 @@ class MaybeSent(Exception):
 class Refused(Exception):
     """The platform refused this message for good (malformed, or the bot is not in the chat):
     sending it again will not help."""
-
-
-class DuplicateDelivery(Exception):
-    """The platform delivered the same update twice; the first one was already handled."""
 
 
 class ConcurrentUpdate(Exception):
@@ -139,6 +144,12 @@ class Communities(Protocol):
         """Link another chat to the community; ConcurrentUpdate if it is linked already."""
         ...
 
+    async def move_chat(self, old: ChatRef, new: ChatRef) -> Community | None:
+        """The platform gave a chat a new id: its community (and what is still owed to the
+        chat) moves to it. The community, or None when the old chat is not one, or the new
+        one belongs to another community."""
+        ...
+
     async def create_link_code(
         self, community_id: int, code: str, expires_at: datetime
     ) -> None: ...
@@ -147,8 +158,8 @@ class Communities(Protocol):
         ...
 
     async def update_community(self, community: Community) -> None:
-        """Save a community's name and settings: anonymous, min_responses, priorities (not its
-        chats)."""
+        """Save a community's name and settings: anonymous, min_responses, priorities,
+        email_summary (not its chats)."""
         ...
 
 
@@ -163,6 +174,10 @@ class People(Protocol):
 
     async def role(self, community_id: int, person_id: int) -> Role | None: ...
     async def set_role(self, community_id: int, person_id: int, role: Role) -> None: ...
+    async def remove_member(self, community_id: int, person_id: int) -> None:
+        """The person no longer belongs to the community (no role there)."""
+        ...
+
     async def members(self, community_id: int) -> Sequence[tuple[Person, Role]]: ...
 
 
@@ -254,9 +269,8 @@ class Schedules(Protocol):
 class Outbox(Protocol):
     """Messages owed to people and chats."""
 
-    async def queue(self, items: Sequence[OutboxItem]) -> int:
-        """Add items; one whose key is queued (or was sent) already is left out. Returns how
-        many were added."""
+    async def queue(self, items: Sequence[OutboxItem]) -> None:
+        """Add items; one whose key is queued (or was sent) already is left out."""
         ...
 
     async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
@@ -328,12 +342,21 @@ class PersonalData(Protocol):
         """Erase a person: identity, answers, comments, positions, memberships."""
         ...
 
-    async def is_opted_out(self, key_hash: str) -> bool: ...
-    async def add_opt_out(self, key_hash: str) -> None:
-        """Remember (by a hash) that someone asked to be forgotten: do not enrol them again."""
+    def deployment_secret(self) -> bytes:
+        """This deployment's secret (made at first start, shared by every replica): the key of
+        the hashes that must not be recomputable from a platform id alone."""
         ...
 
-    async def remove_opt_out(self, key_hash: str) -> None: ...
+    async def is_opted_out(self, key: OptOutKey) -> bool:
+        """Whether the person asked to be forgotten (an unkeyed row found is keyed now)."""
+        ...
+
+    async def add_opt_out(self, key: OptOutKey) -> None:
+        """Remember (by a keyed hash) that someone asked to be forgotten: do not enrol them
+        again."""
+        ...
+
+    async def remove_opt_out(self, key: OptOutKey) -> None: ...
     async def rounds_to_purge(self, closed_before: datetime) -> Sequence[int]:
         """Rounds closed before then that still link answers or positions to people."""
         ...
@@ -343,8 +366,32 @@ class PersonalData(Protocol):
         ...
 
 
+class Addresses(Protocol):
+    """People reached by email rather than on a chat platform: their addresses (personal data,
+    erased with the person) and their personal links (stored as hashes only)."""
+
+    async def address_of(self, person_id: int) -> str | None: ...
+    async def person_by_address(self, platform: str, address: str) -> Person | None: ...
+    async def set_address(self, person_id: int, address: str) -> None: ...
+    async def save_link(self, link: AccessLink) -> None: ...
+    async def link_by_hash(self, token_hash: str) -> AccessLink | None: ...
+    async def drop_link(self, token_hash: str) -> None: ...
+    async def prune_join_requests(self, before: datetime) -> int:
+        """Forget join requests (links with no person yet) made before then."""
+        ...
+
+
 class Repository(
-    Deliveries, Communities, People, Rounds, Schedules, Outbox, Actions, PersonalData, Protocol
+    Deliveries,
+    Communities,
+    People,
+    Rounds,
+    Schedules,
+    Outbox,
+    Actions,
+    PersonalData,
+    Addresses,
+    Protocol,
 ):
     """Everything the core reads and writes, inside one transaction."""
 
@@ -353,8 +400,8 @@ class Storage(Protocol):
     """A database: hands out one Repository per transaction."""
 
     def transaction(self) -> AbstractAsyncContextManager[Repository]:
-        """Commit on normal exit, roll back on an exception. A duplicate delivery or a
-        concurrent update surfaces as DuplicateDelivery / ConcurrentUpdate."""
+        """Commit on normal exit, roll back on an exception. A concurrent update to the same
+        row or unique key surfaces as ConcurrentUpdate."""
         ...
 
     async def ping(self) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.messages import Incoming, Outgoing
 from bot.outbox.queue import queue_replies
-from bot.ports import Clock, ConcurrentUpdate, DuplicateDelivery, Repository, Storage
+from bot.ports import Clock, ConcurrentUpdate, Repository, Storage
 
 ATTEMPTS = 3
 
@@ -32,8 +32,6 @@ async def in_transaction(
                 replies = await work(repo)
                 await queue_replies(repo, replies, clock.now())
                 return replies
-        except DuplicateDelivery:
-            return []
         except ConcurrentUpdate:
             continue
     raise ConcurrentUpdate("gave up after repeated concurrent updates")

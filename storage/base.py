@@ -11,11 +11,18 @@ from bot.model import Rubric
 
 
 class QueryBase:
-    """The session of one transaction and a fast path for Core statements."""
+    """The session of one transaction, what the storage shares with it (parsed rubrics, the
+    deployment's secret) and a fast path for Core statements."""
 
-    def __init__(self, session: AsyncSession, rubrics: dict[int, Rubric] | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        rubrics: dict[int, Rubric] | None = None,
+        secret: bytes | None = None,
+    ) -> None:
         self._session = session
         self._rubrics = {} if rubrics is None else rubrics  # round id -> parsed snapshot
+        self._secret = secret  # read once when the storage was opened
         self._postgres = session.get_bind().dialect.name == "postgresql"
 
     async def _run(

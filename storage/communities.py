@@ -6,11 +6,11 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bot.model import ChatRef, Community
 from storage.base import QueryBase
-from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, to_model
+from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, OutboxRow, fit, to_model
 
 
 def new_join_code() -> str:
@@ -55,7 +55,7 @@ class CommunityQueries(QueryBase):
         self, name: str, chat: ChatRef, anonymous: bool, at: datetime
     ) -> Community:
         row = CommunityRow(
-            name=name,
+            name=fit(name, CommunityRow.name),
             anonymous=anonymous,
             export_salt=secrets.token_hex(16),
             created_at=at,
@@ -81,6 +81,42 @@ class CommunityQueries(QueryBase):
         )
         await self._session.flush()  # a chat already linked elsewhere fails on the key
 
+    async def move_chat(self, old: ChatRef, new: ChatRef) -> Community | None:
+        link = await self._session.get(CommunityChatRow, (old.platform, old.chat_id))
+        if link is None:
+            return None
+        community_id = link.community_id
+        taken = await self._session.get(CommunityChatRow, (new.platform, new.chat_id))
+        if taken is not None and taken.community_id != community_id:
+            return None  # the new chat is another community's already: leave both alone
+        old_link = (CommunityChatRow.platform == old.platform) & (
+            CommunityChatRow.chat_id == old.chat_id
+        )
+        if taken is None:
+            await self._session.execute(
+                update(CommunityChatRow)
+                .where(old_link)
+                .values(platform=new.platform, chat_id=new.chat_id)
+                .execution_options(synchronize_session=False)
+            )
+        else:  # told twice (Telegram says it in the old chat and in the new)
+            await self._session.execute(
+                delete(CommunityChatRow)
+                .where(old_link)
+                .execution_options(synchronize_session=False)
+            )
+        await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.platform == old.platform,
+                OutboxRow.chat_id == old.chat_id,
+                OutboxRow.sent_at.is_(None),
+            )
+            .values(platform=new.platform, chat_id=new.chat_id)
+        )
+        self._session.expire_all()
+        return await self.community_by_id(community_id)
+
     async def create_link_code(self, community_id: int, code: str, expires_at: datetime) -> None:
         self._session.add(LinkCodeRow(code=code, community_id=community_id, expires_at=expires_at))
         await self._session.flush()
@@ -98,9 +134,10 @@ class CommunityQueries(QueryBase):
             update(CommunityRow)
             .where(CommunityRow.id == community.id)
             .values(
-                name=community.name,
+                name=fit(community.name, CommunityRow.name),
                 anonymous=community.anonymous,
                 min_responses=community.min_responses,
                 priorities=community.priorities,
+                email_summary=community.email_summary,
             )
         )

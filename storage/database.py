@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -46,6 +47,16 @@ def is_sqlite(url: str) -> bool:
     return async_url(url).startswith("sqlite")
 
 
+def check_sqlite_folder(url: str) -> None:
+    """A SQLite file's folder must exist: say so plainly, before the driver's own thread
+    fails in the background."""
+    if not is_sqlite(url):
+        return
+    database = make_url(async_url(url)).database
+    if database and database != ":memory:" and not Path(database).parent.is_dir():
+        raise FileNotFoundError(f"there is no folder {Path(database).parent} for the database")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
@@ -60,6 +71,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for url; SQLite connections get WAL, a busy timeout and foreign keys."""
     # Error messages must never carry row values: they hold answers and comments.
     kwargs.setdefault("hide_parameters", True)
+    if "poolclass" not in kwargs:
+        # Every transaction ends in its own COMMIT or ROLLBACK (SqlStorage.transaction, and a
+        # connection closed mid-transaction rolls it back): the pool's extra ROLLBACK on each
+        # return would be one more round trip per event for nothing.
+        kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(async_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

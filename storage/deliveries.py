@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import delete, func, select
 
 from storage.base import QueryBase
 from storage.statements import statements
@@ -23,11 +22,12 @@ class DeliveryQueries(QueryBase):
         return int(answers or 0), int(open_rounds or 0)
 
     async def claim_delivery(self, platform: str, delivery_id: str, at: datetime) -> bool:
-        # One statement: a concurrent twin waits for our commit, then inserts nothing.
+        # One statement, INSERT ... ON CONFLICT DO NOTHING: its row count says whether the id
+        # was new, on SQLite and PostgreSQL alike, without an error to interpret.
         statement = statements(self._postgres).claim_delivery
         params = {"platform": platform, "delivery_id": delivery_id, "processed_at": at}
-        result = cast("CursorResult[Any]", await self._run(statement, params))
-        return result.rowcount == 1
+        result = await self._run(statement, params)
+        return bool(result.rowcount == 1)
 
     async def prune_deliveries(self, before: datetime) -> int:
         result = await self._session.execute(

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.messages import Address, Choice, Outgoing
+from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import ChatRef
 from bot.outbox.item import OutboxItem, OutboxKind, Outcome
 from storage.base import QueryBase
@@ -27,6 +30,9 @@ def message_json(message: Outgoing) -> dict[str, Any]:
         "replaces": message.replaces,
         "private_to": message.private_to,
         "join_code": message.join_code,
+        "purpose": str(message.purpose),
+        "round_id": message.round_id,
+        "community_id": message.community_id,
     }
 
 
@@ -39,6 +45,9 @@ def json_message(data: dict[str, Any]) -> Outgoing:
         replaces=data["replaces"],
         private_to=data["private_to"],
         join_code=data["join_code"],
+        purpose=Purpose(data.get("purpose", Purpose.REPLY)),  # rows from before 0011: replies
+        round_id=data.get("round_id"),
+        community_id=data.get("community_id"),
     )
 
 
@@ -84,22 +93,22 @@ def _row(item: OutboxItem) -> dict[str, Any]:
     }
 
 
+@cache
+def queue_statement(postgres: bool) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, built once per dialect."""
+    insert = postgresql_insert if postgres else sqlite_insert
+    return insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
+
+
 class OutboxQueries(QueryBase):
     """The outbox."""
 
-    async def queue(self, items: Sequence[OutboxItem]) -> int:
-        if not items:
-            return 0
-        keys = [item.key for item in items]
-        taken = set(
-            await self._session.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(keys)))
-        )
-        fresh = [_row(item) for item in items if item.key not in taken]
-        if fresh:
-            # A concurrent twin with the same key fails on the unique index: the transaction is
-            # retried, finds the key taken, and queues nothing twice.
-            await self._run(insert(OutboxRow), fresh)
-        return len(fresh)
+    async def queue(self, items: Sequence[OutboxItem]) -> None:
+        if items:
+            # One statement on the hot path (every answer queues its replies): a key queued
+            # before, or by a concurrent twin (which waits for our commit), is left out by the
+            # unique index.
+            await self._run(queue_statement(self._postgres), [_row(item) for item in items])
 
     async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
         due = (
@@ -137,10 +146,12 @@ class OutboxQueries(QueryBase):
         return [_item(row) for row in rows]
 
     async def finish_outbox(self, item_id: int, now: datetime, outcome: Outcome) -> None:
+        # Neither what it said nor to whom is kept once it is done: a direct message's chat is
+        # its person's id. The row records that it was delivered, and its key that it was owed.
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == item_id)
-            .values(sent_at=now, outcome=str(outcome))
+            .values(sent_at=now, outcome=str(outcome), payload=None, chat_id=None)
         )
 
     async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:

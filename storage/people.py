@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.model import Person, PersonRef, Role
+from bot.platform_text import known_timezone
 from storage.base import QueryBase
-from storage.tables import MembershipRow, PersonRow, to_model
+from storage.tables import MembershipRow, PersonRow, fit, to_model
 
 
 class PeopleQueries(QueryBase):
@@ -36,14 +37,15 @@ class PeopleQueries(QueryBase):
 
     async def upsert_person(self, ref: PersonRef) -> Person:
         row = await self._person_row(ref.platform, ref.user_id)
-        name = ref.display_name.strip()
+        name = fit(ref.display_name.strip(), PersonRow.display_name)
+        zone = known_timezone(ref.timezone)
         if row is None:
             row = PersonRow(platform=ref.platform, platform_user_id=ref.user_id, display_name=name)
             self._session.add(row)
         elif name and name != row.display_name:
             row.display_name = name
-        if ref.timezone and ref.timezone != row.timezone:
-            row.timezone = ref.timezone
+        if zone and zone != row.timezone:
+            row.timezone = zone
         await self._session.flush()
         return to_model(Person, row)
 
@@ -55,6 +57,13 @@ class PeopleQueries(QueryBase):
         row = MembershipRow(community_id=community_id, person_id=person_id, role=str(role))
         await self._session.merge(row)  # insert, or update the stored role
         await self._session.flush()
+
+    async def remove_member(self, community_id: int, person_id: int) -> None:
+        await self._session.execute(
+            delete(MembershipRow).where(
+                MembershipRow.community_id == community_id, MembershipRow.person_id == person_id
+            )
+        )
 
     async def members(self, community_id: int) -> Sequence[tuple[Person, Role]]:
         rows = await self._session.execute(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, insert, or_, select
 
-from bot.model import Answer, Participation, Role
+from bot.model import Answer, OptOutKey, Participation, Role
 from storage.base import QueryBase
 from storage.tables import (
     AnswerRow,
@@ -27,7 +27,18 @@ class PersonalDataQueries(QueryBase):
 
     async def forget_person(self, person_id: int) -> None:
         # Answers, comments, positions, memberships and owed messages go with the person
-        # (foreign keys cascade); closed rounds keep their tallies.
+        # (foreign keys cascade); so do messages owed to them, which name their chat rather
+        # than the person (one being sent right now keeps nothing once it is done); closed
+        # rounds keep their tallies.
+        person = await self._session.get(PersonRow, person_id)
+        if person is not None:
+            await self._session.execute(
+                delete(OutboxRow).where(
+                    OutboxRow.platform == person.platform,
+                    OutboxRow.chat_id == person.platform_user_id,
+                    OutboxRow.claimed_at.is_(None),
+                )
+            )
         await self._session.execute(delete(PersonRow).where(PersonRow.id == person_id))
 
     async def rounds_to_purge(self, closed_before: datetime) -> Sequence[int]:
@@ -71,13 +82,35 @@ class PersonalDataQueries(QueryBase):
         )
         return [(community_id, Role(role)) for community_id, role in rows]
 
-    async def is_opted_out(self, key_hash: str) -> bool:
-        return await self._session.get(OptOutRow, key_hash) is not None
+    def deployment_secret(self) -> bytes:
+        if not self._secret:
+            raise RuntimeError("storage opened without the deployment's secret: use open_storage")
+        return self._secret
 
-    async def add_opt_out(self, key_hash: str) -> None:
-        if await self._session.get(OptOutRow, key_hash) is None:
-            self._session.add(OptOutRow(key_hash=key_hash, at=datetime.now(UTC)))
-            await self._session.flush()
+    async def is_opted_out(self, key: OptOutKey) -> bool:
+        found = await self._session.execute(
+            select(OptOutRow.keyed, OptOutRow.at).where(
+                or_(
+                    OptOutRow.key_hash == key.keyed,
+                    and_(OptOutRow.key_hash == key.unkeyed, OptOutRow.keyed.is_(False)),
+                )
+            )
+        )
+        rows = list(found)
+        unkeyed = [at for keyed, at in rows if not keyed]
+        if unkeyed:  # stored before migration 0008: the keyed form replaces it now
+            await self._store_opt_out(key, min(unkeyed))
+        return bool(rows)
 
-    async def remove_opt_out(self, key_hash: str) -> None:
-        await self._session.execute(delete(OptOutRow).where(OptOutRow.key_hash == key_hash))
+    async def add_opt_out(self, key: OptOutKey) -> None:
+        await self._store_opt_out(key, datetime.now(UTC))
+
+    async def _store_opt_out(self, key: OptOutKey, at: datetime) -> None:
+        """The keyed form only, whatever was stored for the person before."""
+        await self.remove_opt_out(key)
+        await self._session.execute(insert(OptOutRow).values(key_hash=key.keyed, at=at, keyed=True))
+
+    async def remove_opt_out(self, key: OptOutKey) -> None:
+        await self._session.execute(
+            delete(OptOutRow).where(OptOutRow.key_hash.in_((key.keyed, key.unkeyed)))
+        )

@@ -4,6 +4,7 @@ it returns bot.model dataclasses only."""
 from __future__ import annotations
 
 from storage.actions import ActionQueries
+from storage.addresses import AddressQueries
 from storage.communities import CommunityQueries
 from storage.deliveries import DeliveryQueries
 from storage.outbox import OutboxQueries
@@ -22,5 +23,6 @@ class SqlRepository(
     OutboxQueries,
     ActionQueries,
     PersonalDataQueries,
+    AddressQueries,
 ):
     """All reads and writes of one transaction. The session is owned by SqlStorage."""

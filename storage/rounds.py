@@ -26,6 +26,7 @@ from storage.tables import (
     ParticipationRow,
     PersonRow,
     RoundRow,
+    fit,
     model_values,
     participation_model,
     participation_values,
@@ -57,7 +58,7 @@ class RoundQueries(QueryBase):
         row = RoundRow(
             community_id=community_id,
             number=(last or 0) + 1,
-            title=title,
+            title=fit(title, RoundRow.title),
             opened_at=opened_at,
             closes_at=closes_at,
             closed_at=None,

@@ -11,52 +11,52 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.model import Rubric
-from bot.ports import ConcurrentUpdate, DuplicateDelivery
-from storage.database import make_engine
+from bot.ports import ConcurrentUpdate
+from storage.database import check_sqlite_folder, make_engine
+from storage.deployment import deployment_secret
 from storage.migrate import upgrade_engine
 from storage.repository import SqlRepository
-from storage.tables import ProcessedDeliveryRow
 
 if TYPE_CHECKING:
     from bot.ports import Repository, Storage
 
-_UNIQUE_VIOLATION = "23505"  # PostgreSQL SQLSTATE
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+_SQLITE_UNIQUE = frozenset({1555, 2067})  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
 
 
 def _is_unique_violation(error: IntegrityError) -> bool:
+    """By the database's error code, never its message."""
     original = error.orig
-    if getattr(original, "sqlstate", None) == _UNIQUE_VIOLATION:
-        return True
-    message = str(original).lower()
-    return "unique constraint" in message or "duplicate key" in message
+    return (
+        getattr(original, "sqlstate", None) == _UNIQUE_VIOLATION
+        or getattr(original, "sqlite_errorcode", None) in _SQLITE_UNIQUE
+    )
 
 
 def translate_integrity_error(error: IntegrityError) -> Exception:
-    """DuplicateDelivery for a twin delivery id, ConcurrentUpdate for another unique key,
-    the error itself for anything else (foreign keys, checks, NOT NULL: those are bugs)."""
-    if not _is_unique_violation(error):
-        return error
-    if ProcessedDeliveryRow.__tablename__ in str(error.orig):
-        return DuplicateDelivery(str(error.orig))
-    return ConcurrentUpdate(str(error.orig))
+    """ConcurrentUpdate when another transaction stored the same unique key first (reload and
+    decide again); the error itself for anything else (foreign keys, checks, NOT NULL: those
+    are bugs). A twin delivery is no error at all: claim_delivery says False."""
+    return ConcurrentUpdate("a concurrent update") if _is_unique_violation(error) else error
 
 
 class SqlStorage:
     """A database reached through one async engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, secret: bytes | None = None) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._rubrics: dict[int, Rubric] = {}  # parsed round snapshots, shared by transactions
+        self._secret = secret  # the deployment's (open_storage reads it); never logged
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
         """Commit on normal exit, roll back on an exception; a unique-key race surfaces as
-        DuplicateDelivery (processed_deliveries) or ConcurrentUpdate (anything else)."""
+        ConcurrentUpdate."""
         async with self._sessions() as session:
             try:
                 async with session.begin():
-                    yield SqlRepository(session, self._rubrics)
+                    yield SqlRepository(session, self._rubrics, self._secret)
             except IntegrityError as error:
                 translated = translate_integrity_error(error)
                 if translated is error:
@@ -79,14 +79,16 @@ class SqlStorage:
 async def open_storage(url: str, *, migrate: bool = True) -> SqlStorage:
     """Connect to url (sqlite:///path or postgresql://...), upgrading the schema to head
     first unless migrate is False."""
+    check_sqlite_folder(url)
     engine = make_engine(url)
     try:
         if migrate:
             await upgrade_engine(engine)
+        secret = await deployment_secret(engine)  # made at first start, in its own commit
     except BaseException:
         await engine.dispose()
         raise
-    return SqlStorage(engine)
+    return SqlStorage(engine, secret)
 
 
 if TYPE_CHECKING:

@@ -49,6 +49,8 @@ def statements(postgres: bool) -> Statements:
     """The prepared hot-path statements for PostgreSQL (True) or SQLite (False)."""
     insert = postgresql_insert if postgres else sqlite_insert
     deliveries, answers = _table(ProcessedDeliveryRow), _table(AnswerRow)
+    # The row count says whether the row went in: a twin's conflict is an answer, not an error
+    # (and a concurrent twin waits for our commit, then inserts nothing).
     claim = insert(deliveries).on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
     answer = insert(answers)
     answer = answer.on_conflict_do_update(

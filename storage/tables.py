@@ -24,9 +24,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 
 from bot.model import Participation, Rubric, Stage
+from bot.platform_text import clip
 from bot.rubric.loader import rubric_from_dict
 
 if TYPE_CHECKING:
@@ -69,6 +70,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def fit(text: str, column: InstrumentedAttribute[str]) -> str:
+    """Text clipped to its column's width: the last guard, so that one long name from a platform
+    never fails a whole transaction (PostgreSQL refuses what SQLite would quietly keep)."""
+    length = getattr(column.type, "length", None)
+    return clip(text, length) if length else text
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
@@ -89,6 +97,7 @@ class CommunityRow(Base):
     created_at: Mapped[datetime]
     min_responses: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
     join_code: Mapped[str | None] = mapped_column(String(64))
+    email_summary: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     priorities: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
@@ -123,6 +132,32 @@ class PersonRow(Base):
     platform_user_id: Mapped[str] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+
+
+class AddressRow(Base):
+    """The email address of a person who takes part by email (erased with the person)."""
+
+    __tablename__ = "addresses"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+
+
+class AccessLinkRow(Base):
+    """A personal link, by the hash of its token; with no person, a join request not yet
+    confirmed (its address kept until then, pruned after a day)."""
+
+    __tablename__ = "access_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    address: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class MembershipRow(Base):
@@ -247,6 +282,9 @@ class OutboxRow(Base):
             sqlite_where=text("sent_at IS NULL AND claimed_at IS NULL"),
             postgresql_where=text("sent_at IS NULL AND claimed_at IS NULL"),
         ),
+        # Ids are never used twice: a sender finishing an item that was deleted meanwhile
+        # (a forgotten person's) must not touch a newer one.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -306,12 +344,24 @@ class LeaseRow(Base):
 
 class OptOutRow(Base):
     """Someone who asked to be forgotten: not enrolled again unless they come back themselves.
-    Only a one-way hash of their platform id is kept."""
+    Only a keyed hash of their platform id is kept (keyed False: an unkeyed sha256 stored before
+    migration 0008, replaced by the keyed form when the person is next met)."""
 
     __tablename__ = "opt_outs"
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime]
+    keyed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("false"))
+
+
+class DeploymentSecretRow(Base):
+    """A secret of this deployment, made at first start (storage/deployment.py); never logged."""
+
+    __tablename__ = "deployment_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
 
 
 # rows to bot.model dataclasses (and back)

@@ -16,12 +16,35 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import NullPool
 
 from storage import SqlStorage, open_storage
 from storage.database import make_engine, safe_url
+
+# Property-based tests (tests/test_fuzz_*.py): a bounded number of examples, chosen the same way
+# on every run (derandomize), so the suite stays fast and a failure repeats. HYPOTHESIS_PROFILE=
+# deep searches far longer, at random; keep what it finds as an @example.
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    # The database-backed properties share one storage across examples on purpose: each
+    # example compares the database before and after itself.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "deep",
+    parent=settings.get_profile("ci"),
+    max_examples=5000,
+    derandomize=False,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 LOCK_KEY = 0x6D617475  # pg_advisory_lock key shared by every run of these tests

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from adapters.assembly import ONE_OFF, Assembly, assemble
 from adapters.platform import AdapterContext, PlatformAdapter
@@ -16,11 +17,14 @@ from bot.config import Settings
 from bot.messages import Address, Incoming, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef
 from bot.ports import Storage, Unreachable
+from bot.roster import OddRecord, Roster
 from storage import SqlStorage
+from storage.tables import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CHANNEL = Address("test", "C1")
+UNLISTED = frozenset({"other", "telegram"})  # platforms whose chats cannot be listed
 
 
 class FakeClock:
@@ -41,10 +45,18 @@ class ChannelMembers:
     """The platform's view of who is in each channel (what Slack's conversations.members says)."""
 
     chats: dict[ChatRef, list[PersonRef]] = field(default_factory=dict)
+    odd: dict[ChatRef, list[OddRecord]] = field(default_factory=dict)  # odd records listed
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
-        """What the platform lists; a chat of platform "other" cannot be listed (Telegram)."""
-        return None if chat.platform == "other" else list(self.chats.get(chat, []))
+    async def members(self, chat: ChatRef) -> Roster | None:
+        """What the platform lists; Telegram's groups (and chats of a platform "other") cannot
+        be listed."""
+        if chat.platform in UNLISTED:
+            return None
+        return Roster(tuple(self.chats.get(chat, [])), tuple(self.odd.get(chat, [])))
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """Someone in the chat (a Telegram group's members too: a test puts them there)."""
+        return next((p for p in self.chats.get(chat, []) if p.user_id == user_id), None)
 
 
 class Recorder:
@@ -79,7 +91,7 @@ class TestPlatform:
         return True
 
 
-PLATFORMS = ("test", "other")  # "other" cannot list its members, as Telegram cannot
+PLATFORMS = ("test", "other", "telegram", "slack")  # "other" and "telegram" cannot list
 
 
 async def assemble_world(
@@ -204,3 +216,15 @@ async def answer_all(world: World, name: str, levels: Sequence[str]) -> None:
     for label in levels:
         await world.press(name, label)
     await world.press(name, "Submit")
+
+
+async def stored_rows(storage: Storage) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a fixed order: what the database holds, to compare or
+    search."""
+    assert isinstance(storage, SqlStorage)
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    async with storage.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            found = await connection.execute(table.select())
+            rows[table.name] = sorted((tuple(row) for row in found), key=repr)
+    return rows

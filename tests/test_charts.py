@@ -22,6 +22,7 @@ from bot.summary.charts import (
     summary_chart,
     trend_chart,
 )
+from bot.summary.disclosure import Detail
 from bot.summary.numbers import RoundSummary, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,13 +75,18 @@ def summary(
 
 
 def first_round(closed: bool = True) -> RoundSummary:
-    # alpha: 1, 2, 2, 4 and one "not sure"; beta: two scored (hidden); gamma: 5, 5, 4, 3
+    # alpha: 1, 2, 2, 4, 1 and one "not sure" (counts shown); beta: two scored (hidden);
+    # gamma: 5, 5, 4, 3 (four scored: the median and agreement only)
     return summary(
         1,
         datetime(2026, 3, 2, 9, tzinfo=UTC),
-        {"alpha": [1, 2, 2, 4, None], "beta": [3, None, None, 5], "gamma": [5, 5, 4, 3]},
-        completed=4,
-        invited=5,
+        {
+            "alpha": [1, 2, 2, 4, None, 1],
+            "beta": [3, None, None, 5],
+            "gamma": [5, 5, 4, 3],
+        },
+        completed=6,
+        invited=7,
         closed=closed,
     )
 
@@ -112,11 +118,11 @@ def rounds() -> list[RoundSummary]:
 def test_summary_chart_rows_follow_the_rubric_and_hide_small_categories() -> None:
     assert summary_chart(first_round()) == SummaryChart(
         "Round 1: Spring check",
-        "2 Mar 2026 \u2013 16 Mar 2026 · 4 of 5 completed",
+        "2 Mar 2026 \u2013 16 Mar 2026 · 6 of 7 completed",
         (
-            ChartRow("1. Alpha", (1, 2, 0, 1, 0), 2.0, scored=4, not_sure=1, hidden=False),
-            ChartRow("2. Beta", (0, 0, 0, 0, 0), None, scored=0, not_sure=0, hidden=True),
-            ChartRow("3. Gamma", (0, 0, 1, 1, 2), 4.5, scored=4, not_sure=0, hidden=False),
+            ChartRow("1. Alpha", Detail.COUNTS, 2.0, "agreed", (2, 2, 0, 1, 0), 5, 1),
+            ChartRow("2. Beta", Detail.NOTHING),
+            ChartRow("3. Gamma", Detail.MEDIAN, 4.5, "agreed"),
         ),
         "just getting started",
         "really doing well",
@@ -125,13 +131,13 @@ def test_summary_chart_rows_follow_the_rubric_and_hide_small_categories() -> Non
 
 def test_an_open_round_says_when_it_closes() -> None:
     subtitle = summary_chart(first_round(closed=False)).subtitle
-    assert subtitle == "2 Mar 2026 \u2013 closes 16 Mar 2026 · 4 of 5 completed"
+    assert subtitle == "2 Mar 2026 \u2013 closes 16 Mar 2026 · 6 of 7 completed"
 
 
 def test_a_round_too_small_to_summarise_hides_every_row_but_keeps_the_labels() -> None:
     chart = summary_chart(rounds()[2])
     assert [row.label for row in chart.rows] == ["1. Alpha", "2. Beta", "3. Gamma"]
-    assert all(row.hidden and row.median is None and sum(row.counts) == 0 for row in chart.rows)
+    assert all(row.hidden and row.median is None and row.counts is None for row in chart.rows)
 
 
 def test_trend_uses_the_last_rubric_with_gaps_where_there_is_no_median() -> None:

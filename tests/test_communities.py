@@ -10,7 +10,7 @@ from bot.messages import Address, IncomingJoin, IncomingText
 from bot.model import PersonRef
 from bot.ports import Storage
 
-GROUP = Address("other", "-100")
+GROUP = Address("telegram", "-100")
 
 
 @pytest.fixture
@@ -36,15 +36,15 @@ async def test_a_group_on_another_platform_joins_with_a_one_time_code(world: Wor
     reply = texts(await world.command("lead", "/round link"))
     code = reply.split("/round link ", 1)[1].split()[0]
     assert len(code) == 8 and "within the next hour" in reply
-    olga = PersonRef("other", "7", "Olga")
+    olga = PersonRef("telegram", "7", "Olga")
     assert "Only an admin of this group" in await in_group(world, olga, f"/round link {code}")
     assert "not set up yet" in await in_group(world, olga, "/round status")
     joined = await in_group(world, olga, f"/round link {code}", admin=True)
     assert "This group is now part of Riverside" in joined
     reuse = await world.event(
         IncomingText(
-            PersonRef("other", "8"),
-            Address("other", "-200"),
+            PersonRef("telegram", "8"),
+            Address("telegram", "-200"),
             f"/round link {code}",
             chat_admin=True,
         )
@@ -57,9 +57,9 @@ async def test_a_group_on_another_platform_joins_with_a_one_time_code(world: Wor
 
 async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World) -> None:
     code = (await world.command("lead", "/round link"))[0].text.split("/round link ")[1][:8]
-    olga = PersonRef("other", "7", "Olga")
+    olga = PersonRef("telegram", "7", "Olga")
     await in_group(world, olga, f"/round link {code}", admin=True)
-    pat = PersonRef("other", "9", "Pat")
+    pat = PersonRef("telegram", "9", "Pat")
     dm = Address.dm(pat)
     enrolled = await world.event(IncomingJoin(pat, dm, await join_code(world)))
     assert "You take part in Riverside" in texts(enrolled)
@@ -69,7 +69,7 @@ async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World)
     assert all(m.join_code == announcements[0].join_code for m in announcements)
     invited = sorted((m.to.platform, m.to.chat_id) for m in replies if m.to.direct)
     # Olga linked the group, so she leads (and takes part); Pat enrolled by the link.
-    assert invited == [("other", "7"), ("other", "9"), ("test", "ALICE"), ("test", "LEAD")]
+    assert invited == [("telegram", "7"), ("telegram", "9"), ("test", "ALICE"), ("test", "LEAD")]
     status = await in_group(world, olga, "/round status", admin=True)
     assert "Invited 4" in status
     await answer_all(world, "alice", ["3"] * 9)
@@ -85,7 +85,7 @@ async def test_take_part_link_enrols_and_a_round_covers_both_chats(world: World)
 
 async def test_late_take_part_joins_the_open_round(world: World) -> None:
     await world.command("lead", "/round open")
-    sam = PersonRef("other", "11", "Sam")
+    sam = PersonRef("telegram", "11", "Sam")
     replies = await world.event(IncomingJoin(sam, Address.dm(sam), await join_code(world)))
     assert "You take part" in texts(replies) and "Start" in texts(replies)
     bad = await world.event(IncomingJoin(sam, Address.dm(sam), "not-a-code"))

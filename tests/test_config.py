@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.registry import PLATFORMS
+from adapters.telegram.settings import TelegramSettings
 from bot.config import ConfigError, Settings, describe, read_env_file
 from bot.config import load_settings as load_core_settings
 
@@ -113,3 +114,32 @@ def test_an_empty_value_with_a_comment_is_empty(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text("RETENTION_DAYS=   # keep everything\nLOG_LEVEL=DEBUG\t# noisy\n")
     assert read_env_file(dotenv) == {"RETENTION_DAYS": "", "LOG_LEVEL": "DEBUG"}
+
+
+@pytest.mark.parametrize(
+    ("api_url", "allowed"),
+    [
+        ("", False),  # the public Bot API posts only to https
+        ("https://api.telegram.org/bot", False),
+        ("http://telegram-bot-api:8081/bot", True),  # self-hosted: plain http on its network
+        ("https://tg.internal.example/bot", True),
+    ],
+)
+def test_a_plain_http_webhook_is_refused_only_for_the_public_bot_api(
+    api_url: str, allowed: bool
+) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "1:abc",
+        "TELEGRAM_API_URL": api_url,
+        "TELEGRAM_WEBHOOK_URL": "http://maturity-bot:3000/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": "hook-secret-1",
+    }
+    if not allowed:
+        with pytest.raises(ConfigError, match=r"TELEGRAM_WEBHOOK_URL: .* must be an https:// URL"):
+            load_settings(env)
+        return
+    telegram = load_settings(env).platform("telegram")
+    assert isinstance(telegram, TelegramSettings)
+    assert telegram.webhook_url == "http://maturity-bot:3000/telegram/webhook"
+    with pytest.raises(ConfigError, match="must be an https:// or http:// URL"):
+        load_settings({**env, "TELEGRAM_WEBHOOK_URL": "ftp://maturity-bot/hook"})

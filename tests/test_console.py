@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.summary.export import render_csv
+from bot.summary.export import FIELDS, render_csv
 
 SCRIPTS = Path(__file__).parent / "fixtures" / "console"
 CATEGORIES = [
@@ -124,9 +125,11 @@ def test_priorities_are_asked_after_submit_and_summarised(
     bob = first.split("bob> Skip", 1)[1]
     assert bob.lstrip().split("\n", 2)[1].startswith("Thank you! No priorities from you")
     assert "Which answer would you like to change?" in bob  # then he changed an answer
+    assert "Thank you! Your priorities: Finance." in bob  # and picked one after all
+    # Five people picked: as many as per-level counts need, so the votes are shown.
     assert (
-        "The group's priorities (4 people picked up to two areas to work on first): "
-        "Finance 4 · Collaboration 1 · Service delivery 1"
+        "The group's priorities (5 people picked up to two areas to work on first): "
+        "Finance 5 · Collaboration 1 · Service delivery 1"
     ) in second
     assert "• Finance: it scores lowest (median 1) and the group chose it as a priority" in second
 
@@ -174,8 +177,7 @@ def test_actions_are_added_done_reminded_and_recalled_at_the_next_opening(
     assert "Since round 1, the partnership's actions: 3 agreed, 1 done, 1 dropped." in opened
     closed = out.split("lead> /round close", 1)[1]
     assert (
-        "6. Finance: median 2 (+1 since round 1) · agreed · 3 scored, 0 not sure · levels "
-        "1:0 2:3 3:0 4:0 5:0\n"
+        "6. Finance: median 2 (+1 since round 1) · agreed\n"  # three answers: no counts
         "   ↳ action 1 “Draft a joint bid for a three-year pooled fund” (open) since round 1"
     ) in closed
     assert "   ↳ action 2 “Hold a joint planning day” (done) since round 1" in closed
@@ -221,32 +223,57 @@ def test_a_scheduled_round_runs_in_the_console_on_its_moved_clock(tmp_path: Path
     assert "is closed: 3 of 4 completed" in closed and "(chart saved: " in closed
 
 
+# Fewer than five scored answers: the summary shows no counts, so the export leaves them out.
+LEFT_OUT = ["collaboration", "accountability", "workforce"]
+EXPORTED = [c for c in CATEGORIES if c not in LEFT_OUT]
+
+
 def test_export_lists_exactly_those_answers(finished_round: tuple[Path, str, str]) -> None:
     db, _first, _second = finished_round
-    result = run_cli("export", "--round", "latest", "--format", "csv", env_db=db)
+    result = run_cli("export", "--round", "latest", "--format", "csv", "--keys", env_db=db)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len(rows) == 45
+    assert len(rows) == 5 * len(EXPORTED)
     by_participant: dict[str, dict[str, str]] = {}
     for row in rows:
         by_participant.setdefault(row["participant"], {})[row["category_id"]] = row["level"]
         assert row["round"] == "1" and row["round_title"] == "Spring 2027"
         assert (row["not_sure"] == "yes") == (row["level"] == "")
-    exported = sorted([by_participant[key][c] for c in CATEGORIES] for key in by_participant)
+    exported = sorted([by_participant[key][c] for c in EXPORTED] for key in by_participant)
     expected = sorted(
-        [["" if lv is None else str(lv) for lv in levels] for levels in EXPECTED.values()]
+        [
+            ["" if levels[CATEGORIES.index(c)] is None else str(levels[CATEGORIES.index(c)])]
+            for c in EXPORTED
+        ]
+        for levels in EXPECTED.values()
     )
-    assert exported == expected
+    assert exported == [[cell for [cell] in person] for person in expected]
     keys = list(by_participant)
     assert all(k.startswith("p-") for k in keys)  # anonymous: pseudonyms, no names
     comments = [r["comment"] for r in rows if r["comment"]]
     assert comments == []  # one comment is too few to share without singling its writer out
     as_json = json.loads(run_cli("export", "--format", "json", env_db=db).stdout)
-    assert len(as_json["answers"]) == 45 and as_json["round"]["comments_included"] is False
+    assert len(as_json["answers"]) == 30 and as_json["round"]["comments_included"] is False
+    assert as_json["round"]["answers_left_out_for"] == LEFT_OUT
     assert [row["median"] for row in as_json["summary"]] == [3, 2.5, 2, 2, 2, 1, 2, 2.5, 3]
     summary_csv = run_cli("export", "--summary", env_db=db).stdout.splitlines()
     assert summary_csv[0].startswith("round,category_id,category_title,shown,scored")
     assert summary_csv[1].startswith("1,vision,Vision,yes,5,0,0,2,2,1,0,3")
+    assert summary_csv[2] == "1,collaboration,Collaboration,yes,,,,,,,,2.5,,,agreed,"
+
+
+def test_an_anonymous_export_links_nothing_to_a_person(
+    finished_round: tuple[Path, str, str],
+) -> None:
+    db, _first, _second = finished_round
+    result = run_cli("export", env_db=db)
+    assert result.returncode == 0, result.stderr
+    header, *lines = result.stdout.splitlines()
+    assert header.split(",") == [f for f in FIELDS if f != "participant"]
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {row["category_id"] for row in rows} == set(EXPORTED)
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["answered_at"]) for row in rows)
+    assert len(lines) == 30
 
 
 def test_export_explains_a_missing_round(finished_round: tuple[Path, str, str]) -> None:
@@ -326,6 +353,8 @@ def test_comments_are_exported_once_five_people_have_commented(tmp_path: Path) -
     ]
     for name in names:
         script += [f":as {name}", "Start", "3", f"{name.title()} thinks the vision is unclear."]
+        script += [*["3"] * 8, "Submit"]
+    script += [":as lead", "/round close"]
     assert run_cli("console", "--db", str(db), stdin="\n".join(script) + "\n").returncode == 0
     rows = list(csv.DictReader(io.StringIO(run_cli("export", env_db=db).stdout)))
     assert sorted(r["comment"] for r in rows if r["comment"]) == [

@@ -3,17 +3,25 @@ published summaries stay as posted."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from support import ROOT, World, answer_all, make_world, texts
+from sqlalchemy import text
+from sqlalchemy.pool import NullPool
+from support import ROOT, World, answer_all, make_world, stored_rows, texts
 from test_console import run_cli
 
+from adapters.logs import configure
 from bot.ports import Storage
 from bot.privacy.data_rights import find_person, person_record, purge_old_rounds
 from bot.rubric.loader import load_rubric
-from bot.summary.numbers import round_summary
+from bot.summary.numbers import round_summary, round_tallies
+from storage import open_storage, upgrade
+from storage.database import make_engine
 
 COMMENT = "The partnership board never sees our data."
 
@@ -38,12 +46,13 @@ async def world(storage: Storage) -> World:
 
 
 async def vision_line(world: World) -> str:
+    """Vision's levels as the round counts them (kept with a closed round) and its median."""
     async with world.storage.transaction() as repo:
         round_ = await repo.round_by_id(1)
         assert round_ is not None
         summary = await round_summary(repo, round_)
-    vision = summary.categories[0]
-    return f"{vision.scored} {vision.distribution} {vision.median}"
+        levels = (await round_tallies(repo, round_)).levels["vision"]
+    return f"{levels} {summary.categories[0].median}"
 
 
 async def test_my_data_shows_everything_stored(world: World) -> None:
@@ -124,3 +133,96 @@ async def test_the_scheduler_purges_after_the_retention_period(world: World) -> 
     await worker.run_due()
     async with world.storage.transaction() as repo:
         assert await repo.answers(1) == []
+
+
+def keyed(secret: bytes, person: str) -> str:
+    return hmac.new(secret, f"opt-out:{person}".encode(), hashlib.sha256).hexdigest()
+
+
+def unkeyed(person: str) -> str:
+    """The opt-out rows stored before migration 0008 held."""
+    return hashlib.sha256(f"maturity-bot:{person}".encode()).hexdigest()
+
+
+async def test_an_opt_out_is_a_keyed_hash_with_a_secret_made_at_first_start(
+    world: World, database_url: str
+) -> None:
+    await world.command("lead", "/round close")
+    await world.say("alice", "yes, forget me")
+    rows = await stored_rows(world.storage)
+    ((name, value, _made),) = rows["deployment_secrets"]
+    secret = bytes.fromhex(value)
+    assert name == "privacy" and len(secret) == 32
+    assert [row[0] for row in rows["opt_outs"]] == [keyed(secret, "test:ALICE")]
+    assert unkeyed("test:ALICE") not in repr(rows)
+    again = await open_storage(database_url)  # a restart, or another replica: the same key
+    try:
+        async with again.transaction() as repo:
+            assert repo.deployment_secret() == secret
+    finally:
+        await again.close()
+    replies = await world.command("lead", "/round open")
+    invited = {m.to.chat_id for m in replies if m.to.direct}
+    assert invited == {"LEAD", "BOB", "CAROL"}  # alice asked to be forgotten
+
+
+async def test_opt_outs_stored_before_the_key_are_honoured_then_keyed(database_url: str) -> None:
+    await upgrade(database_url, "0006")
+    engine = make_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO opt_outs (key_hash, at) VALUES (:key, :at)"),
+                {"key": unkeyed("test:ALICE"), "at": datetime(2026, 10, 1, tzinfo=UTC)},
+            )
+    finally:
+        await engine.dispose()
+    storage = await open_storage(database_url)
+    try:
+        world = await make_world(storage)
+        world.join("lead", "alice", "bob")
+        await world.command("lead", "/round setup Riverside")
+        replies = await world.command("lead", "/round open")
+        assert {m.to.chat_id for m in replies if m.to.direct} == {"LEAD", "BOB"}
+        rows = await stored_rows(storage)
+        secret = bytes.fromhex(rows["deployment_secrets"][0][1])
+        assert [(row[0], row[2]) for row in rows["opt_outs"]] == [
+            (keyed(secret, "test:ALICE"), True)
+        ]
+    finally:
+        await storage.close()
+
+
+class Captured(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+async def test_the_secret_is_never_logged(database_url: str) -> None:
+    configure("DEBUG", "json")
+    # Even with every SQL statement logged (as if someone turned it on), no parameter shows.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    captured = Captured()
+    logging.getLogger().addHandler(captured)
+    try:
+        storage = await open_storage(database_url)  # the first start: the secret is made
+        try:
+            world = await make_world(storage)
+            world.join("lead", "alice")
+            await world.command("lead", "/round setup Riverside")
+            await world.command("lead", "/round open")
+            await world.say("alice", "yes, forget me")
+            secret = (await stored_rows(storage))["deployment_secrets"][0][1]
+        finally:
+            await storage.close()
+    finally:
+        logging.getLogger().removeHandler(captured)
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.NOTSET)
+        configure("WARNING")
+    assert any("INSERT INTO deployment_secrets" in line for line in captured.lines)
+    logged = "\n".join(captured.lines)
+    assert secret not in logged and secret.upper() not in logged

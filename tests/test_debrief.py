@@ -96,6 +96,7 @@ async def test_each_lead_gets_the_pack_privately_at_close_with_a_page_per_catego
         assert words(category.levels[median_level + 1]) in text  # the next level up
         assert "To discuss" in text and "who needs to be in the room?" in text
     finance = words(reader.pages[6].extract_text())
+    assert "level chosen" in finance  # five answers: how many chose each level is drawn
     assert "5 of the 5 people who picked priorities chose this one." in finance
     assert "Unattributed, in random order." in finance
     for name, comment in COMMENTS.items():
@@ -128,6 +129,33 @@ async def test_few_comments_stay_out_and_a_thin_category_shows_nothing(storage: 
     assert "What is already working in Finance that we could build on?" in finance
     vision = words(reader.pages[1].extract_text())
     assert "Comments are left out: the round has fewer than 5" in vision
+
+
+async def test_a_category_without_counts_shows_no_distribution_range_or_votes(
+    storage: Storage,
+) -> None:
+    # Four answers: at least min_responses (3) but fewer than five, so each category shows its
+    # median and agreed/split only (bot/summary/disclosure.py), and four votes are not shown.
+    world = await make_world(storage)
+    world.join("lead", "alice", "bob", "carol", "dave")
+    await world.command("lead", "/round setup Riverside")
+    await world.command("lead", "/round open")
+    for name, vision in (("alice", "1"), ("bob", "5"), ("carol", "1"), ("dave", "5")):
+        await answer(world, name, [vision] + ["3"] * 8)
+    closing = await world.command("lead", "/round close")
+    (pack,) = [m for m in closing if m.attachment and m.attachment.media_type == PDF]
+    reader = pdf_of(pack)
+    headline = words(reader.pages[0].extract_text())
+    assert "too few answers to show counts" in headline and "n = " not in headline
+    assert "The group's priorities: fewer than 5 people picked any" in headline
+    vision = words(reader.pages[1].extract_text())
+    assert "Median 3 · the group is split · fewer than 5 scored it" in vision
+    assert "answers from" not in vision and "level chosen" not in vision  # no range, no bars
+    assert "Some of us see Vision lower, others higher." in vision
+    assert "Priority votes are not shown: fewer than 5 people picked priorities." in vision
+    assert "Where the group is: level 3" in vision  # the median's descriptor is still there
+    everything = words(" ".join(page.extract_text() for page in reader.pages))
+    assert "4 of the 4" not in everything and "chose this one" not in everything
 
 
 async def test_round_debrief_sends_the_pack_again_to_the_lead_who_asks(world: World) -> None:

@@ -330,6 +330,7 @@ async def test_after_submit_people_may_pick_up_to_two_priorities_and_change_them
         world,
         [
             ("alice", "press", "6 Finance", ["Your picks so far: Finance. Pick one more"]),
+            ("alice", "say", "12", ["Type an area's number to pick it", "Pick one more"]),
             ("alice", "say", "2", ["Your picks: Finance and Collaboration. Press Done"]),
             ("alice", "press", "1 Vision", ["picked two already: Finance and Collaboration"]),
             ("alice", "press", "6 Finance", ["Your picks so far: Collaboration."]),
@@ -386,3 +387,31 @@ async def test_with_priorities_off_submit_ends_with_thanks(world: World) -> None
     assert "Which areas" not in texts(replies)
     replies = await world.say("bob", "hi")
     assert "Change priorities" not in texts(replies) and "priorities" not in texts(replies)
+
+
+async def stage_of(world: World, name: str) -> Stage:
+    stage, _priorities = await priorities_of(world, name)
+    return stage
+
+
+@pytest.mark.parametrize("typed", ["3", "not sure", "Back", "6"])
+async def test_an_answer_typed_on_the_invitation_asks_to_press_start_first(
+    world: World, typed: str
+) -> None:
+    replies = await world.say("alice", typed)
+    assert replies[0].text.startswith("Press Start first (or type “start”)")
+    assert [c.label for c in replies[-1].choices] == ["Start", "Later"]  # the invitation again
+    assert await answers_of(world, "alice") == {}
+    assert await stage_of(world, "alice") is Stage.INVITED
+    await verify_dialog(world, [("alice", "say", "start", ["1/9 · Vision"])])
+
+
+async def test_a_level_typed_where_none_is_offered_says_what_to_do_instead(world: World) -> None:
+    await world.press("alice", "Start")
+    for label in NINE:
+        await world.press("alice", label)
+    await verify_dialog(world, [("alice", "say", "3", ["answered every question", "Submit"])])
+    await world.press("alice", "Change an answer")
+    await verify_dialog(world, [("alice", "say", "12", ["Type its number", "1 Vision"])])
+    assert await stage_of(world, "alice") is Stage.PICKING
+    assert (await answers_of(world, "alice"))["vision"] == 3

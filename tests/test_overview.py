@@ -60,3 +60,25 @@ async def test_one_call_gives_what_a_board_shows_and_no_comment(storage: Storage
     assert [(a.number, a.status) for a in seen.actions] == [(1, ActionStatus.OPEN)]
     assert schedule is not None and seen.next_opening == schedule.next_open_at
     assert NOTE not in repr(seen)  # the leads' debrief quotes comments; a board never does
+
+
+async def test_a_board_shows_no_count_the_summary_may_not(storage: Storage) -> None:
+    # Three people: enough for a summary, too few for counts or priority votes.
+    world = await make_world(storage)
+    world.join("lead", *PEOPLE[:3])
+    await world.command("lead", "/round setup Riverside")
+    await world.command("lead", "/round open Round 1")
+    for name in PEOPLE[:3]:
+        await answer(world, name, "3", comment=False)
+    await world.command("lead", "/round close")
+    async with world.storage.transaction() as repo:
+        community = await repo.community_by_id(1)
+        assert community is not None
+        seen = await overview(repo, community, world.clock.now())
+    assert seen.latest is not None and seen.chart is not None
+    assert all(row.counts is None and row.scored is None for row in seen.chart.rows)
+    assert "1. Vision: median 3 · agreed" in seen.summary_text
+    assert "levels 1:" not in seen.summary_text and "scored," not in seen.summary_text
+    assert seen.latest.priorities is not None and seen.latest.priorities.of("finance") is None
+    assert "fewer than 5 people picked any, so they are not shown" in seen.summary_text
+    assert "shows only its median and agreed or split" in seen.chart_alt

@@ -8,6 +8,7 @@ receives (never on the clock), each bounded by a timeout.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import time
@@ -17,7 +18,7 @@ from dataclasses import dataclass, replace
 import aiohttp
 import pytest
 from pypdf import PdfReader
-from support import ROOT
+from support import ROOT, stored_rows
 
 from adapters import assembly as runner
 from adapters.http import WebServer
@@ -375,7 +376,13 @@ async def test_socket_mode_connects_and_takes_commands_over_the_socket(
 async def test_priorities_step_and_the_debrief_pdf_privately_to_the_lead(slack: Slack) -> None:
     fake = slack.fake
     await slack.open_round()
-    picks = {"U1": ["6 Finance"], "U2": ["6 Finance", "2 Collaboration"], "U3": ["6 Finance"]}
+    picks = {  # five people pick: as many as votes (counts) need to be shown
+        "U1": ["6 Finance"],
+        "U2": ["6 Finance", "2 Collaboration"],
+        "U3": ["6 Finance"],
+        "U4": ["6 Finance"],
+        "U5": ["2 Collaboration"],
+    }
     for user, labels in picks.items():
         await answer_round(slack, user, SCRIPTS[user])
         card = fake.last_with(f"D{user}", "Done")
@@ -406,9 +413,30 @@ async def test_priorities_step_and_the_debrief_pdf_privately_to_the_lead(slack: 
     assert len(PdfReader(io.BytesIO(pack.content)).pages) == 10
     assert "The debrief pack for round 1" in pack.comment
     summary = await fake.wait_for(lambda: [f for f in fake.files if f.channel == "C1"])
-    assert "The group's priorities (3 people picked up to two areas to work on first): " in (
+    assert "The group's priorities (5 people picked up to two areas to work on first): " in (
         summary[0].comment
     )
-    assert "Finance 3 · Collaboration 1" in summary[0].comment
+    assert "Finance 4 · Collaboration 2" in summary[0].comment
     await slack.bot.settle()
     assert [f.channel for f in fake.files if f.filename.endswith(".pdf")] == [f"D{LEAD}"]
+
+
+async def test_forgetting_someone_leaves_no_trace_of_their_id_or_name(slack: Slack) -> None:
+    fake, sends = slack.fake, slack.sends
+    fake.add_user("UFERNFORGOT", "fern", "Fern Forgotten")
+    fake.join("C1", "UFERNFORGOT")
+    await slack.open_round()
+    await fake.wait_for_text("DUFERNFORGOT", "Hello!")
+    await answer_round(slack, "UFERNFORGOT", SCRIPTS["U4"])  # a dozen clicks, each recorded
+    after = fake.seq
+    assert await sends.say("UFERNFORGOT", "forget me") == 200
+    await fake.wait_for_text("DUFERNFORGOT", "reply: yes, forget me", after)
+    assert await sends.say("UFERNFORGOT", "yes, forget me") == 200
+    await fake.wait_for_text("DUFERNFORGOT", "I have forgotten you", after)
+    await slack.bot.settle()
+    rows = await stored_rows(slack.bot.storage)
+    assert len(rows["processed_deliveries"]) > 12  # the clicks are still recognised if redone
+    everything = repr(rows)
+    assert "UFERNFORGOT" not in everything and "Fern" not in everything
+    unkeyed = hashlib.sha256(b"maturity-bot:slack:UFERNFORGOT").hexdigest()
+    assert unkeyed not in everything and len(rows["opt_outs"]) == 1

@@ -30,6 +30,7 @@ from bot.conversation import cards
 from bot.conversation.choices import Action, ChoiceId
 from bot.messages import PNG, Address, Attachment, Choice, IncomingChoice, IncomingText, Outgoing
 from bot.model import ChatRef, PersonRef, Round
+from bot.roster import Oddity, OddRecord
 from bot.rubric.loader import load_rubric
 
 DM = Address("slack", "U1", direct=True)
@@ -122,8 +123,10 @@ def test_a_click_becomes_a_choice_naming_the_message() -> None:
         Address.dm(sender),
         choice_id="1:lvl:vision:3",
         message_id="D0123456789:1548261231.000200",
-        delivery_id="U123456789:1548426417.840180",
+        # The interaction's id and the moment: nothing names who clicked (it is kept).
+        delivery_id="12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3:1548426417.840180",
     )
+    assert "U123456789" not in (event.delivery_id or "")
 
 
 def test_only_what_a_person_types_in_their_dm_reaches_the_core() -> None:
@@ -276,7 +279,9 @@ async def test_the_directory_lists_a_channels_humans_across_pages(fake: FakeSlac
     directory = SlackDirectory(client, users)
     directory.bot_user_id = BOT_USER
     members = await directory.members(ChatRef("slack", "C1"))
-    assert members == [PersonRef("slack", "U1", "Ann Ash"), PersonRef("slack", "U2", "ben")]
+    assert members.people == (PersonRef("slack", "U1", "Ann Ash"), PersonRef("slack", "U2", "ben"))
+    # A member Slack says it does not know is reported, not silently left out.
+    assert members.odd == (OddRecord("slack", "U404", Oddity.UNREADABLE),)
     assert len(fake.calls_to("conversations.members")) == 4  # seven members, two a page
     await directory.members(ChatRef("slack", "C1"))
     asked = [c.args["user"] for c in fake.calls if c.method == "users.info"]
@@ -354,7 +359,7 @@ def test_the_manifests_create_the_app_in_one_paste(name: str) -> None:
     home = manifest["features"]["app_home"]
     assert home["messages_tab_enabled"] and not home["messages_tab_read_only_enabled"]
     settings = manifest["settings"]
-    assert settings["event_subscriptions"]["bot_events"] == ["message.im"]
+    assert settings["event_subscriptions"]["bot_events"] == ["message.im", "channel_id_changed"]
     assert settings["interactivity"]["is_enabled"] is True
     assert len(manifest["display_information"]["description"]) <= 140
     urls = [

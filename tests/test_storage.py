@@ -18,8 +18,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.pool import NullPool
 
-from bot.messages import Address, Choice, Outgoing
+from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import (
+    AccessLink,
     ActionStatus,
     Answer,
     Category,
@@ -34,7 +35,15 @@ from bot.model import (
     Stage,
 )
 from bot.outbox.item import OutboxItem, OutboxKind, Outcome
-from bot.ports import Communities, ConcurrentUpdate, Deliveries, People, Repository, Rounds
+from bot.ports import (
+    Addresses,
+    Communities,
+    ConcurrentUpdate,
+    Deliveries,
+    People,
+    Repository,
+    Rounds,
+)
 from bot.rubric.loader import rubric_to_dict
 from storage import (
     SqlRepository,
@@ -44,8 +53,9 @@ from storage import (
     open_storage,
     upgrade,
 )
-from storage.database import make_engine, safe_url
+from storage.database import is_sqlite, make_engine, safe_url
 from storage.migrate import head_revision, upgrade_sync
+from storage.sql import translate_integrity_error
 from storage.tables import Base, ProcessedDeliveryRow, RoundRow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -199,8 +209,20 @@ def test_urls() -> None:
     assert "hunter2" not in safe_url("postgresql://bot:hunter2@db/bot")
 
 
-async def test_ping(storage: SqlStorage) -> None:
-    await storage.ping()
+async def test_ping_says_whether_the_database_answers(
+    storage: SqlStorage, database_url: str, tmp_path: Path
+) -> None:
+    # /healthz and /readyz answer 503 on False: a database that is gone must read as False.
+    assert await storage.ping() is True
+    if is_sqlite(database_url):
+        gone = f"sqlite:///{tmp_path / 'no such folder' / 'bot.db'}"
+    else:
+        gone = "postgresql://postgres@127.0.0.1:1/nothing"  # a port nothing listens on
+    unreachable = SqlStorage(make_engine(gone))
+    try:
+        assert await unreachable.ping() is False
+    finally:
+        await unreachable.close()
 
 
 async def test_community_and_chat_lookup(storage: SqlStorage) -> None:
@@ -395,6 +417,19 @@ async def test_claim_delivery_twice(storage: SqlStorage) -> None:
         assert await repo.claim_delivery("telegram", "42", T0) is False
 
 
+def test_a_unique_key_race_is_told_by_the_error_code_not_its_words() -> None:
+    class Postgres(Exception):
+        sqlstate = "23505"
+
+    class SQLite(Exception):
+        sqlite_errorcode = 1299  # SQLITE_CONSTRAINT_NOTNULL, in words a reader might misread
+
+    unique = IntegrityError("INSERT ...", {}, Postgres("some words"))
+    not_null = IntegrityError("INSERT ...", {}, SQLite("UNIQUE constraint failed"))
+    assert isinstance(translate_integrity_error(unique), ConcurrentUpdate)
+    assert translate_integrity_error(not_null) is not_null  # a bug, not a race
+
+
 async def test_concurrent_claims_one_wins(storage: SqlStorage) -> None:
     both_open = asyncio.Barrier(2)
 
@@ -406,7 +441,7 @@ async def test_concurrent_claims_one_wins(storage: SqlStorage) -> None:
 
     results = await asyncio.gather(claim(), claim(), return_exceptions=True)
     outcomes = sorted(str(r) if isinstance(r, bool) else type(r).__name__ for r in results)
-    assert outcomes in (["False", "True"], ["DuplicateDelivery", "True"]), results
+    assert outcomes in (["False", "True"], ["ConcurrentUpdate", "True"]), results
     async with storage.engine.connect() as connection:
         rows = (await connection.execute(select(ProcessedDeliveryRow.delivery_id))).all()
     assert len(rows) == 1
@@ -491,6 +526,7 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.update_community(community)
         await repo.community_by_join_code(community.join_code)
         await repo.add_chat(community.id, ChatRef("telegram", "-100"))
+        await repo.move_chat(ChatRef("telegram", "-100"), ChatRef("telegram", "-1009"))
         await repo.create_link_code(community.id, "CODE1", T0)
         await repo.take_link_code("CODE1", T0)
         for lookup in (repo.community_for_chat(CHAT), repo.community_by_name("Leak")):
@@ -503,6 +539,17 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.set_role(community.id, person.id, Role.LEAD)
         await repo.role(community.id, person.id)
         await repo.members(community.id)
+        web = await repo.upsert_person(PersonRef("web", "a1b2", "ana"))
+        await repo.set_role(community.id, web.id, Role.PARTICIPANT)
+        await repo.set_address(web.id, "ana@example.org")
+        await repo.address_of(web.id)
+        await repo.person_by_address("web", "ana@example.org")
+        await repo.save_link(AccessLink("h1", community.id, T0, web.id))
+        await repo.save_link(AccessLink("h2", community.id, T0, address="ben@example.org"))
+        await repo.link_by_hash("h1")
+        await repo.drop_link("h1")
+        assert await repo.prune_join_requests(T0 + timedelta(days=2)) == 1
+        await repo.remove_member(community.id, web.id)
         round_ = await repo.create_round(community.id, "Q", T0, T0, True, RUBRIC)
         await repo.round_by_id(round_.id)
         await repo.round_by_number(community.id, 1)
@@ -526,7 +573,7 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.closed_rounds(community.id)
         assert await repo.totals() == (1, 0)  # one answer, the round closed
         assert await repo.prune_deliveries(T0 + timedelta(days=8)) == 1
-    protocols = (Deliveries, Communities, People, Rounds)
+    protocols = (Deliveries, Communities, People, Rounds, Addresses)
     assert called == {name for p in protocols for name in vars(p) if not name.startswith("_")}
 
 
@@ -595,8 +642,8 @@ async def test_outbox_keys_claims_and_the_lease(storage: SqlStorage) -> None:
     async with storage.transaction() as repo:
         community = await repo.create_community("Outbox", CHAT, True, T0)
         item = OutboxItem("reply:1", OutboxKind.MESSAGE, community.id, T0, message=card)
-        assert await repo.queue([item]) == 1
-        assert await repo.queue([item]) == 0  # queued once, whatever happens
+        await repo.queue([item])
+        await repo.queue([item, replace(item, note="again")])  # queued once, whatever happens
     async with storage.transaction() as repo:
         (due,) = await repo.claim_due(T0, 10, "A")
         assert isinstance(due, OutboxItem) and due.message == card and due.claimed_by == "A"
@@ -609,6 +656,25 @@ async def test_outbox_keys_claims_and_the_lease(storage: SqlStorage) -> None:
         assert await repo.take_lease("scheduler", "B", T0, T0 + timedelta(minutes=1)) is False
         later = T0 + timedelta(minutes=2)
         assert await repo.take_lease("scheduler", "B", later, later + timedelta(minutes=1))
+
+
+async def test_an_owed_message_keeps_why_it_is_sent_and_what_it_is_about(
+    storage: SqlStorage,
+) -> None:
+    async with storage.transaction() as repo:
+        community = await repo.create_community("Notes", CHAT, True, T0)
+        note = Outgoing(
+            Address("web", "w1", direct=True),
+            "A reminder: the action you own",
+            purpose=Purpose.ACTION,
+            community_id=community.id,
+        )
+        await repo.queue(
+            [OutboxItem("reply:9", OutboxKind.MESSAGE, community.id, T0, message=note)]
+        )
+    async with storage.transaction() as repo:
+        (due,) = await repo.claim_due(T0, 10, "A")
+    assert due.message == note  # the web channel emails it by its purpose, from its community
 
 
 async def test_a_platforms_timezone_is_kept(storage: SqlStorage) -> None:

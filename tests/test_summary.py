@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from support import ROOT
 from bot.model import ActionStatus, AgreedAction, Answer, Participation, Round, Stage
 from bot.rubric.loader import load_rubric
 from bot.summary import report
+from bot.summary.disclosure import Detail
 from bot.summary.focus import Reason, focus
 from bot.summary.numbers import (
     AGREED,
@@ -69,20 +71,29 @@ def people(
 
 def test_numbers_match_a_hand_computed_round() -> None:
     round_ = a_round()
-    table: dict[str, list[int | None]] = {cid: [3, 3, 3, 3] for cid in IDS}
-    table["vision"] = [1, 2, 2, 4]  # median 2, mean 2.25, spread sqrt(1.1875)
-    table["collaboration"] = [3, 3, None, 4]  # median 3, one not sure
-    table["finance"] = [1, 1, 5, 5]  # span 1..5: split
-    summary = summarise(round_, answers_for(round_, table), people(round_, 4, 5))
+    table: dict[str, list[int | None]] = {cid: [3, 3, 3, 3, 3] for cid in IDS}
+    table["vision"] = [1, 2, 2, 4, 1]  # median 2, mean 2, spread sqrt(1.2)
+    table["collaboration"] = [3, 3, None, 4, 3]  # four scored: median and agreement only
+    table["finance"] = [1, 1, 5, 5, 1]  # span 1..5: split
+    summary = summarise(round_, answers_for(round_, table), people(round_, 5, 6))
     vision, collaboration = summary.categories[0], summary.categories[1]
-    assert (vision.scored, vision.not_sure, vision.distribution) == (4, 0, (1, 2, 0, 1, 0))
-    assert vision.median == 2 and vision.mean == 2.25
-    assert vision.spread == pytest.approx(1.0897, abs=1e-4)
-    assert vision.consensus == AGREED  # 3 of 4 within levels 1-2
-    assert (collaboration.scored, collaboration.not_sure, collaboration.median) == (3, 1, 3)
+    assert vision.detail is Detail.COUNTS
+    assert (vision.scored, vision.not_sure, vision.distribution) == (5, 0, (2, 2, 0, 1, 0))
+    assert vision.median == 2 and vision.mean == 2
+    assert vision.spread == pytest.approx(1.0954, abs=1e-4)
+    assert vision.consensus == AGREED  # 4 of 5 within levels 1-2
+    assert collaboration.detail is Detail.MEDIAN
+    assert (collaboration.median, collaboration.consensus) == (3, AGREED)
+    assert (collaboration.scored, collaboration.not_sure, collaboration.distribution) == (
+        None,
+        None,
+        None,
+    )
+    assert (collaboration.mean, collaboration.spread) == (None, None)
     finance = summary.categories[IDS.index("finance")]
     assert finance.consensus == SPLIT and (finance.lowest, finance.highest) == (1, 5)
-    assert summary.completed == 4 and summary.invited == 5 and summary.response_rate == 0.8
+    assert summary.completed == 5 and summary.invited == 6
+    assert summary.response_rate == pytest.approx(5 / 6)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +118,7 @@ def test_a_category_below_the_threshold_shows_nothing_at_all() -> None:
     summary = summarise(round_, answers_for(round_, table), people(round_, 5, 5))
     finance = summary.categories[IDS.index("finance")]
     assert finance.hidden
-    assert (finance.scored, finance.not_sure, finance.distribution) == (0, 0, (0, 0, 0, 0, 0))
+    assert (finance.scored, finance.not_sure, finance.distribution) == (None, None, None)
     assert finance.median is None and finance.mean is None and finance.change is None
     shown = [c for c in summary.categories if not c.hidden]
     assert len(shown) == 8 and all(c.scored == 5 for c in shown)
@@ -172,12 +183,21 @@ def test_focus_without_priorities_names_the_lowest_and_the_most_split() -> None:
     assert finance is not None and picks[0].next_descriptor == finance.levels[2]
     text = report.summary_text(summary)
     assert "To reach level 3 in Collaboration" not in text
-    assert (
-        "• Collaboration: the group is most split on it (answers from 1 to 5). To reach level 4"
-    ) in text
+    # Three answers: no range, which would give away the lowest and highest answer.
+    assert "• Collaboration: the group is most split on it. To reach level 4" in text
+    assert "answers from" not in text
     assert "• Finance: it scores lowest (median 1). To reach level 2 in Finance: " in text
     assert "• Involvement: it scores next lowest (median 2)." in text
-    assert "The group's priorities: fewer than 3 people picked any" in text
+    assert "The group's priorities: fewer than 5 people picked any" in text
+
+
+def test_a_split_shows_its_range_where_counts_are_shown() -> None:
+    round_ = a_round()
+    table: dict[str, list[int | None]] = {cid: [3, 3, 4, 4, 4] for cid in IDS}
+    table["collaboration"] = [1, 3, 5, 5, 5]  # five answers: counts, and so the range
+    summary = summarise(round_, answers_for(round_, table), people(round_, 5, 5))
+    text = report.summary_text(summary)
+    assert "• Collaboration: the group is most split on it (answers from 1 to 5)." in text
 
 
 def test_comments_reach_leads_only_when_there_are_enough() -> None:
@@ -192,26 +212,31 @@ def test_comments_reach_leads_only_when_there_are_enough() -> None:
 
 def test_priorities_are_votes_per_category_shown_only_when_enough_people_picked() -> None:
     round_ = a_round(min_responses=3)
-    table: dict[str, list[int | None]] = {cid: [3, 3, 3, 3] for cid in IDS}
+    table: dict[str, list[int | None]] = {cid: [3, 3, 3, 3, 3] for cid in IDS}
     two_picked = [("finance", "vision"), ("finance",)]
-    summary = summarise(round_, answers_for(round_, table), people(round_, 4, 4, two_picked))
+    summary = summarise(round_, answers_for(round_, table), people(round_, 5, 5, two_picked))
     assert summary.priorities is not None and summary.priorities.hidden
     assert summary.priorities.of("finance") is None
     text = report.summary_text(summary)
-    assert "fewer than 3 people picked any, so they are not shown" in text
+    assert "fewer than 5 people picked any, so they are not shown" in text
     assert "Finance 2" not in text and "the group chose it" not in text
-    three = [*two_picked, ("learning", "finance")]
-    summary = summarise(round_, answers_for(round_, table), people(round_, 4, 4, three))
+    # Votes are counts: four voters are at least min_responses, yet below the counts floor.
+    four = [*two_picked, ("learning", "finance"), ("finance",)]
+    summary = summarise(round_, answers_for(round_, table), people(round_, 5, 5, four))
+    assert summary.priorities is not None and summary.priorities.hidden
+    assert "Finance 4" not in report.summary_text(summary)
+    five = [*four, ("vision",)]
+    summary = summarise(round_, answers_for(round_, table), people(round_, 5, 5, five))
     votes = summary.priorities
-    assert votes is not None and not votes.hidden and votes.voters == 3
-    assert votes.ranked() == [("finance", 3), ("vision", 1), ("learning", 1)]
+    assert votes is not None and not votes.hidden and votes.voters == 5
+    assert votes.ranked() == [("finance", 4), ("vision", 2), ("learning", 1)]
     text = report.summary_text(summary)
     assert (
-        "The group's priorities (3 people picked up to two areas to work on first): "
-        "Finance 3 · Vision 1 · Learning, evaluation and continuous improvement 1"
+        "The group's priorities (5 people picked up to two areas to work on first): "
+        "Finance 4 · Vision 2 · Learning, evaluation and continuous improvement 1"
     ) in text
     # Nothing adds the votes up: no total that hidden votes could be recovered from.
-    assert "5" not in text.split("The group's priorities")[1].split("\n")[0]
+    assert "7" not in text.split("The group's priorities")[1].split("\n")[0]
     kept = Tallies.from_dict(Tallies(4, 4, {}, {}, 3, {"finance": 3}).to_dict())
     assert (kept.voters, kept.priorities) == (3, {"finance": 3})
     old = Tallies.from_dict({"invited": 4, "completed": 4, "levels": {}, "not_sure": {}})
@@ -228,28 +253,38 @@ def test_a_round_without_priorities_says_nothing_about_them() -> None:
 
 def test_focus_weighs_low_medians_splits_and_the_groups_choice_and_says_which() -> None:
     round_ = a_round()
-    table: dict[str, list[int | None]] = {cid: [3, 3, 4, 4] for cid in IDS}
-    table["finance"] = [1, 1, 2, 2]  # lowest
-    table["involvement"] = [2, 2, 2, 3]  # next lowest
-    table["collaboration"] = [1, 3, 5, 5]  # most split
-    table["learning"] = [4, 4, 4, 4]  # scores well, but the group wants to work on it
-    picks = [("learning", "finance"), ("learning",), ("learning", "vision"), ("finance",)]
-    summary = summarise(round_, answers_for(round_, table), people(round_, 4, 4, picks))
+    table: dict[str, list[int | None]] = {cid: [3, 3, 4, 4, 4] for cid in IDS}
+    table["finance"] = [1, 1, 2, 2, 1]  # lowest
+    table["involvement"] = [2, 2, 2, 3, 3]  # next lowest
+    table["collaboration"] = [1, 3, 5, 5, 5]  # most split
+    table["learning"] = [4, 4, 4, 4, 4]  # scores well, but the group wants to work on it
+    picks = [
+        ("learning", "finance"),
+        ("learning",),
+        ("learning", "vision"),
+        ("finance",),
+        ("learning",),
+    ]
+    summary = summarise(round_, answers_for(round_, table), people(round_, 5, 5, picks))
     chosen = focus(summary)
     assert [(f.summary.category.id, f.reasons) for f in chosen] == [
-        ("finance", (Reason.LOWEST, Reason.CHOSEN)),  # 2 + 3 * 2/4
-        ("learning", (Reason.CHOSEN,)),  # 3 * 3/4
+        ("finance", (Reason.LOWEST, Reason.CHOSEN)),  # 2 + 3 * 2/5
+        ("learning", (Reason.CHOSEN,)),  # 3 * 4/5
         ("collaboration", (Reason.MOST_SPLIT,)),  # 1.5, ahead of involvement's 1
     ]
     text = report.summary_text(summary)
     assert (
-        "• Finance: it scores lowest (median 1.5) and the group chose it as a priority "
-        "(2 of 4 who picked). To reach level 2 in Finance:"
+        "• Finance: it scores lowest (median 1) and the group chose it as a priority "
+        "(2 of 5 who picked). To reach level 2 in Finance:"
     ) in text
     assert (
         "• Learning, evaluation and continuous improvement: the group chose it as a priority "
-        "(3 of 4 who picked)."
+        "(4 of 5 who picked)."
     ) in text
+    # Four who picked are too few for votes to be shown, so none weighs in the focus either.
+    fewer = summarise(round_, answers_for(round_, table), people(round_, 5, 5, picks[:4]))
+    assert all(Reason.CHOSEN not in f.reasons for f in focus(fewer))
+    assert "the group chose it" not in report.summary_text(fewer)
 
 
 def test_actions_appear_beside_their_categorys_change() -> None:
@@ -265,3 +300,54 @@ def test_actions_appear_beside_their_categorys_change() -> None:
     assert "(+1 since round 1)" in lines[finance]
     assert lines[finance + 1] == "   ↳ action 4 “Pool two budgets” (done) since round 1"
     assert sum("↳" in line for line in lines) == 1
+
+
+def test_a_lead_and_a_puppet_cannot_read_the_third_persons_answers() -> None:
+    # The lead and an account the lead controls answer 3 everywhere; the third person's answers
+    # must not follow from anything the summary shows, by subtracting the two known 3s.
+    round_ = a_round(min_responses=3)
+    third = [1, 5, 2, 4, 1, 5, 2, 4, None]
+    table: dict[str, list[int | None]] = {cid: [3, 3, third[i]] for i, cid in enumerate(IDS)}
+    summary = summarise(round_, answers_for(round_, table), people(round_, 3, 3))
+    text = report.summary_text(summary)
+    category_lines = [line for line in text.splitlines() if re.match(r"\d\. ", line)]
+    assert category_lines[:3] == [
+        "1. Vision: median 3 · split",
+        "2. Collaboration: median 3 · split",
+        "3. Accountability: median 3 · agreed",
+    ]
+    assert all(re.fullmatch(r".*: median 3 · (agreed|split)", line) for line in category_lines[:8])
+    assert (
+        category_lines[8]
+        == "9. Learning, evaluation and continuous improvement: not enough answers"
+    )
+    assert "answers from" not in text  # a focus line gives no range either
+    assert "fewer than 5 scored answers show only their median" in text
+    for numbers in summary.categories[:8]:
+        assert numbers.detail is Detail.MEDIAN and numbers.distribution is None
+        assert (numbers.scored, numbers.not_sure, numbers.mean, numbers.spread) == (None,) * 4
+    assert summary.categories[8].hidden  # two scored answers: below min_responses
+
+
+@pytest.mark.parametrize(
+    ("scored", "min_responses", "detail"),
+    [
+        (2, 3, Detail.NOTHING),
+        (3, 3, Detail.MEDIAN),
+        (4, 3, Detail.MEDIAN),
+        (5, 3, Detail.COUNTS),
+        (5, 4, Detail.COUNTS),
+        (6, 7, Detail.NOTHING),
+        (7, 7, Detail.COUNTS),
+    ],
+)
+def test_counts_appear_from_max_of_min_responses_and_five_scored_answers(
+    scored: int, min_responses: int, detail: Detail
+) -> None:
+    round_ = a_round(min_responses=min_responses)
+    levels: list[int | None] = [1, 2, 3, 4, 5, 1, 2][:scored]
+    table = {cid: levels for cid in IDS}
+    summary = summarise(round_, answers_for(round_, table), people(round_, 7, 7))
+    assert {c.detail for c in summary.categories} == {detail}
+    counts_shown = "levels 1:" in report.summary_text(summary)
+    assert counts_shown == (detail is Detail.COUNTS)

@@ -301,9 +301,9 @@ async def test_priorities_step_and_the_debrief_pdf_privately_to_the_lead(
 ) -> None:
     async with running_bot(fake, database_url) as bot:
         code = await set_up(bot)
-        await enrol(bot, PEOPLE[:3], code)
+        await enrol(bot, PEOPLE, code)  # five: votes are counts
         await bot.say(LEAD, "/round open", group=GROUP)
-        for offset, person in enumerate(PEOPLE[:3]):
+        for offset, person in enumerate(PEOPLE):
             await answer_round(bot, person, offset)
             card = fake.last_message(person["id"])
             assert "Which areas should the partnership work on first?" in card["text"]
@@ -324,7 +324,7 @@ async def test_priorities_step_and_the_debrief_pdf_privately_to_the_lead(
         in_group = fake.messages(GROUP)[before:]
         assert not any("document" in m for m in in_group)  # never posted to the group
         text = " ".join(m.get("caption") or m.get("text", "") for m in in_group)
-        assert "The group's priorities (3 people picked" in text and "Finance 3" in text
+        assert "The group's priorities (5 people picked" in text and "Finance 5" in text
         (pack,) = [m for m in fake.messages(LEAD["id"]) if "document" in m]
         assert pack["chat"]["type"] == "private"
         assert pack["document"]["file_name"] == "round-1-debrief.pdf"
@@ -333,3 +333,18 @@ async def test_priorities_step_and_the_debrief_pdf_privately_to_the_lead(
         assert len(PdfReader(io.BytesIO(pack["content"])).pages) == 10
         await bot.say(LEAD, "/round debrief 1", group=GROUP)
         assert len([m for m in fake.messages(LEAD["id"]) if "document" in m]) == 2
+
+
+async def test_a_plain_member_cannot_take_a_group_and_its_admin_sets_it_up_by_its_title(
+    fake: FakeTelegram, sqlite_url: str
+) -> None:
+    member = PEOPLE[0]
+    async with running_bot(fake, sqlite_url) as bot:
+        await bot.say(member, "/start")  # so the refusal can reach her privately
+        await bot.say(member, "/round setup", group=GROUP)
+        assert "Only an admin of this group" in fake.last_message(member["id"])["text"]
+        async with bot.storage.transaction() as repo:
+            assert await repo.community_for_chat(ChatRef("telegram", str(GROUP))) is None
+        await bot.say(LEAD, "/round setup", group=GROUP)
+        announcement = fake.last_message(GROUP)["text"]
+        assert announcement.startswith("Riverside partners is set up, with Lena Okafor")

@@ -57,15 +57,21 @@ async def test_a_long_text_becomes_several_messages_with_the_keyboard_last(
     assert [bool(list(buttons(p))) for p in pages] == [False, False, True]
 
 
-async def test_a_blocked_person_is_unreachable_and_a_group_failure_is_an_error(
+async def test_a_blocked_person_or_a_group_without_the_bot_is_unreachable(
     bot: RunningBot,
 ) -> None:
     bot.fake.blocked.add(CHAT)
-    with pytest.raises(Unreachable):
+    with pytest.raises(Unreachable, match="blocked"):
         await bot.adapter.sender.send(Outgoing(DM, "hello"))
-    bot.fake.fail("sendMessage", "forbidden", chat_id=-100777)
-    with pytest.raises(Exception, match="blocked"):
+    bot.fake.deactivated.add(CHAT + 1)  # a deleted account
+    with pytest.raises(Unreachable, match="deactivated"):
+        await bot.adapter.sender.send(Outgoing(Address("telegram", str(CHAT + 1), True), "hi"))
+    # Removed from the group: a post there is not tried again and again.
+    bot.fake.kicked_from.add(-100777)
+    with pytest.raises(Unreachable, match="kicked"):
         await bot.adapter.sender.send(Outgoing(Address("telegram", "-100777"), "hello"))
+    with pytest.raises(Exception, match=r"(?i)message text is empty"):  # other failures are errors
+        await bot.adapter.sender.send(Outgoing(Address("telegram", "-100778"), " "))
 
 
 async def test_an_image_without_text_is_a_photo_alone(bot: RunningBot) -> None:

@@ -17,6 +17,7 @@ TRAITS = PlatformTraits(
     limits=MessageLimits(text_chars=100_000, detail_chars=100_000),
     lists_members=True,  # everyone who has spoken in this console session
     knows_chat_admins=False,
+    chat_word="channel",
     invite_bot="Type :as NAME to bring people into #general",
     take_part="Everyone in #general gets the questions in their DM (:as NAME to be them).",
     mention_example="/round leads add @alice",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -31,6 +30,7 @@ from bot.messages import (
 )
 from bot.model import ChatRef, PersonRef
 from bot.ports import ShiftedClock
+from bot.roster import Roster
 
 CHANNEL = "general"
 CONSOLE_HELP = """Console commands:
@@ -61,8 +61,12 @@ class ConsoleDirectory:
     def names(self) -> list[str]:
         return sorted(p.display_name for p in self._people.values())
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef]:
-        return list(self._people.values()) if chat.platform == PLATFORM else []
+    async def members(self, chat: ChatRef) -> Roster:
+        people = tuple(self._people.values()) if chat.platform == PLATFORM else ()
+        return Roster(people)
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        return self._people.get(user_id) if chat.platform == PLATFORM else None
 
 
 class ConsoleSender:
@@ -170,7 +174,7 @@ class ConsoleAdapter:
 
     def _event(self, text: str) -> Incoming:
         if text.startswith("/round"):
-            return IncomingText(self._me, Address(PLATFORM, CHANNEL), text)
+            return IncomingText(self._me, Address(PLATFORM, CHANNEL), text, chat_title=CHANNEL)
         dm = Address.dm(self._me)
         word, _, code = text.partition(" ")
         if word.lower() == "/start":  # a "Take part" link, as Telegram delivers one

@@ -16,6 +16,7 @@ TRAITS = PlatformTraits(
     limits=MessageLimits(text_chars=4000, detail_chars=3000),  # a section holds 3,000
     lists_members=True,
     knows_chat_admins=False,
+    chat_word="channel",
     invite_bot="Invite the bot to the channel (/invite @maturity-bot)",
     take_part="Everyone in this channel gets the questions by direct message.",
     mention_example="/round leads add @name",
@@ -25,7 +26,7 @@ TRAITS = PlatformTraits(
 def _build(configured: settings.SlackSettings, context: AdapterContext) -> PlatformAdapter:
     from adapters.slack.adapter import SlackAdapter  # the SDK loads only when Slack is used
 
-    return SlackAdapter(configured, context.dispatch, context.http)
+    return SlackAdapter(configured, context.dispatch, context.http, chat_moved=context.chat_moved)
 
 
 PLUGIN = Platform(

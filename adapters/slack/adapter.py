@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
@@ -33,13 +34,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.http import WebServer
+from adapters.platform import NOT_FOLLOWED, ChatMoved
+from adapters.slack import gate
 from adapters.slack.blocks import unescape
 from adapters.slack.directory import PLATFORM, SlackDirectory, SlackUsers
 from adapters.slack.sender import Pacer, SlackSender, SlackSendError, error_code
 from adapters.slack.settings import SlackSettings
 from bot.config import ConfigError
 from bot.messages import Address, Incoming, IncomingChoice, IncomingText
-from bot.model import PersonRef
+from bot.model import ChatRef, PersonRef
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ Mode = Literal["socket", "http"]
 Payload = Mapping[str, Any]
 _ANY = re.compile(r".*")  # Bolt constraint matching every action id / event type
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
 
 
 def choose_mode(settings: SlackSettings) -> Mode:
@@ -68,17 +72,21 @@ def choose_mode(settings: SlackSettings) -> Mode:
     return "socket" if settings.socket_mode else "http"
 
 
-def command_event(command: Payload, name: str) -> IncomingText:
+def command_event(command: Payload, name: str, channel_title: str = "") -> IncomingText:
     """`/round open …` -> the lead's text in that channel (a DM: the sender's DM with us)."""
     sender = PersonRef(PLATFORM, str(command["user_id"]), name)
     channel = str(command["channel_id"])
     chat = Address.dm(sender) if channel.startswith("D") else Address(PLATFORM, channel)
     text = f"{COMMAND} {neutral_mentions(unescape(str(command.get('text') or '')))}".strip()
-    return IncomingText(sender, chat, text, delivery_id=str(command["trigger_id"]))
+    return IncomingText(
+        sender, chat, text, delivery_id=str(command["trigger_id"]), chat_title=channel_title
+    )
 
 
 def neutral_mentions(text: str) -> str:
-    """Slack's user mentions (<@U123> or <@U123|name>) as the core writes people: slack:U123."""
+    """Slack's user mentions (<@U123> or <@U123|name>) as the core writes people: slack:U123;
+    email addresses Slack made links of (<mailto:a@b.org|a@b.org>) as typed."""
+    text = _MAILTO.sub(lambda match: match.group(1), text)
     return _MENTION.sub(lambda match: f"{PLATFORM}:{match.group(1)}", text)
 
 
@@ -95,7 +103,7 @@ def action_event(body: Payload, action: Payload, name: str) -> IncomingChoice:
         Address.dm(sender),
         choice_id=str(action.get("value") or ""),
         message_id=message_id,
-        delivery_id=f"{user}:{action['action_ts']}",
+        delivery_id=f"{body.get('trigger_id')}:{action['action_ts']}",  # no person id in it
     )
 
 
@@ -117,6 +125,14 @@ def message_event(body: Payload, name: str) -> IncomingText | None:
     sender = PersonRef(PLATFORM, user, name)
     text = unescape(str(event.get("text") or ""))
     return IncomingText(sender, Address.dm(sender), text, delivery_id=str(body["event_id"]))
+
+
+def channel_moved(event: Payload) -> tuple[ChatRef, ChatRef] | None:
+    """(old channel, new channel) from a channel_id_changed event."""
+    old, new = event.get("old_channel_id"), event.get("new_channel_id")
+    if not (isinstance(old, str) and isinstance(new, str) and old and new):
+        return None
+    return ChatRef(PLATFORM, old), ChatRef(PLATFORM, new)
 
 
 class CountedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
@@ -147,8 +163,10 @@ class SlackAdapter:
         web_server: WebServer,
         *,
         pacer: Pacer | None = None,
+        chat_moved: ChatMoved = NOT_FOLLOWED,
     ) -> None:
         self._settings, self._dispatch = settings, dispatch
+        self._chat_moved = chat_moved
         self.client = AsyncWebClient(
             token=settings.bot_token,
             base_url=settings.api_url,
@@ -168,10 +186,15 @@ class SlackAdapter:
             client=self.client,
             signing_secret=settings.signing_secret,
             process_before_response=True,
+            # Checked before Bolt sees a request (adapters/slack/gate.py): Bolt's own check
+            # logs a refused request's whole body.
+            request_verification_enabled=False,
         )
+        self._refusals = gate.RefusalLog()
         self._app.command(COMMAND)(self._on_command)
         self._app.block_action(_ANY)(self._on_action)
         self._app.event("message")(self._on_message)
+        self._app.event("channel_id_changed")(self._on_channel_id_changed)
         self._app.event(_ANY)(self._ignore)  # every other subscribed event: no 404s
         self._app.error(self._on_error)
         self._socket: AsyncSocketModeHandler | None = None
@@ -180,6 +203,7 @@ class SlackAdapter:
         self._all_stored = asyncio.Event()
         self._all_stored.set()
         self._slots = asyncio.Semaphore(PARALLEL_EVENTS)
+        self.ack_budget = ACK_BUDGET
         self._authenticated = False
         self._stopping = False
         if self.mode == "http":
@@ -187,7 +211,9 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Check the token (auth.test), then connect the socket in Socket Mode."""
-        self._session = aiohttp.ClientSession()
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self._settings.timeout)
+        )
         self.client.session = self._session  # one connection pool for every Web API call
         try:
             auth = await self.client.auth_test()
@@ -231,6 +257,13 @@ class SlackAdapter:
     async def _http(self, request: web.Request) -> web.Response:
         if self._stopping:  # not taken: Slack redelivers an event that got no 2xx
             return web.Response(status=503, text="stopping\n")
+        body = await request.read()  # over the server's size cap: 413, before this line
+        refusal = gate.signed(
+            body, request.headers, self._settings.signing_secret, time.time()
+        ) or gate.well_formed(body, request.content_type)
+        if refusal is not None:
+            self._refusals.refused(refusal, len(body))
+            return web.Response(status=refusal.status)
         response = await self._app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
@@ -240,12 +273,12 @@ class SlackAdapter:
         self._in_hand += 1
         self._all_stored.clear()
         try:
-            async with asyncio.timeout(ACK_BUDGET), self._slots:
+            async with asyncio.timeout(self.ack_budget), self._slots:
                 log.debug("slack %s %s", kind, event.delivery_id)
                 await self._dispatch(event)
             return True
         except TimeoutError:
-            log.warning("slack: a %s could not be stored within %.1f s", kind, ACK_BUDGET)
+            log.warning("slack: a %s could not be stored within %.1f s", kind, self.ack_budget)
             return False
         finally:
             self._in_hand -= 1
@@ -259,6 +292,13 @@ class SlackAdapter:
         except TimeoutError:
             return given
 
+    async def _title(self, channel: str, given: str) -> str:
+        try:
+            async with asyncio.timeout(NAME_BUDGET):
+                return await self.directory.title(channel, given)
+        except TimeoutError:
+            return given
+
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         """`/round …`: acknowledged with nothing once stored, so Slack shows only the reply."""
         self.sender.remember_response_url(
@@ -267,7 +307,10 @@ class SlackAdapter:
             str(command.get("response_url") or ""),
         )
         name = await self._name(str(command["user_id"]), str(command.get("user_name") or ""))
-        if await self._stored_in_time("command", command_event(command, name)):
+        title = await self._title(
+            str(command["channel_id"]), str(command.get("channel_name") or "")
+        )
+        if await self._stored_in_time("command", command_event(command, name, title)):
             await ack()
         else:
             await ack(text=PRESS_AGAIN)  # shown to the lead alone
@@ -303,6 +346,13 @@ class SlackAdapter:
         """A listener failed: Slack is answered 500 (and redelivers events). One line, no
         request body: it could hold what someone wrote."""
         log.warning("slack: an event was not taken (%s: %s)", type(error).__name__, error)
+
+    async def _on_channel_id_changed(self, event: dict[str, Any]) -> None:
+        """A private channel shared with another organisation gets a new id for good: its
+        community follows it."""
+        moved = channel_moved(event)
+        if moved is not None:
+            await self._chat_moved(*moved)  # stored before the ack: else Slack sends it again
 
     async def _ignore(self) -> None:
         """Acknowledged by Bolt; nothing for the core."""

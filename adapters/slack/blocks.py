@@ -4,13 +4,14 @@ A category card (a message whose choices carry a detail, the level descriptors) 
 descriptor in its own section with that level's button beside it, then the other choices ("Not
 sure", "Back") in an actions block. Any other message is mrkdwn sections followed by its buttons.
 Slack's limits are kept here: section text <= 3000 characters, <= 50 blocks, <= 25 elements per
-actions block, button text <= 75 characters, button value <= 2000.
+actions block, button text and accessibility label <= 75 characters, button value <= 2000.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.conversation.cards import shorten
 from bot.messages import Choice, Outgoing
 
 Block = dict[str, Any]
@@ -20,6 +21,7 @@ MAX_BLOCKS = 50
 MAX_ACTIONS = 25
 BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
+ACCESSIBILITY_LABEL_LIMIT = 75
 FALLBACK_LIMIT = 4000  # Slack shows far less in a notification; it truncates at 40,000
 ELLIPSIS = "…"
 
@@ -139,12 +141,22 @@ def _actions(choices: list[tuple[int, Choice]]) -> list[Block]:
 
 
 def _button(index: int, choice: Choice) -> Block:
-    """A button whose action_id is unique within the message and whose value is the choice id."""
+    """A button whose action_id is unique within the message and whose value is the choice id;
+    a level's button tells a screen reader its descriptor too."""
     if len(choice.id) > BUTTON_VALUE_LIMIT:
         raise ValueError(f"choice id of {len(choice.id)} characters is too long for Slack")
-    return {
+    button: Block = {
         "type": "button",
         "action_id": f"choice-{index}",
         "text": {"type": "plain_text", "text": clip(choice.label, BUTTON_TEXT_LIMIT) or ELLIPSIS},
         "value": choice.id,
     }
+    if choice.detail:
+        button["accessibility_label"] = accessibility_label(choice.label, choice.detail)
+    return button
+
+
+def accessibility_label(level: str, descriptor: str) -> str:
+    """What a screen reader says for a level's button instead of a bare "3": the level, then
+    the start of its descriptor, cut at a word (Slack allows 75 characters)."""
+    return shorten(f"Level {level}: {descriptor}", ACCESSIBILITY_LABEL_LIMIT - len(ELLIPSIS))

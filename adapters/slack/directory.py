@@ -1,4 +1,4 @@
-"""Who is who in Slack: users.info (cached) and the human members of a channel.
+"""Who is who in Slack: users.info (cached), the human members of a channel, and its name.
 
 The same cache serves the member directory (at every /round open) and display names of people
 who write to the bot, so a round's participants cost one users.info each, once an hour at most.
@@ -7,28 +7,44 @@ who write to the bot, so a round's participants cost one users.info each, once a
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.sender import SlackSendError, error_code
 from bot.model import ChatRef, PersonRef
+from bot.platform_text import PERSON_NAME_CHARS, known_timezone, one_line
+from bot.roster import Oddity, OddRecord, Roster
 
+log = logging.getLogger(__name__)
 PLATFORM = "slack"
 USER_TTL = 3600.0  # seconds a users.info answer is trusted (names change, people leave)
 PAGE_SIZE = 200  # conversations.members: Slack recommends no more than 200 per page
 PARALLEL_LOOKUPS = 8
 SLACKBOT = "USLACKBOT"  # Slackbot is in every channel, and is not flagged as a bot
+# What a slash command carries as channel_name where the channel's name is not given.
+UNNAMED_CHANNELS = frozenset({"", "privategroup", "directmessage"})
 
 
 def display_name(user: dict[str, Any]) -> str:
-    """real_name (the name people know), else the handle."""
-    profile = user.get("profile") or {}
-    return str(user.get("real_name") or profile.get("real_name") or user.get("name") or "")
+    """real_name (the name people know), else the profile's display name, else the handle;
+    a name of nothing but invisible or blank characters counts as none."""
+    profile = user.get("profile")
+    profile = profile if isinstance(profile, dict) else {}
+    for candidate in (
+        user.get("real_name"),
+        profile.get("real_name"),
+        profile.get("display_name"),
+        user.get("name"),
+    ):
+        name = one_line(candidate, PERSON_NAME_CHARS) if isinstance(candidate, str) else ""
+        if name:
+            return name
+    return ""
 
 
 class SlackUsers:
@@ -78,28 +94,72 @@ class SlackDirectory:
     def __init__(self, client: AsyncWebClient, users: SlackUsers) -> None:
         self._client, self._users = client, users
         self.bot_user_id = ""  # set once auth.test has answered
+        self._titles: dict[str, str] = {}  # private channel -> its name
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef]:
+    async def title(self, channel: str, given: str) -> str:
+        """The channel's name: the one a slash command gave, else conversations.info's (a
+        private channel's command says only "privategroup"); "" for a DM or when unknown."""
+        if channel.startswith("D") or given.startswith("mpdm-"):
+            return ""
+        if given not in UNNAMED_CHANNELS:
+            return given
+        if channel in self._titles:
+            return self._titles[channel]
+        try:
+            answer = await self._client.conversations_info(channel=channel)
+        except SlackApiError as error:
+            log.info("conversations.info failed: %s", error_code(error))
+            return ""
+        info = answer.get("channel") or {}
+        name = str(info.get("name") or "") if isinstance(info, dict) else ""
+        self._titles[channel] = name
+        return name
+
+    async def members(self, chat: ChatRef) -> Roster:
+        """The channel's humans. A member whose profile is odd (an unknown time zone, no name)
+        or cannot be read is one odd record: it affects that member only, and the core tells
+        the lead. Only when no profile at all can be read does the listing fail."""
         if chat.platform != PLATFORM:
-            return []
-        ids = await self._member_ids(chat.chat_id)
+            return Roster(())
+        ids = [
+            i for i in await self._member_ids(chat.chat_id) if i not in (self.bot_user_id, SLACKBOT)
+        ]
         lookups = asyncio.Semaphore(PARALLEL_LOOKUPS)
 
-        async def person(user_id: str) -> PersonRef | None:
-            if user_id in (self.bot_user_id, SLACKBOT):
-                return None
+        async def look_up(user_id: str) -> dict[str, Any] | Exception | None:
             async with lookups:
-                user = await self._users.info(user_id)
-            if not user or user.get("deleted") or user.get("is_bot"):
-                return None
-            # Slack knows each person's timezone: reminders then come at their working hour.
-            zone = user.get("tz")
-            return PersonRef(
-                PLATFORM, user_id, display_name(user), zone if isinstance(zone, str) else ""
-            )
+                try:
+                    return await self._users.info(user_id)
+                except Exception as error:  # one profile's trouble is that member's only
+                    why = error.code if isinstance(error, SlackSendError) else type(error).__name__
+                    log.warning("users.info failed for a channel member: %s", why)
+                    return error
 
-        found = await asyncio.gather(*(person(user_id) for user_id in ids))
-        return [ref for ref in found if ref is not None]
+        found = await asyncio.gather(*(look_up(user_id) for user_id in ids))
+        if ids and all(isinstance(user, Exception) for user in found):
+            raise SlackSendError("users.info", "no member's profile could be read")
+        people: list[PersonRef] = []
+        odd: list[OddRecord] = []
+        for user_id, user in zip(ids, found, strict=True):
+            if not isinstance(user, dict) or not user:  # an error, or Slack does not know them
+                odd.append(OddRecord(PLATFORM, user_id, Oddity.UNREADABLE))
+            elif not (user.get("deleted") or user.get("is_bot")):
+                ref, oddities = as_person(user_id, user)
+                people.append(ref)
+                odd.extend(oddities)
+        return Roster(tuple(people), tuple(odd))
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """The person, if Slack knows them, they are a human with an active account, and they
+        are in the channel."""
+        if chat.platform != PLATFORM or user_id in (self.bot_user_id, SLACKBOT):
+            return None
+        user = await self._users.info(user_id)
+        if not user or user.get("deleted") or user.get("is_bot"):
+            return None
+        if user_id not in await self._member_ids(chat.chat_id):
+            return None
+        return as_person(user_id, user)[0]
 
     async def _member_ids(self, channel: str) -> list[str]:
         ids: list[str] = []
@@ -117,12 +177,16 @@ class SlackDirectory:
                 return list(dict.fromkeys(ids))  # pages can overlap while people join
 
 
-def known_zone(zone: object) -> str:
-    """Slack's tz when this machine knows it; "" (the community's) otherwise."""
-    if not isinstance(zone, str) or not zone:
-        return ""
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ""
-    return zone
+def as_person(user_id: str, user: dict[str, Any]) -> tuple[PersonRef, list[OddRecord]]:
+    """A human member's profile as the core's PersonRef, and what was odd about it. Slack
+    knows each person's time zone, so their reminders come at their working hour; a zone
+    this machine does not know is left out (the community's is used) and reported."""
+    name = display_name(user)
+    given = user.get("tz")
+    zone = given if isinstance(given, str) else ""
+    odd = []
+    if zone and not known_timezone(zone):
+        odd.append(OddRecord(PLATFORM, user_id, Oddity.UNKNOWN_TIMEZONE, name, zone))
+    if not name:
+        odd.append(OddRecord(PLATFORM, user_id, Oddity.NO_NAME))
+    return PersonRef(PLATFORM, user_id, name, zone), odd

@@ -32,7 +32,7 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.slack.sender import Pacer
 from adapters.slack.settings import PLATFORM, SlackSettings
 from bot.config import Settings
-from bot.ports import Storage
+from bot.ports import Clock, Storage
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TOKEN = "xoxb-test"
@@ -40,6 +40,16 @@ APP_TOKEN = "xapp-test"  # Socket Mode's app-level token: only for apps.connecti
 SIGNING_SECRET = "signing-secret"
 BOT_USER = "UBOT"
 Args = dict[str, Any]
+SENDING = frozenset(
+    {
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "conversations.open",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    }
+)
 
 
 def fixture(name: str) -> Any:
@@ -109,6 +119,8 @@ class FakeSlack:
     page_size: int = 2  # small, so conversations.members pages even in small tests
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, list[str]] = field(default_factory=dict)
+    channel_names: dict[str, str] = field(default_factory=dict)  # channel id -> its name
+    private_channels: set[str] = field(default_factory=set)  # commands say "privategroup"
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[Message]] = field(default_factory=dict)
     files: list[SharedFile] = field(default_factory=list)
@@ -119,6 +131,9 @@ class FakeSlack:
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _waiters: dict[str, list[asyncio.Future[None]]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
+    _down: str | None = None  # "5xx" or "timeout" while Slack is having trouble
+    _down_methods: frozenset[str] = frozenset()
+    _back: asyncio.Event = field(default_factory=asyncio.Event)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     socket_acks: list[Args] = field(default_factory=list)  # what the bot answered on the socket
 
@@ -147,6 +162,12 @@ class FakeSlack:
             "profile": profile,
         }
 
+    def add_profile(self, name: str) -> str:
+        """A user as a users.info fixture has them (fixtures/NAME.json); their id."""
+        user: dict[str, Any] = fixture(name)["user"]
+        self.users[str(user["id"])] = user
+        return str(user["id"])
+
     def join(self, channel: str, *user_ids: str) -> None:
         self.channels.setdefault(channel, []).extend(user_ids)
 
@@ -163,6 +184,17 @@ class FakeSlack:
     ) -> None:
         """Calls of method whose arguments satisfy `when` answer {"ok": false, "error": error}."""
         self._rules.append(_Rule(method, times, error=error, when=when))
+
+    def go_down(self, how: str = "5xx", methods: frozenset[str] = SENDING) -> None:
+        """Until come_back(): calls of these methods answer 503 ("5xx"), or get no answer at
+        all ("timeout"; what they asked for still happens, as when Slack is slow). Either way
+        the call is recorded as failed, or as done late."""
+        self._down, self._down_methods = how, methods
+        self._back.clear()
+
+    def come_back(self) -> None:
+        self._down = None
+        self._back.set()
 
     # -- what the bot did --------------------------------------------------------------------
 
@@ -265,6 +297,11 @@ class FakeSlack:
         for key in ("blocks", "files"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
+        if self._down and method in self._down_methods:
+            if self._down == "5xx":
+                self._record(method, args, error="service_unavailable")
+                return web.Response(status=503, text="upstream connect error")
+            await self._back.wait()  # the caller gives up first; the work happens late
         for rule in self._rules:
             if rule.method == method and rule.times > 0 and rule.when(args):
                 rule.times -= 1
@@ -304,6 +341,15 @@ class FakeSlack:
     def _conversations_open(self, args: Args) -> Args:
         return {"channel": {"id": f"D{args['users']}"}}
 
+    def _conversations_info(self, args: Args) -> Args:
+        channel = str(args["channel"])
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        name = self.channel_names.get(channel, channel.lower())
+        private = channel in self.private_channels
+        return {"channel": {"id": channel, "name": name, "is_channel": True,
+                            "is_private": private, "is_archived": False}}  # fmt: skip
+
     def _conversations_members(self, args: Args) -> Args:
         members = self.channels.get(str(args["channel"]), [])
         start = int(args.get("cursor") or 0)
@@ -316,13 +362,19 @@ class FakeSlack:
         return {"user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _chat_postMessage(self, args: Args) -> Args:
+        if not _valid_blocks(args):
+            return {"ok": False, "error": "invalid_blocks"}
         message = self._keep(args)
         return {"channel": message.channel, "ts": message.ts, "message": {"text": message.text}}
 
     def _chat_postEphemeral(self, args: Args) -> Args:
+        if not _valid_blocks(args):
+            return {"ok": False, "error": "invalid_blocks"}
         return {"message_ts": self._keep(args, user=str(args["user"])).ts}
 
     def _chat_update(self, args: Args) -> Args:
+        if not _valid_blocks(args):
+            return {"ok": False, "error": "invalid_blocks"}
         for message in self.messages.get(str(args["channel"]), []):
             if message.ts == args["ts"]:
                 message.text, message.blocks = str(args.get("text")), args.get("blocks") or []
@@ -389,6 +441,19 @@ class FakeSlack:
         return web.Response(text="ok")
 
 
+def _valid_blocks(args: Args) -> bool:
+    """Slack's limits on buttons: text and accessibility_label at most 75 characters."""
+    for block in args.get("blocks") or []:
+        elements = block.get("elements") or []
+        buttons = [block["accessory"]] if "accessory" in block else elements
+        for button in buttons:
+            if button.get("type") != "button":
+                continue
+            if len(button["text"]["text"]) > 75 or len(button.get("accessibility_label", "")) > 75:
+                return False
+    return True
+
+
 # -- what Slack sends to the bot ---------------------------------------------------------------
 
 
@@ -436,11 +501,20 @@ class SlackSends:
             "user_id": user,
             "user_name": self.fake.users.get(user, {}).get("name", user.lower()),
             "channel_id": channel,
+            "channel_name": self.channel_name(channel),
             "text": text.removeprefix("/round").strip(),
             "trigger_id": f"{n}.{self._run}.trigger",
             "response_url": f"{self.fake.root}response/{n}",
         }
         return urllib.parse.urlencode(payload)
+
+    def channel_name(self, channel: str) -> str:
+        """What a slash command says the channel is called, as Slack fills channel_name."""
+        if channel.startswith("D"):
+            return "directmessage"
+        if channel in self.fake.private_channels:
+            return "privategroup"
+        return self.fake.channel_names.get(channel, channel.lower())
 
     async def command(self, user: str, text: str, channel: str = "C1", **kwargs: Any) -> int:
         """`user` types `/round ...` in the channel."""
@@ -453,6 +527,7 @@ class SlackSends:
         button = message.button(label)
         assert button is not None, f"no button {label!r} in {message.text[:60]!r}"
         payload = fixture("block_actions")
+        payload["trigger_id"] = f"{next(self._ids)}.{self._run}.trigger"  # one per interaction
         payload["user"] |= {"id": user, "username": user.lower(), "name": user.lower()}
         payload["container"] |= {"message_ts": message.ts, "channel_id": message.channel}
         payload["channel"]["id"] = message.channel
@@ -480,6 +555,14 @@ class SlackSends:
         payload["event_id"] = event_id or f"Ev{self._run}{n:06d}"
         return json.dumps(payload)
 
+    async def event(self, name: str, **event: Any) -> int:
+        """An Events API callback from a fixture (fixtures/NAME.json), its event's fields
+        overridden by `event`, with a fresh event_id."""
+        payload = fixture(name)
+        payload["event"] |= event
+        payload["event_id"] = f"Ev{self._run}{next(self._ids):06d}"
+        return await self.post(json.dumps(payload), "application/json")
+
     async def say(self, user: str, text: str, event_id: str | None = None, **kwargs: Any) -> int:
         """`user` types text in their DM with the bot (a message.im event)."""
         body = self.message_body(user, text, event_id)
@@ -503,17 +586,28 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, pacer: Pacer | None = None) -> AsyncIterator[RunningBot]:
+async def running_bot(
+    settings: Settings,
+    pacer: Pacer | None = None,
+    clock: Clock | None = None,
+    ack_budget: float | None = None,
+) -> AsyncIterator[RunningBot]:
     """The bot as serve() assembles it, with the Slack adapter's pacing ours to set (tests do
-    not wait a second per message) and no scheduler (tests wake it themselves)."""
+    not wait a second per message), the bot's clock (for the outbox's retries) and its ack
+    budget ours to set, and no scheduler (tests wake it themselves)."""
     slack = settings.platform(PLATFORM)
     assert isinstance(slack, SlackSettings)
 
     def adapters(context: AdapterContext) -> list[PlatformAdapter]:
-        return [SlackAdapter(slack, context.dispatch, context.http, pacer=pacer)]
+        adapter = SlackAdapter(
+            slack, context.dispatch, context.http, pacer=pacer, chat_moved=context.chat_moved
+        )
+        if ack_budget is not None:
+            adapter.ack_budget = ack_budget
+        return [adapter]
 
     parts = Parts(scheduler=False)
-    async with assembled(settings, parts=parts, adapters=adapters) as bot:
+    async with assembled(settings, parts=parts, adapters=adapters, clock=clock) as bot:
         adapter = bot.adapters[0]
         assert isinstance(adapter, SlackAdapter)
         yield RunningBot(f"http://127.0.0.1:{bot.http.port}", adapter, bot.storage, bot.drain)

@@ -42,6 +42,7 @@ UNREACHABLE = frozenset(
 )
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 RETRYABLE = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable"})
+CLOSED_CHANNEL = frozenset({"is_archived"})  # takes no posts until it is unarchived
 STALE_MESSAGE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 COMMENT_LIMIT = 4000  # a file's comment is a message: keep it to what a message shows
 RESPONSE_URL_LIFETIME = 25 * 60  # Slack honours a command's response_url for 30 minutes
@@ -57,7 +58,9 @@ class SlackSendError(Exception):
 
 
 def error_code(error: SlackApiError) -> str:
-    return str(error.response.get("error") or f"http_{error.response.status_code}")
+    data = error.response.data  # not JSON when a proxy in front of Slack answered
+    code = data.get("error") if isinstance(data, dict) else None
+    return str(code or f"http_{error.response.status_code}")
 
 
 class Pacer:
@@ -153,6 +156,8 @@ class SlackSender:
                 raise Unreachable(code) from None
             if code in NOT_A_MEMBER and not message.to.direct and await self._respond(message):
                 return
+            if code in CLOSED_CHANNEL and not message.to.direct:
+                raise Unreachable(code) from None  # trying again later would not help
             status = error.response.status_code
             if status >= 500 or status == 429 or code in RETRYABLE:
                 raise TryAgain(f"{_method_of(error)}: {code}", _retry_after(error)) from None

@@ -18,6 +18,7 @@ class SlackSettings:
     signing_secret: str = field(repr=False)
     app_token: str = field(repr=False, default="")  # set: Socket Mode instead of HTTP
     api_url: str = DEFAULT_API_URL
+    timeout: float = 10.0  # seconds to wait for Slack's answer to one call
     platform: str = PLATFORM
 
     @property

@@ -17,6 +17,7 @@ TRAITS = PlatformTraits(
     limits=MessageLimits(text_chars=4096, detail_chars=4096),
     lists_members=False,  # bots cannot list a group: people press "Take part"
     knows_chat_admins=True,
+    chat_word="group",
     invite_bot="Add the bot to the group",
     take_part="People press “Take part” below to join; leads should press it too.",
     mention_example="/round leads add telegram:123456789",
@@ -26,7 +27,9 @@ TRAITS = PlatformTraits(
 def _build(configured: settings.TelegramSettings, context: AdapterContext) -> PlatformAdapter:
     from adapters.telegram.adapter import TelegramAdapter  # PTB loads only when Telegram is used
 
-    return TelegramAdapter(configured, context.dispatch, context.http)
+    return TelegramAdapter(
+        configured, context.dispatch, context.http, chat_moved=context.chat_moved
+    )
 
 
 PLUGIN = Platform(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -24,11 +25,13 @@ from datetime import timedelta
 
 from aiohttp import web
 from telegram import Bot, BotCommand, Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
 from adapters.delivery import Sender
 from adapters.http import WebServer
+from adapters.platform import NOT_FOLLOWED, ChatMoved
 from adapters.telegram import updates as translate
 from adapters.telegram.limits import RateLimiter, RateLimits, Sleep
 from adapters.telegram.sender import TelegramSender
@@ -36,6 +39,7 @@ from adapters.telegram.settings import TelegramSettings
 from bot.config import ConfigError
 from bot.messages import Incoming
 from bot.model import ChatRef, PersonRef
+from bot.roster import Roster
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +57,35 @@ PARALLEL_UPDATES = 32  # updates in the core at once: a burst queues here, not i
 RECENT_UPDATES = 10_000  # update ids remembered here (the database remembers them all)
 CONNECTIONS = 64  # to the Bot API, for sending: chats are served side by side
 POLL_RETRY = (1.0, 30.0)  # seconds between failed polls: first, longest
+IN_CHAT = frozenset(
+    {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
+)
 
 
 class TelegramDirectory:
-    """Telegram bots cannot list a group's members: people join with "Take part" instead."""
+    """Telegram bots cannot list a group's members: people join with "Take part" instead.
+    One member can be looked up (getChatMember)."""
 
-    async def members(self, chat: ChatRef) -> Sequence[PersonRef] | None:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def members(self, chat: ChatRef) -> Roster | None:
         return None  # bots cannot list a group: people enrol with the Take part link
+
+    async def member(self, chat: ChatRef, user_id: str) -> PersonRef | None:
+        """The user, if they are in the group now (not left or removed) and not a bot."""
+        if chat.platform != translate.PLATFORM or not user_id.isdigit():
+            return None  # user ids are positive numbers (negative ones are chats)
+        try:
+            found = await self._bot.get_chat_member(int(chat.chat_id), int(user_id))
+        except BadRequest:  # "user not found", "PARTICIPANT_ID_INVALID"
+            return None
+        in_chat = found.status in IN_CHAT or (
+            found.status == ChatMemberStatus.RESTRICTED and getattr(found, "is_member", False)
+        )
+        if not in_chat or found.user.is_bot:
+            return None
+        return translate.person(found.user)
 
 
 class TelegramAdapter:
@@ -77,6 +103,7 @@ class TelegramAdapter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         poll_timeout: float = 10.0,
+        chat_moved: ChatMoved = NOT_FOLLOWED,
     ) -> None:
         quiet_secret_logs()
         self._settings, self._dispatch = settings, dispatch
@@ -86,14 +113,23 @@ class TelegramAdapter:
             base_url=settings.api_url,
             base_file_url=file_url(settings.api_url),
             # a fan-out may queue for a connection; it is never dropped for want of one
-            request=HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=30.0),
+            request=HTTPXRequest(
+                connection_pool_size=CONNECTIONS,
+                pool_timeout=30.0,
+                read_timeout=settings.timeout,
+                write_timeout=settings.timeout,
+                connect_timeout=settings.timeout,
+            ),
             get_updates_request=HTTPXRequest(read_timeout=poll_timeout + 10.0),
         )
+        self._chat_moved = chat_moved
         self._admins = translate.GroupAdmins(self._bot, clock)
         limiter = RateLimiter(limits or RateLimits(), clock, sleep)
         rate_limited = web_server.metrics.rate_limited.labels(translate.PLATFORM).inc
-        self.sender: Sender = TelegramSender(self._bot, limiter, self._username, rate_limited)
-        self.directory = TelegramDirectory()
+        self.sender: Sender = TelegramSender(
+            self._bot, limiter, self._username, rate_limited, chat_moved
+        )
+        self.directory = TelegramDirectory(self._bot)
         self._working = asyncio.Semaphore(PARALLEL_UPDATES)
         self._in_hand = 0  # updates being stored now
         self._all_stored = asyncio.Event()
@@ -101,6 +137,7 @@ class TelegramAdapter:
         self._polling: asyncio.Task[None] | None = None
         self._offset: int | None = None  # the first update not yet stored
         self._recent: OrderedDict[int, None] = OrderedDict()  # stored lately: a retry is skipped
+        self._refusals = 0  # webhook bodies that were not updates
         self._ready = False
         self._accepting = False
         if settings.webhook_url:
@@ -201,13 +238,27 @@ class TelegramAdapter:
             return web.Response(status=403)
         if not self._accepting:
             return web.Response(status=503)  # starting or stopping: Telegram retries later
-        try:
-            update = Update.de_json(await request.json(), self._bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            log.warning("telegram: the webhook got something that is not an update")
+        update = self._update(await request.read())  # over the size cap: 413, before this
+        if update is None:
+            self._refusals += 1
+            if self._refusals == 1 or self._refusals % 100 == 0:  # one calm line, not a flood
+                log.warning("telegram: %d webhook bodies were not updates", self._refusals)
             return web.Response(status=400)
         await self._take(update)
         return web.Response()  # only now: the update and its replies are stored
+
+    def _update(self, body: bytes) -> Update | None:
+        """The update in a webhook body; None for anything that is not one."""
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return None
+        try:
+            return Update.de_json(data, self._bot)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            return None
 
     async def _take(self, update: Update) -> None:
         """Translate one update and hand it to the core; returns once it is stored. An update
@@ -231,8 +282,13 @@ class TelegramAdapter:
                 self._all_stored.set()
 
     async def _message(self, update: Update) -> None:
-        """A text message: `/round ...` in a group, anything in a private chat."""
+        """A text message: `/round ...` in a group, anything in a private chat; or the news
+        that a group became a supergroup with a new id (its community follows it)."""
         message, user = update.message, update.effective_user
+        moved = translate.moved_chat(message) if message is not None else None
+        if moved is not None:
+            await self._chat_moved(*moved)
+            return
         if message is None or user is None or message.text is None or user.is_bot:
             return
         if message.chat.type == "private":

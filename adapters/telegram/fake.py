@@ -14,7 +14,7 @@ import copy
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -31,7 +31,7 @@ from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.limits import RateLimits
 from adapters.telegram.settings import TelegramSettings
 from bot.config import Settings
-from bot.ports import Storage
+from bot.ports import Clock, Storage
 
 TOKEN = "7000000001:AAFakeTokenForTests_abcdefghijklmnopq"
 USERNAME = "maturity_test_bot"
@@ -110,9 +110,23 @@ def visible(text_html: str) -> str:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        parameters: JSON | None = None,
+    ) -> None:
         super().__init__(description)
         self.code, self.description, self.retry_after = code, description, retry_after
+        self.parameters = parameters or {}
+
+    @classmethod
+    def shaped(cls, name: str, **parameters: Any) -> ApiError:
+        """The error Telegram answers, from its fixture (fixtures/error_NAME.json)."""
+        body = fixture(f"error_{name}")
+        given = {**body.get("parameters", {}), **parameters}
+        return cls(body["error_code"], body["description"], parameters=given)
 
 
 @dataclass
@@ -142,12 +156,18 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.chats: dict[int, list[JSON]] = {}  # chat id -> messages as they look now
         self.admins: dict[int, list[JSON]] = {}
+        self.members: dict[int, dict[int, JSON]] = {}  # chat -> user -> getChatMember's answer
         self.blocked: set[int] = set()
+        self.deactivated: set[int] = set()  # deleted accounts
+        self.kicked_from: set[int] = set()  # groups the bot was removed from
+        self.migrated: dict[int, int] = {}  # group -> the supergroup it became
         self.failures: list[Failure] = []
         self.updates: list[JSON] = []
         self.confirmed = 0  # the highest getUpdates offset seen: updates below are taken
         self.webhook: JSON | None = None
         self.closing = False
+        self.down: str | None = None  # "5xx" or "timeout" while Telegram is having trouble
+        self._back = asyncio.Event()
         self.listeners: list[Callable[[Call], None]] = []  # told of every successful call
         self._ids = itertools.count(100)
         self._changed = asyncio.Condition()
@@ -178,6 +198,16 @@ class FakeTelegram:
     def enqueue(self, update: JSON) -> None:
         self.updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
+
+    def go_down(self, how: str = "5xx") -> None:
+        """Until come_back(): every sending call answers 502 Bad Gateway ("5xx"), or gets no
+        answer at all ("timeout"; what it asked for still happens, late)."""
+        self.down = how
+        self._back.clear()
+
+    def come_back(self) -> None:
+        self.down = None
+        self._back.set()
 
     def fail(self, method: str, kind: str, chat_id: int | None = None, **kw: Any) -> Failure:
         failure = Failure(method, kind, chat_id, **kw)
@@ -219,6 +249,12 @@ class FakeTelegram:
         params = await _params(request)
         call = Call(method, params)
         self.calls.append(call)
+        if self.down and method in _SENDING | {"sendDocument", "answerCallbackQuery"}:
+            if self.down == "5xx":
+                call.ok = False
+                await self._notify()
+                return web.Response(status=502, text="Bad Gateway")
+            await self._back.wait()  # the caller gives up first; the work happens late
         try:
             if method == "getUpdates":
                 result: Any = await self._get_updates(params)
@@ -239,14 +275,20 @@ class FakeTelegram:
 
     def _fail_on_demand(self, method: str, params: JSON) -> None:
         chat = params.get("chat_id")
+        if method in _SENDING and chat in self.migrated:
+            raise ApiError.shaped("group_upgraded", migrate_to_chat_id=self.migrated[chat])
         if method in _SENDING and chat in self.blocked:
-            raise ApiError(403, "Forbidden: bot was blocked by the user")
+            raise ApiError.shaped("blocked")
+        if method in _SENDING and chat in self.deactivated:
+            raise ApiError.shaped("user_deactivated")
+        if method in _SENDING and chat in self.kicked_from:
+            raise ApiError.shaped("kicked")
         for failure in self.failures:
             wanted = failure.chat_id is None or failure.chat_id == chat
             if failure.count > 0 and failure.method == method and wanted:
                 failure.count -= 1
                 if failure.kind == "forbidden":
-                    raise ApiError(403, "Forbidden: bot was blocked by the user")
+                    raise ApiError.shaped("blocked")
                 text = f"Too Many Requests: retry after {failure.retry_after}"
                 raise ApiError(429, text, failure.retry_after)
 
@@ -260,7 +302,10 @@ class FakeTelegram:
         deadline = time.monotonic() + float(params.get("timeout") or 0)
 
         def pending() -> list[JSON]:
-            return [u for u in self.updates if u["update_id"] >= offset][:100]
+            # Telegram forgets an update once a later getUpdates confirms it: a poller that
+            # starts afresh (no offset) gets only what was never confirmed.
+            since = max(offset, self.confirmed)
+            return [u for u in self.updates if u["update_id"] >= since][:100]
 
         while not pending() and time.monotonic() < deadline and not self.closing:
             async with self._changed:
@@ -287,6 +332,18 @@ class FakeTelegram:
 
     def _getChatAdministrators(self, params: JSON) -> list[JSON]:
         return self.admins.get(params["chat_id"], [])
+
+    def _getChatMember(self, params: JSON) -> JSON:
+        chat, user_id = params["chat_id"], params["user_id"]
+        if not isinstance(user_id, int) or user_id <= 0:
+            raise ApiError.shaped("participant_id_invalid")
+        known = self.members.get(chat, {})
+        admins = {m["user"]["id"]: m for m in self.admins.get(chat, [])}
+        if user_id in admins:
+            return admins[user_id]
+        if user_id not in known:
+            raise ApiError.shaped("user_not_found")
+        return known[user_id]
 
     def _answerCallbackQuery(self, params: JSON) -> bool:
         if len(str(params.get("text") or "")) > 200:
@@ -411,8 +468,11 @@ def _set_markup(message: JSON, markup: JSON | None) -> None:
 
 def _error(error: ApiError) -> web.Response:
     body: JSON = {"ok": False, "error_code": error.code, "description": error.description}
+    parameters = dict(error.parameters)
     if error.retry_after is not None:
-        body["parameters"] = {"retry_after": error.retry_after}
+        parameters["retry_after"] = error.retry_after
+    if parameters:
+        body["parameters"] = parameters
     return web.json_response(body, status=error.code)
 
 
@@ -448,6 +508,13 @@ def user(user_id: int, first_name: str, last_name: str = "") -> JSON:
     return person
 
 
+def chat_member(person: JSON, status: str = "member") -> JSON:
+    """A chat member as getChatMember answers (status member, left or kicked)."""
+    member: JSON = copy.deepcopy(fixture(f"chat_member_{status}"))
+    member["user"] = person
+    return member
+
+
 def admin(person: JSON, owner: bool = False) -> JSON:
     """A chat member as getChatAdministrators lists them."""
     owner_shape, admin_shape = fixture("chat_administrators")
@@ -463,9 +530,11 @@ class Updates:
         self._ids = itertools.count(start)
         self._messages = itertools.count(1)
 
-    def group(self, chat_id: int, sender: JSON, text: str) -> JSON:
+    def group(self, chat_id: int, sender: JSON, text: str, title: str | None = None) -> JSON:
         update = fixture("group_command")
         update["message"]["chat"]["id"] = chat_id
+        if title is not None:
+            update["message"]["chat"]["title"] = title
         return self._message(update, sender, text)
 
     def private(self, sender: JSON, text: str) -> JSON:
@@ -473,6 +542,21 @@ class Updates:
         chat = {"id": sender["id"], "first_name": sender["first_name"], "type": "private"}
         update["message"]["chat"] = chat
         return self._message(update, sender, text)
+
+    def migration(self, old_chat: int, new_chat: int, sender: JSON) -> tuple[JSON, JSON]:
+        """The two messages Telegram sends when a group becomes a supergroup: the last in the
+        old group (migrate_to_chat_id) and the first in the new (migrate_from_chat_id)."""
+        last, first = fixture("migrate_to_chat_id"), fixture("migrate_from_chat_id")
+        last["message"]["from"] = sender
+        last["message"]["chat"]["id"] = old_chat
+        last["message"]["migrate_to_chat_id"] = new_chat
+        for chat in (first["message"]["chat"], first["message"]["sender_chat"]):
+            chat["id"] = new_chat
+        first["message"]["migrate_from_chat_id"] = old_chat
+        for update in (last, first):
+            update["message"]["message_id"] = next(self._messages)
+            update["update_id"] = next(self._ids)
+        return last, first
 
     def callback(self, sender: JSON, message: JSON, data: str) -> JSON:
         update: JSON = fixture("callback_query")
@@ -564,16 +648,20 @@ async def running_bot(
     clock: FakeTime | RealTime | None = None,
     limits: RateLimits | None = None,
     updates: Updates | None = None,
-    also: AdapterFactory | None = None,
+    also: AdapterFactory | Sequence[AdapterFactory] | None = None,
+    bot_clock: Clock | None = None,
+    call_timeout: float = 10.0,
 ) -> AsyncIterator[RunningBot]:
-    """The bot as serve() assembles it, with Telegram (and `also` another platform's adapter)
-    on a clock the test controls, and no scheduler (tests wake it themselves)."""
+    """The bot as serve() assembles it, with Telegram (and `also` another platform's adapter),
+    the rate limiter on a clock the test controls (and the bot's own clock, for the outbox's
+    retries, if given), and no scheduler (tests wake it themselves)."""
     clock = clock or FakeTime()
     telegram = TelegramSettings(
         TOKEN,
         fake.api_url,
         "https://bot.example.org/telegram/webhook" if webhook else "",
         WEBHOOK_SECRET if webhook else "",
+        timeout=call_timeout,
     )
     settings = Settings(
         database_url, ROOT / "rubric.toml", admins, "127.0.0.1", 0, platforms=(telegram,)
@@ -587,11 +675,13 @@ async def running_bot(
             limits=limits,
             clock=clock,
             sleep=clock.sleep,
+            chat_moved=context.chat_moved,
         )
-        return [adapter, *([also(context)] if also else [])]
+        more = also if isinstance(also, Sequence) else [also] if also else []
+        return [adapter, *(make(context) for make in more)]
 
     parts = Parts(scheduler=False)
-    async with assembled(settings, parts=parts, adapters=adapters) as bot:
+    async with assembled(settings, parts=parts, adapters=adapters, clock=bot_clock) as bot:
         adapter = bot.adapters[0]
         assert isinstance(adapter, TelegramAdapter)
         yield RunningBot(

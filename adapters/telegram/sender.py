@@ -22,9 +22,17 @@ from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.platform import NOT_FOLLOWED, ChatMoved
 from adapters.telegram.limits import RateLimiter
 from adapters.telegram.render import RenderedMessage, deep_link, render
 from bot.messages import Address, Attachment, Outgoing
@@ -49,11 +57,22 @@ class TelegramSender:
         limiter: RateLimiter,
         username: Callable[[], str],
         on_rate_limited: Callable[[], None] = lambda: None,
+        chat_moved: ChatMoved = NOT_FOLLOWED,
     ) -> None:
         self._bot, self._limiter, self._username = bot, limiter, username
         self._on_rate_limited = on_rate_limited  # counted in /metrics
+        self._chat_moved = chat_moved
 
     async def send(self, message: Outgoing) -> None:
+        try:
+            await self._send_as_addressed(message)
+        except ChatMigrated as migrated:
+            # The group became a supergroup and we missed the news: follow it, send there.
+            moved = replace(message, to=replace(message.to, chat_id=str(migrated.new_chat_id)))
+            await self._chat_moved(message.to.chat, moved.to.chat)
+            await self._send_as_addressed(replace(moved, replaces=None))
+
+    async def _send_as_addressed(self, message: Outgoing) -> None:
         if message.private_to and not message.to.direct:
             await self._send_privately(message, message.private_to)
         else:
@@ -162,9 +181,9 @@ class TelegramSender:
                 waited = retry_seconds(error)
                 self._limiter.hold(to.chat_id, waited)
             except Forbidden as error:
-                if to.direct:
-                    raise Unreachable(error.message) from error
-                raise Refused(error.message) from error
+                # Blocked or never started (a private chat), or the bot was removed from
+                # the group: trying again later would not help.
+                raise Unreachable(error.message) from error
             except BadRequest as error:
                 if to.direct and "chat not found" in error.message.lower():
                     raise Unreachable(error.message) from error

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from bot.config import mask
 
@@ -18,6 +19,7 @@ class TelegramSettings:
     api_url: str = DEFAULT_API_URL
     webhook_url: str = ""  # set: webhook at /telegram/webhook instead of long polling
     webhook_secret: str = field(repr=False, default="")
+    timeout: float = 10.0  # seconds to wait for Telegram's answer to one call
     platform: str = PLATFORM
 
 
@@ -32,10 +34,19 @@ def read_settings(env: Mapping[str, str], problems: list[str]) -> TelegramSettin
             "TELEGRAM_WEBHOOK_SECRET must be 8 to 256 characters of A-Z, a-z, 0-9, _ and - "
             "when TELEGRAM_WEBHOOK_URL is set"
         )
-    if webhook_url and not webhook_url.startswith("https://"):
-        problems.append(f"TELEGRAM_WEBHOOK_URL: “{webhook_url}” must be an https:// URL")
     api_url = env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
+    # The public Bot API posts updates only to https; a self-hosted one (telegram-bot-api
+    # --local) also posts to plain http on its own network.
+    allowed = ("https://",) if public_api(api_url) else ("https://", "http://")
+    if webhook_url and not webhook_url.startswith(allowed):
+        kinds = " or ".join(allowed)
+        problems.append(f"TELEGRAM_WEBHOOK_URL: “{webhook_url}” must be an {kinds} URL")
     return TelegramSettings(token, api_url, webhook_url, secret)
+
+
+def public_api(api_url: str) -> bool:
+    """True when api_url is Telegram's own Bot API (not a self-hosted server)."""
+    return urlsplit(api_url).hostname == urlsplit(DEFAULT_API_URL).hostname
 
 
 def describe(settings: TelegramSettings | None) -> list[str]:

@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 
 from bot.conversation.choices import parse_choice
 from bot.messages import Address, IncomingChoice, IncomingJoin, IncomingText
-from bot.model import PersonRef
+from bot.model import ChatRef, PersonRef
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -27,7 +27,12 @@ _ROUND = re.compile(r"^/round(?:@([A-Za-z0-9_]+))?(?=\s|$)", re.IGNORECASE)
 
 
 def person(user: User) -> PersonRef:
-    return PersonRef(PLATFORM, str(user.id), user.full_name)
+    """The user as the core sees them: their name (PersonRef cleans and bounds it), or their
+    @username when the name shows as nothing at all."""
+    ref = PersonRef(PLATFORM, str(user.id), user.full_name)
+    if not ref.display_name and user.username:
+        return PersonRef(PLATFORM, str(user.id), f"@{user.username}")
+    return ref
 
 
 def round_command(text: str, bot_username: str) -> str | None:
@@ -45,7 +50,22 @@ def group_text(
     message: Message, user: User, text: str, admin: bool, update_id: int
 ) -> IncomingText:
     chat = Address(PLATFORM, str(message.chat.id))
-    return IncomingText(person(user), chat, text, str(update_id), chat_admin=admin)
+    title = message.chat.title or ""
+    return IncomingText(
+        person(user), chat, text, str(update_id), chat_admin=admin, chat_title=title
+    )
+
+
+def moved_chat(message: Message) -> tuple[ChatRef, ChatRef] | None:
+    """(old chat, new chat) when the message says a group became a supergroup: Telegram says
+    it in both, migrate_to_chat_id in the old group and migrate_from_chat_id in the new."""
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return None
+    return ChatRef(PLATFORM, str(old)), ChatRef(PLATFORM, str(new))
 
 
 def private_text(message: Message, user: User, update_id: int) -> IncomingText | IncomingJoin:

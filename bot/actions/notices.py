@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.actions.ledger import format_date
-from bot.messages import Address, Outgoing
+from bot.messages import Address, Outgoing, Purpose
 from bot.model import ActionStatus, AgreedAction, Community, Person, Rubric
 from bot.outbox.item import OutboxItem, OutboxKind
 from bot.outbox.keys import OutboxKey
@@ -35,7 +35,13 @@ def assigned(
         + (f"I will remind you {DAYS_BEFORE_DUE} days before it is due. " if action.due else "")
         + f"When it is done, a lead can mark it with /round action done {action.number}."
     )
-    return Outgoing(Address(owner.platform, owner.platform_user_id, direct=True), text)
+    return _to_owner(owner, text, action)
+
+
+def _to_owner(owner: Person, text: str, action: AgreedAction) -> Outgoing:
+    """A message an owner must get: on a platform without a conversation (email) too."""
+    to = Address(owner.platform, owner.platform_user_id, direct=True)
+    return Outgoing(to, text, purpose=Purpose.ACTION, community_id=action.community_id)
 
 
 def reminder_due_at(
@@ -94,4 +100,4 @@ async def reminder(
         f"{format_date(action.due)}. When it is done, a lead can mark it with "
         f"/round action done {action.number}."
     )
-    return Outgoing(Address(owner.platform, owner.platform_user_id, direct=True), text), None
+    return _to_owner(owner, text, action), None

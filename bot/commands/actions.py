@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.actions import notices
 from bot.actions.ledger import current, describe
-from bot.commands.community import find
+from bot.commands.community import identify
 from bot.commands.parser import (
     ActionArgs,
     UsageError,
@@ -60,15 +60,22 @@ async def _add(req: Request, args: str) -> list[Outgoing]:
 
 
 async def _owner(req: Request, parsed: ActionArgs) -> tuple[Person | None, str]:
-    """A person on a platform (named by their id, or by a name only one member has), or just
-    a name."""
+    """A member of the community (named by their id, or by a name only one member has), or
+    just a name. An id that names no member is refused: nobody new is stored for it."""
     mention = parsed.owner
     if mention is None:
         return None, ""
-    person = await find(req, mention.platform, mention.user_id, mention.name)
-    if person is not None:
+    named = await identify(req.repo, req.community, mention)
+    person = await req.repo.person(*named) if named else None
+    if person is not None and await req.repo.role(req.community.id, person.id) is not None:
         return person, ""
-    return None, mention.name or ""
+    if mention.name:
+        return None, mention.name
+    raise UsageError(
+        f"I can't find {mention.platform}:{mention.user_id} in {req.community.name}. Name the "
+        "owner as they are known here, or write their name.",
+        "action",
+    )
 
 
 async def _finish(req: Request, number: int, status: ActionStatus) -> list[Outgoing]:

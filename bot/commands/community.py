@@ -8,15 +8,23 @@ platform joins that chat to the same community.
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.commands.parser import SCHEDULE_EXAMPLE, UsageError, parse_cadence, parse_mention
+from bot.commands.parser import (
+    SCHEDULE_EXAMPLE,
+    UsageError,
+    UserMention,
+    parse_cadence,
+    parse_mention,
+)
+from bot.digits import whole_number
 from bot.messages import Outgoing
-from bot.model import Cadence, ChatRef, Community, Person, PersonRef, Role, Schedule, Unit
-from bot.ports import ConcurrentUpdate, Repository
+from bot.model import Cadence, ChatRef, Community, PersonRef, Role, Schedule, Unit
+from bot.platform_text import COMMUNITY_NAME_CHARS, clip, one_line
+from bot.ports import ConcurrentUpdate, Repository, Storage
 from bot.schedule import cadence
 
 if TYPE_CHECKING:
@@ -27,7 +35,47 @@ LINK_CODE_LIFETIME = timedelta(hours=1)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are typed by hand
 
 
+# setup
+
+
+async def new_name(repo: Repository, args: str, chat_title: str) -> str:
+    """The name of a community being set up: the one the lead gave (cleaned, and refused when
+    taken or too long), else the chat's own title (numbered when another community has it)."""
+    given = one_line(args).strip("\"'“”").strip()
+    if given:
+        if len(given) > COMMUNITY_NAME_CHARS:
+            raise UsageError(
+                f"Please keep the community name under {COMMUNITY_NAME_CHARS} characters.", "setup"
+            )
+        if await repo.community_by_name(given) is not None:
+            raise UsageError(
+                f"There is already a community called {given}; choose another name.", "setup"
+            )
+        return given
+    title = one_line(chat_title, COMMUNITY_NAME_CHARS)
+    if not title:
+        raise UsageError("Give the community a name: /round setup <name>.", "setup")
+    for number in range(1, 100):
+        suffix = f" {number}" if number > 1 else ""
+        name = clip(title, COMMUNITY_NAME_CHARS - len(suffix)) + suffix
+        if await repo.community_by_name(name) is None:
+            return name
+    raise UsageError(
+        f"There are many communities called {title}; give this one a name: /round setup <name>.",
+        "setup",
+    )
+
+
 # leads
+
+
+@dataclass(frozen=True)
+class NewLead:
+    """Someone named in /round leads add, as written and as the platform knows them: ref is
+    None when they do not exist there, or are in none of the community's chats."""
+
+    written: str
+    ref: PersonRef | None
 
 
 async def leads(req: Request) -> list[Outgoing]:
@@ -37,13 +85,22 @@ async def leads(req: Request) -> list[Outgoing]:
         raise UsageError(
             f"Say whom to add or remove, for example {req.words.mention_example}.", "leads"
         )
-    person = await find(req, mention.platform, mention.user_id, mention.name)
+    if verb == "add":
+        found = req.new_lead.ref if req.new_lead is not None else None
+        if found is None:
+            raise UsageError(
+                f"I can't find {who.strip()} in {req.community.name}'s "
+                f"{req.words.chat_word}s, so nobody was added.",
+                "leads",
+            )
+        lead = await req.repo.upsert_person(found)
+        await req.repo.set_role(req.community.id, lead.id, Role.LEAD)
+        return [req.public(f"{lead.name} is now a lead of {req.community.name}.")]
+    named = await identify(req.repo, req.community, mention)
+    person = await req.repo.person(*named) if named else None
     if person is None:
         raise UsageError(f"I can't find {who.strip()} in {req.community.name}.", "leads")
     role = await req.repo.role(req.community.id, person.id)
-    if verb == "add":
-        await req.repo.set_role(req.community.id, person.id, Role.LEAD)
-        return [req.public(f"{person.name} is now a lead of {req.community.name}.")]
     leads = [p for p, r in await req.repo.members(req.community.id) if r is Role.LEAD]
     if role is not Role.LEAD:
         return [req.private(f"{person.name} is not a lead.")]
@@ -53,18 +110,20 @@ async def leads(req: Request) -> list[Outgoing]:
     return [req.public(f"{person.name} is no longer a lead of {req.community.name}.")]
 
 
-async def find(
-    req: Request, platform: str | None, user_id: str | None, name: str | None
-) -> Person | None:
-    if platform and user_id:
-        known = await req.repo.person(platform, user_id)
-        return known or await req.repo.upsert_person(PersonRef(platform, user_id))
+async def identify(
+    repo: Repository, community: Community, mention: UserMention
+) -> tuple[str, str] | None:
+    """(platform, user id) of the person a mention names: platform:user_id as written, or the
+    one member of the community whose name or id it is."""
+    if mention.platform and mention.user_id:
+        return mention.platform, mention.user_id
+    wanted = (mention.name or "").lower()
     matches = [
         p
-        for p, _ in await req.repo.members(req.community.id)
-        if name and name.lower() in (p.display_name.lower(), p.platform_user_id.lower())
+        for p, _ in await repo.members(community.id)
+        if wanted and wanted in (p.display_name.lower(), p.platform_user_id.lower())
     ]
-    return matches[0] if len(matches) == 1 else None
+    return (matches[0].platform, matches[0].platform_user_id) if len(matches) == 1 else None
 
 
 # settings
@@ -85,7 +144,9 @@ def describe_settings(community: Community) -> str:
         f"min_responses: {community.min_responses} (fewer scored answers and a category "
         "is not shown)\n"
         f"priorities: {'on' if community.priorities else 'off'} (after answering, people may "
-        "pick up to two areas to work on first)"
+        "pick up to two areas to work on first)\n"
+        f"email_summary: {'on' if community.email_summary else 'off'} (people who answer on "
+        "the web get the summary by email when a round closes)"
     )
 
 
@@ -95,20 +156,25 @@ def change_setting(community: Community, args: str) -> tuple[Community, str]:
     if len(words) != 2:
         raise UsageError("Say which setting and its new value.", "settings")
     name, value = words
+    number = whole_number(value, 2)
     if name == "anonymous" and value in ("on", "off"):
         changed = replace(community, anonymous=value == "on")
-    elif name == "min_responses" and value.isdigit() and int(value) in MIN_RESPONSES_RANGE:
-        changed = replace(community, min_responses=int(value))
+    elif name == "min_responses" and number is not None and number in MIN_RESPONSES_RANGE:
+        changed = replace(community, min_responses=number)
     elif name == "priorities" and value in ("on", "off"):
         changed = replace(community, priorities=value == "on")
+    elif name == "email_summary" and value in ("on", "off"):
+        changed = replace(community, email_summary=value == "on")
     elif name == "min_responses":
         first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
         raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")
-    elif name in ("anonymous", "priorities"):
+    elif name in ("anonymous", "priorities", "email_summary"):
         raise UsageError(f"{name} is on or off.", "settings")
     else:
         raise UsageError(
-            "I can change: anonymous on|off, min_responses 3..10, priorities on|off.", "settings"
+            "I can change: anonymous on|off, min_responses 3..10, priorities on|off, "
+            "email_summary on|off.",
+            "settings",
         )
     sentence = (
         f"{community.name}: {name} is now {value}. It applies to rounds opened from now on; "
@@ -144,6 +210,14 @@ async def join(repo: Repository, chat: ChatRef, code: str, now: datetime) -> Com
     except ConcurrentUpdate:
         return None  # linked meanwhile by someone else: the transaction is retried
     return await repo.community_by_id(community_id)
+
+
+async def follow_chat(storage: Storage, old: ChatRef, new: ChatRef) -> Community | None:
+    """A platform gave a chat a new id (a Telegram group upgraded to a supergroup, a private
+    Slack channel shared with another organisation): its community follows it, with the
+    posts still owed to it. The community, or None when there was nothing to follow."""
+    async with storage.transaction() as repo:
+        return await repo.move_chat(old, new)
 
 
 # schedule

@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.conversation.choices import MAX_ID_DIGITS
+from bot.digits import whole_number
 from bot.model import Cadence, Category, Rubric, Unit
+from bot.platform_text import ROUND_TITLE_CHARS, one_line
 from bot.schedule.cadence import WEEKDAYS, WORKING_HOUR
+from bot.timezones import zone_named
 
 HELP = {
     "help": "/round help — this list",
@@ -29,13 +32,16 @@ HELP = {
     "/round schedule shows it, /round schedule off stops it",
     "link": "/round link — a one-time code to bring a group on another platform into this "
     "community; /round link CODE there",
-    "settings": "/round settings [anonymous on|off | min_responses 3..10 | priorities on|off] — "
-    "show or change the community's settings",
+    "settings": "/round settings [anonymous on|off | min_responses 3..10 | priorities on|off | "
+    "email_summary on|off] — show or change the community's settings",
     "debrief": "/round debrief [round number] — the debrief pack (a PDF) of the latest (or that) "
     "round, sent to you privately",
     "action": "/round action add <category> <what> [owner <person or name>] [due 2027-02-01] — "
     "note an action the partnership agreed; /round action done N, /round action drop N",
     "actions": "/round actions — the open actions and those done recently",
+    "people": "/round people add|remove ana@example.org, ben@example.org — people who take "
+    "part by email; /round people counts everyone (the addresses come to you privately)",
+    "join-link": "/round join-link — a web page where anyone can ask to take part by email",
 }
 MAX_DAYS = 366
 DEFAULT_DURATION = timedelta(days=14)
@@ -99,17 +105,22 @@ def parse_open(args: str, now: datetime, timezone: str = "UTC") -> OpenArgs:
         except ValueError:
             raise UsageError(f"“{match.group(1)}” is not a date like 2027-01-15.", "open") from None
         zone = ZoneInfo(timezone)
-        closes_at = datetime.combine(day, time(23, 59), zone).astimezone(UTC)
-        if day <= now.astimezone(zone).date():
+        today = now.astimezone(zone).date()
+        if day <= today:
             raise UsageError("The closing date must be after today.", "open")
+        # Dates first: the end of 9999-12-31 in a zone west of UTC is no datetime at all.
+        too_late = UsageError(f"A round lasts at most {MAX_DAYS} days.", "open")
+        if (day - today).days > MAX_DAYS:
+            raise too_late
+        closes_at = datetime.combine(day, time(23, 59), zone).astimezone(UTC)
         if closes_at - now > timedelta(days=MAX_DAYS):
-            raise UsageError(f"A round lasts at most {MAX_DAYS} days.", "open")
+            raise too_late
         args = args[: match.start()]
     if _STRAY_DURATION.search(args):
         raise UsageError(UNREADABLE_CLOSE, "open")
-    title = args.strip().strip("\"'“”").strip()
-    if len(title) > 120:
-        raise UsageError("Please keep the title under 120 characters.", "open")
+    title = one_line(args).strip("\"'“”").strip()
+    if len(title) > ROUND_TITLE_CHARS:
+        raise UsageError(f"Please keep the title under {ROUND_TITLE_CHARS} characters.", "open")
     return OpenArgs(title or None, closes_at)
 
 
@@ -127,7 +138,7 @@ def parse_mention(text: str) -> UserMention | None:
     text = text.strip()
     if not text or " " in text:
         return None
-    if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]+)", text):
+    if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]{1,64})", text):
         return UserMention(match.group(1), match.group(2), None)
     return UserMention(None, None, text.lstrip("@"))
 
@@ -195,10 +206,10 @@ def parse_cadence(args: str, default_timezone: str) -> Cadence:
 
 
 def check_timezone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _bad_schedule(f"“{name}” is not a timezone I know (like Europe/London).") from None
+    zone = zone_named(name)
+    if zone is None:
+        raise _bad_schedule(f"“{name}” is not a timezone I know (like Europe/London).")
+    return zone
 
 
 # /round action
@@ -256,7 +267,7 @@ def parse_action_add(args: str, rubric: Rubric, today: date) -> ActionArgs:
     if not word:
         raise _bad_action("Say which category the action is for, and what was agreed.")
     category = parse_category(word, rubric)
-    what = " ".join(what.split()).strip("\"'“”")
+    what = one_line(what).strip("\"'“”").strip()
     if not what:
         raise _bad_action(f"Say what was agreed for {category.title}.")
     if len(what) > WHAT_LIMIT:
@@ -277,7 +288,7 @@ def _due_date(text: str, today: date) -> date:
 
 
 def _owner(text: str) -> UserMention:
-    name = " ".join(text.split())
+    name = one_line(text)
     if len(name) > OWNER_LIMIT:
         raise _bad_action(f"Please keep the owner's name under {OWNER_LIMIT} characters.")
     if re.search(r"\sdue\s", name, re.IGNORECASE):  # "owner Sam due friday"
@@ -287,10 +298,10 @@ def _owner(text: str) -> UserMention:
 
 def parse_action_number(args: str, sub: str = "action") -> int:
     """The N of `/round action done N` (a leading # is fine)."""
-    wanted = args.strip().lstrip("#")
-    if not (wanted.isdigit() and len(wanted) <= MAX_ID_DIGITS and int(wanted) > 0):
+    number = whole_number(args.strip().lstrip("#"), MAX_ID_DIGITS)
+    if not number:
         shown = f"“{args.strip()}”" if args.strip() else "Nothing"
         raise UsageError(
             f"{shown} is not an action number. /round actions lists them with theirs.", sub
         )
-    return int(wanted)
+    return number

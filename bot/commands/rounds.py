@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 from bot.commands.parser import UsageError, parse_open
 from bot.conversation import cards
 from bot.conversation.choices import MAX_ID_DIGITS
+from bot.digits import whole_number
 from bot.messages import Outgoing
 from bot.model import Round
 from bot.outbox.queue import queue_debriefs, queue_summary
+from bot.roster import odd_note
 from bot.rounds import lifecycle as rounds
 from bot.summary.numbers import round_summary
 from bot.summary.report import not_enough_text
@@ -30,7 +32,13 @@ async def open(req: Request) -> list[Outgoing]:
     await rounds.open_round(
         req.repo, req.community, title, args.closes_at, req.rubric, req.members, now, zone
     )
-    return []
+    return _odd_records(req)
+
+
+def _odd_records(req: Request) -> list[Outgoing]:
+    """The lead's note on odd records in the member lists, if there were any."""
+    note = odd_note(rounds.odd_records(req.members), req.platforms)
+    return [req.private(note)] if note else []
 
 
 async def status(req: Request) -> list[Outgoing]:
@@ -58,11 +66,12 @@ async def remind(req: Request) -> list[Outgoing]:
             "the next can "
             f"go after {cards.format_moment(last + MANUAL_REMINDER_GAP, round_.timezone)}.{joined}"
         )
-        return [req.private(text)]
+        return [req.private(text), *_odd_records(req)]
     skip = {rounds.dm_to(person) for person in newcomers}  # they have just been invited
     nudges = await rounds.reminders(req.repo, round_, skip=skip)
     await req.repo.set_manual_reminded(round_.id, req.now)
-    return [req.private(f"Sent {len(nudges)} reminder(s).{joined}"), *nudges]
+    sent = req.private(f"Sent {len(nudges)} reminder(s).{joined}")
+    return [sent, *_odd_records(req), *nudges]
 
 
 async def close(req: Request) -> list[Outgoing]:
@@ -79,12 +88,13 @@ async def _round_asked_for(req: Request) -> Round | str:
     by difference, what each newcomer answered)."""
     sub = req.command.sub
     wanted = req.command.args.strip().lstrip("#")
-    if wanted and not (wanted.isdigit() and len(wanted) <= MAX_ID_DIGITS):
+    number = whole_number(wanted, MAX_ID_DIGITS)
+    if wanted and number is None:
         raise UsageError(f"“{wanted}” is not a round number.", sub)
     repo, community_id = req.repo, req.community.id
     round_ = await (
-        repo.round_by_number(community_id, int(wanted))
-        if wanted
+        repo.round_by_number(community_id, number)
+        if number is not None
         else repo.latest_round(community_id)
     )
     if round_ is None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.conversation.choices import Action, ChoiceId
-from bot.messages import Address, Choice, Outgoing
+from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import LEVELS, Answer, Category, Round
 
 SHORT_DESCRIPTOR = 70
@@ -52,7 +52,15 @@ def _choice(
     return Choice(ChoiceId(round_.id, action, category, level).encode(), label)
 
 
-def invitation(to: Address, round_: Round, community_name: str, reminder: bool = False) -> Outgoing:
+def invitation(
+    to: Address,
+    round_: Round,
+    community_name: str,
+    reminder: bool = False,
+    purpose: Purpose = Purpose.REPLY,
+) -> Outgoing:
+    """The invitation; purpose says whether it is owed (sent when a round opens or as a
+    reminder) or shown again in the conversation."""
     count = len(round_.rubric.categories)
     privacy = (
         "Your answers are anonymous: the leads see only totals for the whole group, never who "
@@ -79,7 +87,7 @@ def invitation(to: Address, round_: Round, community_name: str, reminder: bool =
             _choice(round_, Action.SNOOZE, "Remind me tomorrow"),
             _choice(round_, Action.MUTE, "Stop reminders"),
         )
-    return Outgoing(to, text, choices)
+    return Outgoing(to, text, choices, purpose=purpose, round_id=round_.id)
 
 
 def card(
@@ -236,4 +244,4 @@ def reminder_note(to: Address, round_: Round, answered: int) -> Outgoing:
         _choice(round_, Action.SNOOZE, "Remind me tomorrow"),
         _choice(round_, Action.MUTE, "Stop reminders"),
     )
-    return Outgoing(to, text, choices)
+    return Outgoing(to, text, choices, purpose=Purpose.REMINDER, round_id=round_.id)

@@ -10,6 +10,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from bot.digits import whole_number
+
 
 class Action(enum.StrEnum):
     START = "start"
@@ -55,13 +57,13 @@ def parse_choice(raw: str) -> ChoiceId | None:
     if len(raw) > 64:
         return None
     parts = raw.split(":")
-    if len(parts) < 2 or not parts[0].isdigit() or len(parts[0]) > MAX_ID_DIGITS:
+    round_id = whole_number(parts[0], MAX_ID_DIGITS)
+    if len(parts) < 2 or round_id is None:
         return None
     try:
         action = Action(parts[1])
     except ValueError:
         return None
-    round_id = int(parts[0])
     rest = parts[2:]
     if action not in _WITH_CATEGORY:
         return ChoiceId(round_id, action) if not rest else None

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.conversation import cards
 from bot.conversation.choices import Action, ChoiceId, parse_choice
+from bot.digits import whole_number
 from bot.messages import Address, Outgoing
 from bot.model import Answer, Participation, Round, Stage
 
@@ -28,6 +29,19 @@ NOT_UNDERSTOOD = (
 )
 RESUME_WORDS = {"continue", "resume", "next", "go on", "carry on", "hi", "hello"}
 NOT_SURE_WORDS = {"not sure", "notsure", "unsure", "?", "ns", "don't know", "dont know"}
+# Typed answers and steps: where the message shown does not offer them, say why, rather than
+# show it again in silence (anything else typed there simply shows where they are).
+ANSWER_WORDS = NOT_SURE_WORDS | {"back", "submit"}
+PRESS_START_FIRST = (
+    "Press Start first (or type “start”): each question comes with its five levels to choose from."
+)
+ALL_ANSWERED = (
+    "You have answered every question. To change one, press “Change an answer” (or type it)."
+)
+PICK_ONE = "Which answer would you like to change? Type its number, or “cancel”."
+PICK_PRIORITIES = (
+    "Type an area's number to pick it (again to take it back), then “done”; or “skip”."
+)
 
 
 @dataclass(frozen=True)
@@ -68,12 +82,15 @@ def prompt(view: View) -> Outgoing:
     return cards.review(view.dm, round_, view.answers, submitted, p.priorities)
 
 
-def on_choice(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
-    """Apply a pressed (or typed) choice that already passed the round/person checks."""
+def on_choice(
+    view: View, choice: ChoiceId, message_id: str | None, comment: str | None = None
+) -> Decision:
+    """Apply a pressed (or typed) choice that already passed the round/person checks; a
+    comment typed beside a level (a web form) is added to that answer."""
     p = view.participation
     action = choice.action
     if action in (Action.LEVEL, Action.NOT_SURE):
-        return _answer(view, choice, message_id)
+        return _answer(view, choice, message_id, (comment or "").strip())
     if action is Action.BACK:
         return _back(view, choice, message_id)
     if action is Action.START and p.stage is Stage.INVITED:
@@ -147,11 +164,32 @@ def on_text(view: View, text: str) -> Decision:
     if typed.lower() in RESUME_WORDS and p.comment_category is not None:
         # They moved on: later text is not a comment on the card before.
         return Decision((prompt(view),), _without_comment(p))
+    if _looks_like_an_answer(typed):
+        return Decision((Outgoing(view.dm, _not_offered_here(p.stage)), prompt(view)))
     if not typed or not comment_open or not p.comment_category:
         return Decision((prompt(view),))
     if not _reads_like_a_comment(typed):
         return Decision((Outgoing(view.dm, NOT_UNDERSTOOD), prompt(view)))
     return _comment(view, p.comment_category, text.strip())
+
+
+def _looks_like_an_answer(typed: str) -> bool:
+    """A level ("3", "6"), "not sure", "back" or "submit": an attempt to answer or move on."""
+    word = typed.lower().rstrip(".!")
+    return whole_number(word, 2) is not None or word in ANSWER_WORDS
+
+
+def _not_offered_here(stage: Stage) -> str:
+    """Why the answer typed does nothing at this stage, and what to do instead."""
+    if stage is Stage.INVITED:
+        return PRESS_START_FIRST
+    if stage is Stage.PICKING:
+        return PICK_ONE
+    if stage in (Stage.REVIEW, Stage.SUBMITTED):
+        return ALL_ANSWERED
+    if stage is Stage.PRIORITIES:
+        return PICK_PRIORITIES
+    return NOT_UNDERSTOOD
 
 
 def _reads_like_a_comment(typed: str) -> bool:
@@ -202,7 +240,20 @@ def _current_category(view: View) -> str | None:
     return None
 
 
-def _answer(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
+def _too_long() -> str:
+    return (
+        f"That comment is too long (at most {COMMENT_LIMIT} characters "
+        "per question); it was not saved. Could you shorten it?"
+    )
+
+
+def _with_comment(old: str | None, text: str) -> str | None:
+    if not text:
+        return old
+    return f"{old}\n{text}" if old else text
+
+
+def _answer(view: View, choice: ChoiceId, message_id: str | None, comment: str = "") -> Decision:
     p, rubric = view.participation, view.round.rubric
     category = rubric.category(choice.category_id or "")
     if category is None:
@@ -223,12 +274,15 @@ def _answer(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
             )
         )
     old = view.answers.get(category.id)
+    kept = _with_comment(old.comment if old else None, comment)
+    if kept is not None and len(kept) > COMMENT_LIMIT:
+        return refuse(view.dm, _too_long())  # nothing is kept, not even the level
     answer = Answer(
         view.round.id,
         p.person_id,
         category.id,
         choice.level,
-        old.comment if old else None,
+        kept,
         old.answered_at if old else view.now,
         view.now,
     )
@@ -289,13 +343,9 @@ def _comment(view: View, category_id: str, text: str) -> Decision:
     old = view.answers.get(category_id)
     if category is None or old is None:
         return Decision((prompt(view),))
-    comment = f"{old.comment}\n{text}" if old.comment else text
-    if len(comment) > COMMENT_LIMIT:
-        return refuse(
-            view.dm,
-            f"That comment is too long (at most {COMMENT_LIMIT} characters "
-            "per question); it was not saved. Could you shorten it?",
-        )
+    comment = _with_comment(old.comment, text)
+    if comment is None or len(comment) > COMMENT_LIMIT:
+        return refuse(view.dm, _too_long())
     answer = replace(old, comment=comment, updated_at=view.now)
     # Saving the unchanged position too makes a concurrent answer to this card conflict.
     return Decision(

@@ -7,15 +7,15 @@ position and answer are stored together. A concurrent twin is retried against fr
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.conversation import cards, engine
 from bot.conversation.choices import parse_choice
 from bot.messages import Address, IncomingChoice, IncomingJoin, IncomingText, Outgoing
-from bot.model import ParticipantState, Participation, Role, Round, Stage
+from bot.model import ParticipantState, Participation, Person, PersonRef, Role, Round, Stage
 from bot.ports import Clock, Repository, Storage
-from bot.privacy.data_rights import opt_out_key
+from bot.privacy.data_rights import address_opt_out_key, opt_out_key
 from bot.transaction import delivery_of, in_transaction
 
 NOT_YOURS = "That button is not one of yours, so nothing was changed."
@@ -59,7 +59,12 @@ class Conversation:
                 return [Outgoing(dm, BAD_LINK)]
             person = await repo.upsert_person(event.sender)
             # They came back by themselves: a past "forget me" no longer keeps them out.
-            await repo.remove_opt_out(opt_out_key(event.sender.platform, event.sender.user_id))
+            sender = event.sender
+            secret = repo.deployment_secret()
+            await repo.remove_opt_out(opt_out_key(secret, sender.platform, sender.user_id))
+            address = await repo.address_of(person.id)
+            if address is not None:  # nor a past unsubscribe, when a lead adds them again
+                await repo.remove_opt_out(address_opt_out_key(secret, address))
             if await repo.role(community.id, person.id) is None:
                 await repo.set_role(community.id, person.id, Role.PARTICIPANT)
             welcome = Outgoing(dm, f"Welcome! You take part in {community.name}'s assessments.")
@@ -91,7 +96,8 @@ class Conversation:
         if not state.round.is_open(now):
             return [Outgoing(dm, _closed_note(state.round), replaces=event.message_id)]
         view = await _view(repo, state, dm, now)
-        return await _apply(repo, view, engine.on_choice(view, choice, event.message_id))
+        decision = engine.on_choice(view, choice, event.message_id, event.comment)
+        return await _apply(repo, view, decision)
 
     async def _text(self, repo: Repository, event: IncomingText) -> list[Outgoing]:
         dm = Address.dm(event.sender)
@@ -110,6 +116,37 @@ class Conversation:
         if ended is not None:  # past its deadline, not yet closed by a lead
             return [Outgoing(dm, _closed_note(ended))]
         return [Outgoing(dm, NOTHING_OPEN)]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where someone stands in the latest round of a community they take part in."""
+
+    round: Round
+    prompt: Outgoing | None  # what the engine shows them now; None once the round has ended
+
+
+async def standing(
+    repo: Repository, person: Person, community_id: int, now: datetime
+) -> Standing | None:
+    """Read-only: the person's latest round in the community and, while it is open, the same
+    prompt the engine would send them (a page shows it instead of a message)."""
+    who = PersonRef(person.platform, person.platform_user_id, person.display_name)
+    for active in await repo.active_participations(person.id):  # the hot path: two queries
+        state = await repo.participant_state(active.round_id, person.platform, who.user_id)
+        if state is not None and state.round.community_id == community_id:
+            if not state.round.is_open(now):
+                return Standing(state.round, None)
+            view = await _view(repo, state, Address.dm(who), now)
+            return Standing(state.round, engine.prompt(view))
+    latest: Round | None = None
+    for participation in await repo.participations_of(person.id):
+        round_ = await repo.round_by_id(participation.round_id)
+        if round_ is None or round_.community_id != community_id:
+            continue
+        if latest is None or round_.number > latest.number:
+            latest = round_
+    return None if latest is None else Standing(latest, None)
 
 
 def _closed_note(round_: Round) -> str:

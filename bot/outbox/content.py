@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from bot.actions import notices
 from bot.conversation import cards
-from bot.messages import Address, Outgoing
-from bot.model import Stage
+from bot.messages import Address, Outgoing, Purpose
+from bot.model import Round, Stage
 from bot.outbox.item import OutboxItem, OutboxKind, Outcome
 from bot.ports import Repository
 from bot.rounds.lifecycle import dm_to
@@ -41,6 +41,8 @@ async def outbox_message(
     if item.kind is OutboxKind.DEBRIEF and item.person_id is not None:
         lead = await repo.person_by_id(item.person_id)
         return (await debrief_message(repo, round_, dm_to(lead)) if lead else None), None
+    if item.kind is OutboxKind.SUMMARY and item.person_id is not None:
+        return await _personal_summary(repo, round_, item.person_id, item.note or ""), None
     if item.person_id is None or not round_.is_open(now):
         return None, None  # nothing to say any more
     participation = await repo.participation(round_.id, item.person_id)
@@ -52,7 +54,7 @@ async def outbox_message(
     if item.kind is OutboxKind.INVITE:
         if participation.stage is not Stage.INVITED:
             return None, None  # already under way
-        return cards.invitation(dm, round_, community.name), None
+        return cards.invitation(dm, round_, community.name, purpose=Purpose.INVITATION), None
     if participation.completed_at or participation.reminders_off or participation.unreachable:
         return None, None
     zone = person_timezone(person, round_.timezone or default_timezone)
@@ -61,9 +63,19 @@ async def outbox_message(
     if await _reminded_just_now(repo, item, now):
         return None, None  # three missed reminders become one
     if participation.stage is Stage.INVITED:
-        return cards.invitation(dm, round_, community.name, reminder=True), None
+        reminder = cards.invitation(dm, round_, community.name, True, Purpose.REMINDER)
+        return reminder, None
     answered = Counter(a.person_id for a in await repo.answers(round_.id, person.id))
     return cards.reminder_note(dm, round_, answered[person.id]), None
+
+
+async def _personal_summary(
+    repo: Repository, round_: Round, person_id: int, heading: str
+) -> Outgoing | None:
+    person = await repo.person_by_id(person_id)
+    if person is None:  # forgotten since
+        return None
+    return await summary_message(repo, round_, dm_to(person), heading)
 
 
 async def _reminded_just_now(repo: Repository, item: OutboxItem, now: datetime) -> bool:

@@ -61,4 +61,4 @@ class OutboxItem:
         (direct messages, a reply only one person sees) is sent at least once."""
         if self.message is not None:
             return not self.message.to.direct and self.message.private_to is None
-        return self.kind in (OutboxKind.SUMMARY, OutboxKind.TREND)
+        return self.kind in (OutboxKind.SUMMARY, OutboxKind.TREND) and self.person_id is None

@@ -18,6 +18,7 @@ from bot.model import ChatRef
 class Purpose(enum.StrEnum):
     ANNOUNCEMENT = "opened"  # a round opened: posted to each chat
     SUMMARY = "summary"  # a round closed: its summary, posted to each chat
+    PERSONAL_SUMMARY = "summary-to"  # a round closed: its summary, to someone in no chat
     TREND = "trend"  # a round closed: the trend chart after its summary
     REPLY = "reply"  # an answer to something someone did: unique each time
     NOTE = "note"  # something the leads should know, posted to each chat
@@ -34,6 +35,7 @@ class Note(enum.StrEnum):
     UNREADABLE = "unreadable"  # the channel's members could not be listed: no round opened
     SKIPPED = "skipped"  # a round was still open at the next scheduled opening
     EXTENDED = "extended"  # too few responses: the round stays open longer
+    ODD_RECORDS = "odd"  # a scheduled round opened; some member records were odd
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class OutboxKey:
     @classmethod
     def summary(cls, round_id: int, chat: ChatRef) -> OutboxKey:
         return cls(Purpose.SUMMARY, (str(round_id), chat.platform, chat.chat_id))
+
+    @classmethod
+    def personal_summary(cls, round_id: int, person_id: int) -> OutboxKey:
+        return cls(Purpose.PERSONAL_SUMMARY, (str(round_id), str(person_id)))
 
     @classmethod
     def trend(cls, round_id: int, chat: ChatRef) -> OutboxKey:

@@ -114,15 +114,53 @@ async def queue_debriefs(
 ) -> None:
     """A round's debrief pack, privately to each of these leads; made when sent. once: the
     pack owed at close, a single time per lead (else asked for again, sent again)."""
+
+    def key(person_id: int) -> OutboxKey:
+        return OutboxKey.debrief(round_id, person_id) if once else OutboxKey.reply()
+
+    await _queue_to_each(repo, OutboxKind.DEBRIEF, community_id, round_id, person_ids, now, key)
+
+
+async def queue_personal_summaries(
+    repo: Repository,
+    community_id: int,
+    round_id: int,
+    person_ids: Sequence[int],
+    now: datetime,
+    heading: str = "",
+) -> None:
+    """A closed round's summary with its chart sent to each of these people directly (they
+    see none of the community's chats), once each; drawn when sent."""
+
+    def key(person_id: int) -> OutboxKey:
+        return OutboxKey.personal_summary(round_id, person_id)
+
+    await _queue_to_each(
+        repo, OutboxKind.SUMMARY, community_id, round_id, person_ids, now, key, heading
+    )
+
+
+async def _queue_to_each(
+    repo: Repository,
+    kind: OutboxKind,
+    community_id: int,
+    round_id: int,
+    person_ids: Sequence[int],
+    now: datetime,
+    key: Callable[[int], OutboxKey],
+    note: str | None = None,
+) -> None:
+    """One item about a round to each of these people, worked out when sent."""
     await repo.queue(
         [
             OutboxItem(
-                str(OutboxKey.debrief(round_id, person_id) if once else OutboxKey.reply()),
-                OutboxKind.DEBRIEF,
+                str(key(person_id)),
+                kind,
                 community_id,
                 now,
                 round_id,
                 person_id=person_id,
+                note=note,
             )
             for person_id in person_ids
         ]

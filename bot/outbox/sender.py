@@ -99,6 +99,7 @@ class OutboxSender:
         this process left behind when it last stopped."""
         await self.recover()
         while not self._stopping:
+            self._woken.clear()  # before the pass: a wake during it is not lost
             try:
                 await self.send_due(in_parallel=True)
                 await self.recover()
@@ -106,12 +107,16 @@ class OutboxSender:
                 log.exception("sending the outbox failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), await self._idle_seconds())
-            self._woken.clear()
 
     async def drain(self) -> int:
         """Send everything due now, one item at a time in the order queued (the console and
-        tests: what was owed is printed in order). Returns how many items were handled."""
-        return await self.send_due(in_parallel=False)
+        tests: what was owed is printed in order). Returns how many items were handled; when
+        the database cannot be reached, none (what is owed waits for the next pass)."""
+        try:
+            return await self.send_due(in_parallel=False)
+        except Exception as error:
+            log.warning("the outbox could not be read (%s)", type(error).__name__)
+            return 0
 
     async def send_due(self, *, in_parallel: bool) -> int:
         handled = 0
@@ -173,8 +178,11 @@ class OutboxSender:
     async def _send(self, item: OutboxItem) -> None:
         now = self._clock.now()
         try:
-            async with self._storage.transaction() as repo:
-                message, later = await outbox_message(repo, item, now, self._timezone)
+            message: Outgoing | None = item.message  # decided when queued: nothing to read
+            later: datetime | None = None
+            if message is None:
+                async with self._storage.transaction() as repo:
+                    message, later = await outbox_message(repo, item, now, self._timezone)
         except Exception as error:  # e.g. a chart that would not draw: try again later
             log.exception("working out outbox item %s failed", item.id)
             await self._failed(item, now, TryAgain(type(error).__name__), "")

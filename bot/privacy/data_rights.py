@@ -5,20 +5,33 @@ a closed round keeps its anonymous tallies before anyone's answers are removed."
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.model import AgreedAction, Person, Role, Stage
+from bot.model import AgreedAction, OptOutKey, Person, Role, Stage
 from bot.ports import Repository
 from bot.summary.numbers import tally
 
 FORGET_CONFIRMATION = "yes, forget me"
 
 
-def opt_out_key(platform: str, user_id: str) -> str:
-    """A one-way hash of a platform id: enough to not enrol someone again, not to name them."""
-    return hashlib.sha256(f"maturity-bot:{platform}:{user_id}".encode()).hexdigest()
+def opt_out_key(secret: bytes, platform: str, user_id: str) -> OptOutKey:
+    """How a person's opt-out is stored: enough to not enrol them again, not to name them.
+
+    HMAC-SHA256 keyed with the deployment's secret: without the secret, a candidate platform
+    id cannot be checked against the opt-outs (an unkeyed hash could be, by anyone holding the
+    rows). The unkeyed form is what rows stored before the key existed hold."""
+    person = f"{platform}:{user_id}".encode()
+    keyed = hmac.new(secret, b"opt-out:" + person, hashlib.sha256).hexdigest()
+    unkeyed = hashlib.sha256(b"maturity-bot:" + person).hexdigest()
+    return OptOutKey(keyed, unkeyed)
+
+
+def address_opt_out_key(secret: bytes, address: str) -> OptOutKey:
+    """The same for an email address: a lead adding it again does not enrol them again."""
+    return opt_out_key(secret, "email", address.lower())
 
 
 async def find_person(repo: Repository, key: str) -> Person | None:
@@ -59,16 +72,20 @@ class PersonRecord:
     communities: tuple[tuple[str, Role], ...]  # (community name, role)
     rounds: tuple[RoundRecord, ...]
     actions: tuple[AgreedAction, ...] = ()  # actions they own
+    address: str | None = None  # their email address, when they take part by email
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for `maturity-bot export-person`."""
+        person: dict[str, Any] = {
+            "platform": self.person.platform,
+            "user_id": self.person.platform_user_id,
+            "display_name": self.person.display_name,
+            "timezone": self.person.timezone,
+        }
+        if self.address is not None:
+            person["email"] = self.address
         return {
-            "person": {
-                "platform": self.person.platform,
-                "user_id": self.person.platform_user_id,
-                "display_name": self.person.display_name,
-                "timezone": self.person.timezone,
-            },
+            "person": person,
             "communities": [
                 {"community": name, "role": str(role)} for name, role in self.communities
             ],
@@ -148,6 +165,7 @@ async def person_record(repo: Repository, person: Person) -> PersonRecord:
             for round_id, record in rounds.items()
         ),
         tuple(await repo.actions_owned_by(person.id)),
+        await repo.address_of(person.id),
     )
 
 
@@ -165,9 +183,29 @@ async def forget(repo: Repository, person: Person) -> int:
     for participation in await repo.participations_of(person.id):
         await keep_tallies(repo, participation.round_id)
     answers = len(await repo.answers_of(person.id))
-    await repo.forget_person(person.id)
-    await repo.add_opt_out(opt_out_key(person.platform, person.platform_user_id))
+    address = await repo.address_of(person.id)
+    await repo.forget_person(person.id)  # their address and personal links go with them
+    secret = repo.deployment_secret()
+    await repo.add_opt_out(opt_out_key(secret, person.platform, person.platform_user_id))
+    if address is not None:
+        await repo.add_opt_out(address_opt_out_key(secret, address))
     return answers
+
+
+async def stop_emails(repo: Repository, person: Person, community_id: int) -> None:
+    """Someone reached by email unsubscribed from a community: the same as "Stop reminders" in
+    its rounds still open, and they leave it, so later rounds do not invite them and a lead
+    adding their address again does not enrol them (joining again themselves does)."""
+    for participation in await repo.active_participations(person.id):
+        round_ = await repo.round_by_id(participation.round_id)
+        if round_ is not None and round_.community_id == community_id:
+            muted = replace(participation, reminders_off=True, remind_after=None)
+            await repo.save_participation(muted)
+    if await repo.role(community_id, person.id) is not Role.LEAD:
+        await repo.remove_member(community_id, person.id)
+    address = await repo.address_of(person.id)
+    if address is not None:
+        await repo.add_opt_out(address_opt_out_key(repo.deployment_secret(), address))
 
 
 async def purge_old_rounds(repo: Repository, now: datetime, retention_days: int) -> int:

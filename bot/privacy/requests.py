@@ -76,6 +76,8 @@ def readable(record: PersonRecord, limit: int) -> str:
         f"You: {person.display_name or '(no name)'} ({person.platform} "
         f"{person.platform_user_id}), timezone {person.timezone}",
     ]
+    if record.address:
+        lines.append(f"Your email address: {record.address}")
     lines += [f"Community {name}: {role}" for name, role in record.communities]
     for round_ in record.rounds:
         lines.append(

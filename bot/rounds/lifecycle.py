@@ -12,21 +12,22 @@ from datetime import datetime
 
 from bot.actions.ledger import actions_leading_to, recall
 from bot.conversation import cards
-from bot.messages import Address, Outgoing
+from bot.messages import Address, Outgoing, Purpose
 from bot.model import (
     ChatRef,
     Community,
     Participation,
     Person,
-    PersonRef,
     Role,
     Round,
     Rubric,
     Stage,
 )
-from bot.outbox.queue import queue_debriefs, queue_summary
+from bot.outbox.item import OutboxKind
+from bot.outbox.queue import queue_debriefs, queue_personal_summaries, queue_summary
 from bot.ports import Repository
 from bot.privacy.data_rights import opt_out_key
+from bot.roster import OddRecord, Roster
 from bot.schedule.reminders import queue_invitation, queue_reminders, queue_round_messages
 from bot.summary.numbers import tally
 
@@ -35,7 +36,12 @@ def dm_to(person: Person) -> Address:
     return Address(person.platform, person.platform_user_id, direct=True)
 
 
-Members = Mapping[ChatRef, Sequence[PersonRef] | None]  # None: the platform cannot list
+Members = Mapping[ChatRef, Roster | None]  # None: the platform cannot list
+
+
+def odd_records(members: Members) -> list[OddRecord]:
+    """The odd records in every chat's member list."""
+    return [record for roster in members.values() if roster for record in roster.odd]
 
 
 class RoundProblem(Exception):
@@ -107,24 +113,26 @@ async def open_round(
 
 async def _enrol(repo: Repository, community: Community, members: Members) -> list[Person]:
     """Who takes part now: everyone the platforms list in the community's chats (made
-    members), and, for chats whose platform cannot list members (Telegram), those enrolled
-    there. People who left a listed channel, or asked to be forgotten, are not included."""
+    members), and the members on any other platform: those enrolled by link where the platform
+    cannot list members (Telegram), and those added by email address (the web). People who
+    left a listed channel, or asked to be forgotten, are not included."""
     people: dict[int, Person] = {}
-    unlisted_platforms = set()
+    listed_platforms = set()
+    secret = repo.deployment_secret()
     for chat in community.chats:
         listed = members.get(chat)
         if listed is None:  # cannot list (Telegram): those enrolled by link take part
-            unlisted_platforms.add(chat.platform)
             continue
-        for ref in listed:
-            if await repo.is_opted_out(opt_out_key(ref.platform, ref.user_id)):
+        listed_platforms.add(chat.platform)
+        for ref in listed.people:
+            if await repo.is_opted_out(opt_out_key(secret, ref.platform, ref.user_id)):
                 continue
             person = await repo.upsert_person(ref)
             if await repo.role(community.id, person.id) is None:
                 await repo.set_role(community.id, person.id, Role.PARTICIPANT)
             people[person.id] = person
     for person, _role in await repo.members(community.id):
-        if person.platform in unlisted_platforms:
+        if person.platform not in listed_platforms:
             people.setdefault(person.id, person)
     return sorted(people.values(), key=lambda p: (p.name.lower(), p.id))
 
@@ -163,9 +171,23 @@ async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
         f"Invited {len(participations)} · completed {len(completed)} · "
         f"in progress {len(started)} · not started {waiting}",
     ]
+    waiting_invitations = sum(
+        1
+        for item in await repo.outbox(round_.id)
+        if item.kind is OutboxKind.INVITE and item.outcome is None
+    )
+    if waiting_invitations:
+        lines.append(
+            f"{waiting_invitations} invitation{'s' if waiting_invitations > 1 else ''} not "
+            "delivered yet: the platform is not taking messages just now, and they go out as "
+            "soon as it does."
+        )
     unreachable = sum(1 for p in participations if p.unreachable)
     if unreachable:
-        lines.append(f"{unreachable} could not be reached (they blocked or left the bot).")
+        lines.append(
+            f"{unreachable} could not be reached (they blocked or left the bot, or their "
+            "email bounced)."
+        )
     unfinished = [p for p in participations if p.completed_at is None]
     if round_.anonymous:
         lines.append("This community is anonymous, so names are not shown.")
@@ -190,7 +212,7 @@ async def reminders(
         if dm in skip:
             continue
         if p.stage is Stage.INVITED:
-            messages.append(cards.invitation(dm, round_, name, reminder=True))
+            messages.append(cards.invitation(dm, round_, name, True, Purpose.REMINDER))
         else:
             messages.append(cards.reminder_note(dm, round_, answered[p.person_id]))
     return messages
@@ -200,7 +222,8 @@ async def close_round(
     repo: Repository, community: Community, round_: Round, now: datetime
 ) -> Round:
     """Close the round (at its deadline if that has passed), keep its tallies, and owe its
-    summary to every chat of the community and its debrief pack to each lead, privately."""
+    summary to every chat of the community (and to those in none of them, directly) and its
+    debrief pack to each lead, privately."""
     await repo.close_round(round_.id, min(now, round_.closes_at))
     participations = await repo.participations(round_.id)
     kept = tally(await repo.answers(round_.id), participations)
@@ -213,9 +236,29 @@ async def close_round(
         "completed. Thank you, everyone!"
     )
     await queue_summary(repo, community.id, closed.id, community.chats, now, heading)
-    leads = [person.id for person, role in await repo.members(community.id) if role is Role.LEAD]
+    members = await repo.members(community.id)
+    leads = [person.id for person, role in members if role is Role.LEAD]
     await queue_debriefs(repo, community.id, closed.id, leads, now)
+    if community.email_summary:
+        outside = _outside_the_chats(community, members, participations)
+        await queue_personal_summaries(repo, community.id, closed.id, outside, now, heading)
     return closed
+
+
+def _outside_the_chats(
+    community: Community,
+    members: Sequence[tuple[Person, Role]],
+    participations: Sequence[Participation],
+) -> list[int]:
+    """Participants who see none of the community's chats (people added by email), and are
+    still its members: they get the summary directly."""
+    chat_platforms = {chat.platform for chat in community.chats}
+    people = {person.id: person for person, _role in members}
+    return [
+        p.person_id
+        for p in participations
+        if p.person_id in people and people[p.person_id].platform not in chat_platforms
+    ]
 
 
 async def _person(repo: Repository, person_id: int) -> Person:

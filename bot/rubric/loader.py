@@ -237,6 +237,8 @@ def load_rubric(path: Path | str, limits: MessageLimits = DEFAULT_LIMITS) -> Rub
         raise RubricError(source, f"cannot read file ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         raise RubricError(source, f"not UTF-8 text ({exc.reason})") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise RubricError(source, "invalid TOML (nested too deeply)") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _TOML_POSITION.search(message)

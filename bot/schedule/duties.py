@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo
 
 from bot.conversation import cards
 from bot.messages import Outgoing
-from bot.model import ChatRef, Community, PersonRef, Rubric
+from bot.model import ChatRef, Community, Rubric
 from bot.outbox.keys import Note, OutboxKey
 from bot.outbox.queue import queue_posts
 from bot.platforms import Platforms
 from bot.ports import Clock, ConcurrentUpdate, MemberDirectory, Repository, Storage
 from bot.privacy.data_rights import purge_old_rounds
+from bot.roster import Roster, odd_note
 from bot.rounds import lifecycle as rounds
 from bot.schedule import cadence
 from bot.schedule.reminders import queue_snoozed
@@ -127,7 +128,7 @@ class Duties:
         await in_transaction(self._storage, self._clock, partial(work, now=now), None)
 
     async def _members(self, chats: Sequence[ChatRef]) -> rounds.Members:
-        members: dict[ChatRef, Sequence[PersonRef] | None] = {}
+        members: dict[ChatRef, Roster | None] = {}
         for chat in chats:
             try:
                 members[chat] = await self._directory.members(chat)
@@ -178,9 +179,12 @@ class Duties:
             return []
         closes_at = cadence.closing_time(plan, max(now, schedule.next_open_at))
         title = f"{now.astimezone(ZoneInfo(plan.timezone)):%B %Y} self-assessment"
-        await rounds.open_round(
+        opened = await rounds.open_round(
             repo, community, title, closes_at, self._rubric, members, now, plan.timezone
         )
+        odd = odd_note(rounds.odd_records(members), self._platforms)
+        if odd:
+            await _post_note(repo, community, Note.ODD_RECORDS, str(opened.round.id), odd, now)
         return []
 
     async def _close_due(self, now: datetime) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.model import LEVELS, Category
+from bot.summary.disclosure import Detail
 from bot.summary.numbers import RoundSummary
 
 if TYPE_CHECKING:
@@ -25,14 +26,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ChartRow:
-    """One category's bar; a hidden category carries no numbers."""
+    """One category's bar, with only the numbers its Detail allows (the others None)."""
 
     label: str
-    counts: tuple[int, ...]  # answers at levels 1..5
-    median: float | None
-    scored: int
-    not_sure: int
-    hidden: bool
+    detail: Detail
+    median: float | None = None
+    consensus: str | None = None  # agreed or split
+    counts: tuple[int, ...] | None = None  # answers at levels 1..5 (Detail.COUNTS only)
+    scored: int | None = None
+    not_sure: int | None = None
+
+    @property
+    def hidden(self) -> bool:
+        return self.detail is Detail.NOTHING
 
 
 @dataclass(frozen=True)
@@ -71,11 +77,12 @@ def summary_chart(summary: RoundSummary) -> SummaryChart:
     rows = tuple(
         ChartRow(
             _label(c.category),
-            (0,) * len(LEVELS) if c.hidden else c.distribution,
-            None if c.hidden else c.median,
-            0 if c.hidden else c.scored,
-            0 if c.hidden else c.not_sure,
-            c.hidden,
+            c.detail,
+            c.median,
+            c.consensus,
+            c.distribution,
+            c.scored,
+            c.not_sure,
         )
         for c in summary.categories
     )
@@ -153,10 +160,20 @@ def _header(figure: Figure, title: str, subtitle: str) -> None:
 
 
 def _bar(axes: Axes, y: int, row: ChartRow, bar_px: float) -> None:
-    """One category's stacked bar with its counts, median notch and n."""
-    if row.hidden or row.scored == 0 or row.median is None:
+    """One category's stacked bar with its counts, median notch and n; only the median and
+    agreed/split where counts are not shown."""
+    if row.hidden or row.median is None:
         axes.barh(y, 1, height=BAR, color=HIDDEN_GREY)
         axes.text(0.5, y, "not enough answers", size=TEXT_PT, color=MUTED, style="italic", **MID)
+        return
+    beside: dict[str, Any] = {"va": "center", "transform": axes.get_yaxis_transform()}
+    median = f"median {_number(row.median)}"
+    if row.counts is None or not row.scored:
+        axes.barh(y, 1, height=BAR, fill=False, edgecolor=EDGE, linewidth=1)
+        note = "too few answers to show counts"
+        axes.text(0.5, y, note, size=TEXT_PT, color=MUTED, style="italic", **MID)
+        axes.text(1.025, y - 0.14, median, size=LABEL_PT, weight="bold", **beside)
+        axes.text(1.025, y + 0.24, row.consensus or "", size=SMALL_PT, color=MUTED, **beside)
         return
     left = 0.0
     for count, colour, ink in zip(row.counts, PALETTE, ON_PALETTE, strict=True):
@@ -172,10 +189,7 @@ def _bar(axes: Axes, y: int, row: ChartRow, bar_px: float) -> None:
     # median like 2.5) without covering the counts; the value itself is written at the right.
     axes.plot(0.5, y - BAR / 2 - 0.07, **NOTCH)  # y grows downwards: this is above the bar
     unsure = f" ({row.not_sure} not sure)" if row.not_sure else ""
-    beside: dict[str, Any] = {"va": "center", "transform": axes.get_yaxis_transform()}
-    axes.text(
-        1.025, y - 0.14, f"median {_number(row.median)}", size=LABEL_PT, weight="bold", **beside
-    )
+    axes.text(1.025, y - 0.14, median, size=LABEL_PT, weight="bold", **beside)
     axes.text(1.025, y + 0.24, f"n = {row.scored}{unsure}", size=SMALL_PT, color=MUTED, **beside)
 
 

@@ -3,9 +3,12 @@ summary chart, the trend) and a page per category (its distribution and whether 
 agreed, the descriptors at the median and the next level up, the priority votes, the actions,
 the comments and discussion prompts). bot/summary/debrief_pdf.py draws it.
 
-It goes to leads only, privately. Comments follow the export's rule (only when the round has
-at least max(min_responses, 5) of them), are never attributed, come in random order, and are
-left out for a category too thin to show.
+It goes to leads only, privately. Its numbers follow bot/summary/disclosure.py like every
+other view: a category's distribution (and n, "not sure", the range of answers) only where the
+summary may show counts, below that its median and agreed/split, nothing below min_responses;
+priority votes only from as many voters. Comments follow the export's rule (only when the round
+has at least max(min_responses, 5) of them), are never attributed, come in random order, and
+are left out for a category too thin to show.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from bot.actions.ledger import actions_around, by_category, counts
 from bot.model import AgreedAction, Answer, Round
 from bot.ports import Repository
 from bot.summary import charts, report
+from bot.summary.disclosure import COMMENTS_FLOOR, counts_floor
 from bot.summary.focus import Focus, focus, level_at, next_level
 from bot.summary.numbers import (
-    COMMENTS_FLOOR,
     SPLIT,
     CategorySummary,
     RoundSummary,
@@ -183,10 +186,18 @@ def _facts(summary: RoundSummary, numbers: CategorySummary, previous: int | None
         )
     median = report.format_number(numbers.median)
     change = report.change_words(numbers, previous)
+    # Which levels the answers span only where counts may be shown: it gives away two answers.
+    span = f" (answers from {numbers.lowest} to {numbers.highest})" if numbers.lowest else ""
     if numbers.consensus == SPLIT:
-        agreement = f"the group is split (answers from {numbers.lowest} to {numbers.highest})"
+        agreement = f"the group is split{span}"
     else:
         agreement = "the group broadly agrees (most answers within one level)"
+    if numbers.scored is None:
+        floor = report.format_number(counts_floor(summary.round.min_responses))
+        return (
+            f"Median {median}{change} · {agreement} · fewer than {floor} scored it, so how "
+            "many chose each level is not shown"
+        )
     unsure = f", {numbers.not_sure} not sure" if numbers.not_sure else ""
     return f"Median {median}{change} · {agreement} · {numbers.scored} scored{unsure}"
 
@@ -195,10 +206,8 @@ def _votes_words(summary: RoundSummary, votes: int | None, voters: int) -> str:
     if summary.priorities is None:
         return ""
     if votes is None:
-        return (
-            f"Priority votes are not shown: fewer than {summary.round.min_responses} people "
-            "picked priorities."
-        )
+        floor = report.format_number(counts_floor(summary.round.min_responses))
+        return f"Priority votes are not shown: fewer than {floor} people picked priorities."
     if votes == 0:
         return f"None of the {voters} people who picked priorities chose this one."
     return f"{votes} of the {voters} people who picked priorities chose this one."

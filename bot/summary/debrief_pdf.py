@@ -214,18 +214,22 @@ def _summary_chart(sheet: _Sheet, chart: SummaryChart) -> None:
             va="center",
             color=INK,
         )
-        if row.hidden or row.scored == 0 or row.median is None:
+        beside: dict[str, Any] = {
+            "family": FONT,
+            "va": "center",
+            "transform": axes.get_yaxis_transform(),
+        }
+        if row.hidden or row.median is None or row.counts is None or not row.scored:
+            # No counts where bot/summary/disclosure.py allows none: the median and agreed or
+            # split alone, or nothing at all.
+            shown = not row.hidden and row.median is not None
+            note = "too few answers to show counts" if shown else "not enough answers"
             axes.barh(y, 1, height=0.62, color="white", edgecolor=RULE, linewidth=0.6)
             axes.text(
-                0.5,
-                y,
-                "not enough answers",
-                size=SMALL_PT,
-                family=FONT,
-                color=MUTED,
-                ha="center",
-                va="center",
+                0.5, y, note, size=SMALL_PT, family=FONT, color=MUTED, ha="center", va="center"
             )
+            if row.median is not None:
+                _median_beside(axes, y, row.median, row.consensus or "", beside)
             continue
         start = 0.0
         for count, grey, ink in zip(row.counts, GREYS, ON_GREYS, strict=True):
@@ -249,22 +253,16 @@ def _summary_chart(sheet: _Sheet, chart: SummaryChart) -> None:
         axes.barh(y, 1, height=0.62, fill=False, edgecolor=RULE, linewidth=0.6)
         axes.plot(0.5, y - 0.42, marker="v", color=INK, markersize=5)
         unsure = f", {row.not_sure} not sure" if row.not_sure else ""
-        beside: dict[str, Any] = {
-            "family": FONT,
-            "va": "center",
-            "transform": axes.get_yaxis_transform(),
-        }
-        axes.text(
-            1.03,
-            y - 0.14,
-            f"median {row.median:g}",
-            size=SMALL_PT,
-            weight="bold",
-            color=INK,
-            **beside,
-        )
-        axes.text(1.03, y + 0.2, f"n = {row.scored}{unsure}", size=TINY_PT, color=MUTED, **beside)
+        _median_beside(axes, y, row.median, f"n = {row.scored}{unsure}", beside)
     _key(sheet, chart)
+
+
+def _median_beside(axes: Axes, y: int, median: float, below: str, beside: dict[str, Any]) -> None:
+    """The median in bold right of a bar, and a small line under it (n, or agreed/split)."""
+    axes.text(
+        1.03, y - 0.14, f"median {median:g}", size=SMALL_PT, weight="bold", color=INK, **beside
+    )
+    axes.text(1.03, y + 0.2, below, size=TINY_PT, color=MUTED, **beside)
 
 
 def _key(sheet: _Sheet, chart: SummaryChart) -> None:
@@ -335,7 +333,8 @@ def _category(pack: DebriefPack, page: CategoryPage, number: int, total: int) ->
     sheet.write(page.facts, BODY_PT)
     if not page.numbers.hidden:
         sheet.gap(0.1)
-        _distribution(sheet, page)
+        if page.numbers.distribution is not None:  # only where counts may be shown
+            _distribution(sheet, page, page.numbers.distribution)
         if page.at_level is not None and page.at_descriptor:
             median = page.numbers.median
             half_way = f" (median {median:g})" if median is not None and median % 1 else ""
@@ -363,7 +362,7 @@ def _category(pack: DebriefPack, page: CategoryPage, number: int, total: int) ->
     return figure
 
 
-def _distribution(sheet: _Sheet, page: CategoryPage) -> None:
+def _distribution(sheet: _Sheet, page: CategoryPage, distribution: Sequence[int]) -> None:
     """How many chose each level, as columns 1 to 5, the median marked."""
     numbers = page.numbers
     start = sheet.y
@@ -371,7 +370,7 @@ def _distribution(sheet: _Sheet, page: CategoryPage) -> None:
     sheet.gap(0.1)
     axes: Axes = sheet.figure.add_axes((left, bottom, width, height))
     axes.set_axis_off()  # labels are drawn as text: tick machinery is costly
-    counts = list(numbers.distribution)
+    counts = list(distribution)
     axes.bar(list(LEVELS), counts, width=0.7, color=GREYS, edgecolor=INK, linewidth=0.6)
     top = max(counts) or 1
     axes.set(xlim=(0.4, 5.6), ylim=(-top * 0.22, top * 1.45))

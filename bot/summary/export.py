@@ -1,23 +1,32 @@
-"""Export of a round's answers (csv or json): one row per answer; and of the community's
-agreed actions (their own csv, a section of the json).
+"""Export of a round: its answers (one row per answer) or its per-category summary, as csv or
+json; and the community's agreed actions (their own csv, a section of the json).
 
-Participants appear under a pseudonymous key (stable within the community) unless the round was
-opened in a community that is not anonymous. An action shows its owner's name: actions are
-posted in the chat with it.
+What the answer export shows depends on the round. A round opened in a community that is not
+anonymous names who gave each answer, with the moment they gave it. An anonymous round's answers
+travel further than its summary, so they show no more than the summary does: only categories
+whose summary shows per-level counts (bot/summary/disclosure.py), rows in random order, dates
+to the day, and no per-person key unless asked for (`--keys`). An action shows its owner's
+name: actions are posted in the chat with it.
 """
 
 from __future__ import annotations
 
 import csv
+import enum
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.model import LEVELS, AgreedAction, Community, Round, Rubric
+from bot.digits import whole_number
+from bot.model import LEVELS, AgreedAction, Answer, Community, Round, Rubric
 from bot.ports import Repository
-from bot.summary.numbers import RoundSummary, comments_shareable
+from bot.summary.disclosure import Detail
+from bot.summary.numbers import RoundSummary, comments_shareable, summarise
 
 FIELDS = (
     "round",
@@ -30,10 +39,63 @@ FIELDS = (
     "answered_at",
     "participant",
 )
+LATEST = "latest"
+MAX_ROUND_DIGITS = 9
+Shuffle = Callable[[list[Any]], None]
+_SHUFFLE: Shuffle = random.SystemRandom().shuffle  # the OS's randomness: no seed to guess
 
 
 class ExportError(Exception):
-    """The community or round asked for does not exist; the message says what does."""
+    """Export options that cannot be met (a community or round that does not exist, options
+    that do not go together); the message says what would work."""
+
+
+class Format(enum.StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export, checked: which community and round, in which form."""
+
+    community: str | None = None  # None: the only community there is
+    round_number: int | None = None  # None: the latest round
+    format: Format = Format.CSV
+    summary: bool = False  # csv: one row per category instead of one per answer
+    keys: bool = False  # an anonymous round's answers with a per-person key
+    actions: bool = False  # csv: one row per action of the community instead
+
+
+def export_options(
+    community: str | None = None,
+    round_text: str = LATEST,
+    format_text: str = Format.CSV.value,
+    summary: bool = False,
+    keys: bool = False,
+    actions: bool = False,
+) -> ExportOptions:
+    """The export's options from the command line's words; ExportError for what cannot be."""
+    if community is not None and not community.strip():
+        raise ExportError("--community needs the community's name.")
+    wanted = round_text.strip().lower()
+    number = whole_number(wanted, MAX_ROUND_DIGITS)
+    if wanted != LATEST and number is None:
+        raise ExportError(f"--round takes a round number or “latest”, not “{round_text}”.")
+    try:
+        form = Format(format_text.strip().lower())
+    except ValueError:
+        raise ExportError(f"--format is csv or json, not “{format_text}”.") from None
+    if summary and form is Format.JSON:
+        raise ExportError("--summary is for csv: the json export always holds the summary.")
+    if summary and keys:
+        raise ExportError("--keys is for the answers: the summary has no per-person rows.")
+    if actions and form is Format.JSON:
+        raise ExportError("--actions is for csv: the json export always holds the actions.")
+    if actions and (summary or keys):
+        raise ExportError("--actions gives the actions alone: leave out --summary and --keys.")
+    name = community.strip() if community else None
+    return ExportOptions(name, number, form, summary, keys, actions)
 
 
 def pseudonym(community: Community, person_id: int) -> str:
@@ -57,47 +119,89 @@ async def pick_community(repo: Repository, name: str | None) -> Community:
     raise ExportError(f"Several communities ({names}): choose one with --community NAME.")
 
 
-async def pick_round(repo: Repository, community: Community, which: str) -> Round:
-    if which == "latest":
+async def pick_round(repo: Repository, community: Community, number: int | None) -> Round:
+    """The round numbered so, or the latest (number None)."""
+    if number is None:
         round_ = await repo.latest_round(community.id)
-    elif which.isdigit() and len(which) <= 9:
-        round_ = await repo.round_by_number(community.id, int(which))
     else:
-        raise ExportError(f"--round takes a number or “latest”, not “{which}”.")
+        round_ = await repo.round_by_number(community.id, number)
     if round_ is None:
-        raise ExportError(f"{community.name} has no round {which}.")
+        which = "rounds yet" if number is None else f"round {number}"
+        raise ExportError(f"{community.name} has no {which}.")
     return round_
 
 
+@dataclass(frozen=True)
+class AnswerRows:
+    """The answer export: its columns, its rows, and the categories whose answers were left
+    out because the summary shows no counts for them."""
+
+    fields: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    left_out: tuple[str, ...] = ()
+
+
 async def export_rows(
-    repo: Repository, community: Community, round_: Round
-) -> list[dict[str, Any]]:
-    """The round's answers as rows, in the order they were first given. Comments are left out
-    unless the round has enough of them that none singles its writer out."""
-    rows = []
-    answers = await repo.answers(round_.id)
-    with_comments = comments_shareable(round_, answers)
-    for answer in answers:
-        category = round_.rubric.category(answer.category_id)
-        if round_.anonymous:
-            participant = pseudonym(community, answer.person_id)
-        else:
-            person = await repo.person_by_id(answer.person_id)
-            participant = f"{person.key} ({person.name})" if person else str(answer.person_id)
-        rows.append(
-            {
-                "round": round_.number,
-                "round_title": round_.title,
-                "category_id": answer.category_id,
-                "category_title": category.title if category else answer.category_id,
-                "level": answer.level,
-                "not_sure": answer.not_sure,
-                "comment": (answer.comment or "") if with_comments else "",
-                "answered_at": answer.answered_at.isoformat(),
-                "participant": participant,
-            }
+    repo: Repository,
+    community: Community,
+    round_: Round,
+    keys: bool = False,
+    shuffle: Shuffle = _SHUFFLE,
+) -> AnswerRows:
+    """The round's answers as rows. Comments are left out unless there are enough of them that
+    none singles its writer out; an anonymous round's rows follow the module's rules."""
+    if round_.anonymous and round_.closed_at is None:
+        # Exports taken while answers trickle in would show, by difference, each newcomer's
+        # answers: like its summary, an anonymous round's answers wait until it has closed.
+        raise ExportError(
+            f"Round {round_.number} of {community.name} is anonymous and still open: its "
+            "answers can be exported once it has closed (--summary works now)."
         )
-    return rows
+    answers = list(await repo.answers(round_.id))
+    left_out: tuple[str, ...] = ()
+    fields: tuple[str, ...] = FIELDS
+    if round_.anonymous:
+        summary = summarise(round_, answers, await repo.participations(round_.id))
+        left_out = tuple(c.category.id for c in summary.categories if c.detail is not Detail.COUNTS)
+        answers = [a for a in answers if a.category_id not in left_out]
+        shuffle(answers)
+        if not keys:
+            fields = tuple(f for f in FIELDS if f != "participant")
+    with_comments = comments_shareable(round_, answers)
+    rows = []
+    for answer in answers:
+        row = _answer_row(round_, answer, with_comments)
+        if "participant" in fields:
+            row["participant"] = await _participant(repo, community, round_, answer)
+        rows.append(row)
+    return AnswerRows(fields, rows, left_out)
+
+
+def _answer_row(round_: Round, answer: Answer, with_comments: bool) -> dict[str, Any]:
+    category = round_.rubric.category(answer.category_id)
+    if round_.anonymous:  # to the day, where the community is: no one's moment of answering
+        answered = answer.answered_at.astimezone(ZoneInfo(round_.timezone)).date().isoformat()
+    else:
+        answered = answer.answered_at.isoformat()
+    return {
+        "round": round_.number,
+        "round_title": round_.title,
+        "category_id": answer.category_id,
+        "category_title": category.title if category else answer.category_id,
+        "level": answer.level,
+        "not_sure": answer.not_sure,
+        "comment": (answer.comment or "") if with_comments else "",
+        "answered_at": answered,
+    }
+
+
+async def _participant(
+    repo: Repository, community: Community, round_: Round, answer: Answer
+) -> str:
+    if round_.anonymous:
+        return pseudonym(community, answer.person_id)
+    person = await repo.person_by_id(answer.person_id)
+    return f"{person.key} ({person.name})" if person else str(answer.person_id)
 
 
 SUMMARY_FIELDS = (
@@ -121,7 +225,7 @@ SUMMARY_FIELDS = (
 
 
 def summary_rows(summary: RoundSummary) -> list[dict[str, Any]]:
-    """One row per category; a hidden category's numbers stay empty."""
+    """One row per category, with the numbers the category's Detail allows (others empty)."""
     rows = []
     for numbers in summary.categories:
         row: dict[str, Any] = dict.fromkeys(SUMMARY_FIELDS)
@@ -132,15 +236,18 @@ def summary_rows(summary: RoundSummary) -> list[dict[str, Any]]:
             "shown": not numbers.hidden,
         }
         if not numbers.hidden:
+            row |= {
+                "median": numbers.median,
+                "consensus": numbers.consensus,
+                "median_change": numbers.change,
+            }
+        if numbers.distribution is not None:  # per-level counts only where they may be shown
             row |= {f"level_{lv}": n for lv, n in zip(LEVELS, numbers.distribution, strict=True)}
             row |= {
                 "scored": numbers.scored,
                 "not_sure": numbers.not_sure,
-                "median": numbers.median,
                 "mean": _rounded(numbers.mean),
                 "spread": _rounded(numbers.spread),
-                "consensus": numbers.consensus,
-                "median_change": numbers.change,
             }
         rows.append(row)
     return rows
@@ -192,13 +299,12 @@ def _cell(value: Any) -> Any:
 
 
 def render_json(
-    summary: RoundSummary,
-    rows: list[dict[str, Any]],
-    actions: Sequence[dict[str, Any]] = (),
+    summary: RoundSummary, answers: AnswerRows, actions: Sequence[dict[str, Any]] = ()
 ) -> str:
     """The round, its per-category summary, its answers and the community's actions, as one
     JSON document."""
     round_ = summary.round
+    rows = answers.rows
     document = {
         "round": {
             "number": round_.number,
@@ -211,6 +317,8 @@ def render_json(
             "min_responses": round_.min_responses,
             "summarised": summary.enough,
             "comments_included": any(row["comment"] for row in rows),
+            "anonymous": round_.anonymous,
+            "answers_left_out_for": list(answers.left_out),
         },
         "summary": summary_rows(summary),
         "answers": rows,

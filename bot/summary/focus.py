@@ -55,12 +55,20 @@ def next_level(numbers: CategorySummary) -> int | None:
     return None if at is None or at + 1 > LEVELS[-1] else at + 1
 
 
+def _mean_or_median(numbers: CategorySummary) -> float:
+    """The mean breaks ties between equal medians where it may be shown; elsewhere the median
+    stands for it (bot/summary/disclosure.py)."""
+    value = numbers.mean if numbers.mean is not None else numbers.median
+    assert value is not None, "only shown categories are ranked"
+    return value
+
+
 def focus(summary: RoundSummary) -> list[Focus]:
     """Up to three categories, the most weighty first."""
     shown = [c for c in summary.categories if not c.hidden and c.median is not None]
     reasons: dict[str, list[Reason]] = {c.category.id: [] for c in shown}
     points: dict[str, float] = dict.fromkeys(reasons, 0.0)
-    lowest = sorted(shown, key=lambda c: (c.median, c.mean, c.category.number))
+    lowest = sorted(shown, key=lambda c: (c.median, _mean_or_median(c), c.category.number))
     for numbers, reason, worth in zip(
         lowest, (Reason.LOWEST, Reason.NEXT_LOWEST), LOWEST_POINTS, strict=False
     ):

@@ -1,8 +1,10 @@
 """Round summaries: what the group thinks, where it disagrees, how it changed, what to do next.
 
-Numbers only (bot/report.py words them). A category with fewer scored answers than the round's
-min_responses is hidden: its summary carries no numbers at all, and nothing is summed across
-categories, so no figure shown anywhere can be subtracted to recover a hidden one.
+Numbers only (bot/summary/report.py words them). A category's summary carries only what
+bot/summary/disclosure.py allows for its number of scored answers: nothing below the round's
+min_responses, the median and agreed/split below the counts floor, everything above. Nothing
+is summed across categories, so no figure shown anywhere can be subtracted to recover a hidden
+one.
 """
 
 from __future__ import annotations
@@ -11,41 +13,52 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.model import LEVELS, Answer, Category, Participation, Round
 from bot.ports import Repository
+from bot.summary.disclosure import Detail, comments_allowed, detail_for
 from bot.summary.priorities import PriorityVotes, priority_votes
 
 AGREED_SHARE = 0.75  # "most answers within one level of each other": three in four
 AGREED, SPLIT = "agreed", "split"
-COMMENTS_FLOOR = 5  # comments reach leads only when a round has at least this many
 
 
 @dataclass(frozen=True)
 class CategorySummary:
-    """One category's numbers; all empty when hidden."""
+    """One category's numbers, only those its Detail allows (the rest are None)."""
 
     category: Category
-    hidden: bool
-    scored: int = 0
-    not_sure: int = 0
-    distribution: tuple[int, ...] = (0, 0, 0, 0, 0)  # counts for levels 1..5
-    median: float | None = None
+    detail: Detail
+    median: float | None = None  # MEDIAN and COUNTS
+    consensus: str | None = None  # AGREED or SPLIT; MEDIAN and COUNTS
+    change: float | None = None  # median minus the previous closed round's median
+    scored: int | None = None  # COUNTS only, like everything below
+    not_sure: int | None = None
+    distribution: tuple[int, ...] | None = None  # counts for levels 1..5
     mean: float | None = None
     spread: float | None = None  # population standard deviation of the levels
-    consensus: str | None = None  # AGREED or SPLIT
-    change: float | None = None  # median minus the previous closed round's median
+
+    @property
+    def hidden(self) -> bool:
+        """Nothing at all is shown: "not enough answers"."""
+        return self.detail is Detail.NOTHING
 
     @property
     def lowest(self) -> int | None:
-        return next((lv for lv, n in zip(LEVELS, self.distribution, strict=True) if n), None)
+        used = self._levels_used()
+        return used[0] if used else None
 
     @property
     def highest(self) -> int | None:
-        used = [lv for lv, n in zip(LEVELS, self.distribution, strict=True) if n]
+        used = self._levels_used()
         return used[-1] if used else None
+
+    def _levels_used(self) -> list[int]:
+        if self.distribution is None:
+            return []
+        return [lv for lv, n in zip(LEVELS, self.distribution, strict=True) if n]
 
 
 @dataclass(frozen=True)
@@ -145,21 +158,27 @@ def summarise_category(
     min_responses: float,
     previous_median: float | None,
 ) -> CategorySummary:
-    if len(levels) < min_responses:
-        return CategorySummary(category, hidden=True)
+    detail = detail_for(len(levels), min_responses)
+    if detail is Detail.NOTHING:
+        return CategorySummary(category, detail)
     median = float(statistics.median(levels))
     distribution = tuple(levels.count(level) for level in LEVELS)
-    return CategorySummary(
+    shown = CategorySummary(
         category,
-        hidden=False,
+        detail,
+        median=median,
+        consensus=consensus(distribution),
+        change=None if previous_median is None else median - previous_median,
+    )
+    if detail is Detail.MEDIAN:
+        return shown
+    return replace(
+        shown,
         scored=len(levels),
         not_sure=not_sure,
         distribution=distribution,
-        median=median,
         mean=statistics.fmean(levels),
         spread=statistics.pstdev(levels),
-        consensus=consensus(distribution),
-        change=None if previous_median is None else median - previous_median,
     )
 
 
@@ -239,5 +258,4 @@ async def history_to(repo: Repository, round_: Round) -> list[RoundSummary]:
 
 def comments_shareable(round_: Round, answers: Sequence[Answer]) -> bool:
     """Comments go to leads only when there are enough of them not to single anyone out."""
-    count = sum(1 for a in answers if a.comment)
-    return count >= max(round_.min_responses, COMMENTS_FLOOR)
+    return comments_allowed(sum(1 for a in answers if a.comment), round_.min_responses)

@@ -39,7 +39,7 @@ async def overview(repo: Repository, community: Community, now: datetime) -> Ove
         latest, text = await summary_in_words(repo, closed[-1])
         history = await history_to(repo, latest.round)
         if latest.enough:
-            chart, alt = charts.summary_chart(latest), report.SUMMARY_CHART_ALT
+            chart, alt = charts.summary_chart(latest), report.summary_chart_alt(latest)
     schedule = await repo.schedule(community.id)
     return Overview(
         community,

@@ -1,7 +1,8 @@
 """The group's priorities: how many people picked each category as one to work on first.
 
-Shown under the same anonymity rule as the scores: hidden altogether when fewer than the
-round's min_responses people picked any, and never summed, so no figure can be subtracted.
+Votes per category are counts, so they follow bot/summary/disclosure.py's rule for counts:
+shown only when at least max(min_responses, 5) people picked priorities (hidden altogether
+below that), and never summed, so no figure can be subtracted.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.model import Round
+from bot.summary.disclosure import Detail, detail_for
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def priority_votes(
     summarised: enough people completed the round for it to be summarised at all."""
     if not round_.priorities:
         return None
-    if not summarised or voters < round_.min_responses:
+    if not summarised or detail_for(voters, round_.min_responses) is not Detail.COUNTS:
         return PriorityVotes(hidden=True)
     in_order = {c.id: votes.get(c.id, 0) for c in round_.rubric.categories}
     return PriorityVotes(hidden=False, voters=voters, votes=in_order)

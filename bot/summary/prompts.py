@@ -29,9 +29,12 @@ def discussion_prompts(numbers: CategorySummary, votes: int | None, voters: int)
     else:
         prompts.append(f"How do we stay at level {at} in {title}, and what could we share?")
     if numbers.consensus == SPLIT:
+        if numbers.lowest is not None:
+            views = f"at level {numbers.lowest}, others at level {numbers.highest}"
+        else:  # too few answers to say which levels (bot/summary/disclosure.py)
+            views = "lower, others higher"
         prompts.append(
-            f"Some of us see {title} at level {numbers.lowest}, others at level "
-            f"{numbers.highest}. What does each view notice that the other might miss?"
+            f"Some of us see {title} {views}. What does each view notice that the other might miss?"
         )
     elif votes:
         prompts.append(

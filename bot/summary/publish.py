@@ -8,7 +8,7 @@ import asyncio
 from dataclasses import dataclass
 
 from bot.actions.ledger import actions_leading_to, by_category
-from bot.messages import PDF, PNG, Address, Attachment, Outgoing
+from bot.messages import PDF, PNG, Address, Attachment, Outgoing, Purpose
 from bot.model import Round
 from bot.ports import Repository
 from bot.summary import charts, report
@@ -45,7 +45,7 @@ async def _summary(
     png = None
     if summary.enough:
         png = await asyncio.to_thread(charts.render_summary_png, charts.summary_chart(summary))
-        text = f"{text}\n\n{report.SUMMARY_CHART_ALT}"
+        text = f"{text}\n\n{report.summary_chart_alt(summary)}"
     return text, png, summary
 
 
@@ -70,7 +70,7 @@ async def summary_message(
     """The summary in words with its chart (when there are enough answers for one)."""
     text, png, _summary_numbers = await _summary(repo, round_, heading)
     chart = Attachment(png, f"round-{round_.number}-summary.png", PNG) if png else None
-    return Outgoing(to, text, attachment=chart)
+    return Outgoing(to, text, attachment=chart, purpose=Purpose.SUMMARY, round_id=round_.id)
 
 
 async def trend_message(repo: Repository, round_: Round, to: Address) -> Outgoing | None:
@@ -79,7 +79,7 @@ async def trend_message(repo: Repository, round_: Round, to: Address) -> Outgoin
     if png is None:
         return None
     chart = Attachment(png, f"trend-to-round-{round_.number}.png", PNG)
-    return Outgoing(to, text, attachment=chart)
+    return Outgoing(to, text, attachment=chart, purpose=Purpose.SUMMARY, round_id=round_.id)
 
 
 async def debrief_message(repo: Repository, round_: Round, to: Address) -> Outgoing | None:
@@ -100,4 +100,5 @@ async def debrief_message(repo: Repository, round_: Round, to: Address) -> Outgo
         "the next level up, the priorities, the actions and questions for your workshop."
         f"{comments}"
     )
-    return Outgoing(to, text, attachment=Attachment(pdf, pack.file_name, PDF))
+    pack_file = Attachment(pdf, pack.file_name, PDF)
+    return Outgoing(to, text, attachment=pack_file, purpose=Purpose.DEBRIEF, round_id=round_.id)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from bot.actions.ledger import brief
 from bot.conversation.cards import format_day
 from bot.model import LEVELS, AgreedAction
+from bot.summary.disclosure import Detail, counts_floor
 from bot.summary.focus import Focus, Reason, focus
 from bot.summary.numbers import CategorySummary, RoundSummary
 
@@ -34,12 +35,14 @@ def category_line(numbers: CategorySummary, previous_number: int | None) -> str:
     head = f"{numbers.category.number}. {numbers.category.title}"
     if numbers.hidden:
         return f"{head}: not enough answers"
-    counts = " ".join(f"{lv}:{n}" for lv, n in zip(LEVELS, numbers.distribution, strict=True))
-    return (
+    line = (
         f"{head}: median {format_number(numbers.median)}"
-        f"{change_words(numbers, previous_number)} · {numbers.consensus} · "
-        f"{numbers.scored} scored, {numbers.not_sure} not sure · levels {counts}"
+        f"{change_words(numbers, previous_number)} · {numbers.consensus}"
     )
+    if numbers.distribution is None:  # too few answers for counts (Detail.MEDIAN)
+        return line
+    counts = " ".join(f"{lv}:{n}" for lv, n in zip(LEVELS, numbers.distribution, strict=True))
+    return f"{line} · {numbers.scored} scored, {numbers.not_sure} not sure · levels {counts}"
 
 
 def reason_words(item: Focus, reason: Reason) -> str:
@@ -49,11 +52,12 @@ def reason_words(item: Focus, reason: Reason) -> str:
         return f"it scores lowest (median {format_number(numbers.median)})"
     if reason is Reason.NEXT_LOWEST:
         return f"it scores next lowest (median {format_number(numbers.median)})"
-    spread = f"answers from {numbers.lowest} to {numbers.highest}"
+    # Which levels the answers span only where counts may be shown (bot/summary/disclosure.py).
+    spread = f" (answers from {numbers.lowest} to {numbers.highest})" if numbers.lowest else ""
     if reason is Reason.MOST_SPLIT:
-        return f"the group is most split on it ({spread})"
+        return f"the group is most split on it{spread}"
     if reason is Reason.SPLIT:
-        return f"the group is split on it ({spread})"
+        return f"the group is split on it{spread}"
     return f"the group chose it as a priority ({item.votes} of {item.voters} who picked)"
 
 
@@ -74,9 +78,9 @@ def priorities_line(summary: RoundSummary) -> str:
     if votes is None:
         return ""
     if votes.hidden:
+        floor = format_number(counts_floor(summary.round.min_responses))
         return (
-            f"The group's priorities: fewer than {summary.round.min_responses} people picked "
-            "any, so they are not shown."
+            f"The group's priorities: fewer than {floor} people picked any, so they are not shown."
         )
     titles = {c.category.id: c.category.title for c in summary.categories}
     ranked = " · ".join(f"{titles[cid]} {n}" for cid, n in votes.ranked())
@@ -126,6 +130,11 @@ def summary_text(
         lines.append(
             f"Categories with fewer than {round_.min_responses} scored answers are not shown."
         )
+    if any(c.detail is Detail.MEDIAN for c in summary.categories):
+        lines.append(
+            f"Categories with fewer than {format_number(counts_floor(round_.min_responses))} "
+            "scored answers show only their median and whether people agreed."
+        )
     lines.append("")
     for numbers in summary.categories:
         lines.append(category_line(numbers, previous))
@@ -142,6 +151,16 @@ SUMMARY_CHART_ALT = (
     "Chart: one bar per category, in the order above, showing how many chose each level "
     "(1 on the left to 5 on the right), with the median marked and n at the end of each bar."
 )
+MEDIAN_ONLY_ALT = (
+    "A category with too few answers for counts shows only its median and agreed or split."
+)
+
+
+def summary_chart_alt(summary: RoundSummary) -> str:
+    """The summary chart's text alternative."""
+    if any(c.detail is Detail.MEDIAN for c in summary.categories):
+        return f"{SUMMARY_CHART_ALT} {MEDIAN_ONLY_ALT}"
+    return SUMMARY_CHART_ALT
 
 
 def trend_text(summaries: Sequence[RoundSummary]) -> str:

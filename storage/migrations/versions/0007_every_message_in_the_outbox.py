@@ -23,8 +23,11 @@ def upgrade() -> None:
     op.add_column("outbox", sa.Column("payload", sa.JSON(), nullable=True))
     op.add_column("outbox", sa.Column("claimed_by", sa.String(128), nullable=True))
     op.add_column("outbox", sa.Column("outcome", sa.String(16), nullable=True))
-    # Nothing refers to the outbox, so rebuilding it on SQLite loses nothing.
-    with op.batch_alter_table("outbox") as batch:
+    # Nothing refers to the outbox, so rebuilding it on SQLite loses nothing; rebuilt, its ids
+    # are never used twice (AUTOINCREMENT), as PostgreSQL's sequence already ensures.
+    with op.batch_alter_table(
+        "outbox", recreate="always", table_kwargs={"sqlite_autoincrement": True}
+    ) as batch:
         batch.alter_column("community_id", existing_type=sa.Integer(), nullable=True)
     op.create_index(
         "ix_outbox_waiting",

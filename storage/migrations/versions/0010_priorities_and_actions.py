@@ -3,7 +3,7 @@ keeps the setting it opened with), actions agreed by the partnership, and outbox
 about an action.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -58,8 +58,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_actions_owner_person_id"), "actions", ["owner_person_id"])
     # Nothing refers to the outbox, so rebuilding it on SQLite (for the foreign key) loses
-    # nothing.
-    with op.batch_alter_table("outbox") as batch:
+    # nothing; rebuilt, its ids are still never used twice (AUTOINCREMENT, as in 0007).
+    with op.batch_alter_table("outbox", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.add_column(sa.Column("action_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
             op.f("fk_outbox_action_id_actions"),

@@ -1,0 +1,60 @@
+"""People reached by email: their addresses and their personal links (token hashes only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from bot.model import AccessLink, Person
+from storage.base import QueryBase
+from storage.tables import AccessLinkRow, AddressRow, PersonRow, to_model
+
+
+class AddressQueries(QueryBase):
+    """Addresses and personal links."""
+
+    async def address_of(self, person_id: int) -> str | None:
+        row = await self._session.get(AddressRow, person_id)
+        return None if row is None else row.address
+
+    async def person_by_address(self, platform: str, address: str) -> Person | None:
+        row = await self._session.scalar(
+            select(PersonRow)
+            .join(AddressRow, AddressRow.person_id == PersonRow.id)
+            .where(AddressRow.address == address, PersonRow.platform == platform)
+        )
+        return None if row is None else to_model(Person, row)
+
+    async def set_address(self, person_id: int, address: str) -> None:
+        await self._session.merge(AddressRow(person_id=person_id, address=address))
+        await self._session.flush()  # an address taken by someone else fails on its key
+
+    async def save_link(self, link: AccessLink) -> None:
+        self._session.add(
+            AccessLinkRow(
+                token_hash=link.token_hash,
+                community_id=link.community_id,
+                person_id=link.person_id,
+                address=link.address,
+                created_at=link.created_at,
+            )
+        )
+        await self._session.flush()
+
+    async def link_by_hash(self, token_hash: str) -> AccessLink | None:
+        row = await self._session.get(AccessLinkRow, token_hash)
+        return None if row is None else to_model(AccessLink, row)
+
+    async def drop_link(self, token_hash: str) -> None:
+        await self._session.execute(
+            delete(AccessLinkRow).where(AccessLinkRow.token_hash == token_hash)
+        )
+
+    async def prune_join_requests(self, before: datetime) -> int:
+        result = await self._session.execute(
+            delete(AccessLinkRow).where(
+                AccessLinkRow.person_id.is_(None), AccessLinkRow.created_at < before
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
