@@ -3,11 +3,21 @@ Core statements."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.model import Rubric
+
+CHUNK = 500  # values in one IN (...): far below either database's limit on parameters
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T]) -> list[Sequence[T]]:
+    """The items in slices small enough for one IN (...) each."""
+    return [items[n : n + CHUNK] for n in range(0, len(items), CHUNK)]
 
 
 class QueryBase:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, insert, or_, select
 
 from bot.model import Answer, OptOutKey, Participation, Role
-from storage.base import QueryBase
+from storage.base import QueryBase, chunks
 from storage.tables import (
     AnswerRow,
     MembershipRow,
@@ -101,6 +101,26 @@ class PersonalDataQueries(QueryBase):
         if unkeyed:  # stored before migration 0008: the keyed form replaces it now
             await self._store_opt_out(key, min(unkeyed))
         return bool(rows)
+
+    async def opted_out_among(self, keys: Sequence[OptOutKey]) -> set[OptOutKey]:
+        by_hash = {k.keyed: k for k in keys} | {k.unkeyed: k for k in keys}
+        found = []
+        for chunk in chunks(list(by_hash)):
+            rows = await self._session.execute(
+                select(OptOutRow.key_hash, OptOutRow.keyed, OptOutRow.at).where(
+                    OptOutRow.key_hash.in_(chunk)
+                )
+            )
+            found += list(rows)
+        out = set()
+        for key_hash, keyed, at in found:
+            key = by_hash[key_hash]
+            if keyed and key_hash == key.keyed:
+                out.add(key)
+            elif not keyed and key_hash == key.unkeyed:
+                out.add(key)
+                await self._store_opt_out(key, at)  # stored before 0008: keyed from now
+        return out
 
     async def add_opt_out(self, key: OptOutKey) -> None:
         await self._store_opt_out(key, datetime.now(UTC))

@@ -14,7 +14,17 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, Table, and_, bindparam, func, select, update
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from bot.model import Answer, ParticipantState, Participation, Person, Round, Rubric, Stage
 from bot.ports import ConcurrentUpdate
@@ -122,6 +132,11 @@ class RoundQueries(QueryBase):
     async def add_participation(self, participation: Participation) -> None:
         self._session.add(ParticipationRow(**participation_values(participation)))
         await self._session.flush()
+
+    async def add_participations(self, participations: Sequence[Participation]) -> None:
+        if participations:
+            rows = [participation_values(p) for p in participations]
+            await self._run(insert(ParticipationRow), rows)
 
     async def participation(self, round_id: int, person_id: int) -> Participation | None:
         result = await self._run(

@@ -118,6 +118,7 @@ async def add_people(
     change = PeopleChange()
     round_ = await repo.unclosed_round(community.id)
     open_now = round_ if round_ is not None and round_.is_open(now) else None
+    invited = []
     for address in _checked(addresses, change):
         if await repo.is_opted_out(address_opt_out_key(repo.deployment_secret(), address)):
             change.opted_out.append(address)
@@ -132,12 +133,13 @@ async def add_people(
         else:
             change.already.append(address)
         if open_now is not None and await repo.participation(open_now.id, person.id) is None:
-            invited = Participation(open_now.id, person.id, Stage.INVITED, invited_at=now)
-            await repo.add_participation(invited)
+            participation = Participation(open_now.id, person.id, Stage.INVITED, invited_at=now)
+            await repo.add_participation(participation)
             await queue_invitation(repo, community, open_now, person.id, now)
-            change.invited += 1
-    if open_now is not None and change.invited:
-        await queue_reminders(repo, community, open_now)  # the newcomers' (the others' exist)
+            invited.append(person)
+    if open_now is not None:
+        await queue_reminders(repo, community, open_now, invited)
+    change.invited = len(invited)
     return change
 
 

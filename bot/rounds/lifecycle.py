@@ -18,6 +18,7 @@ from bot.model import (
     Community,
     Participation,
     Person,
+    PersonRef,
     Role,
     Round,
     Rubric,
@@ -95,10 +96,9 @@ async def open_round(
         timezone,
         community.priorities,
     )
-    for person in people:
-        await repo.add_participation(
-            Participation(round_.id, person.id, Stage.INVITED, invited_at=now)
-        )
+    await repo.add_participations(
+        [Participation(round_.id, person.id, Stage.INVITED, invited_at=now) for person in people]
+    )
     text = (
         f"Round {round_.number} “{title}” is open until "
         f"{cards.format_moment(closes_at, timezone)}. I am sending {len(people)} "
@@ -107,7 +107,7 @@ async def open_round(
     )
     if recalled := recall(await actions_leading_to(repo, round_), round_):
         text = f"{text}\n{recalled}"
-    await queue_round_messages(repo, community, round_, text, now)
+    await queue_round_messages(repo, community, round_, text, now, people)
     return Opened(round_, len(people))
 
 
@@ -116,21 +116,20 @@ async def _enrol(repo: Repository, community: Community, members: Members) -> li
     members), and the members on any other platform: those enrolled by link where the platform
     cannot list members (Telegram), and those added by email address (the web). People who
     left a listed channel, or asked to be forgotten, are not included."""
-    people: dict[int, Person] = {}
     listed_platforms = set()
-    secret = repo.deployment_secret()
+    listed: dict[tuple[str, str], PersonRef] = {}
     for chat in community.chats:
-        listed = members.get(chat)
-        if listed is None:  # cannot list (Telegram): those enrolled by link take part
+        roster = members.get(chat)
+        if roster is None:  # cannot list (Telegram): those enrolled by link take part
             continue
         listed_platforms.add(chat.platform)
-        for ref in listed.people:
-            if await repo.is_opted_out(opt_out_key(secret, ref.platform, ref.user_id)):
-                continue
-            person = await repo.upsert_person(ref)
-            if await repo.role(community.id, person.id) is None:
-                await repo.set_role(community.id, person.id, Role.PARTICIPANT)
-            people[person.id] = person
+        listed |= {(ref.platform, ref.user_id): ref for ref in roster.people}
+    secret = repo.deployment_secret()
+    keys = {ref: opt_out_key(secret, ref.platform, ref.user_id) for ref in listed.values()}
+    out = await repo.opted_out_among(list(keys.values()))
+    found = await repo.upsert_people([ref for ref, key in keys.items() if key not in out])
+    await repo.add_members(community.id, [person.id for person in found])
+    people = {person.id: person for person in found}
     for person, _role in await repo.members(community.id):
         if person.platform not in listed_platforms:
             people.setdefault(person.id, person)
@@ -142,16 +141,16 @@ async def invite_newcomers(
 ) -> list[Person]:
     """Invite members who joined after the round opened (and enrol them first)."""
     taking_part = {p.person_id for p in await repo.participations(round_.id)}
-    newcomers = []
-    for person in await _enrol(repo, community, members):
-        if person.id not in taking_part:
-            await repo.add_participation(
-                Participation(round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at)
-            )
-            await queue_invitation(repo, community, round_, person.id, now)
-            newcomers.append(person)
-    if newcomers:
-        await queue_reminders(repo, community, round_)  # the newcomers' (the others' exist)
+    newcomers = [p for p in await _enrol(repo, community, members) if p.id not in taking_part]
+    await repo.add_participations(
+        [
+            Participation(round_.id, p.id, Stage.INVITED, invited_at=round_.opened_at)
+            for p in newcomers
+        ]
+    )
+    for person in newcomers:
+        await queue_invitation(repo, community, round_, person.id, now)
+    await queue_reminders(repo, community, round_, newcomers)
     return newcomers
 
 

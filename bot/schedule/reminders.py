@@ -3,11 +3,12 @@ round, reminders at a working hour in each person's own timezone, and "remind me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from bot.model import Community, Person, Round
-from bot.outbox.item import OutboxKind
+from bot.outbox.item import OutboxItem, OutboxKind
 from bot.outbox.keys import OutboxKey
 from bot.outbox.queue import queue_direct, queue_posts
 from bot.ports import Repository
@@ -26,10 +27,15 @@ async def community_timezone(repo: Repository, community_id: int, default: str) 
 
 
 async def queue_round_messages(
-    repo: Repository, community: Community, round_: Round, announcement: str, now: datetime
+    repo: Repository,
+    community: Community,
+    round_: Round,
+    announcement: str,
+    now: datetime,
+    people: Sequence[Person],
 ) -> None:
     """A new round's announcement to every chat (offering the Take part link), an invitation
-    to everyone taking part and their reminders, each owed once."""
+    to each of the people taking part and their reminders, each owed once."""
     await queue_posts(
         repo,
         community,
@@ -39,38 +45,48 @@ async def queue_round_messages(
         round_.id,
         join_code=community.join_code,
     )
-    for participation in await repo.participations(round_.id):
-        await queue_invitation(repo, community, round_, participation.person_id, now)
-    await queue_reminders(repo, community, round_)
+    invitations = [_invitation(community, round_, person.id, now) for person in people]
+    await repo.queue([*invitations, *_reminders(community, round_, people)])
 
 
 async def queue_invitation(
     repo: Repository, community: Community, round_: Round, person_id: int, now: datetime
 ) -> None:
     """An invitation, worked out when sent (skipped if they have started by then)."""
-    key = OutboxKey.invitation(round_.id, person_id)
-    await queue_direct(repo, key, OutboxKind.INVITE, community.id, now, round_.id, person_id)
+    await repo.queue([_invitation(community, round_, person_id, now)])
 
 
-async def queue_reminders(repo: Repository, community: Community, round_: Round) -> None:
+def _invitation(community: Community, round_: Round, person_id: int, now: datetime) -> OutboxItem:
+    key = str(OutboxKey.invitation(round_.id, person_id))
+    return OutboxItem(key, OutboxKind.INVITE, community.id, now, round_.id, person_id=person_id)
+
+
+async def queue_reminders(
+    repo: Repository, community: Community, round_: Round, people: Sequence[Person]
+) -> None:
+    """Reminders for these people (their keys make each once: asking again is harmless)."""
+    await repo.queue(_reminders(community, round_, people))
+
+
+def _reminders(community: Community, round_: Round, people: Sequence[Person]) -> list[OutboxItem]:
     """Reminders 3 and 5 days after opening and 1 day before closing, at a working hour in
-    each person's own timezone, for everyone taking part (sent only if still unfinished)."""
-    for participation in await repo.participations(round_.id):
-        person = await repo.person_by_id(participation.person_id)
-        if person is None:
-            continue
+    each person's own timezone (sent only if they are still unfinished by then)."""
+    items = []
+    for person in people:
         zone = person_timezone(person, round_.timezone)
         times = cadence.reminder_times(round_.opened_at, round_.closes_at, zone)
-        for number, when in enumerate(times):
-            await queue_direct(
-                repo,
-                OutboxKey.reminder(round_.id, person.id, number),
+        items += [
+            OutboxItem(
+                str(OutboxKey.reminder(round_.id, person.id, number)),
                 OutboxKind.REMIND,
                 community.id,
                 when,
                 round_.id,
-                person.id,
+                person_id=person.id,
             )
+            for number, when in enumerate(times)
+        ]
+    return items
 
 
 async def queue_snoozed(repo: Repository, now: datetime) -> None:
