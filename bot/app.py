@@ -18,7 +18,7 @@ from bot.conversation.participants import Conversation
 from bot.messages import Incoming, IncomingChoice, IncomingJoin, Outgoing
 from bot.ports import Clock, Repository, Storage
 from bot.privacy.requests import PrivacyDesk, request_of
-from bot.transaction import delivery_of, in_transaction
+from bot.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -94,4 +94,4 @@ class MaturityBot:
         async def work(_repo: Repository) -> list[Outgoing]:
             return [Outgoing(event.chat, text)]
 
-        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+        return await in_transaction(self._storage, self._clock, work, event)

@@ -105,6 +105,7 @@ class IncomingText:
     delivery_id: str | None = None
     chat_admin: bool = False  # the platform says the sender administers this chat
     chat_title: str = ""  # the chat's name as the platform shows it (a channel, a group's title)
+    shown_in_place: bool = False  # the platform shows the replies itself (a web page)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class IncomingChoice:
     message_id: str | None = None
     delivery_id: str | None = None
     comment: str | None = None  # typed beside the choice in a form (the web): added to its answer
+    shown_in_place: bool = False  # the platform shows the replies itself (a web page)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class IncomingJoin:
     chat: Address
     code: str | None
     delivery_id: str | None = None
+    shown_in_place: bool = False  # the platform shows the replies itself (a web page)
 
 
 Incoming = IncomingText | IncomingChoice | IncomingJoin

@@ -1,12 +1,15 @@
 """One event, one transaction: a delivery handled once, its effects and the replies it causes
 stored together (the replies as outbox rows), and a concurrent twin retried against fresh
-state. Only once this commits may a platform be told the event was received."""
+state. Only once this commits may a platform be told the event was received.
+
+A platform that shows an event's replies itself (a web page redirected to after the commit)
+gets them back without their being queued: the outbox holds only what must be sent."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.messages import Incoming, Outgoing
+from bot.messages import Incoming, Outgoing, Purpose
 from bot.outbox.queue import queue_replies
 from bot.ports import Clock, ConcurrentUpdate, Repository, Storage
 
@@ -20,17 +23,26 @@ def delivery_of(event: Incoming) -> tuple[str, str] | None:
     return None if event.delivery_id is None else (event.sender.platform, event.delivery_id)
 
 
+def to_send(replies: list[Outgoing], event: Incoming | None) -> list[Outgoing]:
+    """The replies someone must be sent: all but those the event's platform shows in place."""
+    if event is None or not event.shown_in_place:
+        return replies
+    return [r for r in replies if r.to != event.chat or r.purpose is not Purpose.REPLY]
+
+
 async def in_transaction(
-    storage: Storage, clock: Clock, work: Work, delivery: tuple[str, str] | None
+    storage: Storage, clock: Clock, work: Work, event: Incoming | None
 ) -> list[Outgoing]:
-    """Run work once per delivery, retrying when a concurrent update got there first."""
+    """Run work once per delivery of event (None: work of the bot's own, such as a scheduled
+    duty), retrying when a concurrent update got there first."""
+    delivery = None if event is None else delivery_of(event)
     for _ in range(ATTEMPTS):
         try:
             async with storage.transaction() as repo:
                 if delivery is not None and not await repo.claim_delivery(*delivery, clock.now()):
                     return []  # handled before: a platform retry
                 replies = await work(repo)
-                await queue_replies(repo, replies, clock.now())
+                await queue_replies(repo, to_send(replies, event), clock.now())
                 return replies
         except ConcurrentUpdate:
             continue

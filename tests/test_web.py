@@ -98,6 +98,22 @@ async def test_a_replayed_or_doubled_form_is_recorded_once(database_url: str) ->
         assert "Question 2/9" in (await world.get(path)).text  # moved on once, not twice
 
 
+async def test_a_choice_on_the_page_owes_no_message_to_send(database_url: str) -> None:
+    """The page shows the next card itself: a choice stores the answer and queues nothing
+    for the web person (the outbox holds only what must really be sent)."""
+    async with web_world(database_url) as world:
+        path = (await opened(world, "ana@example.org"))["ana@example.org"]
+        await world.settle()  # the invitation has gone
+        card = await world.submit(await world.get(path), "Start")
+        posted = await world.post(path, card.form().fill("Continue", level="Level 2"))
+        assert posted.status == 303
+        async with world.assembly.storage.transaction() as repo:
+            owed = await repo.claim_due(world.clock.now() + timedelta(days=1), 100, "probe")
+        assert [item.message for item in owed if item.message is not None] == []
+        assert len(await answers_of(world, "ana@example.org")) == 1
+        assert "Question 2/9" in (await world.get(path)).text
+
+
 async def test_a_choice_for_another_card_or_round_changes_nothing(database_url: str) -> None:
     async with web_world(database_url) as world:
         path = (await opened(world, "ana@example.org"))["ana@example.org"]

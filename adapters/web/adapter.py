@@ -368,7 +368,9 @@ class WebAdapter:
         # An expired link's round has closed: the core refuses the choice, politely.
         _link, person = found
         who = PersonRef(PLATFORM, person.platform_user_id, person.display_name)
-        event = IncomingChoice(who, Address.dm(who), choice, None, nonce, comment)
+        event = IncomingChoice(
+            who, Address.dm(who), choice, None, nonce, comment, shown_in_place=True
+        )
         async with self._storing:
             handled = await self._context.dispatch(event)
         said = _notices_of(handled)
@@ -494,7 +496,7 @@ class WebAdapter:
         who = PersonRef(PLATFORM, person.platform_user_id, person.display_name)
         delivery = f"join:{asked.token_hash[:40]}"
         await self._context.dispatch(
-            IncomingJoin(who, Address.dm(who), community.join_code, delivery)
+            IncomingJoin(who, Address.dm(who), community.join_code, delivery, shown_in_place=True)
         )
         async with self._context.storage.transaction() as repo:
             await repo.drop_link(asked.token_hash)

@@ -24,7 +24,7 @@ from bot.ports import Clock, MemberDirectory, Repository, Storage
 from bot.roster import Roster
 from bot.rounds.lifecycle import Members, RoundProblem
 from bot.schedule.reminders import community_timezone
-from bot.transaction import delivery_of, in_transaction
+from bot.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class LeadCommands:
             async def work(repo: Repository) -> list[Outgoing]:
                 return await self._dispatch(repo, event, command, members, new_lead)
 
-            return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+            return await in_transaction(self._storage, self._clock, work, event)
         except (UsageError, RoundProblem) as problem:
             # Nothing the command did was kept; only the explanation is stored and sent.
             refusal = Outgoing(event.chat, str(problem), private_to=event.sender.user_id)
@@ -111,7 +111,7 @@ class LeadCommands:
             async def refuse(_repo: Repository) -> list[Outgoing]:
                 return [refusal]
 
-            return await in_transaction(self._storage, self._clock, refuse, delivery_of(event))
+            return await in_transaction(self._storage, self._clock, refuse, event)
 
     async def _members(self, event: IncomingText) -> Members:
         """Ask the platforms who is in each of the community's chats (outside a transaction)."""

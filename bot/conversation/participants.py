@@ -16,7 +16,7 @@ from bot.messages import Address, IncomingChoice, IncomingJoin, IncomingText, Ou
 from bot.model import ParticipantState, Participation, Person, PersonRef, Role, Round, Stage
 from bot.ports import Clock, Repository, Storage
 from bot.privacy.data_rights import address_opt_out_key, opt_out_key
-from bot.transaction import delivery_of, in_transaction
+from bot.transaction import in_transaction
 
 NOT_YOURS = "That button is not one of yours, so nothing was changed."
 BAD_LINK = "That link does not work any more. Ask a lead of your group for a new one."
@@ -38,7 +38,7 @@ class Conversation:
         async def work(repo: Repository) -> list[Outgoing]:
             return await self._choice(repo, event)
 
-        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+        return await in_transaction(self._storage, self._clock, work, event)
 
     async def text(self, event: IncomingText) -> list[Outgoing]:
         """Text typed in the DM: a label, a comment, or anything to resume."""
@@ -46,7 +46,7 @@ class Conversation:
         async def work(repo: Repository) -> list[Outgoing]:
             return await self._text(repo, event)
 
-        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+        return await in_transaction(self._storage, self._clock, work, event)
 
     async def enrol(self, event: IncomingJoin) -> list[Outgoing]:
         """A "Take part" link followed: join the community (and its open round)."""
@@ -79,7 +79,7 @@ class Conversation:
             resume = IncomingText(event.sender, dm, "continue")
             return [welcome, *await self._text(repo, resume)]
 
-        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+        return await in_transaction(self._storage, self._clock, work, event)
 
     async def _choice(self, repo: Repository, event: IncomingChoice) -> list[Outgoing]:
         dm = Address.dm(event.sender)

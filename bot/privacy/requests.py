@@ -10,7 +10,7 @@ from bot.messages import IncomingText, Outgoing
 from bot.platforms import Platforms
 from bot.ports import Clock, Repository, Storage
 from bot.privacy.data_rights import FORGET_CONFIRMATION, PersonRecord, forget, person_record
-from bot.transaction import delivery_of, in_transaction
+from bot.transaction import in_transaction
 
 
 class Request(enum.Enum):
@@ -46,7 +46,7 @@ class PrivacyDesk:
         async def work(repo: Repository) -> list[Outgoing]:
             return [Outgoing(event.chat, await self._answer(repo, event, request))]
 
-        return await in_transaction(self._storage, self._clock, work, delivery_of(event))
+        return await in_transaction(self._storage, self._clock, work, event)
 
     async def _answer(self, repo: Repository, event: IncomingText, request: Request) -> str:
         person = await repo.person(event.sender.platform, event.sender.user_id)
