@@ -32,6 +32,7 @@ from adapters.slack.settings import SlackSettings
 from adapters.telegram.fake import FakeTelegram, admin, buttons, user
 from adapters.telegram.fake import running_bot as running_telegram
 from bot.config import Settings
+from bot.model import Stage
 
 LEAD = "ULEAD"
 PEOPLE = ["U1", "U2", "U3", "U4"]
@@ -191,6 +192,44 @@ async def test_a_click_the_database_is_too_slow_for_is_not_acknowledged_as_store
             assert "try again" in await response.text()
         async with bot.storage.transaction() as repo:
             assert await repo.list_communities() == []
+
+
+async def test_a_click_the_database_is_too_slow_for_asks_that_person_to_press_again(
+    fake: FakeSlack, database_url: str
+) -> None:
+    fake.add_user(LEAD, "lee", "Lee Lead")
+    fake.join("C1", LEAD)
+    settings = Settings(
+        database_url,
+        ROOT / "rubric.toml",
+        host="127.0.0.1",
+        port=0,
+        platforms=(SlackSettings(TOKEN, SIGNING_SECRET, api_url=fake.url),),
+    )
+    async with (
+        running_bot(settings, Pacer.off()) as bot,
+        aiohttp.ClientSession() as session,
+    ):
+        sends = SlackSends(fake, bot.url, session)
+        assert await sends.command(LEAD, "/round setup Riverside") == 200
+        assert await sends.command(LEAD, "/round open") == 200
+        await bot.settle()
+        invitation = fake.last_with(f"D{LEAD}", "Start")
+        assert invitation is not None
+        bot.adapter.ack_budget = 0.0  # the database is slower than Slack waits
+        assert await sends.click(LEAD, "Start") == 200  # a click is never redelivered
+        await bot.adapter.drain()
+        [apology] = fake.responses
+        assert "try again" in apology["text"] and apology["response_type"] == "ephemeral"
+        async with bot.storage.transaction() as repo:
+            lead = await repo.person("slack", LEAD)
+            assert lead is not None
+            [participation] = await repo.participations_of(lead.id)
+        assert participation.stage is Stage.INVITED  # the click changed nothing
+        bot.adapter.ack_budget = 5.0
+        assert await sends.click(LEAD, "Start") == 200  # pressed again, it counts
+        await bot.settle()
+        assert "1/9" in fake.posts(f"D{LEAD}")[-1]["text"]
 
 
 async def test_telegram_webhook_outage_delays_invitations_and_next_questions(

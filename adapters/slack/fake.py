@@ -125,6 +125,7 @@ class FakeSlack:
     messages: dict[str, list[Message]] = field(default_factory=dict)
     files: list[SharedFile] = field(default_factory=list)
     responses: list[Args] = field(default_factory=list)  # what was posted to response_urls
+    response_channels: dict[str, str] = field(default_factory=dict)  # response_url n: its channel
     url: str = ""
     _rules: list[_Rule] = field(default_factory=list)
     _uploads: dict[str, bytes] = field(default_factory=dict)
@@ -436,8 +437,11 @@ class FakeSlack:
         return envelope_id
 
     async def _response(self, request: web.Request) -> web.Response:
-        self.responses.append(await request.json())
-        self._record("response_url", {"n": request.match_info["n"]})
+        posted = await request.json()
+        self.responses.append(posted)
+        n = request.match_info["n"]
+        channel = self.response_channels.get(n, "")
+        self._record("response_url", {"n": n, "channel": channel, "text": posted.get("text")})
         return web.Response(text="ok")
 
 
@@ -504,9 +508,15 @@ class SlackSends:
             "channel_name": self.channel_name(channel),
             "text": text.removeprefix("/round").strip(),
             "trigger_id": f"{n}.{self._run}.trigger",
-            "response_url": f"{self.fake.root}response/{n}",
+            "response_url": self.response_url(n, channel),
         }
         return urllib.parse.urlencode(payload)
+
+    def response_url(self, n: int, channel: str) -> str:
+        """A response_url on the fake for an interaction in this channel (as Slack gives one
+        per slash command and per click), so what the bot posts there is seen in the channel."""
+        self.fake.response_channels[str(n)] = channel
+        return f"{self.fake.root}response/{n}"
 
     def channel_name(self, channel: str) -> str:
         """What a slash command says the channel is called, as Slack fills channel_name."""
@@ -527,7 +537,9 @@ class SlackSends:
         button = message.button(label)
         assert button is not None, f"no button {label!r} in {message.text[:60]!r}"
         payload = fixture("block_actions")
-        payload["trigger_id"] = f"{next(self._ids)}.{self._run}.trigger"  # one per interaction
+        n = next(self._ids)
+        payload["trigger_id"] = f"{n}.{self._run}.trigger"  # one per interaction
+        payload["response_url"] = self.response_url(n, message.channel)
         payload["user"] |= {"id": user, "username": user.lower(), "name": user.lower()}
         payload["container"] |= {"message_ts": message.ts, "channel_id": message.channel}
         payload["channel"]["id"] = message.channel
