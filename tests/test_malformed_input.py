@@ -15,24 +15,22 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from support import ROOT, stored_rows
+from support import stored_rows
 
 from adapters.slack.fake import (
     BOT_USER,
     SIGNING_SECRET,
-    TOKEN,
     FakeSlack,
     RunningBot,
     SlackSends,
+    bot_settings,
     fixture,
     running_bot,
     sign,
 )
 from adapters.slack.sender import Pacer
-from adapters.slack.settings import SlackSettings
 from adapters.telegram.fake import WEBHOOK_SECRET, FakeTelegram
 from adapters.telegram.fake import running_bot as running_telegram
-from bot.config import Settings
 
 FORM = "application/x-www-form-urlencoded"
 SECRET_COMMENT = "the-board-ignores-us-xq7"  # what someone wrote: must never reach a log
@@ -45,13 +43,7 @@ async def slack(database_url: str) -> AsyncIterator[tuple[RunningBot, SlackSends
     fake.add_user("U1", "ann")
     fake.join("C1", "U1", BOT_USER)
     await fake.start()
-    settings = Settings(
-        database_url,
-        ROOT / "rubric.toml",
-        host="127.0.0.1",
-        port=0,
-        platforms=(SlackSettings(TOKEN, SIGNING_SECRET, api_url=fake.url),),
-    )
+    settings = bot_settings(database_url, fake.url)
     try:
         async with (
             running_bot(settings, Pacer.off()) as bot,

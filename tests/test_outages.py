@@ -15,23 +15,20 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-from support import ROOT, FakeClock
+from support import FakeClock
 
 from adapters.slack.fake import (
     BOT_USER,
-    SIGNING_SECRET,
-    TOKEN,
     FakeSlack,
     RunningBot,
     SlackSends,
+    bot_settings,
     running_bot,
     sign,
 )
 from adapters.slack.sender import Pacer
-from adapters.slack.settings import SlackSettings
 from adapters.telegram.fake import FakeTelegram, admin, buttons, user
 from adapters.telegram.fake import running_bot as running_telegram
-from bot.config import Settings
 from bot.model import Stage
 
 LEAD = "ULEAD"
@@ -75,13 +72,7 @@ class Bot:
 @pytest.fixture
 async def slack(fake: FakeSlack, database_url: str) -> AsyncIterator[Bot]:
     clock = FakeClock()
-    settings = Settings(
-        database_url,
-        ROOT / "rubric.toml",
-        host="127.0.0.1",
-        port=0,
-        platforms=(SlackSettings(TOKEN, SIGNING_SECRET, api_url=fake.url, timeout=0.3),),
-    )
+    settings = bot_settings(database_url, fake.url, timeout=0.3)
     async with (
         running_bot(settings, Pacer.off(), clock=clock) as bot,
         aiohttp.ClientSession() as session,
@@ -169,13 +160,7 @@ async def test_when_slack_cannot_list_the_channel_nothing_opens(slack: Bot) -> N
 async def test_a_click_the_database_is_too_slow_for_is_not_acknowledged_as_stored(
     fake: FakeSlack, database_url: str
 ) -> None:
-    settings = Settings(
-        database_url,
-        ROOT / "rubric.toml",
-        host="127.0.0.1",
-        port=0,
-        platforms=(SlackSettings(TOKEN, SIGNING_SECRET, api_url=fake.url),),
-    )
+    settings = bot_settings(database_url, fake.url)
     async with (
         running_bot(settings, Pacer.off(), ack_budget=0.0) as bot,
         aiohttp.ClientSession() as session,
@@ -199,13 +184,7 @@ async def test_a_click_the_database_is_too_slow_for_asks_that_person_to_press_ag
 ) -> None:
     fake.add_user(LEAD, "lee", "Lee Lead")
     fake.join("C1", LEAD)
-    settings = Settings(
-        database_url,
-        ROOT / "rubric.toml",
-        host="127.0.0.1",
-        port=0,
-        platforms=(SlackSettings(TOKEN, SIGNING_SECRET, api_url=fake.url),),
-    )
+    settings = bot_settings(database_url, fake.url)
     async with (
         running_bot(settings, Pacer.off()) as bot,
         aiohttp.ClientSession() as session,

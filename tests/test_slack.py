@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import aiohttp
 import pytest
 from pypdf import PdfReader
-from support import ROOT, stored_rows
+from support import stored_rows
 
 from adapters import assembly as runner
 from adapters.http import WebServer
@@ -26,11 +26,10 @@ from adapters.slack.fake import (
     APP_TOKEN,
     BOT_USER,
     FIXTURES,
-    SIGNING_SECRET,
-    TOKEN,
     FakeSlack,
     RunningBot,
     SlackSends,
+    bot_settings,
     fixture,
     running_bot,
     sign,
@@ -92,13 +91,7 @@ def slack_world(fake: FakeSlack) -> None:
 
 
 def settings_for(database_url: str, fake: FakeSlack) -> Settings:
-    return Settings(
-        database_url=database_url,
-        rubric_path=ROOT / "rubric.toml",
-        host="127.0.0.1",
-        port=0,
-        platforms=(SlackSettings(TOKEN, SIGNING_SECRET, api_url=fake.url),),
-    )
+    return bot_settings(database_url, fake.url)
 
 
 @pytest.fixture

@@ -597,6 +597,18 @@ class RunningBot:
         await self.drain()
 
 
+def bot_settings(database_url: str, api_url: str, **slack: Any) -> Settings:
+    """Settings for a bot whose Slack is the fake at api_url (slack: more SlackSettings), with
+    the project's rubric, on a free port."""
+    return Settings(
+        database_url,
+        Path(__file__).resolve().parents[2] / "rubric.toml",
+        host="127.0.0.1",
+        port=0,
+        platforms=(SlackSettings(TOKEN, SIGNING_SECRET, api_url=api_url, **slack),),
+    )
+
+
 @asynccontextmanager
 async def running_bot(
     settings: Settings,
