@@ -10,7 +10,7 @@ import pytest
 
 from adapters.platform import AdapterContext, PlatformAdapter
 from adapters.slack.adapter import SlackAdapter
-from adapters.slack.fake import SIGNING_SECRET, FakeSlack, SlackSends
+from adapters.slack.fake import SIGNING_SECRET, TEST_ACK_BUDGET, FakeSlack, SlackSends
 from adapters.slack.fake import TOKEN as SLACK_TOKEN
 from adapters.slack.sender import Pacer
 from adapters.slack.settings import SlackSettings
@@ -57,7 +57,9 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 def slack_adapter(fake: FakeSlack) -> AdapterFactory:
     def make(context: AdapterContext) -> PlatformAdapter:
         settings = SlackSettings(SLACK_TOKEN, SIGNING_SECRET, api_url=fake.url)
-        return SlackAdapter(settings, context.dispatch, context.http, pacer=Pacer.off())
+        adapter = SlackAdapter(settings, context.dispatch, context.http, pacer=Pacer.off())
+        adapter.ack_budget = TEST_ACK_BUDGET
+        return adapter
 
     return make
 
