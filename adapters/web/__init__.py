@@ -29,7 +29,11 @@ TRAITS = PlatformTraits(
 
 
 def _configured(configured: settings.WebSettings) -> PlatformTraits:
-    return replace(TRAITS, join_page=f"{configured.public_url}/join/{{code}}")
+    return replace(
+        TRAITS,
+        join_page=f"{configured.public_url}/join/{{code}}",
+        board_page=f"{configured.public_url}/board/{{token}}",
+    )
 
 
 def _build(configured: settings.WebSettings, context: AdapterContext) -> PlatformAdapter:
