@@ -5,52 +5,22 @@ only leads may; without PUBLIC_URL the lead is told what is needed."""
 
 from __future__ import annotations
 
-import re
-
 from support import make_world, stored_rows
-from web_world import LEAD, Page, WebWorld, community_with, link_in, web_world
+from web_world import (
+    BOARD_PEOPLE,
+    LEAD,
+    SECRET,
+    Page,
+    answer_commenting,
+    board_path,
+    community_with,
+    two_rounds,
+    web_world,
+)
 
 from adapters.web.adapter import HEADERS
 from bot.commands.board import NEEDS_WEB
 from bot.ports import Storage
-
-PEOPLE = tuple(f"{name}@example.org" for name in ("ana", "ben", "cy", "dee", "eli"))
-SECRET = "Our director undermines the budget talks"  # a comment: never on the board
-_LINK = re.compile(r"https?://\S+(/board/[A-Za-z0-9_-]{43})")
-
-
-def board_path(reply: str) -> str:
-    found = _LINK.search(reply)
-    assert found, f"no board link in: {reply}"
-    return found.group(1)
-
-
-async def answer(world: WebWorld, address: str, level: str, comment: str) -> None:
-    """Answer every card at `level` in the browser, a comment on the first, then pick
-    Finance as a priority."""
-    page = await world.submit(await world.get(link_in(world.mailbox.to(address)[-1])), "Start")
-    typed = {"comment": comment}
-    while "Question" in page.text and page.form().radios:
-        page = await world.submit(page, "Continue", level=f"Level {level}", **typed)
-        typed = {}
-    page = await world.submit(page, "Submit")
-    page = await world.submit(page, "6 Finance")
-    await world.submit(page, "Done")
-
-
-async def two_rounds(world: WebWorld, people: tuple[str, ...] = PEOPLE) -> None:
-    """Riverside with two closed rounds (everyone commenting), an action and a schedule."""
-    await community_with(world, *people)
-    for number, level in enumerate(("2", "3"), start=1):
-        await world.lead(f"/round open Round {number}")
-        for address in people:
-            await answer(world, address, level, f"{SECRET} ({address}, round {number})")
-        await world.lead("/round close")
-        if number == 1:
-            await world.lead("/round action add finance Pool the budgets owner Sam Okafor")
-            await world.lead("/round action add vision Write the vision down")
-            await world.lead("/round action done 2")
-    await world.lead("/round schedule every 3 months on monday at 09:00 UTC")
 
 
 def assert_board_headers(page: Page) -> None:
@@ -79,7 +49,7 @@ async def test_a_lead_gets_the_board_privately_and_it_shows_the_summary_never_a_
         assert "Round 2 “Round 2”, closed" in text
         assert "5 of 6 invited completed (83%)." in text  # the lead was invited too
         # The table of the summary, and the counts (five answers: counts may be shown).
-        assert "1. Vision 3 agreed +1" in text
+        assert "1. Vision 3, agreed +1" in text
         assert "How many chose each level" in text
         assert "6. Finance 0 0 5 0 0 0" in text
         assert f'src="{path}/chart.png"' in page.html
@@ -108,7 +78,7 @@ async def test_a_lead_gets_the_board_privately_and_it_shows_the_summary_never_a_
 
 async def test_reset_replaces_the_link_and_off_removes_it(database_url: str) -> None:
     async with web_world(database_url) as world:
-        await community_with(world, *PEOPLE[:3])
+        await community_with(world, *BOARD_PEOPLE[:3])
         first = board_path(await world.lead("/round board"))
         before = await world.get(first)
         assert before.status == 200
@@ -145,13 +115,13 @@ async def test_reset_replaces_the_link_and_off_removes_it(database_url: str) -> 
 async def test_a_small_round_shows_on_the_board_what_its_summary_does(database_url: str) -> None:
     # Three people: a summary, but too few for counts or priority votes.
     async with web_world(database_url) as world:
-        await community_with(world, *PEOPLE[:3])
+        await community_with(world, *BOARD_PEOPLE[:3])
         await world.lead("/round open Round 1")
-        for address in PEOPLE[:3]:
-            await answer(world, address, "3", SECRET)
+        for address in BOARD_PEOPLE[:3]:
+            await answer_commenting(world, address, "3", SECRET)
         await world.lead("/round close")
         page = await world.get(board_path(await world.lead("/round board")))
-        assert "1. Vision 3 agreed —" in page.text
+        assert "1. Vision 3, agreed —" in page.text
         assert "show only their median and whether people agreed" in page.text
         assert "How many chose each level" not in page.text
         assert "fewer than 5 people picked any, so they are not shown" in page.text
@@ -161,7 +131,7 @@ async def test_a_small_round_shows_on_the_board_what_its_summary_does(database_u
 
 async def test_only_leads_get_a_board_link(database_url: str) -> None:
     async with web_world(database_url) as world:
-        await community_with(world, *PEOPLE[:1])
+        await community_with(world, *BOARD_PEOPLE[:1])
         refused = await world.lead("/round board", name="sam")
         assert "Sorry, only the leads of Riverside can run /round board." in refused
         assert world.chat.sent[-1].private_to == "SAM"

@@ -28,10 +28,11 @@ def not_valid_page() -> str:
 
 
 def _table(
-    key: str, caption: str, head: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]
+    key: str, title: str, head: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]
 ) -> str:
-    """A table of figures, in a region that scrolls sideways by itself on a narrow screen
-    (reachable by keyboard), so the page never does."""
+    """A table of figures under its title, in a region that scrolls sideways by itself on a
+    narrow screen (reachable by keyboard), so the page never does. The title is a heading
+    outside the table, so that it wraps on a phone however wide the table is."""
     header = "".join(f'<th scope="col">{esc(h)}</th>' for h in head)
     body = "".join(
         f'<tr><th scope="row">{esc(title)}</th>'
@@ -40,16 +41,17 @@ def _table(
         for title, cells in rows
     )
     return (
-        f'<div class="table-wrap" role="region" aria-labelledby="{key}-caption" tabindex="0">'
-        f'<table class="figures"><caption id="{key}-caption">{esc(caption)}</caption>'
+        f'<h3 id="{key}-title">{esc(title)}</h3>'
+        f'<div class="table-wrap" role="region" aria-labelledby="{key}-title" tabindex="0">'
+        f'<table class="figures" aria-labelledby="{key}-title">'
         f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
 def _row_cells(row: CategoryRow) -> list[str]:
     if not row.shown:
-        return ["not enough answers", "", ""]
-    return [row.median, row.consensus, row.change or "—"]
+        return ["not enough answers", ""]
+    return [f"{row.median}, {row.consensus}", row.change or "—"]
 
 
 def _figure(src: str, alt: str) -> str:
@@ -73,9 +75,8 @@ def _latest(latest: LatestRound | None, chart_src: str) -> str:
     out.append(
         _table(
             "summary",
-            f"{latest.heading} by category: the median level (1 to 5), whether people agreed, "
-            f"and the {since}",
-            ("Category", "Median", "Agreed or split", since.capitalize()),
+            f"By category: the median level (1 to 5), whether people agreed, and the {since}",
+            ("Category", "Median, agreed or split", since.capitalize()),
             [(row.title, _row_cells(row)) for row in latest.rows],
         )
     )
