@@ -5,6 +5,12 @@ only leads may; without PUBLIC_URL the lead is told what is needed."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 from support import make_world, stored_rows
 from web_world import (
     BOARD_PEOPLE,
@@ -149,3 +155,35 @@ async def test_without_public_url_the_lead_is_told_the_board_needs_it(storage: S
     assert (await stored_rows(storage))["board_links"] == []
     (off,) = await world.command("lead", "/round board off")
     assert "Riverside has no board link to turn off." in off.text
+
+
+def test_an_operator_gets_the_board_link_on_the_command_line(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+
+    def board(*args: str, public_url: str = "https://assess.example.org") -> list[str]:
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PUBLIC_URL": public_url}
+        if not public_url:
+            env.pop("PUBLIC_URL")
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+        return [str(done.returncode), done.stdout.strip(), done.stderr.strip()]
+
+    assert board("demo")[0] == "0"
+    assert board("board", public_url="") == [
+        "2",
+        "",
+        "maturity-bot: The board is a web page: set PUBLIC_URL (see README: Configuration).",
+    ]
+    code, link, _ = board("board")
+    assert code == "0" and re.fullmatch(r"https://assess.example.org/board/[\w-]{43}", link)
+    assert board("board", "--community", "Demo Partnership")[1] == link
+    code, fresh, _ = board("board", "--reset")
+    assert code == "0" and fresh != link and fresh.startswith("https://assess.example.org/")
+    assert "The board page of Demo Partnership is off" in board("board", "--off")[1]

@@ -1,4 +1,5 @@
-"""`/round board [reset|off]`: the partnership board's read-only link, for the leads.
+"""`/round board [reset|off]`: the partnership board's read-only link, for the leads (and
+`maturity-bot board` on the command line, for an operator).
 
 The link goes to the lead who asked, privately: whoever holds it can read the board (only
 what the channel summary shows). The same link each time until a lead resets it or turns it
@@ -7,11 +8,14 @@ off; the board itself is a page of the web channel, so it needs PUBLIC_URL.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.board.access import board_token
 from bot.commands.parser import UsageError
 from bot.messages import Outgoing
+from bot.model import Community
+from bot.ports import Repository
 
 if TYPE_CHECKING:
     from bot.commands.leads import Request
@@ -30,26 +34,37 @@ WHAT_IT_SHOWS = (
 )
 
 
+async def board_url(
+    repo: Repository, community: Community, page: str, now: datetime, *, fresh: bool = False
+) -> str:
+    """The community's board link (a new one when fresh, or when it has none yet); page is
+    the board's URL with {token}."""
+    return page.format(token=await board_token(repo, community.id, now, fresh=fresh))
+
+
+async def turn_off(repo: Repository, community: Community) -> str:
+    """Remove the community's board link; what happened, in words."""
+    if await repo.drop_board_link(community.id):
+        return (
+            f"The board page of {community.name} is off: its link no longer works. "
+            "/round board makes a new one."
+        )
+    return f"{community.name} has no board link to turn off. /round board makes one."
+
+
 async def board(req: Request) -> list[Outgoing]:
     """`/round board`, `/round board reset`, `/round board off`."""
     verb = req.command.args.strip().lower()
     if verb not in ("", "reset", "off"):
         raise UsageError("Say nothing, reset or off after /round board.", "board")
-    name = req.community.name
     if verb == "off":
-        if await req.repo.drop_board_link(req.community.id):
-            text = (
-                f"The board page of {name} is off: its link no longer works. /round board "
-                "makes a new one."
-            )
-        else:
-            text = f"{name} has no board link to turn off. /round board makes one."
-        return [req.private(text)]
+        return [req.private(await turn_off(req.repo, req.community))]
     page = req.platforms.board_page()
     if page is None:
         return [req.private(NEEDS_WEB)]
     fresh = verb == "reset"
-    url = page.format(token=await board_token(req.repo, req.community.id, req.now, fresh=fresh))
+    url = await board_url(req.repo, req.community, page, req.now, fresh=fresh)
+    name = req.community.name
     head = (
         f"A new board link for {name} (the old one no longer works): {url}"
         if fresh
