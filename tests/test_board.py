@@ -85,7 +85,10 @@ async def test_a_lead_gets_the_board_privately_and_it_shows_the_summary_never_a_
 async def test_reset_replaces_the_link_and_off_removes_it(database_url: str) -> None:
     async with web_world(database_url) as world:
         await community_with(world, *BOARD_PEOPLE[:3])
-        first = board_path(await world.lead("/round board"))
+        nothing_to_replace = await world.lead("/round board reset")
+        assert "The partnership board of Riverside: " in nothing_to_replace
+        first = board_path(nothing_to_replace)
+        assert board_path(await world.lead("/round board")) == first
         before = await world.get(first)
         assert before.status == 200
         assert "No round has closed yet" in before.text

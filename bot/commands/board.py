@@ -62,12 +62,12 @@ async def board(req: Request) -> list[Outgoing]:
     page = req.platforms.board_page()
     if page is None:
         return [req.private(NEEDS_WEB)]
-    fresh = verb == "reset"
-    url = await board_url(req.repo, req.community, page, req.now, fresh=fresh)
+    replaced = verb == "reset" and await req.repo.board_link(req.community.id) is not None
+    url = await board_url(req.repo, req.community, page, req.now, fresh=verb == "reset")
     name = req.community.name
     head = (
         f"A new board link for {name} (the old one no longer works): {url}"
-        if fresh
+        if replaced
         else f"The partnership board of {name}: {url}"
     )
     return [req.private(f"{head}\n{WHAT_IT_SHOWS}")]
