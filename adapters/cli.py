@@ -1,5 +1,5 @@
 """`maturity-bot` on the command line: run, console, export, report, demo, rubric check,
-db upgrade, export-person, forget, people add|list, config check.
+db upgrade, export-person, forget, people add|list, board, config check.
 
 Every command that touches the database gets its bot from the one assembly. Every failure a
 user can cause ends in one clear line on stderr and a non-zero exit code, never a traceback.
@@ -22,6 +22,7 @@ from adapters.console.adapter import ConsoleAdapter, fixed_start
 from adapters.console.settings import ConsoleSettings
 from adapters.logs import configure as configure_logging
 from adapters.registry import PLATFORMS
+from bot.commands.board import board_url, turn_off
 from bot.commands.people import WEB_OFF, add_people, addressed_members, overview
 from bot.config import ConfigError, Settings, describe, load_settings
 from bot.demo import DEMO_NAME, create_demo
@@ -118,6 +119,15 @@ def _parser() -> argparse.ArgumentParser:
     people.add_argument("addresses", nargs="*", help="email addresses (add)")
     people.add_argument("--community", help="the community's name (needed when there are several)")
     people.add_argument("--csv", help="add: a CSV file, its email column (or its first column)")
+    board = sub.add_parser(
+        "board", parents=[database], help="the partnership board's link (needs PUBLIC_URL)"
+    )
+    board.add_argument("--community", help="the community's name (needed when there are several)")
+    change = board.add_mutually_exclusive_group()
+    change.add_argument(
+        "--reset", action="store_true", help="a new link (the old one stops working)"
+    )
+    change.add_argument("--off", action="store_true", help="remove the link")
     config = sub.add_parser("config", help="the effective settings, secrets masked")
     config.add_argument("action", choices=("check",))
     return parser
@@ -180,6 +190,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "export-person": _person,
         "forget": _person,
         "people": _people,
+        "board": _board,
     }
     async with assembled(settings, parts=ONE_OFF) as assembly:
         return await tools[command](args, assembly)
@@ -340,3 +351,20 @@ async def _people(args: argparse.Namespace, assembly: Assembly) -> int:
         change = await add_people(repo, community, addresses, traits.name, now)
     print(change.sentence(community.name, "Added"))
     return 1 if change.invalid else 0  # the good ones are kept all the same
+
+
+async def _board(args: argparse.Namespace, assembly: Assembly) -> int:
+    """Print the community's board link (a new one with --reset), or remove it (--off)."""
+    page = assembly.platforms.board_page()
+    async with assembly.storage.transaction() as repo:
+        community = await pick_community(repo, args.community)
+        if args.off:
+            print(await turn_off(repo, community))
+            return 0
+        if page is None:
+            raise ConfigError(
+                "The board is a web page: set PUBLIC_URL (see README: Configuration)."
+            )
+        url = await board_url(repo, community, page, assembly.clock.now(), fresh=args.reset)
+    print(url)
+    return 0

@@ -225,6 +225,18 @@ class AccessLink:
         return self.person_id is None
 
 
+@dataclass(frozen=True)
+class BoardLink:
+    """The stored side of a community's board link: a hash of its token (never the token)
+    and the salt the bot derives the token from with this deployment's secret, so that a
+    lead asking again gets the same link. One per community; replaced by a reset."""
+
+    community_id: int
+    token_hash: str
+    salt: str
+    created_at: datetime
+
+
 class Unit(enum.StrEnum):
     """What a cadence counts in."""
 

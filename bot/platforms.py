@@ -34,6 +34,7 @@ class PlatformTraits:
     mention_example: str = "name"  # how a lead names someone in /round leads add
     reached_by_email: bool = False  # people are added by email address and answer on a page
     join_page: str = ""  # where anyone may ask to take part: a URL with {code}, or none
+    board_page: str = ""  # where a community's board is read: a URL with {token}, or none
 
 
 NEUTRAL = PlatformTraits("other", "this platform")
@@ -59,6 +60,17 @@ class Platforms:
         """The running platform whose people are added by email address, if there is one."""
         return next(
             (t for t in self._traits.values() if t.reached_by_email and t.name in self._running),
+            None,
+        )
+
+    def board_page(self) -> str | None:
+        """The URL (with {token}) of the board pages a running platform serves, if any."""
+        return next(
+            (
+                t.board_page
+                for t in self._traits.values()
+                if t.board_page and t.name in self._running
+            ),
             None,
         )
 

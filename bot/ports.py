@@ -17,6 +17,7 @@ from bot.model import (
     ActionStatus,
     AgreedAction,
     Answer,
+    BoardLink,
     ChatRef,
     Community,
     OptOutKey,
@@ -397,6 +398,20 @@ class Addresses(Protocol):
         ...
 
 
+class Boards(Protocol):
+    """Each community's board link (stored as a hash only), at most one."""
+
+    async def board_link(self, community_id: int) -> BoardLink | None: ...
+    async def board_link_by_hash(self, token_hash: str) -> BoardLink | None: ...
+    async def save_board_link(self, link: BoardLink) -> None:
+        """Store the community's board link, replacing the one it had."""
+        ...
+
+    async def drop_board_link(self, community_id: int) -> bool:
+        """Remove the community's board link; False when it had none."""
+        ...
+
+
 class Repository(
     Deliveries,
     Communities,
@@ -407,6 +422,7 @@ class Repository(
     Actions,
     PersonalData,
     Addresses,
+    Boards,
     Protocol,
 ):
     """Everything the core reads and writes, inside one transaction."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from storage.actions import ActionQueries
 from storage.addresses import AddressQueries
+from storage.boards import BoardQueries
 from storage.communities import CommunityQueries
 from storage.deliveries import DeliveryQueries
 from storage.outbox import OutboxQueries
@@ -24,5 +25,6 @@ class SqlRepository(
     ActionQueries,
     PersonalDataQueries,
     AddressQueries,
+    BoardQueries,
 ):
     """All reads and writes of one transaction. The session is owned by SqlStorage."""

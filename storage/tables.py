@@ -160,6 +160,19 @@ class AccessLinkRow(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class BoardLinkRow(Base):
+    """A community's board link, by the hash of its token (one per community)."""
+
+    __tablename__ = "board_links"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
 class MembershipRow(Base):
     __tablename__ = "memberships"
 

@@ -23,6 +23,7 @@ from bot.model import (
     AccessLink,
     ActionStatus,
     Answer,
+    BoardLink,
     Category,
     ChatRef,
     Community,
@@ -37,6 +38,7 @@ from bot.model import (
 from bot.outbox.item import OutboxItem, OutboxKind, Outcome
 from bot.ports import (
     Addresses,
+    Boards,
     Communities,
     ConcurrentUpdate,
     Deliveries,
@@ -549,6 +551,13 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.link_by_hash("h1")
         await repo.drop_link("h1")
         assert await repo.prune_join_requests(T0 + timedelta(days=2)) == 1
+        await repo.save_board_link(BoardLink(community.id, "b1", "salt1", T0))
+        await repo.save_board_link(BoardLink(community.id, "b2", "salt2", T0))  # replaces b1
+        assert await repo.board_link_by_hash("b1") is None
+        assert (await repo.board_link(community.id)).salt == "salt2"
+        assert await repo.board_link_by_hash("b2") is not None
+        assert await repo.drop_board_link(community.id)
+        assert not await repo.drop_board_link(community.id)
         await repo.remove_member(community.id, web.id)
         round_ = await repo.create_round(community.id, "Q", T0, T0, True, RUBRIC)
         await repo.round_by_id(round_.id)
@@ -557,6 +566,9 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.unclosed_round(community.id)
         participation = Participation(round_.id, person.id, Stage.INVITED)
         await repo.add_participation(participation)
+        (bo,) = await repo.upsert_people([PersonRef("slack", "U2", "Bo")])
+        await repo.add_members(community.id, [bo.id])
+        await repo.add_participations([Participation(round_.id, bo.id, Stage.INVITED)])
         await repo.participation(round_.id, person.id)
         await repo.participations(round_.id)
         await repo.active_participations(person.id)
@@ -573,7 +585,7 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.closed_rounds(community.id)
         assert await repo.totals() == (1, 0)  # one answer, the round closed
         assert await repo.prune_deliveries(T0 + timedelta(days=8)) == 1
-    protocols = (Deliveries, Communities, People, Rounds, Addresses)
+    protocols = (Deliveries, Communities, People, Rounds, Addresses, Boards)
     assert called == {name for p in protocols for name in vars(p) if not name.startswith("_")}
 
 

@@ -20,7 +20,15 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from web_world import WebWorld, community_with, link_in, web_world
+from web_world import (
+    SECRET,
+    WebWorld,
+    board_path,
+    community_with,
+    link_in,
+    two_rounds,
+    web_world,
+)
 
 from adapters.web.links import GRACE
 
@@ -224,3 +232,57 @@ async def test_no_wcag_22_aa_violation_on_any_page(driver: WebDriver, tmp_path: 
     assert results == {kind: {pixels: [] for pixels in WIDTHS} for kind in results}
     assert {"join", "invitation", "card", "review", "priorities", "closed"} <= set(results)
     assert "invalid link" in results
+
+
+def board_in_browser(driver: WebDriver, url: str) -> dict[str, Any]:
+    """The board as a browser shows it at phone width, then as it prints."""
+    width(driver, 320)
+    driver.get(url)
+    seen: dict[str, Any] = {
+        "html": driver.page_source,
+        "images": driver.execute_script(
+            "return [...document.images].map(i => i.complete ? i.naturalWidth : 0)"
+        ),
+        "alts": driver.execute_script("return [...document.images].map(i => i.alt)"),
+    }
+    tab_to(driver, lambda e: e["tag"] == "DIV")  # a table's region scrolls by keyboard
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        seen["printed"] = driver.execute_script(
+            "const css = s => getComputedStyle(document.querySelector(s));"
+            "return {skip: css('.skip').display, header: css('.header').backgroundColor,"
+            " wrap: css('.table-wrap').overflowX, main: css('.main').maxWidth};"
+        )
+        pdf = driver.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69})
+        seen["pdf"] = len(pdf["data"])
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    return seen
+
+
+async def test_the_board_passes_axe_shows_its_charts_prints_plainly_and_no_comment(
+    driver: WebDriver, tmp_path: Path
+) -> None:
+    async with web_world(f"sqlite:///{tmp_path / 'board.db'}") as world:
+        await two_rounds(world)
+        url = world.base + board_path(await world.lead("/round board"))
+        assert await call(axe_violations, driver, url) == {pixels: [] for pixels in WIDTHS}
+        seen = await call(board_in_browser, driver, url)
+        fresh = world.base + board_path(await world.lead("/round board reset"))
+        assert fresh != url
+        gone = await call(axe_violations, driver, url)  # the polite page of a replaced link
+    assert gone == {pixels: [] for pixels in WIDTHS}
+    assert SECRET not in seen["html"]  # five comments a round: the debrief quotes them
+    assert seen["images"] == [1600, 1600]  # both charts, from the bot itself under its CSP
+    assert all(
+        alt.endswith("above give the same figures.")
+        or alt.endswith("above gives the same figures.")
+        for alt in seen["alts"]
+    )
+    assert seen["printed"] == {
+        "skip": "none",
+        "header": "rgba(0, 0, 0, 0)",
+        "wrap": "visible",
+        "main": "none",
+    }
+    assert seen["pdf"] > 10_000

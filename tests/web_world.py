@@ -300,3 +300,44 @@ async def community_with(world: WebWorld, *addresses: str) -> str:
 async def answer_round(world: WebWorld, path: str, level: str = "3") -> Page:
     """From where the page is: start if need be, answer every card left, submit."""
     return await world.browser.answer_round(path, level)
+
+
+# the partnership board
+
+BOARD_PEOPLE = tuple(f"{name}@example.org" for name in ("ana", "ben", "cy", "dee", "eli"))
+SECRET = "Our director undermines the budget talks"  # a comment: never on the board
+_BOARD_LINK = re.compile(r"https?://\S+(/board/[A-Za-z0-9_-]{43})")
+
+
+def board_path(reply: str) -> str:
+    found = _BOARD_LINK.search(reply)
+    assert found, f"no board link in: {reply}"
+    return found.group(1)
+
+
+async def answer_commenting(world: WebWorld, address: str, level: str, comment: str) -> None:
+    """Answer every card at `level` in the browser, a comment on the first, then pick
+    Finance as a priority."""
+    page = await world.submit(await world.get(link_in(world.mailbox.to(address)[-1])), "Start")
+    typed = {"comment": comment}
+    while "Question" in page.text and page.form().radios:
+        page = await world.submit(page, "Continue", level=f"Level {level}", **typed)
+        typed = {}
+    page = await world.submit(page, "Submit")
+    page = await world.submit(page, "6 Finance")
+    await world.submit(page, "Done")
+
+
+async def two_rounds(world: WebWorld, people: tuple[str, ...] = BOARD_PEOPLE) -> None:
+    """Riverside with two closed rounds (everyone commenting), an action and a schedule."""
+    await community_with(world, *people)
+    for number, level in enumerate(("2", "3"), start=1):
+        await world.lead(f"/round open Round {number}")
+        for address in people:
+            await answer_commenting(world, address, level, f"{SECRET} ({address}, round {number})")
+        await world.lead("/round close")
+        if number == 1:
+            await world.lead("/round action add finance Pool the budgets owner Sam Okafor")
+            await world.lead("/round action add vision Write the vision down")
+            await world.lead("/round action done 2")
+    await world.lead("/round schedule every 3 months on monday at 09:00 UTC")

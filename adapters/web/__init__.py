@@ -3,8 +3,9 @@ personal link that arrives by email or is asked for on a community's join page. 
 engine, cards and round as the chat platforms; the emails are the outbox's messages.
 
 Modules: settings (PUBLIC_URL, SMTP_URL, EMAIL_FROM), adapter (the pages and forms), pages
-(HTML), links (personal links), mail (the emails), sender (SMTP), limits (rate limits),
-mailbox (a real SMTP server on loopback that records what it gets, for tests and benches).
+(HTML), board (the partnership board's page), links (personal links), mail (the emails),
+sender (SMTP), limits (rate limits), mailbox (a real SMTP server on loopback that records
+what it gets, for tests and benches).
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ TRAITS = PlatformTraits(
 
 
 def _configured(configured: settings.WebSettings) -> PlatformTraits:
-    return replace(TRAITS, join_page=f"{configured.public_url}/join/{{code}}")
+    return replace(
+        TRAITS,
+        join_page=f"{configured.public_url}/join/{{code}}",
+        board_page=f"{configured.public_url}/board/{{token}}",
+    )
 
 
 def _build(configured: settings.WebSettings, context: AdapterContext) -> PlatformAdapter:

@@ -10,6 +10,8 @@ Routes (the token in a path is a personal link's, never logged):
   GET  /a/{token}, POST    the personal page: the current card; a choice
   POST /a/{token}/renew    "Email me a new link" on an expired page
   GET  /u/{token}, POST    stop emails (also RFC 8058 one-click)
+  GET  /board/{token}      the partnership board (read-only), and its charts:
+  GET  /board/{token}/chart.png, /board/{token}/trend.png
 
 Every form carries a nonce, the delivery id of what it submits (a replayed or doubled form is
 recorded once), and a CSRF token derived from the link's secret and the nonce. Bodies are
@@ -30,12 +32,13 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from email.message import EmailMessage
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
 from adapters.platform import AdapterContext
-from adapters.web import pages
+from adapters.web import board, pages
 from adapters.web.limits import Window
 from adapters.web.links import (
     Access,
@@ -50,19 +53,24 @@ from adapters.web.mail import confirmation_email, link_email, personal_links
 from adapters.web.sender import EmailSender
 from adapters.web.settings import PLATFORM, WebSettings
 from bot.app import Handled
+from bot.board.access import board_community
+from bot.board.view import BoardView, board_view
 from bot.commands.people import check_address, new_person
 from bot.conversation.cards import format_moment
 from bot.messages import Address, IncomingChoice, IncomingJoin
 from bot.model import ChatRef, PersonRef
 from bot.privacy.data_rights import stop_emails
 from bot.roster import Roster
+from bot.summary import charts
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_BODY = 32 * 1024  # a form with a 2,000-character comment fits with room to spare
 MAX_FIELDS = 12
 PARALLEL_REQUESTS = 8  # in the database at once: a crowd queues here, not on its locks
 NOTICES_KEPT = 10_000  # "what the bot said" shown once after a redirect
+CHARTS_KEPT = 16  # board charts drawn, kept until their numbers change
 DRAIN_SECONDS = 10.0
 SERVICE = "Self-assessment"
 HEADERS = {
@@ -161,6 +169,9 @@ class WebAdapter:
         self._route("POST", "/a/{token}/renew", self._renew)
         self._route("GET", "/u/{token}", self._unsubscribe_page)
         self._route("POST", "/u/{token}", self._unsubscribe)
+        self._route("GET", "/board/{token}", self._board)
+        self._route("GET", "/board/{token}/{chart:chart|trend}.png", self._board_chart)
+        self._charts: OrderedDict[object, bytes] = OrderedDict()
 
     def _route(
         self, method: str, path: str, handler: Callable[[web.Request], Awaitable[web.Response]]
@@ -546,6 +557,47 @@ class WebAdapter:
         if one_click:  # a mail client asking (RFC 8058): no page to show
             return web.Response(text="unsubscribed\n", headers=HEADERS)
         return see_other(f"/u/{token}?done=1")
+
+    # the partnership board
+
+    async def _board_view(self, token: str) -> BoardView | None:
+        async with self._context.storage.transaction() as repo:
+            community = await board_community(repo, token)
+            if community is None:
+                return None
+            return await board_view(repo, community, self._clock.now())
+
+    async def _board(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        view = await self._board_view(token)
+        if view is None:
+            return html_response(board.not_valid_page(), status=404)
+        now = self._clock.now()
+        as_of = format_moment(now, view.timezone)
+        return html_response(board.board_page(view, f"/board/{token}", as_of))
+
+    async def _board_chart(self, request: web.Request) -> web.Response:
+        view = await self._board_view(request.match_info["token"])
+        summary = view.latest.chart if view is not None and view.latest is not None else None
+        trend = view.trend if view is not None else None
+        png = None
+        if request.match_info["chart"] == "chart" and summary is not None:
+            png = await self._drawn(summary, charts.render_summary_png)
+        elif request.match_info["chart"] == "trend" and trend is not None:
+            png = await self._drawn(trend, charts.render_trend_png)
+        if png is None:
+            return html_response(board.not_valid_page(), status=404)
+        return web.Response(body=png, content_type="image/png", headers=HEADERS)
+
+    async def _drawn(self, chart: T, draw: Callable[[T], bytes]) -> bytes:
+        """The chart's PNG, drawn off the event loop the first time these numbers are seen."""
+        png = self._charts.get(chart)
+        if png is None:
+            png = await asyncio.to_thread(draw, chart)
+            self._charts[chart] = png
+            while len(self._charts) > CHARTS_KEPT:
+                self._charts.popitem(last=False)
+        return png
 
 
 def _notices_of(handled: object) -> list[str]:

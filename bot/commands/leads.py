@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.commands import actions as action_commands
+from bot.commands import board as board_commands
 from bot.commands import community as community_commands
 from bot.commands import people as people_commands
 from bot.commands import rounds as round_commands
@@ -74,6 +75,7 @@ HANDLERS: dict[str, Handler] = {
     "actions": action_commands.actions,
     "people": people_commands.people,
     "join-link": people_commands.join_link,
+    "board": board_commands.board,
 }
 
 

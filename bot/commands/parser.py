@@ -42,6 +42,9 @@ HELP = {
     "people": "/round people add|remove ana@example.org, ben@example.org — people who take "
     "part by email; /round people counts everyone (the addresses come to you privately)",
     "join-link": "/round join-link — a web page where anyone can ask to take part by email",
+    "board": "/round board — a read-only web page of the latest summary, trend, priorities and "
+    "actions for the partnership board, sent to you privately; /round board reset replaces "
+    "its link, /round board off turns it off",
 }
 MAX_DAYS = 366
 DEFAULT_DURATION = timedelta(days=14)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.actions.ledger import current
-from bot.model import AgreedAction, Community
+from bot.model import AgreedAction, Community, Round
 from bot.ports import Repository
 from bot.summary import charts, report
 from bot.summary.numbers import RoundSummary, history_to
@@ -28,6 +28,8 @@ class Overview:
     trend_text: str
     actions: tuple[AgreedAction, ...]  # open, and done recently
     next_opening: datetime | None  # when the schedule opens the next round, if it has one
+    open_round: Round | None = None  # a round open now, if there is one
+    timezone: str = "UTC"  # where the community is: its schedule's, else its latest round's
 
 
 async def overview(repo: Repository, community: Community, now: datetime) -> Overview:
@@ -41,6 +43,9 @@ async def overview(repo: Repository, community: Community, now: datetime) -> Ove
         if latest.enough:
             chart, alt = charts.summary_chart(latest), report.summary_chart_alt(latest)
     schedule = await repo.schedule(community.id)
+    unclosed = await repo.unclosed_round(community.id)
+    newest = unclosed or (closed[-1] if closed else None)
+    timezone = schedule.cadence.timezone if schedule else newest.timezone if newest else "UTC"
     return Overview(
         community,
         latest,
@@ -51,4 +56,6 @@ async def overview(repo: Repository, community: Community, now: datetime) -> Ove
         report.trend_text(history),
         tuple(current(await repo.actions(community.id), now)),
         schedule.next_open_at if schedule else None,
+        unclosed if unclosed is not None and unclosed.is_open(now) else None,
+        timezone,
     )

@@ -112,6 +112,28 @@ def not_enough_text(summary: RoundSummary) -> str:
     )
 
 
+def turnout(summary: RoundSummary) -> str:
+    return (
+        f"{summary.completed} of {summary.invited} invited completed ({summary.response_rate:.0%})."
+    )
+
+
+def threshold_notes(summary: RoundSummary) -> list[str]:
+    """What the anonymity threshold left out of this summary, in words."""
+    round_ = summary.round
+    notes = []
+    if any(c.hidden for c in summary.categories):
+        notes.append(
+            f"Categories with fewer than {round_.min_responses} scored answers are not shown."
+        )
+    if any(c.detail is Detail.MEDIAN for c in summary.categories):
+        notes.append(
+            f"Categories with fewer than {format_number(counts_floor(round_.min_responses))} "
+            "scored answers show only their median and whether people agreed."
+        )
+    return notes
+
+
 def summary_text(
     summary: RoundSummary, actions: Mapping[str, Sequence[AgreedAction]] | None = None
 ) -> str:
@@ -123,19 +145,10 @@ def summary_text(
     previous = summary.previous.number if summary.previous is not None else None
     lines = [
         f"Round {round_.number} “{round_.title}” ({dates(summary)})",
-        f"{summary.completed} of {summary.invited} invited completed "
-        f"({summary.response_rate:.0%}).",
+        turnout(summary),
+        *threshold_notes(summary),
+        "",
     ]
-    if any(c.hidden for c in summary.categories):
-        lines.append(
-            f"Categories with fewer than {round_.min_responses} scored answers are not shown."
-        )
-    if any(c.detail is Detail.MEDIAN for c in summary.categories):
-        lines.append(
-            f"Categories with fewer than {format_number(counts_floor(round_.min_responses))} "
-            "scored answers show only their median and whether people agreed."
-        )
-    lines.append("")
     for numbers in summary.categories:
         lines.append(category_line(numbers, previous))
         lines += action_lines((actions or {}).get(numbers.category.id, ()), previous)

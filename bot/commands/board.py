@@ -1,0 +1,73 @@
+"""`/round board [reset|off]`: the partnership board's read-only link, for the leads (and
+`maturity-bot board` on the command line, for an operator).
+
+The link goes to the lead who asked, privately: whoever holds it can read the board (only
+what the channel summary shows). The same link each time until a lead resets it or turns it
+off; the board itself is a page of the web channel, so it needs PUBLIC_URL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.board.access import board_token
+from bot.commands.parser import UsageError
+from bot.messages import Outgoing
+from bot.model import Community
+from bot.ports import Repository
+
+if TYPE_CHECKING:
+    from bot.commands.leads import Request
+
+NEEDS_WEB = (
+    "The board is a web page, and the web pages are off here. An administrator sets PUBLIC_URL "
+    "(the address where people reach the bot; see the README: Run it on the web and by "
+    "email), then /round board gives you its link."
+)
+WHAT_IT_SHOWS = (
+    "It shows the latest summary with its chart, the trend, the group's priorities, the "
+    "actions and when the next round opens: only what the summary posted here shows, never "
+    "a comment. Anyone with the link can read it, so share it with the partnership board and "
+    "no wider. /round board reset replaces the link (the old one then stops working); "
+    "/round board off turns it off."
+)
+
+
+async def board_url(
+    repo: Repository, community: Community, page: str, now: datetime, *, fresh: bool = False
+) -> str:
+    """The community's board link (a new one when fresh, or when it has none yet); page is
+    the board's URL with {token}."""
+    return page.format(token=await board_token(repo, community.id, now, fresh=fresh))
+
+
+async def turn_off(repo: Repository, community: Community) -> str:
+    """Remove the community's board link; what happened, in words."""
+    if await repo.drop_board_link(community.id):
+        return (
+            f"The board page of {community.name} is off: its link no longer works. "
+            "/round board makes a new one."
+        )
+    return f"{community.name} has no board link to turn off. /round board makes one."
+
+
+async def board(req: Request) -> list[Outgoing]:
+    """`/round board`, `/round board reset`, `/round board off`."""
+    verb = req.command.args.strip().lower()
+    if verb not in ("", "reset", "off"):
+        raise UsageError("Say nothing, reset or off after /round board.", "board")
+    if verb == "off":
+        return [req.private(await turn_off(req.repo, req.community))]
+    page = req.platforms.board_page()
+    if page is None:
+        return [req.private(NEEDS_WEB)]
+    replaced = verb == "reset" and await req.repo.board_link(req.community.id) is not None
+    url = await board_url(req.repo, req.community, page, req.now, fresh=verb == "reset")
+    name = req.community.name
+    head = (
+        f"A new board link for {name} (the old one no longer works): {url}"
+        if replaced
+        else f"The partnership board of {name}: {url}"
+    )
+    return [req.private(f"{head}\n{WHAT_IT_SHOWS}")]
