@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +19,9 @@ from support import CHANNEL, ROOT, World, make_world, person
 from adapters.scheduler import Scheduler
 from bot.messages import Address, Outgoing
 from bot.model import PersonRef
-from bot.outbox.sender import OutboxSender
+from bot.outbox.item import OutboxItem, OutboxKind
+from bot.outbox.sender import TRANSACTIONS, OutboxSender
+from bot.ports import Repository, Storage
 from bot.rubric.loader import load_rubric
 from bot.schedule.duties import Duties, DutySettings
 
@@ -438,3 +442,47 @@ async def test_until_a_date_means_the_end_of_that_day_where_the_community_is(
 ) -> None:
     reply = await world.command("lead", "/round open until 2027-03-20")
     assert "open until Sat 20 Mar 2027, 23:59 GMT" in reply[0].text
+
+
+class CountingStorage:
+    """The storage, counting the transactions open at once."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self.open = self.most = 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repository]:
+        self.open += 1
+        self.most = max(self.most, self.open)
+        try:
+            async with self._storage.transaction() as repo:
+                await asyncio.sleep(0)  # others may start theirs meanwhile
+                yield repo
+        finally:
+            self.open -= 1
+
+
+async def test_a_fan_out_leaves_database_connections_for_everyone_else(world: World) -> None:
+    """Sending to 100 people at once uses at most a few of the pool's connections, so an
+    answer or the scheduler's wake arriving meanwhile is not queued behind the fan-out."""
+    outbound = Outbound(world)
+    counting = CountingStorage(world.storage)
+    sender = OutboxSender(counting, world.clock, outbound, "A")  # type: ignore[arg-type]
+    now = world.clock.now()
+    async with world.storage.transaction() as repo:
+        await repo.queue(
+            [
+                OutboxItem(
+                    f"fan-out:{n}",
+                    OutboxKind.MESSAGE,
+                    None,
+                    now,
+                    message=Outgoing(Address.dm(PersonRef("slack", f"U{n}")), "Hello!"),
+                )
+                for n in range(100)
+            ]
+        )
+    assert await sender.send_due(in_parallel=True) == 100
+    assert len(outbound.sent) == 100
+    assert counting.most <= TRANSACTIONS < 15  # the pool's size
