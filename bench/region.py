@@ -575,6 +575,9 @@ class Year:
     churned: int = 0
     killed_at: str = ""
     kill_rounds: list[int] = field(default_factory=list)
+    newcomers: int = 0
+    erased: set[str] = field(default_factory=set)  # who asked to be forgotten
+    killed: str = ""  # the replica killed
     busy: list[tuple[float, float]] = field(default_factory=list)  # openings, closings (sim)
     phases: Counter[str] = field(default_factory=Counter)  # real seconds spent on each
     jumps: int = 0
@@ -654,18 +657,19 @@ class Year:
             await answer_in_bulk(self.engine, round_id, [p[0] for p in picked], self.clock.now())
         await asyncio.gather(*crowd)
 
-    def forget_someone(self) -> list[Any]:
+    async def forget_someone(self) -> None:
+        """Someone writes "forget me" to the bot, then confirms."""
         slack_places = [p for p in self.places if p.platform == "slack" and len(p.members) > 20]
         place = self.rng.choice(slack_places)
         who = self.rng.choice([w for w in place.members if w.startswith("U")])
-        sends = self.slack_people.sends()
+        for words in ("forget me", "yes, forget me"):
+            await self.slack_people.sends.say(who, words)
         self.forgotten += 1
-        return [sends.say(who, "forget me"), sends.say(who, "yes, forget me")]
+        self.erased.add(who)  # their answers go too, as asked
 
     async def churn(self) -> None:
         """A quarter: 5 % of each community leaves and as many new people join."""
         storage = await open_storage(self.url, migrate=False)
-        next_id = 900000
         try:
             async with storage.transaction() as repo:
                 for place in self.places:
@@ -674,11 +678,11 @@ class Year:
                     place.members = [w for w in place.members if w not in leaving]
                     joining = []
                     for _ in range(count):
-                        next_id += 1
+                        self.newcomers += 1
                         joining.append(
-                            f"U{next_id + 1000 * place.number}"
+                            f"UN{self.newcomers:06d}"
                             if place.platform == "slack"
-                            else str(400000000 + next_id + 1000 * place.number)
+                            else str(400000000 + self.newcomers)
                         )
                     place.members += joining
                     self.churned += count
@@ -733,7 +737,7 @@ class Year:
                     flush=True,
                 )
                 month += 1
-                await asyncio.gather(*self.forget_someone())
+                await self.forget_someone()
             if now >= YEAR_START + timedelta(days=91.25 * quarter):
                 self.row_log.append((f"quarter {quarter}", await rows(self.engine)))
                 quarter += 1
@@ -753,6 +757,7 @@ class Year:
             holder = str(await db.scalar(text("SELECT holder FROM leases")) or "")
         name = next((n for n in self.replicas.bots if holder.startswith(n + ":")), "b")
         await self.replicas.bots[name].kill()
+        self.killed = name
         self.killed_at = f"{name}, {self.sends.received - sent} messages into the opening"
         # The dead leader's lease runs out after a minute; the messages it had claimed are
         # taken as abandoned after STALE_AFTER (10 minutes) and sent by the survivor.
@@ -948,7 +953,11 @@ async def report(year: Year, wall: float, seeded: float) -> dict[str, bool]:
         n - 1 for (r, _), n in sends.invites.items() if n > 1 and r in year.kill_rounds
     )
     doubled_posts = sum(n - 1 for n in sends.posts.values() if n > 1)
-    acknowledged = {(who, CATEGORIES[int(step) - 1]) for who, step in year.tally.acknowledged}
+    acknowledged = {
+        (who, CATEGORIES[int(step) - 1])
+        for who, step in year.tally.acknowledged
+        if who not in year.erased
+    }
     clicked_stored = {(who, category) for who, category, _ in stored}
     lost_answers = len(acknowledged - clicked_stored)
     doubled_answers = sum(n - 1 for n in stored.values() if n > 1)
@@ -1083,8 +1092,9 @@ def fanout(year: Year) -> bool:
 
 
 def memory(year: Year) -> bool:
-    """Replica a's resident memory (never killed): second month against the last."""
-    records = year.stats.records["a"]
+    """Resident memory of the replica never killed: its second month against its last."""
+    name = next(n for n in year.stats.records if n != year.killed)
+    records = year.stats.records[name]
     if not records:
         return False
     start = YEAR_START.timestamp()
@@ -1095,8 +1105,8 @@ def memory(year: Year) -> bool:
     before, after = statistics.median(early), statistics.median(late)
     peak = max(r["rss"] for r in records)
     print(
-        f"resident memory, replica a: {before / 1024:.0f} MiB in the second month, "
-        f"{after / 1024:.0f} MiB in the last ({(after - before) / before:+.1%}), peak "
+        f"resident memory, replica {name} (never killed): {before / 1024:.0f} MiB in the second "
+        f"month, {after / 1024:.0f} MiB in the last ({(after - before) / before:+.1%}), peak "
         f"{peak / 1024:.0f} MiB"
     )
     return abs(after - before) / before <= 0.10

@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import postgres_url
+from conftest import postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
