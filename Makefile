@@ -34,3 +34,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/slack_acks.py
 	$(BIN)/python bench/telegram_fanout.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/region.py

@@ -77,10 +77,13 @@ def free_port() -> int:
 
 
 class Bot:
-    """The real bot in a child process, as `maturity-bot run` starts it."""
+    """The real bot in a child process, as `maturity-bot run` starts it (or `command`: another
+    entry point into the same assembly, e.g. bench/region.py's replica on a simulated clock)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
+    def __init__(
+        self, env: dict[str, str], log: Path, command: tuple[str, ...] = ("-m", "bot", "run")
+    ) -> None:
+        self.env, self.log, self.command = env, log, command
         self.port = int(env["PORT"])
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
@@ -92,7 +95,7 @@ class Bot:
     async def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=self.env, cwd=ROOT, stdout=log, stderr=log
+                sys.executable, *self.command, env=self.env, cwd=ROOT, stdout=log, stderr=log
             )
         self.starts += 1
         deadline = time.monotonic() + 60

@@ -287,8 +287,9 @@ class Outbox(Protocol):
         ...
 
     async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
-        """Take up to limit unclaimed items due by now to send, in the order queued, for holder
-        (the process sending them)."""
+        """Take up to limit unclaimed items due by now to send, for holder (the process sending
+        them). Communities take turns (each one's oldest item, then each one's next, ...), so a
+        big opening does not hold back a small one; the items come back in the order queued."""
         ...
 
     async def stale_claims(self, holder: str, stale_before: datetime) -> Sequence[OutboxItem]:

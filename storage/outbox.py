@@ -111,12 +111,31 @@ class OutboxQueries(QueryBase):
             await self._run(queue_statement(self._postgres), [_row(item) for item in items])
 
     async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
-        due = (
-            select(OutboxRow.id)
+        # Communities take turns: each community's first due item, then each one's second, and
+        # so on (oldest first within a community). A 5,000-person opening queued a moment
+        # earlier does not hold back a 10-person one; an item of no community (a reply) is a
+        # turn of its own, so it goes first.
+        turn = (
+            func.row_number()
+            .over(
+                partition_by=func.coalesce(OutboxRow.community_id, -OutboxRow.id),
+                order_by=(OutboxRow.due_at, OutboxRow.id),
+            )
+            .label("turn")
+        )
+        waiting = (
+            select(OutboxRow.id, OutboxRow.due_at, turn)
             .where(OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_(None))
             .where(OutboxRow.due_at <= now)
-            .order_by(OutboxRow.due_at, OutboxRow.id)
+            .subquery()
+        )
+        chosen = (
+            select(waiting.c.id)
+            .order_by(waiting.c.turn, waiting.c.due_at, waiting.c.id)
             .limit(limit)
+        )
+        due = select(OutboxRow.id).where(
+            OutboxRow.id.in_(chosen.scalar_subquery()), OutboxRow.claimed_at.is_(None)
         )
         if self._postgres:  # replicas claim side by side without waiting for each other
             due = due.with_for_update(skip_locked=True)

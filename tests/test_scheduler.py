@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,8 +19,11 @@ from support import CHANNEL, ROOT, World, make_world, person
 
 from adapters.scheduler import Scheduler
 from bot.messages import Address, Outgoing
-from bot.model import PersonRef
-from bot.outbox.sender import OutboxSender
+from bot.model import ChatRef, PersonRef
+from bot.outbox.item import OutboxItem, OutboxKind
+from bot.outbox.sender import TRANSACTIONS, OutboxSender
+from bot.ports import Repository, Storage
+from bot.roster import Roster
 from bot.rubric.loader import load_rubric
 from bot.schedule.duties import Duties, DutySettings
 
@@ -440,3 +446,89 @@ async def test_until_a_date_means_the_end_of_that_day_where_the_community_is(
 ) -> None:
     reply = await world.command("lead", "/round open until 2027-03-20")
     assert "open until Sat 20 Mar 2027, 23:59 GMT" in reply[0].text
+
+
+class CountingStorage:
+    """The storage, counting the transactions open at once."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self.open = self.most = 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repository]:
+        self.open += 1
+        self.most = max(self.most, self.open)
+        try:
+            async with self._storage.transaction() as repo:
+                await asyncio.sleep(0)  # others may start theirs meanwhile
+                yield repo
+        finally:
+            self.open -= 1
+
+
+async def test_a_fan_out_leaves_database_connections_for_everyone_else(world: World) -> None:
+    """Sending to 100 people at once uses at most a few of the pool's connections, so an
+    answer or the scheduler's wake arriving meanwhile is not queued behind the fan-out."""
+    outbound = Outbound(world)
+    counting = CountingStorage(world.storage)
+    sender = OutboxSender(counting, world.clock, outbound, "A")  # type: ignore[arg-type]
+    now = world.clock.now()
+    async with world.storage.transaction() as repo:
+        await repo.queue(
+            [
+                OutboxItem(
+                    f"fan-out:{n}",
+                    OutboxKind.MESSAGE,
+                    None,
+                    now,
+                    message=Outgoing(Address.dm(PersonRef("slack", f"U{n}")), "Hello!"),
+                )
+                for n in range(100)
+            ]
+        )
+    assert await sender.send_due(in_parallel=True) == 100
+    assert len(outbound.sent) == 100
+    assert counting.most <= TRANSACTIONS < 15  # the pool's size
+
+
+async def test_a_big_opening_does_not_keep_a_small_one_at_the_same_minute_waiting(
+    world: World,
+) -> None:
+    """Two communities open at 09:00: listing the big one's members takes a while (here, until
+    the test lets it finish); the small one's round opens and its invitations are queued
+    meanwhile."""
+    big_chat, small_chat = ChatRef(CHANNEL.platform, CHANNEL.chat_id), ChatRef("test", "C-SMALL")
+    world.directory.chats[small_chat] = [person("dana"), person("eve")]
+    async with world.storage.transaction() as repo:
+        riverside = await repo.community_for_chat(big_chat)
+        assert riverside is not None
+        big = await repo.schedule(riverside.id)
+        assert big is not None
+        small = await repo.create_community("Small", small_chat, True, world.clock.now())
+        await repo.save_schedule(replace(big, community_id=small.id))
+    listed = asyncio.Event()
+
+    class SlowForTheBig:
+        async def members(self, chat: ChatRef) -> Roster | None:
+            if chat == big_chat:
+                await listed.wait()  # a channel of thousands: pages and profiles
+            return await world.directory.members(chat)
+
+    worker = duties(world, Outbound(world))
+    worker.duties._directory = SlowForTheBig()  # type: ignore[assignment]
+    world.clock.advance(big.next_open_at - world.clock.now())
+    wake = asyncio.create_task(worker.duties.run_due())
+    for _ in range(1_000):  # the small round opens while the big one is still being listed
+        async with world.storage.transaction() as repo:
+            opened = await repo.unclosed_round(small.id)
+        if opened is not None or wake.done():
+            break
+        await asyncio.sleep(0)
+    listed.set()
+    await wake
+    assert opened is not None
+    async with world.storage.transaction() as repo:
+        assert await repo.unclosed_round(riverside.id) is not None
+        owed = await repo.outbox(opened.id)
+    assert sum(item.kind is OutboxKind.INVITE for item in owed) == 2

@@ -670,6 +670,46 @@ async def test_outbox_keys_claims_and_the_lease(storage: SqlStorage) -> None:
         assert await repo.take_lease("scheduler", "B", later, later + timedelta(minutes=1))
 
 
+async def test_two_communities_opening_at_once_take_turns_in_the_outbox(
+    storage: SqlStorage,
+) -> None:
+    """A 300-person opening queued a moment before a 10-person one does not hold it back:
+    the small community's invitations all go in the first batch, beside the big one's."""
+    async with storage.transaction() as repo:
+        big = await repo.create_community("Big", CHAT, True, T0)
+        small = await repo.create_community("Small", ChatRef("slack", "C02"), True, T0)
+
+        def invitations(community: Community, people: int, at: datetime) -> list[OutboxItem]:
+            return [
+                OutboxItem(
+                    f"invite:{community.id}:{n}",
+                    OutboxKind.MESSAGE,
+                    community.id,
+                    at,
+                    message=Outgoing(Address("slack", f"U{community.id}-{n}", True), "Hi"),
+                )
+                for n in range(people)
+            ]
+
+        await repo.queue(invitations(big, 300, T0))
+        await repo.queue(invitations(small, 10, T0 + timedelta(seconds=1)))
+    later = T0 + timedelta(minutes=1)
+    async with storage.transaction() as repo:
+        first = await repo.claim_due(later, 50, "A")
+        second = await repo.claim_due(later, 50, "B")
+    assert len(first) == len(second) == 50
+    assert sum(item.community_id == small.id for item in first) == 10
+    assert sum(item.community_id == big.id for item in first) == 40
+    mine = [_to(item) for item in first if item.community_id == big.id]
+    assert mine == [f"U{big.id}-{n}" for n in range(40)]  # each community's in the order queued
+    assert [_to(item) for item in second] == [f"U{big.id}-{n}" for n in range(40, 90)]
+
+
+def _to(item: OutboxItem) -> str:
+    assert item.message is not None
+    return item.message.to.chat_id
+
+
 async def test_an_owed_message_keeps_why_it_is_sent_and_what_it_is_about(
     storage: SqlStorage,
 ) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 BATCH = 50  # items claimed at a time
 MAX_BATCHES = 1_000  # a pass never loops for ever
 PARALLEL_CHATS = 32
+# Transactions at once: however many chats are being sent to, the database pool (15 a replica)
+# keeps connections for incoming events and the scheduler (bench/region.py saw the scheduler's
+# wake wait seconds for one during a fan-out when every sending chat held one).
+TRANSACTIONS = 6
 FIRST_RETRY = timedelta(seconds=2)
 LONGEST_WAIT = timedelta(minutes=5)
 MAX_ATTEMPTS = 10  # about 20 minutes of trying, then "could not be reached"
@@ -84,6 +88,13 @@ class OutboxSender:
         self._woken = asyncio.Event()
         self._stopping = False
         self._slots = asyncio.Semaphore(PARALLEL_CHATS)
+        self._transactions = asyncio.Semaphore(TRANSACTIONS)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Repository]:
+        """A transaction, at most TRANSACTIONS of this sender's at once (never nested)."""
+        async with self._transactions, self._storage.transaction() as repo:
+            yield repo
 
     def wake(self) -> None:
         """Something was queued: send it now."""
@@ -124,7 +135,7 @@ class OutboxSender:
             for _ in range(MAX_BATCHES):
                 if self._stopping:
                     break
-                async with self._storage.transaction() as repo:
+                async with self._transaction() as repo:
                     items = await repo.claim_due(self._clock.now(), BATCH, self._holder)
                 if not items:
                     break
@@ -139,10 +150,10 @@ class OutboxSender:
         """Claims never finished: by this process before it last stopped (it cannot be sending
         them now), or by another long ago. Direct messages go again; posts are not risked."""
         now = self._clock.now()
-        async with self._storage.transaction() as repo:
+        async with self._transaction() as repo:
             stale = await repo.stale_claims(self._holder, now - STALE_AFTER)
         for item in stale:
-            async with self._storage.transaction() as repo:
+            async with self._transaction() as repo:
                 if item.is_post:
                     await self._uncertain(repo, item, now)
                 else:
@@ -151,7 +162,7 @@ class OutboxSender:
             log.warning("%d outbox items were left claimed by a stopped process", len(stale))
 
     async def _idle_seconds(self) -> float:
-        async with self._storage.transaction() as repo:
+        async with self._transaction() as repo:
             due = await repo.next_due_at()
         if due is None:
             return LOOK_AGAIN_SECONDS
@@ -171,7 +182,7 @@ class OutboxSender:
                     log.exception("outbox item %s could not be finished", item.id)
 
     async def _release(self, items: Sequence[OutboxItem]) -> None:
-        async with self._storage.transaction() as repo:
+        async with self._transaction() as repo:
             for item in items:
                 await repo.retry_outbox(item.id, item.due_at, failed=False)
 
@@ -181,7 +192,7 @@ class OutboxSender:
             message: Outgoing | None = item.message  # decided when queued: nothing to read
             later: datetime | None = None
             if message is None:
-                async with self._storage.transaction() as repo:
+                async with self._transaction() as repo:
                     message, later = await outbox_message(repo, item, now, self._timezone)
         except Exception as error:  # e.g. a chart that would not draw: try again later
             log.exception("working out outbox item %s failed", item.id)
@@ -203,7 +214,7 @@ class OutboxSender:
             await self._end(item, now, Outcome.GAVE_UP, platform)
         except MaybeSent:
             if item.is_post:
-                async with self._storage.transaction() as repo:
+                async with self._transaction() as repo:
                     await self._uncertain(repo, item, now, message)
                 self._observe(platform, Outcome.UNCERTAIN)
             else:
@@ -217,7 +228,7 @@ class OutboxSender:
             await self._end(item, now, Outcome.SENT, platform)
 
     async def _finish_later(self, item: OutboxItem, due: datetime) -> None:
-        async with self._storage.transaction() as repo:
+        async with self._transaction() as repo:
             await repo.retry_outbox(item.id, due, failed=False)
 
     async def _failed(
@@ -228,7 +239,7 @@ class OutboxSender:
             to = None if item.is_post else await self._address(item)
             await self._end(item, now, Outcome.GAVE_UP, platform, unreachable=to)
             return
-        async with self._storage.transaction() as repo:
+        async with self._transaction() as repo:
             await repo.retry_outbox(item.id, now + backoff(item.attempts, error.after))
 
     async def _end(
@@ -239,7 +250,7 @@ class OutboxSender:
         platform: str,
         unreachable: Address | None = None,
     ) -> None:
-        async with self._storage.transaction() as repo:
+        async with self._transaction() as repo:
             await repo.finish_outbox(item.id, now, outcome)
             if unreachable is not None and unreachable.direct:
                 await mark_unreachable(repo, unreachable)
@@ -250,7 +261,7 @@ class OutboxSender:
             return item.message.to
         if item.person_id is None:
             return None
-        async with self._storage.transaction() as repo:
+        async with self._transaction() as repo:
             person = await repo.person_by_id(item.person_id)
         return None if person is None else Address(person.platform, person.platform_user_id, True)
 

@@ -38,6 +38,7 @@ LEASE_NAME = "scheduler"
 LEASE_TIME = timedelta(seconds=60)  # a dead leader is replaced within a minute
 KEEP_SENT = timedelta(days=2)  # finished outbox items are kept this long (closed rounds)
 KEEP_DELIVERY_IDS = timedelta(days=7)  # platforms give up retrying within a day
+OPENINGS_AT_ONCE = 4  # rounds opened side by side (each lists its members, then one commit)
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,20 @@ class Duties:
             return False
 
     async def _open_due(self, now: datetime) -> None:
+        """Open every due round, a few side by side: a community of thousands (whose members
+        take a while to list) does not keep a small one opening at the same minute waiting."""
         async with self._storage.transaction() as repo:
             due = await repo.due_schedules(now)
-        for schedule in due:
-            try:
-                await self._open_scheduled(schedule.community_id, now)
-            except Exception:  # one community's trouble must not stop everyone's rounds
-                log.exception(
-                    "opening community %s's scheduled round failed", schedule.community_id
-                )
+        side_by_side = asyncio.Semaphore(OPENINGS_AT_ONCE)
+
+        async def open_one(community_id: int) -> None:
+            async with side_by_side:
+                try:
+                    await self._open_scheduled(community_id, now)
+                except Exception:  # one community's trouble must not stop everyone's rounds
+                    log.exception("opening community %s's scheduled round failed", community_id)
+
+        await asyncio.gather(*(open_one(schedule.community_id) for schedule in due))
 
     async def _open_scheduled(self, community_id: int, now: datetime) -> None:
         async with self._storage.transaction() as repo:
