@@ -24,7 +24,7 @@ from bot.model import Community, Participation, Person, PersonRef, Role, Stage
 from bot.platforms import Platforms, PlatformTraits
 from bot.ports import Repository
 from bot.privacy.data_rights import address_opt_out_key
-from bot.schedule.reminders import queue_invitation, queue_reminders
+from bot.schedule.reminders import queue_invitations
 
 if TYPE_CHECKING:
     from bot.commands.leads import Request
@@ -135,10 +135,9 @@ async def add_people(
         if open_now is not None and await repo.participation(open_now.id, person.id) is None:
             participation = Participation(open_now.id, person.id, Stage.INVITED, invited_at=now)
             await repo.add_participation(participation)
-            await queue_invitation(repo, community, open_now, person.id, now)
             invited.append(person)
     if open_now is not None:
-        await queue_reminders(repo, community, open_now, invited)
+        await queue_invitations(repo, community, open_now, invited, now)
     change.invited = len(invited)
     return change
 

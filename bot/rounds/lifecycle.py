@@ -29,7 +29,7 @@ from bot.outbox.queue import queue_debriefs, queue_personal_summaries, queue_sum
 from bot.ports import Repository
 from bot.privacy.data_rights import opt_out_key
 from bot.roster import OddRecord, Roster
-from bot.schedule.reminders import queue_invitation, queue_reminders, queue_round_messages
+from bot.schedule.reminders import queue_invitations, queue_round_messages
 from bot.summary.numbers import tally
 
 
@@ -148,9 +148,7 @@ async def invite_newcomers(
             for p in newcomers
         ]
     )
-    for person in newcomers:
-        await queue_invitation(repo, community, round_, person.id, now)
-    await queue_reminders(repo, community, round_, newcomers)
+    await queue_invitations(repo, community, round_, newcomers, now)
     return newcomers
 
 

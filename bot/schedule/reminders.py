@@ -45,27 +45,21 @@ async def queue_round_messages(
         round_.id,
         join_code=community.join_code,
     )
+    await queue_invitations(repo, community, round_, people, now)
+
+
+async def queue_invitations(
+    repo: Repository, community: Community, round_: Round, people: Sequence[Person], now: datetime
+) -> None:
+    """An invitation to each of these people (worked out when sent, skipped if they have
+    started by then) and their reminders, in one statement; each owed once."""
     invitations = [_invitation(community, round_, person.id, now) for person in people]
     await repo.queue([*invitations, *_reminders(community, round_, people)])
-
-
-async def queue_invitation(
-    repo: Repository, community: Community, round_: Round, person_id: int, now: datetime
-) -> None:
-    """An invitation, worked out when sent (skipped if they have started by then)."""
-    await repo.queue([_invitation(community, round_, person_id, now)])
 
 
 def _invitation(community: Community, round_: Round, person_id: int, now: datetime) -> OutboxItem:
     key = str(OutboxKey.invitation(round_.id, person_id))
     return OutboxItem(key, OutboxKind.INVITE, community.id, now, round_.id, person_id=person_id)
-
-
-async def queue_reminders(
-    repo: Repository, community: Community, round_: Round, people: Sequence[Person]
-) -> None:
-    """Reminders for these people (their keys make each once: asking again is harmless)."""
-    await repo.queue(_reminders(community, round_, people))
 
 
 def _reminders(community: Community, round_: Round, people: Sequence[Person]) -> list[OutboxItem]:
