@@ -139,7 +139,6 @@ class Assembly:
         )
         if handled.apology is not None:
             await self.delivery.send_now(handled.apology)
-        self.outbox.wake()
         return handled
 
     async def drain(self) -> int:
@@ -249,6 +248,7 @@ async def assemble(
     assembly.outbox = OutboxSender(
         storage, clock, assembly.delivery, instance, settings.timezone, assembly.delivery.observe
     )
+    storage.on_queued(assembly.outbox.wake)  # whatever queued it: an event, a duty, the CLI
     assembly.duties = Duties(
         storage,
         clock,

@@ -6,7 +6,7 @@ adapters implement MemberDirectory and Messenger; the clock is injected so tests
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -435,6 +435,10 @@ class Storage(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Repository]:
         """Commit on normal exit, roll back on an exception. A concurrent update to the same
         row or unique key surfaces as ConcurrentUpdate."""
+        ...
+
+    def on_queued(self, listener: Callable[[], None]) -> None:
+        """Call listener after each commit that queued outbox items (to wake the sender)."""
         ...
 
     async def ping(self) -> bool:

@@ -34,6 +34,7 @@ class QueryBase:
         self._rubrics = {} if rubrics is None else rubrics  # round id -> parsed snapshot
         self._secret = secret  # read once when the storage was opened
         self._postgres = session.get_bind().dialect.name == "postgresql"
+        self.queued = False  # outbox rows added: the storage tells its listeners after commit
 
     async def _run(
         self, statement: Any, params: dict[str, Any] | list[dict[str, Any]] | None = None

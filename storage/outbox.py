@@ -109,6 +109,7 @@ class OutboxQueries(QueryBase):
             # before, or by a concurrent twin (which waits for our commit), is left out by the
             # unique index.
             await self._run(queue_statement(self._postgres), [_row(item) for item in items])
+            self.queued = True
 
     async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
         # Communities take turns: each community's first due item, then each one's second, and

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,11 @@ class SqlStorage:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._rubrics: dict[int, Rubric] = {}  # parsed round snapshots, shared by transactions
         self._secret = secret  # the deployment's (open_storage reads it); never logged
+        self._on_queued: list[Callable[[], None]] = []
+
+    def on_queued(self, listener: Callable[[], None]) -> None:
+        """Call listener after each commit that queued outbox items."""
+        self._on_queued.append(listener)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
@@ -56,12 +61,16 @@ class SqlStorage:
         async with self._sessions() as session:
             try:
                 async with session.begin():
-                    yield SqlRepository(session, self._rubrics, self._secret)
+                    repository = SqlRepository(session, self._rubrics, self._secret)
+                    yield repository
             except IntegrityError as error:
                 translated = translate_integrity_error(error)
                 if translated is error:
                     raise
                 raise translated from error
+        if repository.queued:  # committed: what it queued can be sent now
+            for listener in self._on_queued:
+                listener()
 
     async def ping(self) -> bool:
         """True when the database answers; False (never an exception) when it does not."""

@@ -670,6 +670,32 @@ async def test_outbox_keys_claims_and_the_lease(storage: SqlStorage) -> None:
         assert await repo.take_lease("scheduler", "B", later, later + timedelta(minutes=1))
 
 
+async def test_the_sender_is_woken_after_a_commit_that_queued_and_only_then(
+    storage: SqlStorage,
+) -> None:
+    """Messages queued are sent as soon as they are committed, and an answer that queues
+    nothing (a web page shows its own replies) costs the sender no pass over the outbox."""
+    wakes: list[str] = []
+    storage.on_queued(lambda: wakes.append("woken"))
+    note = Outgoing(Address("slack", "U1", direct=True), "Thanks")
+    async with storage.transaction() as repo:
+        community = await repo.create_community("Wake", CHAT, True, T0)
+    assert wakes == []  # nothing queued
+    with pytest.raises(RuntimeError):
+        async with storage.transaction() as repo:
+            await repo.queue(
+                [OutboxItem("reply:1", OutboxKind.MESSAGE, community.id, T0, message=note)]
+            )
+            raise RuntimeError("rolled back")
+    assert wakes == []  # nothing committed, nothing to send
+    async with storage.transaction() as repo:
+        await repo.queue(
+            [OutboxItem("reply:2", OutboxKind.MESSAGE, community.id, T0, message=note)]
+        )
+        assert wakes == []  # not before the commit: the sender would not see it yet
+    assert wakes == ["woken"]
+
+
 async def test_two_communities_opening_at_once_take_turns_in_the_outbox(
     storage: SqlStorage,
 ) -> None:
