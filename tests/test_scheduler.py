@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 from support import CHANNEL, ROOT, World, make_world, person
 
 from adapters.scheduler import Scheduler
@@ -453,10 +454,11 @@ class CountingStorage:
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
-        self.open = self.most = 0
+        self.open = self.most = self.opened = 0
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:
+        self.opened += 1
         self.open += 1
         self.most = max(self.most, self.open)
         try:
@@ -490,6 +492,50 @@ async def test_a_fan_out_leaves_database_connections_for_everyone_else(world: Wo
     assert await sender.send_due(in_parallel=True) == 100
     assert len(outbound.sent) == 100
     assert counting.most <= TRANSACTIONS < 15  # the pool's size
+
+
+async def test_a_wake_with_nothing_due_costs_two_short_transactions(world: World) -> None:
+    """Every replica wakes every 20 seconds. One with nothing to open, close or remind takes
+    the lease and reads what is due in one transaction and looks for snoozes in another
+    (pruning runs once an hour); a replica that does not lead stops after one."""
+    counting = CountingStorage(world.storage)
+    directory = world.assembly.directory
+
+    def replica(holder: str) -> Duties:
+        settings = DutySettings(holder, "Europe/London", 7)
+        return Duties(counting, world.clock, directory, RUBRIC, settings)  # type: ignore[arg-type]
+
+    leader, follower = replica("A"), replica("B")
+    assert await leader.run_due()  # the first wake prunes as well
+    for _ in range(3):
+        world.clock.advance(timedelta(seconds=20))
+        counting.opened = 0
+        assert await leader.run_due()
+        assert counting.opened == 2
+        counting.opened = 0
+        assert not await follower.run_due()
+        assert counting.opened == 1
+
+
+async def test_the_scheduler_forgets_delivery_ids_after_a_week(world: World) -> None:
+    """Processed delivery ids (what stops a platform's retry being handled twice) are kept a
+    week, then pruned at a wake: the table does not grow with every answer ever given."""
+
+    async def kept() -> int:
+        async with world.storage.engine.connect() as connection:
+            found = await connection.execute(text("SELECT count(*) FROM processed_deliveries"))
+            return int(found.scalar_one())
+
+    worker = duties(world, Outbound(world))
+    await world.say("ana", "help", delivery="update-1")
+    await worker.run_due()
+    world.clock.advance(timedelta(days=6, hours=23))
+    await worker.run_due()
+    assert await kept() == 1
+    assert await world.say("ana", "help", delivery="update-1") == []  # a retry: handled once
+    world.clock.advance(timedelta(hours=2))
+    await worker.run_due()
+    assert await kept() == 0
 
 
 async def test_a_big_opening_does_not_keep_a_small_one_at_the_same_minute_waiting(

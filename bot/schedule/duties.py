@@ -38,6 +38,7 @@ LEASE_NAME = "scheduler"
 LEASE_TIME = timedelta(seconds=60)  # a dead leader is replaced within a minute
 KEEP_SENT = timedelta(days=2)  # finished outbox items are kept this long (closed rounds)
 KEEP_DELIVERY_IDS = timedelta(days=7)  # platforms give up retrying within a day
+PRUNE_EVERY = timedelta(hours=1)  # what is pruned is kept for days: no need at every wake
 OPENINGS_AT_ONCE = 4  # rounds opened side by side (each lists its members, then one commit)
 
 
@@ -73,39 +74,53 @@ class Duties:
         self._directory, self._rubric, self._settings = directory, rubric, settings
         self._platforms = platforms or Platforms()
         self._one_at_a_time = asyncio.Lock()  # a wake asked for by hand waits for the timer's
+        self._pruned_at: datetime | None = None
 
     async def run_due(self) -> bool:
         """Do what is due; False when another process holds the lease."""
         async with self._one_at_a_time:
             now = self._clock.now()
-            if not await self._lead(now):
+            found = await self._look(now)
+            if found is None:
                 return False
+            overdue, due = found
             # Closing first: after downtime a round's close and the next opening can both be
             # due, and the old round must close properly (tallies, quorum, summary) first.
-            await self._close_due(now)
-            await self._open_due(now)
-            await in_transaction(self._storage, self._clock, partial(_snoozed, now=now), None)
-            async with self._storage.transaction() as repo:
-                await repo.prune_outbox(now - KEEP_SENT)
-                await repo.prune_deliveries(now - KEEP_DELIVERY_IDS)
-                if self._settings.retention_days:
-                    await purge_old_rounds(repo, now, self._settings.retention_days)
+            await self._close_due(overdue, now)
+            await self._open_due(due, now)
+            await in_transaction(self._storage, self._clock, partial(self._tidy, now=now), None)
             return True
 
-    async def _lead(self, now: datetime) -> bool:
+    async def _look(self, now: datetime) -> tuple[Sequence[int], Sequence[int]] | None:
+        """Take (or renew) the lease and read what is due, in one transaction: a wake with
+        nothing to do costs two short transactions. None when another process leads."""
         try:
             async with self._storage.transaction() as repo:
-                return await repo.take_lease(
+                if not await repo.take_lease(
                     LEASE_NAME, self._settings.holder, now, now + LEASE_TIME
-                )
+                ):
+                    return None
+                overdue = await repo.overdue_rounds(now)
+                due = [schedule.community_id for schedule in await repo.due_schedules(now)]
+                return overdue, due
         except ConcurrentUpdate:  # another process took the lease at the same moment
-            return False
+            return None
 
-    async def _open_due(self, now: datetime) -> None:
+    async def _tidy(self, repo: Repository, *, now: datetime) -> list[Outgoing]:
+        """Owe the reminders asked for with "remind me tomorrow", and, once an hour, forget
+        what no longer needs keeping."""
+        await queue_snoozed(repo, now)
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            await repo.prune_outbox(now - KEEP_SENT)
+            await repo.prune_deliveries(now - KEEP_DELIVERY_IDS)
+            if self._settings.retention_days:
+                await purge_old_rounds(repo, now, self._settings.retention_days)
+            self._pruned_at = now
+        return []
+
+    async def _open_due(self, due: Sequence[int], now: datetime) -> None:
         """Open every due round, a few side by side: a community of thousands (whose members
         take a while to list) does not keep a small one opening at the same minute waiting."""
-        async with self._storage.transaction() as repo:
-            due = await repo.due_schedules(now)
         side_by_side = asyncio.Semaphore(OPENINGS_AT_ONCE)
 
         async def open_one(community_id: int) -> None:
@@ -115,7 +130,7 @@ class Duties:
                 except Exception:  # one community's trouble must not stop everyone's rounds
                     log.exception("opening community %s's scheduled round failed", community_id)
 
-        await asyncio.gather(*(open_one(schedule.community_id) for schedule in due))
+        await asyncio.gather(*(open_one(community_id) for community_id in due))
 
     async def _open_scheduled(self, community_id: int, now: datetime) -> None:
         async with self._storage.transaction() as repo:
@@ -193,9 +208,7 @@ class Duties:
             await _post_note(repo, community, Note.ODD_RECORDS, str(opened.round.id), odd, now)
         return []
 
-    async def _close_due(self, now: datetime) -> None:
-        async with self._storage.transaction() as repo:
-            overdue = await repo.overdue_rounds(now)
+    async def _close_due(self, overdue: Sequence[int], now: datetime) -> None:
         for round_id in overdue:
             work = partial(self._close_one, round_id=round_id, now=now)
             try:
@@ -234,6 +247,3 @@ async def _post_note(
     await queue_posts(repo, community, partial(OutboxKey.note, why, about), text, now)
 
 
-async def _snoozed(repo: Repository, *, now: datetime) -> list[Outgoing]:
-    await queue_snoozed(repo, now)
-    return []
