@@ -245,8 +245,15 @@ async def assemble(
     )
     assembly.delivery = Delivery({a.platform: a.sender for a in assembly.adapters}, http.metrics)
     instance = instance or socket.gethostname()
+    leader = f"{instance}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # on the scheduler's lease
     assembly.outbox = OutboxSender(
-        storage, clock, assembly.delivery, instance, settings.timezone, assembly.delivery.observe
+        storage,
+        clock,
+        assembly.delivery,
+        instance,
+        settings.timezone,
+        assembly.delivery.observe,
+        leader=leader if parts.scheduler else None,
     )
     storage.on_queued(assembly.outbox.wake)  # whatever queued it: an event, a duty, the CLI
     assembly.duties = Duties(
@@ -255,7 +262,7 @@ async def assemble(
         directory,
         rubric,
         DutySettings(
-            f"{instance}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+            leader,
             settings.timezone,
             settings.quorum_extension_days,
             settings.retention_days,

@@ -278,6 +278,14 @@ class Schedules(Protocol):
         """Hold (or renew) the named lease until `until`; False while another holds it."""
         ...
 
+    async def prune_leases(self, expired_before: datetime) -> int:
+        """Forget leases that ran out before then (senders' heartbeats of replicas gone)."""
+        ...
+
+    async def lease_holder(self, name: str, now: datetime) -> str | None:
+        """Who holds the named lease now; None when nobody does (never taken, or expired)."""
+        ...
+
 
 class Outbox(Protocol):
     """Messages owed to people and chats."""
@@ -286,15 +294,21 @@ class Outbox(Protocol):
         """Add items; one whose key is queued (or was sent) already is left out."""
         ...
 
-    async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
+    async def claim_due(
+        self, now: datetime, limit: int, holder: str, *, fan_out: bool = True
+    ) -> Sequence[OutboxItem]:
         """Take up to limit unclaimed items due by now to send, for holder (the process sending
-        them). Communities take turns (each one's oldest item, then each one's next, ...), so a
-        big opening does not hold back a small one; the items come back in the order queued."""
+        them); without fan_out, no invitations or reminders (FAN_OUT). Communities take turns
+        (each one's oldest item, then each one's next, ...), so a big opening does not hold
+        back a small one; the items come back in the order queued."""
         ...
 
-    async def stale_claims(self, holder: str, stale_before: datetime) -> Sequence[OutboxItem]:
-        """Items claimed but never finished, by holder (in an earlier life of this process) or
-        by anyone before stale_before."""
+    async def stale_claims(
+        self, holder: str, stale_before: datetime, silent_before: datetime, now: datetime
+    ) -> Sequence[OutboxItem]:
+        """Items claimed but never finished: by holder (in an earlier life of this process),
+        by anyone before stale_before, or before silent_before by a sender whose heartbeat
+        (its lease named by heartbeat()) has run out by now."""
         ...
 
     async def finish_outbox(self, item_id: int, now: datetime, outcome: Outcome) -> None: ...
@@ -302,8 +316,8 @@ class Outbox(Protocol):
         """Put an item back, due again at due_at; a failed attempt is counted."""
         ...
 
-    async def next_due_at(self) -> datetime | None:
-        """When the earliest unclaimed item is due."""
+    async def next_due_at(self, *, fan_out: bool = True) -> datetime | None:
+        """When the earliest unclaimed item is due (without fan_out: of the others)."""
         ...
 
     async def outbox(self, round_id: int) -> Sequence[OutboxItem]: ...

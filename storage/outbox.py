@@ -8,15 +8,16 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import ChatRef
-from bot.outbox.item import OutboxItem, OutboxKind, Outcome
+from bot.outbox.item import FAN_OUT, OutboxItem, OutboxKind, Outcome
+from bot.schedule.lease import heartbeat
 from storage.base import QueryBase
-from storage.tables import OutboxRow, RoundRow
+from storage.tables import LeaseRow, OutboxRow, RoundRow
 
 
 def message_json(message: Outgoing) -> dict[str, Any]:
@@ -100,6 +101,11 @@ def queue_statement(postgres: bool) -> Any:
     return insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
 
 
+def _kinds(fan_out: bool) -> list[Any]:
+    """The condition on an item's kind: none, or not an invitation or reminder."""
+    return [] if fan_out else [OutboxRow.kind.not_in(sorted(str(kind) for kind in FAN_OUT))]
+
+
 class OutboxQueries(QueryBase):
     """The outbox."""
 
@@ -111,7 +117,9 @@ class OutboxQueries(QueryBase):
             await self._run(queue_statement(self._postgres), [_row(item) for item in items])
             self.queued = True
 
-    async def claim_due(self, now: datetime, limit: int, holder: str) -> Sequence[OutboxItem]:
+    async def claim_due(
+        self, now: datetime, limit: int, holder: str, *, fan_out: bool = True
+    ) -> Sequence[OutboxItem]:
         # Communities take turns: each community's first due item, then each one's second, and
         # so on (oldest first within a community). A 5,000-person opening queued a moment
         # earlier does not hold back a 10-person one; an item of no community (a reply) is a
@@ -127,7 +135,7 @@ class OutboxQueries(QueryBase):
         waiting = (
             select(OutboxRow.id, OutboxRow.due_at, turn)
             .where(OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_(None))
-            .where(OutboxRow.due_at <= now)
+            .where(OutboxRow.due_at <= now, *_kinds(fan_out))
             .subquery()
         )
         chosen = (
@@ -156,11 +164,22 @@ class OutboxQueries(QueryBase):
         )
         return [_item(row) for row in rows]
 
-    async def stale_claims(self, holder: str, stale_before: datetime) -> Sequence[OutboxItem]:
+    async def stale_claims(
+        self, holder: str, stale_before: datetime, silent_before: datetime, now: datetime
+    ) -> Sequence[OutboxItem]:
+        beating = exists().where(
+            LeaseRow.name == heartbeat("") + OutboxRow.claimed_by, LeaseRow.expires_at > now
+        )
         rows = await self._session.scalars(
             select(OutboxRow)
             .where(OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_not(None))
-            .where(or_(OutboxRow.claimed_by == holder, OutboxRow.claimed_at < stale_before))
+            .where(
+                or_(
+                    OutboxRow.claimed_by == holder,
+                    OutboxRow.claimed_at < stale_before,
+                    and_(OutboxRow.claimed_at < silent_before, ~beating),
+                )
+            )
             .order_by(OutboxRow.id)
         )
         return [_item(row) for row in rows]
@@ -182,10 +201,10 @@ class OutboxQueries(QueryBase):
             .values(claimed_at=None, claimed_by=None, due_at=due_at, attempts=attempts)
         )
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, *, fan_out: bool = True) -> datetime | None:
         due: datetime | None = await self._session.scalar(
             select(func.min(OutboxRow.due_at)).where(
-                OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_(None)
+                OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_(None), *_kinds(fan_out)
             )
         )
         return due

@@ -64,6 +64,19 @@ class ScheduleQueries(QueryBase):
         )
         return [_schedule(row) for row in rows]
 
+    async def prune_leases(self, expired_before: datetime) -> int:
+        result = cast(
+            "CursorResult[Any]",
+            await self._session.execute(
+                delete(LeaseRow).where(LeaseRow.expires_at < expired_before)
+            ),
+        )
+        return result.rowcount
+
+    async def lease_holder(self, name: str, now: datetime) -> str | None:
+        lease = await self._session.get(LeaseRow, name)
+        return lease.holder if lease is not None and lease.expires_at > now else None
+
     async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
         result = cast(
             "CursorResult[Any]",

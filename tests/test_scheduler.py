@@ -469,6 +469,44 @@ class CountingStorage:
             self.open -= 1
 
 
+async def test_an_opening_goes_out_from_the_replica_that_leads_then_from_another(
+    world: World,
+) -> None:
+    """Each replica paces its sending to a platform's whole limit, so two sending one opening
+    would together go over it. The invitations go from the replica leading the scheduler (the
+    other still sends what is not a fan-out); if the leader dies, another sends them once its
+    lease has run out."""
+
+    def replica(holder: str) -> tuple[Duties, OutboxSender, Outbound]:
+        outbound = Outbound(world)
+        settings = DutySettings(holder, "Europe/London", 7)
+        duties = Duties(world.storage, world.clock, world.assembly.directory, RUBRIC, settings)
+        sender = OutboxSender(
+            world.storage, world.clock, outbound, holder, "Europe/London", leader=holder
+        )
+        return duties, sender, outbound
+
+    (leading, a_sends, a_sent), (_, b_sends, b_sent) = replica("A"), replica("B")
+    async with world.storage.transaction() as repo:
+        riverside = await repo.community_for_chat(ChatRef(CHANNEL.platform, CHANNEL.chat_id))
+        assert riverside is not None
+        schedule = await repo.schedule(riverside.id)
+        assert schedule is not None
+    world.clock.advance(schedule.next_open_at - world.clock.now())
+    assert await leading.run_due()  # A opens the round: invitations are owed
+    await b_sends.send_due(in_parallel=True)
+    assert b_sent.posts()  # the announcement in the channel is no fan-out: B posted it
+    assert not any(m.to.direct for _, m in b_sent.sent)  # B left the invitations to A
+    world.clock.advance(timedelta(seconds=59))  # A has died without sending; its lease holds
+    await b_sends.send_due(in_parallel=True)
+    assert not any(m.to.direct for _, m in b_sent.sent)
+    world.clock.advance(timedelta(seconds=2))
+    await b_sends.send_due(in_parallel=True)
+    invited = sorted(m.to.chat_id for _, m in b_sent.sent if m.to.direct)
+    assert invited and invited == sorted(p.user_id for p in world.directory.chats[CHANNEL.chat])
+    assert a_sent.sent == [] and await a_sends.send_due(in_parallel=True) == 0
+
+
 async def test_a_fan_out_leaves_database_connections_for_everyone_else(world: World) -> None:
     """Sending to 100 people at once uses at most a few of the pool's connections, so an
     answer or the scheduler's wake arriving meanwhile is not queued behind the fan-out."""

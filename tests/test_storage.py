@@ -47,6 +47,7 @@ from bot.ports import (
     Rounds,
 )
 from bot.rubric.loader import rubric_to_dict
+from bot.schedule.lease import heartbeat
 from storage import (
     SqlRepository,
     SqlStorage,
@@ -180,7 +181,7 @@ async def test_upgrade_to_0007_turns_owed_notes_into_messages(database_url: str)
     try:
         async with storage.transaction() as repo:
             owed = await repo.claim_due(T0, 10, "A")
-            finished = await repo.stale_claims("nobody", T0)
+            finished = await repo.stale_claims("nobody", T0, T0, T0)
     finally:
         await storage.close()
     assert [(i.kind, i.message) for i in owed] == [
@@ -660,14 +661,45 @@ async def test_outbox_keys_claims_and_the_lease(storage: SqlStorage) -> None:
         (due,) = await repo.claim_due(T0, 10, "A")
         assert isinstance(due, OutboxItem) and due.message == card and due.claimed_by == "A"
         assert await repo.claim_due(T0, 10, "B") == []  # taken: nobody else sends it
-        assert await repo.stale_claims("B", T0) == []  # A may still be sending it
-        assert [i.id for i in await repo.stale_claims("A", T0)] == [due.id]  # A restarted
+        assert await repo.stale_claims("B", T0, T0, T0) == []  # A may still be sending it
+        assert [i.id for i in await repo.stale_claims("A", T0, T0, T0)] == [due.id]  # A restarted
         await repo.finish_outbox(due.id, T0, Outcome.SENT)
-        assert await repo.stale_claims("A", T0) == []
+        assert await repo.stale_claims("A", T0, T0, T0) == []
         assert await repo.take_lease("scheduler", "A", T0, T0 + timedelta(minutes=1)) is True
         assert await repo.take_lease("scheduler", "B", T0, T0 + timedelta(minutes=1)) is False
         later = T0 + timedelta(minutes=2)
         assert await repo.take_lease("scheduler", "B", later, later + timedelta(minutes=1))
+
+
+async def test_a_dead_senders_claims_are_taken_over_once_its_heartbeat_stops(
+    storage: SqlStorage,
+) -> None:
+    """A replica killed mid-opening leaves claimed invitations behind: another sends them a
+    minute after its heartbeat stops, not ten minutes later; while it beats, they are its own."""
+    note = Outgoing(Address("slack", "U1", direct=True), "Hello")
+    minute = timedelta(minutes=1)
+    async with storage.transaction() as repo:
+        community = await repo.create_community("Beat", CHAT, True, T0)
+        await repo.queue(
+            [OutboxItem("reply:1", OutboxKind.MESSAGE, community.id, T0, message=note)]
+        )
+    async with storage.transaction() as repo:
+        assert await repo.take_lease(heartbeat("A"), "A", T0, T0 + minute)
+        (claimed,) = await repo.claim_due(T0, 10, "A")
+
+    async def stale_for_b(now: datetime) -> list[int]:
+        async with storage.transaction() as repo:
+            found = await repo.stale_claims("B", now - 10 * minute, now - minute, now)
+            return [item.id for item in found]
+
+    assert await stale_for_b(T0 + minute / 2) == []  # A is sending it
+    async with storage.transaction() as repo:  # A's next batch: still alive
+        assert await repo.take_lease(heartbeat("A"), "A", T0 + minute, T0 + 2 * minute)
+    assert await stale_for_b(T0 + 90 * minute / 60) == []
+    assert await stale_for_b(T0 + 2 * minute + minute / 60) == [claimed.id]  # A went silent
+    async with storage.transaction() as repo:
+        assert await repo.prune_leases(T0 + 3 * minute) == 1  # its heartbeat is forgotten
+        assert await repo.lease_holder(heartbeat("A"), T0) is None
 
 
 async def test_the_sender_is_woken_after_a_commit_that_queued_and_only_then(

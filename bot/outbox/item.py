@@ -24,6 +24,12 @@ class OutboxKind(enum.StrEnum):
     ACTION_DUE = "action due"  # an action's owner, three days before it is due
 
 
+# Fan-outs to everyone in a round. Only the replica that leads the scheduler sends them: each
+# replica paces its sending to the platform's whole limit, so two sending one opening would
+# together go over it (bench/region.py measured 1.88 of Slack's limit).
+FAN_OUT = frozenset({OutboxKind.INVITE, OutboxKind.REMIND})
+
+
 class Outcome(enum.StrEnum):
     """How an item ended."""
 

@@ -41,6 +41,7 @@ from bot.ports import (
     TryAgain,
     Unreachable,
 )
+from bot.schedule.lease import HEARTBEAT_TIME, LEASE_NAME, heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ FIRST_RETRY = timedelta(seconds=2)
 LONGEST_WAIT = timedelta(minutes=5)
 MAX_ATTEMPTS = 10  # about 20 minutes of trying, then "could not be reached"
 STALE_AFTER = timedelta(minutes=10)  # a claim this old, by another process, was abandoned
+# ... and this old, by a process whose heartbeat has stopped: it died (a send takes seconds).
+SILENT_AFTER = timedelta(minutes=1)
 LOOK_AGAIN_SECONDS = 5.0  # when nothing wakes the sender: retries and reminders come due
 EXCERPT = 80
 
@@ -79,8 +82,12 @@ class OutboxSender:
         holder: str,
         default_timezone: str = "UTC",
         observe: Observer | None = None,
+        leader: str | None = None,
     ) -> None:
         self._storage, self._clock, self._messenger = storage, clock, messenger
+        # This process's name on the scheduler's lease, when it runs the scheduler: then it
+        # sends invitations and reminders only while it leads, or while nobody does.
+        self._leader = leader
         self._holder = holder  # this process's name, the same after a restart
         self._timezone = default_timezone
         self._observe = observe or (lambda _item, _outcome: None)
@@ -135,8 +142,12 @@ class OutboxSender:
             for _ in range(MAX_BATCHES):
                 if self._stopping:
                     break
+                now = self._clock.now()
                 async with self._transaction() as repo:
-                    items = await repo.claim_due(self._clock.now(), BATCH, self._holder)
+                    await self._beat(repo, now)
+                    # Draining (the console, the command line) sends everything.
+                    fan_out = not in_parallel or await self._sends_fan_outs(repo, now)
+                    items = await repo.claim_due(now, BATCH, self._holder, fan_out=fan_out)
                 if not items:
                     break
                 if in_parallel:
@@ -149,21 +160,40 @@ class OutboxSender:
     async def recover(self) -> None:
         """Claims never finished: by this process before it last stopped (it cannot be sending
         them now), or by another long ago. Direct messages go again; posts are not risked."""
-        now = self._clock.now()
-        async with self._transaction() as repo:
-            stale = await repo.stale_claims(self._holder, now - STALE_AFTER)
-        for item in stale:
+        async with self._one_pass:  # not while this process is sending: its claims are live
+            now = self._clock.now()
             async with self._transaction() as repo:
-                if item.is_post:
-                    await self._uncertain(repo, item, now)
-                else:
-                    await repo.retry_outbox(item.id, now, failed=False)
+                await self._beat(repo, now)
+                stale = await repo.stale_claims(
+                    self._holder, now - STALE_AFTER, now - SILENT_AFTER, now
+                )
+            for item in stale:
+                async with self._transaction() as repo:
+                    if item.is_post:
+                        await self._uncertain(repo, item, now)
+                    else:
+                        await repo.retry_outbox(item.id, now, failed=False)
         if stale:
             log.warning("%d outbox items were left claimed by a stopped process", len(stale))
 
+    async def _beat(self, repo: Repository, now: datetime) -> None:
+        """This sender is alive: another replica leaves its claims alone for now."""
+        name = heartbeat(self._holder)
+        await repo.take_lease(name, self._holder, now, now + HEARTBEAT_TIME)
+
+    async def _sends_fan_outs(self, repo: Repository, now: datetime) -> bool:
+        """Whether this process may send invitations and reminders now. Each replica paces
+        its sending to a platform's whole limit, so fan-outs go from one replica: the one
+        leading the scheduler (which queued them), or any while none does."""
+        if self._leader is None:
+            return True
+        holder = await repo.lease_holder(LEASE_NAME, now)
+        return holder is None or holder == self._leader
+
     async def _idle_seconds(self) -> float:
         async with self._transaction() as repo:
-            due = await repo.next_due_at()
+            fan_out = await self._sends_fan_outs(repo, self._clock.now())
+            due = await repo.next_due_at(fan_out=fan_out)
         if due is None:
             return LOOK_AGAIN_SECONDS
         wait = (due - self._clock.now()).total_seconds()

@@ -29,13 +29,12 @@ from bot.privacy.data_rights import purge_old_rounds
 from bot.roster import Roster, odd_note
 from bot.rounds import lifecycle as rounds
 from bot.schedule import cadence
+from bot.schedule.lease import LEASE_NAME, LEASE_TIME
 from bot.schedule.reminders import queue_snoozed
 from bot.transaction import in_transaction
 
 log = logging.getLogger(__name__)
 
-LEASE_NAME = "scheduler"
-LEASE_TIME = timedelta(seconds=60)  # a dead leader is replaced within a minute
 KEEP_SENT = timedelta(days=2)  # finished outbox items are kept this long (closed rounds)
 KEEP_DELIVERY_IDS = timedelta(days=7)  # platforms give up retrying within a day
 PRUNE_EVERY = timedelta(hours=1)  # what is pruned is kept for days: no need at every wake
@@ -102,9 +101,9 @@ class Duties:
                     return None
                 overdue = await repo.overdue_rounds(now)
                 due = [schedule.community_id for schedule in await repo.due_schedules(now)]
-                return overdue, due
         except ConcurrentUpdate:  # another process took the lease at the same moment
             return None
+        return overdue, due
 
     async def _tidy(self, repo: Repository, *, now: datetime) -> list[Outgoing]:
         """Owe the reminders asked for with "remind me tomorrow", and, once an hour, forget
@@ -113,6 +112,7 @@ class Duties:
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             await repo.prune_outbox(now - KEEP_SENT)
             await repo.prune_deliveries(now - KEEP_DELIVERY_IDS)
+            await repo.prune_leases(now - KEEP_DELIVERY_IDS)  # heartbeats of replicas gone
             if self._settings.retention_days:
                 await purge_old_rounds(repo, now, self._settings.retention_days)
             self._pruned_at = now
@@ -245,5 +245,3 @@ async def _post_note(
 ) -> None:
     """A note to every chat of the community, once for `about` (a round, a missed opening)."""
     await queue_posts(repo, community, partial(OutboxKey.note, why, about), text, now)
-
-
