@@ -754,14 +754,16 @@ class Year:
         self.clock.set(moment)
         await wait_until(lambda: self.sends.received > sent + 20, 120)
         async with self.engine.connect() as db:
-            holder = str(await db.scalar(text("SELECT holder FROM leases")) or "")
+            leader = text("SELECT holder FROM leases WHERE name = 'scheduler'")
+            holder = str(await db.scalar(leader) or "")
         name = next((n for n in self.replicas.bots if holder.startswith(n + ":")), "b")
         await self.replicas.bots[name].kill()
         self.killed = name
         self.killed_at = f"{name}, {self.sends.received - sent} messages into the opening"
-        # The dead leader's lease runs out after a minute; the messages it had claimed are
-        # taken as abandoned after STALE_AFTER (10 minutes) and sent by the survivor.
-        taken_over = moment + timedelta(minutes=11)
+        # The dead leader's lease runs out after a minute, and so does its sender's
+        # heartbeat: the survivor then sends the fan-out, and, a minute after the heartbeat
+        # stopped (SILENT_AFTER), what the dead one had claimed.
+        taken_over = moment + timedelta(minutes=3)
         await self.jump(taken_over)
         fresh = await self.new_rounds(moment - timedelta(seconds=1), moment.timestamp())
         self.kill_rounds = fresh
@@ -1034,7 +1036,7 @@ async def report(year: Year, wall: float, seeded: float) -> dict[str, bool]:
         "tick p99 at the end <= 2x the start": p99_last <= 2 * p99_first,
         "no table grows with messages": not unbounded,
         "memory flat within 10 %": rss,
-        "fan-out >= 0.9 of the limits, fairly": latency,
+        "fan-out within 0.9-1.0 of the limits, fairly": latency,
         "wall < 20 min": wall < 1200,
     }
 
@@ -1083,7 +1085,8 @@ def fanout(year: Year) -> bool:
             f"the {len(small.members)}-person one after {small_done:.1f} s (its fair share: "
             f"within {fair:.1f} s)"
         )
-        ok = rate / limit >= 0.9 and small_done <= fair
+        # At least 0.9 of the limit, and not over it (a platform would answer 429s).
+        ok = 0.9 <= rate / limit <= 1.02 and small_done <= fair
     else:
         print("  (the big and the small community did not open together)")
         ok = False
