@@ -3,6 +3,7 @@ Core statements."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -13,6 +14,31 @@ from bot.model import Rubric
 CHUNK = 500  # values in one IN (...): far below either database's limit on parameters
 
 T = TypeVar("T")
+
+
+class ParsedRubrics:
+    """Rounds' rubric snapshots, parsed once and shared by transactions. Only the most
+    recently used are kept: a region's year opens thousands of rounds, few of them at once."""
+
+    KEPT = 256
+
+    def __init__(self) -> None:
+        self._parsed: OrderedDict[int, Rubric] = OrderedDict()
+
+    def get(self, round_id: int) -> Rubric | None:
+        rubric = self._parsed.get(round_id)
+        if rubric is not None:
+            self._parsed.move_to_end(round_id)
+        return rubric
+
+    def keep(self, round_id: int, rubric: Rubric) -> None:
+        self._parsed[round_id] = rubric
+        self._parsed.move_to_end(round_id)
+        while len(self._parsed) > self.KEPT:
+            self._parsed.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._parsed)
 
 
 def chunks(items: Sequence[T]) -> list[Sequence[T]]:
@@ -27,11 +53,11 @@ class QueryBase:
     def __init__(
         self,
         session: AsyncSession,
-        rubrics: dict[int, Rubric] | None = None,
+        rubrics: ParsedRubrics | None = None,
         secret: bytes | None = None,
     ) -> None:
         self._session = session
-        self._rubrics = {} if rubrics is None else rubrics  # round id -> parsed snapshot
+        self._rubrics = ParsedRubrics() if rubrics is None else rubrics
         self._secret = secret  # read once when the storage was opened
         self._postgres = session.get_bind().dialect.name == "postgresql"
         self.queued = False  # outbox rows added: the storage tells its listeners after commit

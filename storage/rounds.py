@@ -86,7 +86,8 @@ class RoundQueries(QueryBase):
         rubric = self._rubrics.get(round_id)
         if rubric is None:  # a snapshot never changes: parse it once per round
             data = (await self._run(select(RoundRow.rubric).where(RoundRow.id == round_id))).one()
-            rubric = self._rubrics[round_id] = snapshot_rubric(round_id, data[0])
+            rubric = snapshot_rubric(round_id, data[0])
+            self._rubrics.keep(round_id, rubric)
         return rubric
 
     async def _one_round(self, *criteria: Any) -> Round | None:

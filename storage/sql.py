@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.model import Rubric
 from bot.ports import ConcurrentUpdate
+from storage.base import ParsedRubrics
 from storage.database import check_sqlite_folder, make_engine
 from storage.deployment import deployment_secret
 from storage.migrate import upgrade_engine
@@ -46,7 +46,7 @@ class SqlStorage:
     def __init__(self, engine: AsyncEngine, secret: bytes | None = None) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
-        self._rubrics: dict[int, Rubric] = {}  # parsed round snapshots, shared by transactions
+        self._rubrics = ParsedRubrics()  # parsed round snapshots, shared by transactions
         self._secret = secret  # the deployment's (open_storage reads it); never logged
         self._on_queued: list[Callable[[], None]] = []
 

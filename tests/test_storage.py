@@ -56,6 +56,7 @@ from storage import (
     open_storage,
     upgrade,
 )
+from storage.base import ParsedRubrics
 from storage.database import is_sqlite, make_engine, safe_url
 from storage.migrate import head_revision, upgrade_sync
 from storage.sql import translate_integrity_error
@@ -326,6 +327,30 @@ async def test_rubric_snapshot_round_trips(storage: SqlStorage) -> None:
     async with storage.engine.connect() as connection:
         raw = await connection.scalar(select(RoundRow.rubric).where(RoundRow.id == round_.id))
     assert raw == rubric_to_dict(RUBRIC)
+
+
+async def test_parsed_rubrics_are_kept_for_recent_rounds_only(
+    storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A year of a region opens thousands of rounds: the bot's memory holds the parsed rubric
+    of the most recent few, and an older round's is read again when it is needed."""
+    monkeypatch.setattr(ParsedRubrics, "KEPT", 2)
+    community, _, first = await _seed(storage)
+    async with storage.transaction() as repo:
+        await repo.close_round(first.id, T0 + timedelta(days=1))
+    later = []
+    for number in range(3):
+        async with storage.transaction() as repo:
+            opened = await repo.create_round(
+                community.id, f"R{number}", T0, T0 + timedelta(days=7), True, RUBRIC
+            )
+            await repo.close_round(opened.id, T0 + timedelta(days=1))
+            later.append(opened.id)
+    for round_id in [first.id, *later, first.id]:
+        async with storage.transaction() as repo:
+            loaded = await repo.round_by_id(round_id)
+        assert loaded is not None and loaded.rubric == RUBRIC
+        assert len(storage._rubrics) <= 2
 
 
 async def test_participation_versions(storage: SqlStorage) -> None:
