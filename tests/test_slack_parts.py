@@ -13,6 +13,8 @@ from support import ROOT
 
 from adapters.delivery import Unreachable
 from adapters.http import WebServer
+from adapters.slack import directory as slack_directory
+from adapters.slack import sender as slack_sender
 from adapters.slack.adapter import (
     SlackAdapter,
     action_event,
@@ -220,6 +222,39 @@ async def test_messages_to_one_channel_are_spaced_and_other_channels_do_not_wait
         await sender.send(Outgoing(Address("slack", chat), "hello"))
     assert clock.sleeps == [1.0, 1.0]
     assert [p["channel"] for p in fake.calls_to("chat.postMessage")] == ["C1", "C1", "C2", "C1"]
+
+
+async def test_the_pacer_forgets_quiet_channels_but_still_spaces_busy_ones(
+    fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A year's invitations post to thousands of DM channels: the pacer remembers only the
+    channels posted to within the last spacing, and those still wait their turn."""
+    monkeypatch.setattr(slack_sender, "CHANNELS_KEPT", 3)
+    clock = Clock()
+    pacer = Pacer(1.0, 0, clock=clock, sleep=clock.sleep)
+    sender = SlackSender(client_for(fake), pacer)
+    for n in range(6):
+        await sender.send(Outgoing(Address("slack", f"D{n}"), "hello"))
+        clock.now += 0.25
+    assert sorted(pacer._last) == ["D1", "D2", "D3", "D4", "D5"]  # D0 is quiet: forgotten
+    await sender.send(Outgoing(Address("slack", "D5"), "again"))
+    assert clock.sleeps == [0.75]  # D5 was posted to a quarter of a second ago
+
+
+async def test_cached_slack_profiles_are_bounded(
+    fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(slack_directory, "USERS_KEPT", 3)
+    clock = Clock()
+    for n in range(6):
+        fake.add_user(f"U{n}", f"person{n}")
+    users = SlackUsers(client_for(fake), clock)
+    for n in range(6):
+        assert (await users.info(f"U{n}") or {}).get("name") == f"person{n}"
+        clock.now += 1800  # each profile is trusted for an hour
+    assert len(users) <= 3
+    assert (await users.info("U5") or {}).get("name") == "person5"  # fresh: from the cache
+    assert len(fake.calls_to("users.info")) == 6
 
 
 async def test_the_workspace_allows_a_burst_then_keeps_to_its_rate(fake: FakeSlack) -> None:

@@ -23,6 +23,7 @@ from bot.roster import Oddity, OddRecord, Roster
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 USER_TTL = 3600.0  # seconds a users.info answer is trusted (names change, people leave)
+USERS_KEPT = 5_000  # profiles cached before the stale ones are forgotten (a profile is ~1 KB)
 PAGE_SIZE = 200  # conversations.members: Slack recommends no more than 200 per page
 PARALLEL_LOOKUPS = 8
 SLACKBOT = "USLACKBOT"  # Slackbot is in every channel, and is not flagged as a bot
@@ -71,8 +72,14 @@ class SlackUsers:
             if error_code(error) != "user_not_found":
                 raise SlackSendError("users.info", error_code(error)) from None
             user = None
-        self._cache[user_id] = (self._clock() + USER_TTL, user)
+        now = self._clock()
+        if len(self._cache) >= USERS_KEPT:  # a region's year sees every member once a quarter
+            self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+        self._cache[user_id] = (now + USER_TTL, user)
         return user
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
     async def name(self, user_id: str, given: str = "") -> str:
         """A display name: the cached real name, else the name the payload gave, else ask."""

@@ -47,6 +47,7 @@ STALE_MESSAGE = frozenset({"message_not_found", "cant_update_message", "edit_win
 COMMENT_LIMIT = 4000  # a file's comment is a message: keep it to what a message shows
 RESPONSE_URL_LIFETIME = 25 * 60  # Slack honours a command's response_url for 30 minutes
 NOT_A_MEMBER_HINT = "_(I am not in this channel yet: add me with /invite so I can post here.)_"
+CHANNELS_KEPT = 10_000  # channels whose last post time is remembered before quiet ones go
 
 
 class SlackSendError(Exception):
@@ -102,6 +103,16 @@ class Pacer:
                 yield
             finally:
                 self._last[channel] = self._clock()
+        if len(self._last) > CHANNELS_KEPT:  # every DM channel ever posted to, otherwise
+            self._forget_quiet_channels()
+
+    def _forget_quiet_channels(self) -> None:
+        quiet_since = self._clock() - self._per_channel
+        for channel in [c for c, at in self._last.items() if at < quiet_since]:
+            lock = self._locks.get(channel)
+            if lock is None or not lock.locked():
+                self._locks.pop(channel, None)
+                del self._last[channel]
 
     async def _workspace_turn(self) -> None:
         if self._gap == 0:
