@@ -47,6 +47,7 @@ STALE_MESSAGE = frozenset({"message_not_found", "cant_update_message", "edit_win
 COMMENT_LIMIT = 4000  # a file's comment is a message: keep it to what a message shows
 RESPONSE_URL_LIFETIME = 25 * 60  # Slack honours a command's response_url for 30 minutes
 NOT_A_MEMBER_HINT = "_(I am not in this channel yet: add me with /invite so I can post here.)_"
+BURST = 20  # messages the workspace pace lets through at once before keeping to its rate
 CHANNELS_KEPT = 10_000  # channels whose last post time is remembered before quiet ones go
 
 
@@ -72,7 +73,7 @@ class Pacer:
         self,
         per_channel: float = 1.0,
         per_minute: float = 300,
-        burst: int = 20,
+        burst: int = BURST,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
