@@ -82,7 +82,9 @@ class Duties:
             found = await self._look(now)
             if found is None:
                 return False
-            overdue, due = found
+            overdue, due, tidied = found
+            if tidied:
+                return True
             # Closing first: after downtime a round's close and the next opening can both be
             # due, and the old round must close properly (tallies, quorum, summary) first.
             await self._close_due(overdue, now)
@@ -90,9 +92,10 @@ class Duties:
             await in_transaction(self._storage, self._clock, partial(self._tidy, now=now), None)
             return True
 
-    async def _look(self, now: datetime) -> tuple[Sequence[int], Sequence[int]] | None:
-        """Take (or renew) the lease and read what is due, in one transaction: a wake with
-        nothing to do costs two short transactions. None when another process leads."""
+    async def _look(self, now: datetime) -> tuple[Sequence[int], Sequence[int], bool] | None:
+        """Take (or renew) the lease and read what is due; when nothing is, tidy up in the
+        same transaction: most wakes are one short transaction. None when another process
+        leads (or a concurrent update got in the way: the next wake tries again)."""
         try:
             async with self._storage.transaction() as repo:
                 if not await repo.take_lease(
@@ -101,9 +104,12 @@ class Duties:
                     return None
                 overdue = await repo.overdue_rounds(now)
                 due = [schedule.community_id for schedule in await repo.due_schedules(now)]
-        except ConcurrentUpdate:  # another process took the lease at the same moment
+                idle = not overdue and not due
+                if idle:
+                    await self._tidy(repo, now=now)
+        except ConcurrentUpdate:
             return None
-        return overdue, due
+        return overdue, due, idle
 
     async def _tidy(self, repo: Repository, *, now: datetime) -> list[Outgoing]:
         """Owe the reminders asked for with "remind me tomorrow", and, once an hour, forget
@@ -115,7 +121,7 @@ class Duties:
             await repo.prune_leases(now - KEEP_DELIVERY_IDS)  # heartbeats of replicas gone
             if self._settings.retention_days:
                 await purge_old_rounds(repo, now, self._settings.retention_days)
-            self._pruned_at = now
+            self._pruned_at = now  # if this transaction fails, pruning waits an hour: harmless
         return []
 
     async def _open_due(self, due: Sequence[int], now: datetime) -> None:
