@@ -159,7 +159,8 @@ class OutboxSender:
 
     async def recover(self) -> None:
         """Claims never finished: by this process before it last stopped (it cannot be sending
-        them now), or by another long ago. Direct messages go again; posts are not risked."""
+        them now), by another whose heartbeat stopped a minute ago, or by any long ago. Direct
+        messages go again; posts are not risked."""
         async with self._one_pass:  # not while this process is sending: its claims are live
             now = self._clock.now()
             async with self._transaction() as repo:
