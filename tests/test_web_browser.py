@@ -18,8 +18,11 @@ from typing import Any, TypeVar
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 from web_world import (
     SECRET,
     WebWorld,
@@ -110,8 +113,15 @@ def tab_to(driver: WebDriver, wanted: Callable[[dict[str, str]], bool], most: in
 
 
 def press(driver: WebDriver, label: str) -> None:
+    """Press a button by keyboard, and wait until the page its form leads to has loaded (the
+    next key must not go to the page being left)."""
     tab_to(driver, lambda e: e["tag"] == "BUTTON" and e["text"] == label)
+    leaving = driver.find_element(By.TAG_NAME, "html")
     driver.switch_to.active_element.send_keys(Keys.ENTER)
+    WebDriverWait(driver, 10).until(staleness_of(leaving))
+    WebDriverWait(driver, 10).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
 
 
 def pick_level(driver: WebDriver, level: int) -> None:
