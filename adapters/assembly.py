@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -245,7 +243,9 @@ async def assemble(
     )
     assembly.delivery = Delivery({a.platform: a.sender for a in assembly.adapters}, http.metrics)
     instance = instance or socket.gethostname()
-    leader = f"{instance}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # on the scheduler's lease
+    # This replica's name on the scheduler's lease, the same after a restart: a replica killed
+    # and started again leads (and sends the fan-outs) at once, not a minute later.
+    leader = instance
     assembly.outbox = OutboxSender(
         storage,
         clock,

@@ -757,7 +757,7 @@ class Year:
         async with self.engine.connect() as db:
             leader = text("SELECT holder FROM leases WHERE name = 'scheduler'")
             holder = str(await db.scalar(leader) or "")
-        name = next((n for n in self.replicas.bots if holder.startswith(n + ":")), "b")
+        name = next((n for n in self.replicas.bots if holder == n), "b")
         await self.replicas.bots[name].kill()
         self.killed = name
         self.killed_at = f"{name}, {self.sends.received - sent} messages into the opening"
