@@ -243,9 +243,6 @@ async def assemble(
     )
     assembly.delivery = Delivery({a.platform: a.sender for a in assembly.adapters}, http.metrics)
     instance = instance or socket.gethostname()
-    # This replica's name on the scheduler's lease, the same after a restart: a replica killed
-    # and started again leads (and sends the fan-outs) at once, not a minute later.
-    leader = instance
     assembly.outbox = OutboxSender(
         storage,
         clock,
@@ -253,7 +250,7 @@ async def assemble(
         instance,
         settings.timezone,
         assembly.delivery.observe,
-        leader=leader if parts.scheduler else None,
+        shares_fan_outs=parts.scheduler,
     )
     storage.on_queued(assembly.outbox.wake)  # whatever queued it: an event, a duty, the CLI
     assembly.duties = Duties(
@@ -262,7 +259,9 @@ async def assemble(
         directory,
         rubric,
         DutySettings(
-            leader,
+            # The replica's name on the scheduler's lease too, the same after a restart: one
+            # killed and started again leads (and sends the fan-outs) at once.
+            instance,
             settings.timezone,
             settings.quorum_extension_days,
             settings.retention_days,

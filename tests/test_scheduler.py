@@ -482,7 +482,7 @@ async def test_an_opening_goes_out_from_the_replica_that_leads_then_from_another
         settings = DutySettings(holder, "Europe/London", 7)
         duties = Duties(world.storage, world.clock, world.assembly.directory, RUBRIC, settings)
         sender = OutboxSender(
-            world.storage, world.clock, outbound, holder, "Europe/London", leader=holder
+            world.storage, world.clock, outbound, holder, "Europe/London", shares_fan_outs=True
         )
         return duties, sender, outbound
 

@@ -82,13 +82,14 @@ class OutboxSender:
         holder: str,
         default_timezone: str = "UTC",
         observe: Observer | None = None,
-        leader: str | None = None,
+        shares_fan_outs: bool = False,
     ) -> None:
         self._storage, self._clock, self._messenger = storage, clock, messenger
-        # This process's name on the scheduler's lease, when it runs the scheduler: then it
-        # sends invitations and reminders only while it leads, or while nobody does.
-        self._leader = leader
         self._holder = holder  # this process's name, the same after a restart
+        # When this process runs the scheduler (on whose lease it is `holder` too), it sends
+        # invitations and reminders only while it leads, or while nobody does.
+        self._shares_fan_outs = shares_fan_outs
+        self._beaten_at: datetime | None = None
         self._timezone = default_timezone
         self._observe = observe or (lambda _item, _outcome: None)
         self._one_pass = asyncio.Lock()
@@ -178,18 +179,21 @@ class OutboxSender:
             log.warning("%d outbox items were left claimed by a stopped process", len(stale))
 
     async def _beat(self, repo: Repository, now: datetime) -> None:
-        """This sender is alive: another replica leaves its claims alone for now."""
-        name = heartbeat(self._holder)
-        await repo.take_lease(name, self._holder, now, now + HEARTBEAT_TIME)
+        """This sender is alive: another replica leaves its claims alone for now. Renewed a few
+        times a heartbeat's life, not at every pass (each is a write)."""
+        if self._beaten_at is not None and now - self._beaten_at < HEARTBEAT_TIME / 4:
+            return
+        await repo.take_lease(heartbeat(self._holder), self._holder, now, now + HEARTBEAT_TIME)
+        self._beaten_at = now
 
     async def _sends_fan_outs(self, repo: Repository, now: datetime) -> bool:
         """Whether this process may send invitations and reminders now. Each replica paces
         its sending to a platform's whole limit, so fan-outs go from one replica: the one
         leading the scheduler (which queued them), or any while none does."""
-        if self._leader is None:
+        if not self._shares_fan_outs:
             return True
-        holder = await repo.lease_holder(LEASE_NAME, now)
-        return holder is None or holder == self._leader
+        leader = await repo.lease_holder(LEASE_NAME, now)
+        return leader is None or leader == self._holder
 
     async def _idle_seconds(self) -> float:
         async with self._transaction() as repo:
