@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
-from storage.database import check_sqlite_folder, make_engine
+from storage.database import check_sqlite_folder, make_engine, read_database
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -71,12 +71,7 @@ async def refuse_newer(url: str) -> None:
     """NewerDatabase when a newer version has upgraded the database at url. Only reads: for
     the command line, before it says or starts anything."""
     check_sqlite_folder(url)
-    engine = make_engine(url, poolclass=NullPool)
-    try:
-        async with engine.connect() as connection:
-            await connection.run_sync(_refuse_newer)
-    finally:
-        await engine.dispose()
+    await read_database(url, _refuse_newer)
 
 
 def _upgrade(connection: Connection, revision: str, location: Path) -> None:
@@ -121,9 +116,4 @@ def upgrade_sync(url: str, revision: str = "head") -> None:
 
 async def current_revision(url: str) -> str | None:
     """The revision the database at url is at; None for a database never migrated."""
-    engine = make_engine(url, poolclass=NullPool)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(_current)
-    finally:
-        await engine.dispose()
+    return await read_database(url, _current)
