@@ -52,6 +52,7 @@ from bot.summary.export import (
 )
 from bot.summary.numbers import RoundSummary, round_summary
 from bot.summary.publish import Published, publish
+from storage import NewerDatabase, refuse_newer
 
 T = TypeVar("T")
 
@@ -159,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in str(problem).splitlines():  # one line per problem
             print(f"maturity-bot: {line}", file=sys.stderr)
         return 2
+    except NewerDatabase as newer:  # its message is the whole line, as the README quotes it
+        print(newer, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # e.g. the database cannot be reached: one line, no traceback
@@ -174,6 +178,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         rubric = load_rubric(path, Platforms(p.traits for p in PLATFORMS).strictest_limits())
         print(f"{path}: OK, {len(rubric.categories)} categories, five levels each.")
         return 0
+    # A database a newer version upgraded is refused before anything is said or started.
+    await refuse_newer(settings.database_url)
     if command == "run" and settings.platforms:
         await serve(settings)
         return 0

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
 
 ACCEPTED = (
     "sqlite:///path, postgresql://user@host/db, postgres://..., "
@@ -80,3 +84,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+async def read_database(url: str, reader: Callable[[Connection], T]) -> T:
+    """What reader (a function of a synchronous Connection) finds in the database at url, on
+    a connection of its own that commits nothing."""
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(reader)
+    finally:
+        await engine.dispose()

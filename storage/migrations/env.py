@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from alembic import context
-from sqlalchemy import pool
+from alembic.runtime.migration import MigrationContext, MigrationInfo
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 
 from storage.database import async_url, make_engine
@@ -29,12 +32,32 @@ def _url() -> str:
     return url
 
 
+PRIORITIES_ADDED = "0010"
+
+
+def rounds_keep_their_settings(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+) -> None:
+    """A setting added for rounds takes, for the rounds already there, the value that matches
+    how they behaved. 0010 added rounds.priorities with server_default true, which would turn
+    the priorities step on for rounds open at the upgrade (and make closed ones look as if
+    they had asked). Right after 0010 is applied, in the same transaction, every round there
+    is one made before priorities existed: it never asked, so priorities is off. 0010 itself
+    has landed and never changes, so the rule lives here. A database that went through 0010
+    before this rule existed cannot tell its old rounds from its new ones: nothing is guessed.
+    """
+    if step.is_upgrade and PRIORITIES_ADDED in step.up_revision_ids:
+        assert ctx.connection is not None
+        ctx.connection.execute(text("UPDATE rounds SET priorities = false"))
+
+
 def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        on_version_apply=rounds_keep_their_settings,
     )
     with context.begin_transaction():
         context.run_migrations()
