@@ -78,7 +78,9 @@ async def test_a_lead_by_email_runs_a_whole_round_from_the_pages(database_url: s
         assert "is open again until" in reopened.text
         await answer(world, world.browser, "dee@example.org")
         done = await lead.submit(await lead.follow(f"/lead/c/{community}"), "Close the round")
-        assert "The round is closed" in done.text and await round_of(world, community) == (1, True)
+        assert "Its summary has been sent to everyone" in done.text and await round_of(
+            world, community
+        ) == (1, True)
         results = await lead.follow(f"/lead/c/{community}/results")
         assert "3 of 4 invited completed" in results.text
         pdf = await lead.session.get(f"{world.base}/lead/c/{community}/results/round-1-debrief.pdf")

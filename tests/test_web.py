@@ -292,3 +292,34 @@ async def test_join_requests_are_rate_limited_per_address_and_per_ip(database_ur
         assert statuses == [303, 303, 429, 303, 303, 429]
         await world.settle()
         assert len(world.mailbox.messages) == 4
+
+
+async def test_your_data_shows_downloads_and_forgets_after_a_confirmation(
+    database_url: str,
+) -> None:
+    async with web_world(database_url) as world:
+        path = (await opened(world, "ana@example.org"))["ana@example.org"]
+        card = await world.submit(await world.get(path), "Start")
+        await world.submit(card, "Continue", level="Level 4", comment="Our plan is shared.")
+        page = await world.get(path)
+        assert 'href="' + path + '/data"' in page.html  # every personal page links to it
+        data = await world.get(path + "/data")
+        assert data.status == 200 and "Your email address: ana@example.org" in data.text
+        assert "vision: 4 — “Our plan is shared.”" in data.text
+        async with world.session.get(world.base + path + "/data.json") as download:
+            assert (
+                download.status == 200 and "attachment" in download.headers["Content-Disposition"]
+            )
+            record = await download.json(content_type="application/json")
+        assert record["person"]["email"] == "ana@example.org"
+        assert record["rounds"][0]["answers"][0]["comment"] == "Our plan is shared."
+        confirm = await world.get(path + "/forget")
+        assert "Forget me?" in confirm.text and "cannot be undone" in confirm.text
+        assert await answers_of(world, "ana@example.org")  # nothing gone yet
+        gone = await world.post(confirm.form().action, confirm.form().fill("Yes, forget me"))
+        assert gone.status == 200 and "You have been forgotten" in gone.text
+        async with world.assembly.storage.transaction() as repo:
+            assert await repo.person_by_address("web", "ana@example.org") is None
+        assert (await world.get(path + "/data")).status == 404  # the link went with them
+        again = await world.lead("/round people add ana@example.org")
+        assert "asked for no more emails or to be forgotten" in again

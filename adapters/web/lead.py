@@ -191,9 +191,14 @@ class LeadPages:
         return new_form("/lead/sign-out", session)
 
     def _check_origin(self, request: web.Request) -> None:
-        """A form posted from a page of ours (browsers say where from on every post)."""
+        """A form posted from a page of ours, as far as the browser says: besides the CSRF
+        token, a browser's word that a post comes from another site refuses it. (Our pages
+        send no referrer, so a browser's Origin on them may be "null".)"""
+        site = request.headers.get("Sec-Fetch-Site")
+        if site is not None and site not in ("same-origin", "none"):
+            raise BadRequest(403, "a form from another site")
         origin = request.headers.get("Origin")
-        if origin is not None and origin != self._origin:
+        if origin not in (None, "null") and origin != self._origin:
             raise BadRequest(403, "a form from another site")
 
     def _flash(self, request: web.Request) -> Flash:
@@ -284,10 +289,8 @@ class LeadPages:
             value = form.get(field, "")[:400]
             return self._redirect(page, Flash(error=(field, outcome.text), value=value))
         said = outcome.said + outcome.announced
-        if isinstance(request, CloseRound):
-            said = (*said, "The round is closed. Its summary is on its way to everyone.")
-        if isinstance(outcome, LinkGiven) and outcome.url:
-            said = (f"The link: {outcome.url}", *said)
+        if isinstance(outcome, LinkGiven) and outcome.url:  # the page says the rest
+            said = (f"The link: {outcome.url}",)
         return self._redirect(page, Flash(tuple(said)))
 
     # signing in

@@ -22,7 +22,7 @@ from bot.commands.views import (
     SettingsPage,
 )
 from bot.conversation.cards import format_moment
-from bot.model import ActionStatus, Community
+from bot.model import ActionStatus, Community, Role
 from bot.schedule.cadence import WEEKDAYS
 
 LEAD_CSS_PATH = Path(__file__).with_name("static") / "lead.css"
@@ -68,7 +68,7 @@ def layout(
         f'<link rel="stylesheet" href="{CSS_URL}">'
         f'<link rel="stylesheet" href="{LEAD_CSS_URL}"></head><body>'
         '<a class="skip" href="#main">Skip to main content</a>'
-        f'<header class="header lead-header"><div class="header-row"><p>{name}'
+        f'<header class="header{" lead-header" if nav else ""}"><div class="header-row"><p>{name}'
         f"{esc(SERVICE)}</p>{out}</div>{nav}</header>"
         f'<main class="main lead-main" id="main">{body}</main></body></html>'
     )
@@ -129,16 +129,21 @@ def _form(form: Form, inner: str, buttons: str) -> str:
     return f'{form.open()}{inner}<div class="buttons">{buttons}</div></form>'
 
 
-def _radios(name: str, legend: str, options: Sequence[tuple[str, str]], checked: str) -> str:
+def _radios(
+    key: str, legend: str, hint: str, options: Sequence[tuple[str, str]], checked: str
+) -> str:
+    """A question with a few answers: its legend is the section's heading (GOV.UK), the
+    answers are radios named "value" (ids start with key: unique on the page)."""
     radios = "".join(
-        f'<div class="radio"><input type="radio" id="{esc(name)}-{esc(value)}" '
-        f'name="{esc(name)}" value="{esc(value)}"'
+        f'<div class="radio"><input type="radio" id="{esc(key)}-{esc(value)}" '
+        f'name="value" value="{esc(value)}"'
         + (" checked" if value == checked else "")
-        + f'><label for="{esc(name)}-{esc(value)}">{esc(label)}</label></div>'
+        + f'><label for="{esc(key)}-{esc(value)}">{esc(label)}</label></div>'
         for value, label in options
     )
     return (
-        f'<fieldset><legend class="legend-m">{esc(legend)}</legend>'
+        f'<fieldset aria-describedby="{esc(key)}-hint"><legend><h2>{esc(legend)}</h2></legend>'
+        f'<p class="hint" id="{esc(key)}-hint">{esc(hint)}</p>'
         f'<div class="radios radios-inline">{radios}</div></fieldset>'
     )
 
@@ -284,6 +289,14 @@ def community_page(
             + '<p class="hint">A reminder goes to everyone who has not finished, once a day at '
             "most. Closing posts the summary and sends the debrief pack to the leads.</p>"
         )
+    if status is not None and status.round.closed_at is not None and page.reopen_until is None:
+        if status.completed >= status.needed:
+            parts.append(
+                "<p>Its summary has been sent to everyone, with the debrief pack to the leads: "
+                f'<a href="/lead/c/{community.id}/results">see the results</a>.</p>'
+            )
+        else:
+            parts.append(f"<p>It closed without a summary. {esc(page.why_not_reopen)}</p>")
     if page.reopen_until is not None and status is not None:
         until = _moment(page.reopen_until, page.timezone)
         parts.append(
@@ -404,34 +417,29 @@ def people_page(
             )
     else:
         parts.append("<p>People cannot be added by email here: the bot has no email settings.</p>")
-    what = f"in round {page.round.number}" if page.round is not None else "(no round is open)"
-    rows = []
+    count = f"Everyone ({len(page.people)})"
+    heading = f"{count}, and how far they are in round {page.round.number}" if page.round else count
+    rows: list[str] = []
     for line in page.people:
         remove = ""
-        if line.by_email and line.id in removes:
+        if line.by_email and line.role is not Role.LEAD and line.id in removes:
             remove = (
                 removes[line.id].open()
                 + f'<input type="hidden" name="person" value="{line.id}">'
                 + '<button type="submit" class="secondary small">Remove'
-                + f'<span class="visually-hidden"> {esc(line.name)}</span></button></form>'
+                + _hidden_label(line.name)
+                + "</button></form>"
             )
-        who = esc(line.name) + (
-            f'<br><span class="hint">{esc(line.address)}</span>' if line.address else ""
-        )
+        lead = ", a lead" if line.role is Role.LEAD else ""
+        address = f"<span>{esc(line.address)}</span>" if line.address else ""
         rows.append(
-            f'<tr><th scope="row">{who}</th><td>{esc(line.platform)}'
-            + (" (lead)" if str(line.role) == "lead" else "")
-            + f"</td><td>{esc(line.status)}</td><td>{line.id}</td><td>{remove}</td></tr>"
+            f'<li><div class="who"><strong>{esc(line.name)}</strong>{address}'
+            f'<span class="hint">{esc(line.status.capitalize())} · on {esc(line.platform)}'
+            f"{lead} · id {line.id}</span></div>{remove}</li>"
         )
     parts.append(
-        f'<h2 id="people-title">Everyone ({len(page.people)}), and how far they are '
-        f"{esc(what)}</h2>"
-        '<div class="table-wrap" role="region" aria-labelledby="people-title" tabindex="0">'
-        '<table class="figures"><thead><tr><th scope="col">Name</th><th scope="col">Takes part '
-        'on</th><th scope="col">Status</th><th scope="col">Id</th><th scope="col">'
-        '<span class="visually-hidden">Remove</span></th></tr></thead><tbody>'
-        + "".join(rows)
-        + "</tbody></table></div>"
+        f"<h2>{esc(heading)}</h2>"
+        f'<ul class="people">{"".join(rows)}</ul>'
         '<p class="hint">People in a chat take part while they are in it. Removing someone '
         "by email stops their invitations and reminders; their answers so far stay.</p>"
     )
@@ -481,12 +489,13 @@ def settings_page(
     )
     for name, legend, value, hint in switches:
         parts.append(
-            f'<h2>{esc(legend)}</h2><p class="hint">{esc(hint)}</p>'
-            + _form(
+            _form(
                 forms[name],
                 f'<input type="hidden" name="setting" value="{name}">'
-                + _radios("value", legend, on_off, "on" if value else "off"),
-                _button(f"Save {legend.lower()}", kind="secondary"),
+                + _radios(name, legend, hint, on_off, "on" if value else "off"),
+                '<button type="submit" class="secondary">Save'
+                + _hidden_label(legend.lower())
+                + "</button>",
             )
         )
     options = "".join(
@@ -728,9 +737,9 @@ def leads_page(
     value: str = "",
 ) -> str:
     community = page.community
-    rows = []
+    items = []
     for line in page.leads:
-        who = esc(line.name) + (" (you)" if line.id == page.you else "")
+        you = " (you)" if line.id == page.you else ""
         remove = ""
         if len(page.leads) > 1 and line.id in removes:
             remove = (
@@ -740,17 +749,16 @@ def leads_page(
                 + _hidden_label(f"{line.name} as a lead")
                 + "</button></form>"
             )
-        contact = esc(line.address) if line.address else esc(line.platform)
-        rows.append(f'<tr><th scope="row">{who}</th><td>{contact}</td><td>{remove}</td></tr>')
+        reached = esc(line.address) if line.address else f"on {esc(line.platform)}"
+        items.append(
+            f'<li><div class="who"><strong>{esc(line.name)}{you}</strong>'
+            f"<span>{reached}</span></div>{remove}</li>"
+        )
     body = (
         (error_summary(error, "who") if error else "")
         + notices(said)
         + f"<h1>Leads of {esc(community.name)}</h1>"
-        '<div class="table-wrap" role="region" aria-labelledby="leads-title" tabindex="0">'
-        '<table class="figures" aria-labelledby="leads-title"><caption id="leads-title" '
-        'class="visually-hidden">Leads</caption><thead><tr><th scope="col">Lead</th>'
-        '<th scope="col">Reached by</th><th scope="col"><span class="visually-hidden">Remove'
-        "</span></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
+        f'<ul class="people">{"".join(items)}</ul>'
         "<h2>Add a lead</h2>"
         + _form(
             add,

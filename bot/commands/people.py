@@ -109,6 +109,11 @@ async def remove_people(
             raise UsageError(
                 f"{person.name} takes part in a chat: they leave when they leave it.", "people"
             )
+        if role is Role.LEAD:
+            raise UsageError(
+                f"{person.name} is a lead: remove them as a lead first (/round leads remove).",
+                "people",
+            )
         await repo.remove_member(community.id, person.id)
         for participation in await repo.active_participations(person.id):
             round_ = await repo.round_by_id(participation.round_id)
