@@ -240,7 +240,14 @@ async def assemble(
         http.add_check(adapter.ready)
     directory = assembly.directory = PlatformDirectory(assembly.adapters)
     leads = LeadDesk(
-        storage, clock, rubric, directory, settings.admins, settings.timezone, platforms
+        storage,
+        clock,
+        rubric,
+        directory,
+        settings.admins,
+        settings.timezone,
+        platforms,
+        frozenset(adapter.platform for adapter in assembly.adapters),
     )
     assembly.core.leads = leads
     assembly.core.access = AccessDesk(storage, clock, platforms, limits)

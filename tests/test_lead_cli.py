@@ -108,10 +108,16 @@ def test_people_by_email_export_and_forget_by_their_address(tmp_path: Path) -> N
 
 
 def test_the_console_serves_the_web_when_public_url_is_set(tmp_path: Path) -> None:
-    script = ":as lead\n/round setup Town\n/round people add Ana <ana@example.org>\n/round open\n"
+    script = (
+        ":as alice\n:as lead\n/round setup Town\n/round people add Ana <ana@example.org>\n"
+        "/round open\n"
+    )
     out = cli(tmp_path, "console", stdin=script)
     assert out.returncode == 0, out.stderr
     assert "Added 1 person to Town." in out.stdout
+    # The command line cannot ask the console who alice is: a member it knows will do.
+    made = cli(tmp_path, "lead", "add", "console:alice")
+    assert made.returncode == 0 and "alice is now a lead of Town." in made.stdout
     subjects = [subject for subject, _text in emails(tmp_path / "mail")]
     assert "Town: " in subjects[-1] and "your questions" in subjects[-1]
     assert "emails are not sent but written to mail" in out.stderr

@@ -150,10 +150,11 @@ class WebAdapter:
     async def start(self) -> None:
         """The routes are on the bot's HTTP server already."""
         if self._settings.mail_folder is not None:
+            folder = f"{self._settings.mail_folder}/"
             log.warning(
                 "SMTP_URL=file:%s: emails are not sent but written to %s, one .eml file each",
-                self._settings.mail_folder,
-                self._settings.mail_folder,
+                folder,
+                folder,
             )
 
     async def stop(self) -> None:

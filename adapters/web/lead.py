@@ -58,6 +58,7 @@ from adapters.web.responses import (
 from adapters.web.settings import WebSettings
 from bot.access.desk import Asked
 from bot.access.sign_in import SESSION_LONGEST
+from bot.access.tokens import mint
 from bot.commands.desk import LeadDesk, NotSignedIn, NotYours
 from bot.commands.outcomes import CloseWarning, LinkGiven, Outcome, PeopleChanged
 from bot.commands.parser import check_address, parse_entries, parse_mention, someone
@@ -308,7 +309,7 @@ class LeadPages:
         return html_response(body)
 
     async def _sign_in_page(self, request: web.Request) -> web.Response:
-        form_secret = request.cookies.get(self._form_cookie) or secrets.token_urlsafe(32)
+        form_secret = request.cookies.get(self._form_cookie) or mint()
         flash = self._flash(request)
         page = lead_pages.sign_in_page(
             new_form("/lead/sign-in", form_secret),

@@ -72,7 +72,7 @@ from bot.commands.requests import (
     WebSignIn,
 )
 from bot.messages import Address, Outgoing
-from bot.model import ChatRef, Community, Person, Role, Rubric
+from bot.model import ChatRef, Community, Person, PersonRef, Role, Rubric
 from bot.outbox.queue import queue_replies
 from bot.platforms import Platforms
 from bot.ports import Clock, MemberDirectory, Repository, Storage
@@ -146,10 +146,12 @@ class LeadDesk:
         admins: frozenset[str],
         timezone: str = "UTC",
         platforms: Platforms | None = None,
+        asks: frozenset[str] = frozenset(),
     ) -> None:
         self._storage, self._clock, self._rubric = storage, clock, rubric
         self._directory, self._admins, self._timezone = directory, admins, timezone
         self._platforms = platforms or Platforms()
+        self._asks = asks  # the platforms whose members this process can ask about
 
     @property
     def rubric(self) -> Rubric:
@@ -431,9 +433,23 @@ class LeadDesk:
                 mention = request.who
                 written = mention.written or mention.name or ""
                 named = await community_commands.identify(repo, community, mention)
+                if named is not None and named[0] not in self._asks:
+                    # Nobody here can ask that platform (the command line, a web-only bot):
+                    # a member the community knows already is real enough.
+                    return {}, await self._known_member(repo, community, written, named)
         if wants_members:
             return await self._members(community), None
         return {}, await self._new_lead(community, written, named)
+
+    @staticmethod
+    async def _known_member(
+        repo: Repository, community: Community, written: str, named: tuple[str, str]
+    ) -> NewLead:
+        person = await repo.person(*named)
+        if person is None or await repo.role(community.id, person.id) is None:
+            return NewLead(written, None)
+        ref = PersonRef(person.platform, person.platform_user_id, person.display_name)
+        return NewLead(written, ref)
 
     async def _community_of(
         self, repo: Repository, actor: Actor, community_id: int | None
