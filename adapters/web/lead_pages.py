@@ -148,6 +148,13 @@ def _radios(
     )
 
 
+def _opening(said: Sequence[str], error: tuple[str, str] | None, heading_html: str) -> list[str]:
+    """A page's first parts: what went wrong (first, GOV.UK's error summary), what the last
+    form did, and the heading."""
+    first = [error_summary(*error)] if error is not None else []
+    return [*first, notices(said), f"<h1>{heading_html}</h1>"]
+
+
 def _option(value: str, label: str, selected: bool) -> str:
     chosen = " selected" if selected else ""
     return f'<option value="{esc(value)}"{chosen}>{esc(label)}</option>'
@@ -240,10 +247,7 @@ def community_page(
 ) -> str:
     """The round now: how it stands, and open, remind, close or reopen."""
     community = page.community
-    parts = [notices(said)]
-    if error is not None:
-        parts.append(error_summary(*error))
-    parts.append(f"<h1>{esc(community.name)}</h1>")
+    parts = _opening(said, error, f"{esc(community.name)}")
     status = page.status
     if status is None:
         parts.append("<p>No round yet. Open the first one below.</p>")
@@ -458,10 +462,7 @@ def settings_page(
     error: tuple[str, str] | None = None,
 ) -> str:
     community = page.community
-    parts = [notices(said)]
-    if error is not None:
-        parts.append(error_summary(*error))
-    parts.append(f"<h1>Settings of {esc(community.name)}</h1>")
+    parts = _opening(said, error, f"Settings of {esc(community.name)}")
     parts.append(
         '<p class="hint">A round keeps the settings it opened with: a change applies to rounds '
         "opened from now on.</p>"
@@ -597,10 +598,7 @@ def results_page(
 ) -> str:
     community = page.community
     base = f"/lead/c/{community.id}"
-    parts = [notices(said)]
-    if error is not None:
-        parts.append(error_summary(*error))
-    parts.append(f"<h1>Results of {esc(community.name)}</h1>")
+    parts = _opening(said, error, f"Results of {esc(community.name)}")
     parts.append(board.latest_section(page.board.latest, f"{base}/results/chart.png"))
     if page.debrief and page.round is not None:
         parts.append(
