@@ -538,6 +538,9 @@ def settings_page(
     parts.append(
         "<h2>Schedule</h2>"
         + paragraphs(page.schedule_text)
+        + '<p class="hint">In every round, whether you open it or the schedule does, those who '
+        "have not finished are reminded 3 and 5 days after it opens and a day before it "
+        "closes, at 09:00 where each of them is, never in quiet hours (21:00 to 08:00).</p>"
         + _form(
             forms["schedule"],
             '<fieldset><legend class="legend-m">Open a round every</legend>'
