@@ -29,11 +29,15 @@ from adapters.http import WebServer
 from adapters.platform import AdapterContext, Platform, PlatformAdapter
 from adapters.registry import PLATFORMS
 from adapters.scheduler import Scheduler
+from bot.access.desk import AccessDesk
+from bot.access.limits import AccessLimits
 from bot.app import Handled, MaturityBot
 from bot.commands.community import follow_chat
+from bot.commands.desk import LeadDesk
 from bot.commands.leads import LeadCommands
 from bot.config import Settings
 from bot.conversation.participants import Conversation
+from bot.core import Core
 from bot.messages import Incoming, IncomingChoice, IncomingJoin
 from bot.model import ChatRef, PersonRef, Rubric
 from bot.outbox.sender import OutboxSender
@@ -95,6 +99,7 @@ class Assembly:
     http: WebServer
     parts: Parts
     adapters: list[PlatformAdapter] = field(default_factory=list)
+    core: Core = field(default_factory=Core)  # what adapters ask of the core
     bot: MaturityBot = field(init=False)
     directory: MemberDirectory = field(init=False)  # the adapters' member lists, together
     delivery: Delivery = field(init=False)
@@ -199,11 +204,13 @@ async def assemble(
     adapters: AdapterFactory | None = None,
     registry: Sequence[Platform[Any]] = PLATFORMS,
     instance: str | None = None,
+    limits: AccessLimits | None = None,
 ) -> Assembly:
     """Build (not start) the bot. A broken rubric raises RubricError before the database is
     touched. `storage` (already open) and `adapters` are for tests; by default the database is
     settings.database_url and the adapters are those the settings configure. `instance` names
-    this process among replicas, the same after a restart (default: the host's name)."""
+    this process among replicas, the same after a restart (default: the host's name); `limits`
+    are the access rules' rate limits (tests tighten them)."""
     platforms = Platforms(p.traits_for(settings.platform(p.name)) for p in registry)
     rubric = load_rubric(settings.rubric_path, platforms.strictest_limits())
     storage = storage or await open_storage(settings.database_url)
@@ -218,7 +225,7 @@ async def assemble(
         clock,
         assembly.run_due,
         assembly.drain,
-        storage,
+        assembly.core,
         assembly.chat_moved,
     )
     if adapters is not None:
@@ -232,16 +239,27 @@ async def assemble(
     for adapter in assembly.adapters:
         http.add_check(adapter.ready)
     directory = assembly.directory = PlatformDirectory(assembly.adapters)
+    leads = LeadDesk(
+        storage,
+        clock,
+        rubric,
+        directory,
+        settings.admins,
+        settings.timezone,
+        platforms,
+        frozenset(adapter.platform for adapter in assembly.adapters),
+    )
+    assembly.core.leads = leads
+    assembly.core.access = AccessDesk(storage, clock, platforms, limits)
     assembly.bot = MaturityBot(
         storage,
         clock,
         Conversation(storage, clock),
-        LeadCommands(
-            storage, clock, rubric, directory, settings.admins, settings.timezone, platforms
-        ),
+        LeadCommands(leads, platforms),
         PrivacyDesk(storage, clock, platforms),
     )
-    assembly.delivery = Delivery({a.platform: a.sender for a in assembly.adapters}, http.metrics)
+    senders = {a.platform: a.sender for a in assembly.adapters if a.sender is not None}
+    assembly.delivery = Delivery(senders, http.metrics)
     instance = instance or socket.gethostname()
     assembly.outbox = OutboxSender(
         storage,
@@ -251,6 +269,8 @@ async def assemble(
         settings.timezone,
         assembly.delivery.observe,
         shares_fan_outs=parts.scheduler,
+        # Only what this process can send: the rest waits for a process that serves it.
+        platforms=frozenset(senders),
     )
     storage.on_queued(assembly.outbox.wake)  # whatever queued it: an event, a duty, the CLI
     assembly.duties = Duties(
@@ -289,10 +309,17 @@ async def assembled(
     storage: SqlStorage | None = None,
     adapters: AdapterFactory | None = None,
     instance: str | None = None,
+    limits: AccessLimits | None = None,
 ) -> AsyncIterator[Assembly]:
     """The bot built and started; stopped again (and the database closed) on the way out."""
     assembly = await assemble(
-        settings, parts=parts, clock=clock, storage=storage, adapters=adapters, instance=instance
+        settings,
+        parts=parts,
+        clock=clock,
+        storage=storage,
+        adapters=adapters,
+        instance=instance,
+        limits=limits,
     )
     try:
         await assembly.start()

@@ -1,8 +1,11 @@
 """`maturity-bot` on the command line: run, console, export, report, demo, rubric check,
-db upgrade, export-person, forget, people add|list, board, config check.
+db upgrade, export-person, forget, community create|list, lead add|remove, people
+add|remove|list, board, config check.
 
-Every command that touches the database gets its bot from the one assembly. Every failure a
-user can cause ends in one clear line on stderr and a non-zero exit code, never a traceback.
+Every command that touches the database gets its bot from the one assembly; what a lead could
+do too (add people, add a lead) is the same typed request a lead's command or web form makes,
+run by the core's one front door for them as the operator. Every failure a user can cause ends
+in one clear line on stderr and a non-zero exit code, never a traceback.
 """
 
 from __future__ import annotations
@@ -22,11 +25,25 @@ from adapters.console.adapter import ConsoleAdapter, fixed_start
 from adapters.console.settings import ConsoleSettings
 from adapters.logs import configure as configure_logging
 from adapters.registry import PLATFORMS
+from adapters.web.settings import WebSettings
 from bot.commands.board import board_url, turn_off
-from bot.commands.people import WEB_OFF, add_people, addressed_members, overview
+from bot.commands.community import create_community
+from bot.commands.outcomes import Outcome
+from bot.commands.parser import UsageError, check_address, parse_entries, parse_mention
+from bot.commands.people import WEB_OFF, overview
+from bot.commands.requests import (
+    AddLead,
+    AddPeople,
+    EmailAddress,
+    LeadRequest,
+    Operator,
+    RemoveLead,
+    RemovePeople,
+)
+from bot.commands.views import people_page
 from bot.config import ConfigError, Settings, describe, load_settings
 from bot.demo import DEMO_NAME, create_demo
-from bot.model import Community, Round
+from bot.model import Community, Role, Round
 from bot.platforms import Platforms
 from bot.ports import Repository, ShiftedClock
 from bot.privacy.data_rights import find_person, forget, person_record
@@ -112,14 +129,38 @@ def _parser() -> argparse.ArgumentParser:
         ("forget", "erase a person: identity, answers and comments"),
     ):
         person = sub.add_parser(name, parents=[database], help=what)
-        person.add_argument("person", help="platform:user_id, e.g. slack:U123 or telegram:456")
-    people = sub.add_parser(
-        "people", parents=[database], help="people who take part by email: add, list"
+        person.add_argument(
+            "person",
+            help="platform:user_id (slack:U123, telegram:456), or the email address of someone "
+            "who takes part by email",
+        )
+    community = sub.add_parser(
+        "community", parents=[database], help="communities: create one led by email, list them"
     )
-    people.add_argument("action", choices=("add", "list"))
-    people.add_argument("addresses", nargs="*", help="email addresses (add)")
+    community.add_argument("action", choices=("create", "list"))
+    community.add_argument("name", nargs="?", help="create: the community's name")
+    community.add_argument(
+        "--lead",
+        action="append",
+        default=[],
+        help="create: its lead's email address (again for more leads); each is emailed a "
+        "link to sign in to the leads' pages",
+    )
+    lead = sub.add_parser("lead", parents=[database], help="a community's leads: add, remove")
+    lead.add_argument("action", choices=("add", "remove"))
+    lead.add_argument("who", help="an email address, or platform:user_id (slack:U123)")
+    lead.add_argument("--community", help="the community's name (needed when there are several)")
+    people = sub.add_parser(
+        "people", parents=[database], help="people who take part by email: add, remove, list"
+    )
+    people.add_argument("action", choices=("add", "remove", "list"))
+    people.add_argument(
+        "addresses",
+        nargs="*",
+        help="add: addresses or 'Name <address>' entries; remove: addresses or ids",
+    )
     people.add_argument("--community", help="the community's name (needed when there are several)")
-    people.add_argument("--csv", help="add: a CSV file, its email column (or its first column)")
+    people.add_argument("--csv", help="add: a CSV file, its email column (and name column, if any)")
     board = sub.add_parser(
         "board", parents=[database], help="the partnership board's link (needs PUBLIC_URL)"
     )
@@ -156,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(describe(settings, PLATFORMS))
             return 0
         return asyncio.run(_dispatch(args, settings))
-    except (ConfigError, RubricError, ExportError, ValueError) as problem:
+    except (ConfigError, RubricError, ExportError, UsageError, ValueError) as problem:
         for line in str(problem).splitlines():  # one line per problem
             print(f"maturity-bot: {line}", file=sys.stderr)
         return 2
@@ -196,6 +237,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "export-person": _person,
         "forget": _person,
         "people": _people,
+        "community": _community,
+        "lead": _lead,
         "board": _board,
     }
     async with assembled(settings, parts=ONE_OFF) as assembly:
@@ -203,12 +246,14 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _console(args: argparse.Namespace | None, settings: Settings) -> int:
-    """The console as the one platform, with the scheduler running on the console's clock."""
+    """The console as the chat platform, with the scheduler running on the console's clock;
+    with PUBLIC_URL set, the web channel (pages and email) beside it."""
     charts = Path(args.charts) if args else Path("charts")
     start = fixed_start(args.now) if args and args.now else None
     console = ConsoleSettings(charts=charts)
-    settings = replace(settings, platforms=(console,))
-    parts = replace(ONE_OFF, platforms=True, scheduler=True)
+    web = [each for each in settings.platforms if isinstance(each, WebSettings)]
+    settings = replace(settings, platforms=(console, *web))
+    parts = replace(ONE_OFF, http=bool(web), platforms=True, scheduler=True)
     async with assembled(settings, parts=parts, clock=ShiftedClock(start)) as assembly:
         adapter = assembly.adapter(console.platform)
         assert isinstance(adapter, ConsoleAdapter)
@@ -306,12 +351,19 @@ async def _demo(_args: argparse.Namespace, assembly: Assembly) -> int:
     return 0
 
 
+def _email_platform() -> str:
+    """The name of the platform that reaches people by email (configured or not)."""
+    return next(p.name for p in PLATFORMS if p.traits.reached_by_email)
+
+
 async def _person(args: argparse.Namespace, assembly: Assembly) -> int:
     key = args.person
     async with assembly.storage.transaction() as repo:
-        person = await find_person(repo, key)
+        person = await find_person(repo, key, _email_platform())
         if person is None:
-            raise ExportError(f"Nobody is stored as {key} (write it as slack:U123).")
+            raise ExportError(
+                f"Nobody is stored as {key} (write it as slack:U123, or an email address)."
+            )
         if args.command == "export-person":
             record = await person_record(repo, person)
             print(json.dumps(record.to_json(), indent=2, ensure_ascii=False))
@@ -324,39 +376,154 @@ async def _person(args: argparse.Namespace, assembly: Assembly) -> int:
     return 0
 
 
-def _csv_addresses(path: Path) -> list[str]:
-    """The email column of a CSV file (a header cell named email), or else its first column."""
+def _csv_entries(path: Path) -> list[str]:
+    """The people in a CSV file: its email column (with its name column, if there is one),
+    or else its first column."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
     if not rows:
         return []
     header = [cell.strip().lower() for cell in rows[0]]
-    if "email" in header:
-        column = header.index("email")
-        return [row[column].strip() for row in rows[1:] if len(row) > column and row[column]]
-    return [row[0].strip() for row in rows if row and row[0].strip()]
+    if "email" not in header:
+        return [row[0].strip() for row in rows if row and row[0].strip()]
+    column = header.index("email")
+    named = header.index("name") if "name" in header else None
+    entries = []
+    for row in rows[1:]:
+        if len(row) <= column or not row[column].strip():
+            continue
+        name = row[named].strip().replace('"', "") if named is not None and len(row) > named else ""
+        address = row[column].strip()
+        entries.append(f'"{name}" <{address}>' if name else address)
+    return entries
 
 
-async def _people(args: argparse.Namespace, assembly: Assembly) -> int:
+def _email_on(assembly: Assembly) -> str:
+    """The running email platform's name; ConfigError when the web channel is off."""
     traits = assembly.platforms.by_email()
     if traits is None:
         raise ConfigError(WEB_OFF)
-    addresses = list(args.addresses)
+    return traits.name
+
+
+async def _as_operator(
+    assembly: Assembly, community_name: str | None, request: LeadRequest
+) -> Outcome:
+    """Run a lead request on the named community, as the operator."""
+    async with assembly.storage.transaction() as repo:
+        community = await pick_community(repo, community_name)
+    return await assembly.core.leads.run(Operator(), request, community_id=community.id)
+
+
+def _said(outcome: Outcome) -> int:
+    """Print what a request came to: exit 1 when it was refused."""
+    if outcome.refused:
+        for line in outcome.text.splitlines():
+            print(f"maturity-bot: {line}", file=sys.stderr)
+        return 1
+    print(outcome.text)
+    return 0
+
+
+async def _people(args: argparse.Namespace, assembly: Assembly) -> int:
+    _email_on(assembly)
+    written = list(args.addresses)
     if args.csv:
-        addresses += _csv_addresses(Path(args.csv))
-    if args.action == "add" and not addresses:
-        raise ExportError("Give the email addresses to add, or --csv FILE.")
-    now = assembly.clock.now()
+        written += _csv_entries(Path(args.csv))
+    if args.action == "list":
+        return await _people_list(args, assembly)
+    if not written:
+        raise ExportError(f"Give the people to {args.action} (addresses), or --csv FILE.")
+    request: LeadRequest
+    entries, bad = parse_entries("\n".join(written))
+    if args.action == "add":
+        request = AddPeople(tuple(entries), tuple(bad))
+    else:
+        ids = tuple(int(word.lstrip("#")) for word in bad if word.lstrip("#").isdecimal())
+        invalid = tuple(word for word in bad if not word.lstrip("#").isdecimal())
+        request = RemovePeople(tuple(e.address for e in entries), ids, invalid)
+    outcome = await _as_operator(assembly, args.community, request)
+    code = _said(outcome)
+    return 1 if code or bad else 0  # the good ones are kept all the same
+
+
+async def _people_list(args: argparse.Namespace, assembly: Assembly) -> int:
     async with assembly.storage.transaction() as repo:
         community = await pick_community(repo, args.community)
-        if args.action == "list":
-            print(await overview(repo, community, assembly.platforms))
-            for _person, address in await addressed_members(repo, community, traits.name):
-                print(address)
-            return 0
-        change = await add_people(repo, community, addresses, traits.name, now)
-    print(change.sentence(community.name, "Added"))
-    return 1 if change.invalid else 0  # the good ones are kept all the same
+        print(await overview(repo, community, assembly.platforms))
+    page = await assembly.core.leads.view(Operator(), community.id, people_page)
+    for line in page.people:
+        who = line.address or line.name
+        print(f"id {line.id}\t{who}\t{line.platform}\t{line.role}\t{line.status}")
+    return 0
+
+
+async def _community(args: argparse.Namespace, assembly: Assembly) -> int:
+    if args.action == "list":
+        return await _communities(assembly)
+    platform = _email_on(assembly)
+    web = next((p for p in assembly.settings.platforms if isinstance(p, WebSettings)), None)
+    if web is None or not web.email:
+        raise ConfigError(
+            "Leads by email need email: set SMTP_URL and EMAIL_FROM (SMTP_URL=file:mail/ "
+            "writes the emails to a folder instead, to try it)."
+        )
+    if not args.name:
+        raise ExportError('Give the community a name: community create "Riverside" --lead …')
+    entries, bad = parse_entries("\n".join(args.lead))
+    if bad:
+        raise ExportError(f"Not valid email addresses: {', '.join(bad)}")
+    async with assembly.storage.transaction() as repo:
+        made = await create_community(repo, args.name, entries, platform, assembly.clock.now())
+    leads = ", ".join(entry.address for entry in entries)
+    where = (
+        f"written to {web.mail_folder}/ by `maturity-bot run`"
+        if web.mail_folder is not None
+        else "sent by `maturity-bot run`"
+    )
+    print(
+        f"Created {made.name}, led by {leads}. Each lead gets an email with a link to sign in "
+        f"to the leads' pages ({where}); they can ask for another at {web.public_url}/lead."
+    )
+    return 0
+
+
+async def _communities(assembly: Assembly) -> int:
+    async with assembly.storage.transaction() as repo:
+        communities = list(await repo.list_communities())
+        if not communities:
+            print("No communities yet.")
+        for community in communities:
+            members = await repo.members(community.id)
+            leads = sum(1 for _person, role in members if role is Role.LEAD)
+            chats = ", ".join(f"{c.platform}:{c.chat_id}" for c in community.chats) or "no chat"
+            latest = await repo.latest_round(community.id)
+            state = (
+                "no rounds yet"
+                if latest is None
+                else f"round {latest.number} {'open' if latest.closed_at is None else 'closed'}"
+            )
+            print(
+                f"{community.name}\tid {community.id}\t{chats}\t{leads} lead(s), "
+                f"{len(members)} people\t{state}"
+            )
+    return 0
+
+
+async def _lead(args: argparse.Namespace, assembly: Assembly) -> int:
+    who: EmailAddress | None = None
+    mention = None
+    if (address := check_address(args.who)) is not None:
+        who = EmailAddress(address)
+        _email_on(assembly)
+    else:
+        mention = parse_mention(args.who)
+        if mention is None or not (mention.platform and mention.user_id):
+            raise ExportError(f"“{args.who}” is not an email address nor platform:user_id.")
+    named = who if who is not None else mention
+    assert named is not None
+    request = AddLead(named) if args.action == "add" else RemoveLead(named)
+    return _said(await _as_operator(assembly, args.community, request))
 
 
 async def _board(args: argparse.Namespace, assembly: Assembly) -> int:

@@ -21,6 +21,7 @@ QUIET = (
     "sqlalchemy",
     "alembic",
     "apscheduler",
+    "fontTools",  # the debrief pack's font subsetting: a line per table, hundreds per PDF
 )
 
 

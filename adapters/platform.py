@@ -14,10 +14,11 @@ from typing import Generic, Protocol, TypeVar
 from adapters.delivery import Sender
 from adapters.http import WebServer
 from bot.config import PlatformSettings
+from bot.core import Core
 from bot.messages import Incoming
 from bot.model import ChatRef
 from bot.platforms import PlatformTraits
-from bot.ports import Clock, MemberDirectory, Storage
+from bot.ports import Clock, MemberDirectory
 
 Dispatch = Callable[[Incoming], Awaitable[object]]  # returns once the event is stored
 ChatMoved = Callable[[ChatRef, ChatRef], Awaitable[None]]  # (old chat, new chat)
@@ -37,7 +38,11 @@ class PlatformAdapter(Protocol):
     @property
     def platform(self) -> str: ...
     @property
-    def sender(self) -> Sender: ...
+    def sender(self) -> Sender | None:
+        """How it sends; None when this process sends nothing there (the web without email
+        settings): what is owed there waits for a process that can."""
+        ...
+
     @property
     def directory(self) -> MemberDirectory: ...
 
@@ -55,7 +60,8 @@ class AdapterContext:
     clock: Clock
     run_due_work: Callable[[], Awaitable[None]]  # do what the scheduler would do now
     drain: Callable[[], Awaitable[int]]  # send what the outbox owes now, in order
-    storage: Storage  # the database: for what a platform keeps itself (the web's links)
+    core: Core  # every other use case (a lead's form, a sign-in, a personal page): one call
+    # and one transaction each; an adapter opens no transaction of its own
     chat_moved: ChatMoved = NOT_FOLLOWED  # the platform gave a chat a new id
 
 

@@ -37,12 +37,12 @@ import aiohttp  # noqa: E402
 from web_world import Page, free_port, smtp_settings  # noqa: E402
 
 from adapters.assembly import ONE_OFF, Parts, assembled  # noqa: E402
-from adapters.web.links import mint  # noqa: E402
 from adapters.web.mailbox import Mailbox  # noqa: E402
 from adapters.web.pages import CSS_URL  # noqa: E402
+from bot.access.links import mint_link  # noqa: E402
 from bot.commands.people import add_people  # noqa: E402
+from bot.commands.requests import EmailEntry  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.model import ChatRef  # noqa: E402
 from bot.ports import SystemClock  # noqa: E402
 from bot.rounds.lifecycle import open_round  # noqa: E402
 
@@ -79,16 +79,16 @@ async def set_up(database_url: str, participants: int) -> list[str]:
     async with assembled(settings, parts=ONE_OFF, clock=clock) as bot:
         now = clock.now()
         async with bot.storage.transaction() as repo:
-            community = await repo.create_community("Bench", ChatRef("none", "c"), True, now)
-            addresses = [f"person{n}@example.org" for n in range(participants)]
-            await add_people(repo, community, addresses, "web", now)
+            community = await repo.create_community("Bench", None, True, now)
+            people = [EmailEntry(f"person{n}@example.org") for n in range(participants)]
+            await add_people(repo, community, people, "web", now)
             community = await repo.community_by_id(community.id)
             assert community is not None
             closes = now.replace(year=now.year + 1)
             opened = await open_round(repo, community, "Bench", closes, bot.rubric, {}, now)
             paths = []
             for person, _role in await repo.members(community.id):
-                paths.append("/a/" + await mint(repo, person.id, community.id, now))
+                paths.append("/a/" + await mint_link(repo, person.id, community.id, now))
         assert opened.invited == participants
     return paths
 

@@ -8,7 +8,7 @@ console).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.model import ChatRef, PersonRef
 
@@ -77,6 +77,9 @@ class Purpose(enum.StrEnum):
     SUMMARY = "summary"  # a closed round's summary (or its trend)
     DEBRIEF = "debrief"  # a closed round's debrief pack (a PDF), to a lead
     ACTION = "action"  # an action's owner: made its owner, or reminded before it is due
+    SIGN_IN = "sign in"  # a lead's one-time sign-in link (token: the link's)
+    CONFIRM_JOIN = "confirm join"  # a join request's confirmation (token: the confirmation's)
+    PERSONAL_LINK = "personal link"  # a person's page link, after joining or asked for again
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ class Outgoing:
     purpose: Purpose = Purpose.REPLY
     round_id: int | None = None  # the round an invitation, reminder, summary or debrief is about
     community_id: int | None = None  # the community a message about no round is from (an action)
+    # A one-time link's token, made as the message is sent (a sign-in link, a join request's
+    # confirmation) and carried to the platform in memory only: the outbox refuses to keep it.
+    token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

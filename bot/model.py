@@ -219,10 +219,32 @@ class AccessLink:
     created_at: datetime
     person_id: int | None = None
     address: str | None = None  # a join request's address, until it is confirmed
+    salt: str | None = None  # a join request's: its token is derived again when emailed
 
     @property
     def is_join_request(self) -> bool:
         return self.person_id is None
+
+
+@dataclass(frozen=True)
+class SignInLink:
+    """The stored side of a lead's one-time sign-in link: a hash of its token (never the
+    token), whose it is and when it was made (it works once, for a short while)."""
+
+    token_hash: str
+    person_id: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LeadSession:
+    """A lead signed in to the web pages: a hash of the session's token (the browser keeps the
+    token in a cookie), whose it is, when it began and when it was last used."""
+
+    token_hash: str
+    person_id: int
+    created_at: datetime
+    seen_at: datetime
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class PlatformTraits:
     reached_by_email: bool = False  # people are added by email address and answer on a page
     join_page: str = ""  # where anyone may ask to take part: a URL with {code}, or none
     board_page: str = ""  # where a community's board is read: a URL with {token}, or none
+    sign_in_page: str = ""  # where a lead's sign-in link goes: a URL with {token}, or none
 
 
 NEUTRAL = PlatformTraits("other", "this platform")
@@ -70,6 +71,17 @@ class Platforms:
                 t.board_page
                 for t in self._traits.values()
                 if t.board_page and t.name in self._running
+            ),
+            None,
+        )
+
+    def sign_in_page(self) -> str | None:
+        """The URL (with {token}) of the leads' sign-in links a running platform serves."""
+        return next(
+            (
+                t.sign_in_page
+                for t in self._traits.values()
+                if t.sign_in_page and t.name in self._running
             ),
             None,
         )

@@ -20,6 +20,7 @@ from bot.model import (
     BoardLink,
     ChatRef,
     Community,
+    LeadSession,
     OptOutKey,
     ParticipantState,
     Participation,
@@ -29,6 +30,7 @@ from bot.model import (
     Round,
     Rubric,
     Schedule,
+    SignInLink,
 )
 from bot.outbox.item import OutboxItem, Outcome
 from bot.roster import Roster
@@ -138,8 +140,11 @@ class Communities(Protocol):
     async def community_by_id(self, community_id: int) -> Community | None: ...
     async def list_communities(self) -> Sequence[Community]: ...
     async def create_community(
-        self, name: str, chat: ChatRef, anonymous: bool, at: datetime
-    ) -> Community: ...
+        self, name: str, chat: ChatRef | None, anonymous: bool, at: datetime
+    ) -> Community:
+        """A new community, in that chat, or (None) in no chat: run from the web pages."""
+        ...
+
     async def community_by_join_code(self, code: str) -> Community | None: ...
     async def add_chat(self, community_id: int, chat: ChatRef) -> None:
         """Link another chat to the community; ConcurrentUpdate if it is linked already."""
@@ -217,6 +222,12 @@ class Rounds(Protocol):
         ...
 
     async def close_round(self, round_id: int, at: datetime) -> None: ...
+    async def reopen_round(self, round_id: int, closes_at: datetime) -> None:
+        """Open a closed round again until closes_at: its tallies go, and so do the closing
+        messages owed or sent for it (its summary, trend and debrief packs), so that closing
+        it again owes them afresh."""
+        ...
+
     async def closed_rounds(self, community_id: int) -> Sequence[Round]:
         """The community's closed rounds, oldest first."""
         ...
@@ -295,12 +306,20 @@ class Outbox(Protocol):
         ...
 
     async def claim_due(
-        self, now: datetime, limit: int, holder: str, *, fan_out: bool = True
+        self,
+        now: datetime,
+        limit: int,
+        holder: str,
+        *,
+        fan_out: bool = True,
+        platforms: frozenset[str] | None = None,
     ) -> Sequence[OutboxItem]:
         """Take up to limit unclaimed items due by now to send, for holder (the process sending
-        them); without fan_out, no invitations or reminders (FAN_OUT). Communities take turns
-        (each one's oldest item, then each one's next, ...), so a big opening does not hold
-        back a small one; the items come back in the order queued."""
+        them); without fan_out, no invitations or reminders (FAN_OUT); with platforms, only
+        items for people or chats on those platforms (the ones this process serves: the rest
+        wait for a process that serves theirs). Communities take turns (each one's oldest
+        item, then each one's next, ...), so a big opening does not hold back a small one;
+        the items come back in the order queued."""
         ...
 
     async def stale_claims(
@@ -316,8 +335,11 @@ class Outbox(Protocol):
         """Put an item back, due again at due_at; a failed attempt is counted."""
         ...
 
-    async def next_due_at(self, *, fan_out: bool = True) -> datetime | None:
-        """When the earliest unclaimed item is due (without fan_out: of the others)."""
+    async def next_due_at(
+        self, *, fan_out: bool = True, platforms: frozenset[str] | None = None
+    ) -> datetime | None:
+        """When the earliest unclaimed item is due (without fan_out: of the others; with
+        platforms: of those claim_due would take)."""
         ...
 
     async def outbox(self, round_id: int) -> Sequence[OutboxItem]: ...
@@ -353,6 +375,10 @@ class Actions(Protocol):
     async def set_action_status(
         self, action_id: int, status: ActionStatus, at: datetime
     ) -> None: ...
+
+    async def update_action(self, action: AgreedAction) -> None:
+        """Save what an action says, who owns it and when it is due (not its status)."""
+        ...
 
     async def actions_owned_by(self, person_id: int) -> Sequence[AgreedAction]: ...
 
@@ -413,6 +439,31 @@ class Addresses(Protocol):
         ...
 
 
+class Access(Protocol):
+    """Leads' sign-in links and sessions (hashes of their tokens only), and the hits counted
+    by rate limits (keyed hashes of addresses and IPs, never the values)."""
+
+    async def save_sign_in(self, link: SignInLink) -> None: ...
+    async def take_sign_in(self, token_hash: str) -> SignInLink | None:
+        """The sign-in link stored under that hash, used up (deleted); None when unknown."""
+        ...
+
+    async def save_session(self, session: LeadSession) -> None: ...
+    async def lead_session(self, token_hash: str) -> LeadSession | None: ...
+    async def touch_session(self, token_hash: str, at: datetime) -> None: ...
+    async def drop_session(self, token_hash: str) -> None: ...
+    async def prune_access(self, sign_ins_before: datetime, idle_before: datetime) -> int:
+        """Forget sign-in links made before then and sessions idle since before then."""
+        ...
+
+    async def count_hits(self, key: str, since: datetime) -> int:
+        """How many hits were counted for key since then."""
+        ...
+
+    async def add_hit(self, key: str, at: datetime) -> None: ...
+    async def prune_hits(self, before: datetime) -> int: ...
+
+
 class Boards(Protocol):
     """Each community's board link (stored as a hash only), at most one."""
 
@@ -437,6 +488,7 @@ class Repository(
     Actions,
     PersonalData,
     Addresses,
+    Access,
     Boards,
     Protocol,
 ):

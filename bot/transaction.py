@@ -8,12 +8,14 @@ gets them back without their being queued: the outbox holds only what must be se
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bot.messages import Incoming, Outgoing, Purpose
 from bot.outbox.queue import queue_replies
 from bot.ports import Clock, ConcurrentUpdate, Repository, Storage
 
 ATTEMPTS = 3
+T = TypeVar("T")
 
 Work = Callable[[Repository], Awaitable[list[Outgoing]]]
 
@@ -35,15 +37,43 @@ async def in_transaction(
 ) -> list[Outgoing]:
     """Run work once per delivery of event (None: work of the bot's own, such as a scheduled
     duty), retrying when a concurrent update got there first."""
+
+    async def work_and_queue(repo: Repository) -> list[Outgoing]:
+        replies = await work(repo)
+        await queue_replies(repo, to_send(replies, event), clock.now())
+        return replies
+
     delivery = None if event is None else delivery_of(event)
+    return await once(storage, clock, work_and_queue, delivery, [])
+
+
+async def once(
+    storage: Storage,
+    clock: Clock,
+    work: Callable[[Repository], Awaitable[T]],
+    delivery: tuple[str, str] | None,
+    repeated: T,
+) -> T:
+    """Run work in one transaction, once per delivery (a platform's retry, a form sent twice:
+    `repeated` is returned and nothing is done), retrying when a concurrent update got there
+    first. Every use case a front end calls runs in one of these."""
     for _ in range(ATTEMPTS):
         try:
             async with storage.transaction() as repo:
                 if delivery is not None and not await repo.claim_delivery(*delivery, clock.now()):
-                    return []  # handled before: a platform retry
-                replies = await work(repo)
-                await queue_replies(repo, to_send(replies, event), clock.now())
-                return replies
+                    return repeated  # handled before
+                return await work(repo)
+        except ConcurrentUpdate:
+            continue
+    raise ConcurrentUpdate("gave up after repeated concurrent updates")
+
+
+async def in_one_transaction(storage: Storage, work: Callable[[Repository], Awaitable[T]]) -> T:
+    """Run work in one transaction, retrying when a concurrent update got there first."""
+    for _ in range(ATTEMPTS):
+        try:
+            async with storage.transaction() as repo:
+                return await work(repo)
         except ConcurrentUpdate:
             continue
     raise ConcurrentUpdate("gave up after repeated concurrent updates")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from bot.model import ActionStatus, AgreedAction
 from storage.base import QueryBase
-from storage.tables import ActionRow, PersonRow, to_model
+from storage.tables import ActionRow, PersonRow, fit, to_model
 
 # An action with its person owner's name (statements are immutable: each query adds to this).
 WITH_OWNER = select(ActionRow, PersonRow.display_name, PersonRow.platform_user_id).outerjoin(
@@ -85,6 +85,20 @@ class ActionQueries(QueryBase):
             update(ActionRow)
             .where(ActionRow.id == action_id)
             .values(status=str(status), status_at=at)
+        )
+
+    async def update_action(self, action: AgreedAction) -> None:
+        await self._session.execute(
+            update(ActionRow)
+            .where(ActionRow.id == action.id)
+            .values(
+                what=action.what,
+                owner_person_id=action.owner_person_id,
+                owner_name=None
+                if action.owner_person_id is not None
+                else (fit(action.owner_name, ActionRow.owner_name) or None),
+                due=action.due,
+            )
         )
 
     async def actions_owned_by(self, person_id: int) -> Sequence[AgreedAction]:

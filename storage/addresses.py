@@ -38,6 +38,7 @@ class AddressQueries(QueryBase):
                 person_id=link.person_id,
                 address=link.address,
                 created_at=link.created_at,
+                salt=link.salt,
             )
         )
         await self._session.flush()

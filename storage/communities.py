@@ -52,7 +52,7 @@ class CommunityQueries(QueryBase):
         return [c for row in rows.all() if (c := await self._community(row)) is not None]
 
     async def create_community(
-        self, name: str, chat: ChatRef, anonymous: bool, at: datetime
+        self, name: str, chat: ChatRef | None, anonymous: bool, at: datetime
     ) -> Community:
         row = CommunityRow(
             name=fit(name, CommunityRow.name),
@@ -63,11 +63,13 @@ class CommunityQueries(QueryBase):
         )
         self._session.add(row)
         await self._session.flush()
-        self._session.add(
-            CommunityChatRow(community_id=row.id, platform=chat.platform, chat_id=chat.chat_id)
-        )
-        await self._session.flush()
-        return to_model(Community, row, chats=(chat,), join_code=row.join_code or "")
+        if chat is not None:
+            self._session.add(
+                CommunityChatRow(community_id=row.id, platform=chat.platform, chat_id=chat.chat_id)
+            )
+            await self._session.flush()
+        chats = (chat,) if chat is not None else ()
+        return to_model(Community, row, chats=chats, join_code=row.join_code or "")
 
     async def community_by_join_code(self, code: str) -> Community | None:
         row = await self._session.scalar(select(CommunityRow).where(CommunityRow.join_code == code))

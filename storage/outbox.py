@@ -17,13 +17,15 @@ from bot.model import ChatRef
 from bot.outbox.item import FAN_OUT, OutboxItem, OutboxKind, Outcome
 from bot.schedule.lease import heartbeat
 from storage.base import QueryBase
-from storage.tables import LeaseRow, OutboxRow, RoundRow
+from storage.tables import LeaseRow, OutboxRow, PersonRow, RoundRow
 
 
 def message_json(message: Outgoing) -> dict[str, Any]:
     """A message as JSON (files are never kept: they are made when sent)."""
     if message.attachment is not None:
         raise ValueError("a file is not kept in the outbox")
+    if message.token is not None:
+        raise ValueError("a token is not kept in the outbox: it is made when sent")
     return {
         "to": [message.to.platform, message.to.chat_id, message.to.direct],
         "text": message.text,
@@ -64,6 +66,7 @@ def _item(row: OutboxRow) -> OutboxItem:
         round_id=row.round_id,
         person_id=row.person_id,
         chat=ChatRef(row.platform, row.chat_id) if row.platform and row.chat_id else None,
+        platform=row.platform,
         note=row.note,
         message=json_message(row.payload) if row.payload else None,
         action_id=row.action_id,
@@ -84,7 +87,7 @@ def _row(item: OutboxItem) -> dict[str, Any]:
         "community_id": item.community_id,
         "round_id": item.round_id,
         "person_id": item.person_id,
-        "platform": chat.platform if chat else None,
+        "platform": chat.platform if chat else item.platform,
         "chat_id": chat.chat_id if chat else None,
         "note": item.note,
         "payload": message_json(item.message) if item.message else None,
@@ -106,6 +109,17 @@ def _kinds(fan_out: bool) -> list[Any]:
     return [] if fan_out else [OutboxRow.kind.not_in(sorted(str(kind) for kind in FAN_OUT))]
 
 
+def _served(platforms: frozenset[str] | None) -> list[Any]:
+    """The condition on where an item goes: anywhere, or a platform this process serves. An
+    item's platform is its own (a post, a reply, a join confirmation) or its person's (worked
+    out when sent: an invitation, a reminder, a summary, a sign-in link)."""
+    if platforms is None:
+        return []
+    persons = select(PersonRow.platform).where(PersonRow.id == OutboxRow.person_id)
+    goes_to = func.coalesce(OutboxRow.platform, persons.scalar_subquery())
+    return [goes_to.in_(sorted(platforms))]
+
+
 class OutboxQueries(QueryBase):
     """The outbox."""
 
@@ -118,7 +132,13 @@ class OutboxQueries(QueryBase):
             self.queued = True
 
     async def claim_due(
-        self, now: datetime, limit: int, holder: str, *, fan_out: bool = True
+        self,
+        now: datetime,
+        limit: int,
+        holder: str,
+        *,
+        fan_out: bool = True,
+        platforms: frozenset[str] | None = None,
     ) -> Sequence[OutboxItem]:
         # Communities take turns: each community's first due item, then each one's second, and
         # so on (oldest first within a community). A 5,000-person opening queued a moment
@@ -135,7 +155,7 @@ class OutboxQueries(QueryBase):
         waiting = (
             select(OutboxRow.id, OutboxRow.due_at, turn)
             .where(OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_(None))
-            .where(OutboxRow.due_at <= now, *_kinds(fan_out))
+            .where(OutboxRow.due_at <= now, *_kinds(fan_out), *_served(platforms))
             .subquery()
         )
         chosen = (
@@ -201,10 +221,15 @@ class OutboxQueries(QueryBase):
             .values(claimed_at=None, claimed_by=None, due_at=due_at, attempts=attempts)
         )
 
-    async def next_due_at(self, *, fan_out: bool = True) -> datetime | None:
+    async def next_due_at(
+        self, *, fan_out: bool = True, platforms: frozenset[str] | None = None
+    ) -> datetime | None:
         due: datetime | None = await self._session.scalar(
             select(func.min(OutboxRow.due_at)).where(
-                OutboxRow.sent_at.is_(None), OutboxRow.claimed_at.is_(None), *_kinds(fan_out)
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.claimed_at.is_(None),
+                *_kinds(fan_out),
+                *_served(platforms),
             )
         )
         return due

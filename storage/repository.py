@@ -3,6 +3,7 @@ it returns bot.model dataclasses only."""
 
 from __future__ import annotations
 
+from storage.access import AccessQueries
 from storage.actions import ActionQueries
 from storage.addresses import AddressQueries
 from storage.boards import BoardQueries
@@ -25,6 +26,7 @@ class SqlRepository(
     ActionQueries,
     PersonalDataQueries,
     AddressQueries,
+    AccessQueries,
     BoardQueries,
 ):
     """All reads and writes of one transaction. The session is owned by SqlStorage."""

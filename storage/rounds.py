@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -27,12 +28,14 @@ from sqlalchemy import (
 )
 
 from bot.model import Answer, ParticipantState, Participation, Person, Round, Rubric, Stage
+from bot.outbox.item import OutboxKind
 from bot.ports import ConcurrentUpdate
 from bot.rubric.loader import rubric_to_dict
 from storage.base import QueryBase
 from storage.statements import statements
 from storage.tables import (
     AnswerRow,
+    OutboxRow,
     ParticipationRow,
     PersonRow,
     RoundRow,
@@ -128,6 +131,17 @@ class RoundQueries(QueryBase):
             update(RoundRow)
             .where(RoundRow.id == round_id, RoundRow.closed_at.is_(None))
             .values(closed_at=at)
+        )
+
+    async def reopen_round(self, round_id: int, closes_at: datetime) -> None:
+        await self._session.execute(
+            update(RoundRow)
+            .where(RoundRow.id == round_id)
+            .values(closed_at=None, closes_at=closes_at, tallies=None)
+        )
+        closing = sorted(str(k) for k in (OutboxKind.SUMMARY, OutboxKind.TREND, OutboxKind.DEBRIEF))
+        await self._session.execute(
+            delete(OutboxRow).where(OutboxRow.round_id == round_id, OutboxRow.kind.in_(closing))
         )
 
     async def add_participation(self, participation: Participation) -> None:

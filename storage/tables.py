@@ -70,7 +70,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def fit(text: str, column: InstrumentedAttribute[str]) -> str:
+def fit(text: str, column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None]) -> str:
     """Text clipped to its column's width: the last guard, so that one long name from a platform
     never fails a whole transaction (PostgreSQL refuses what SQLite would quietly keep)."""
     length = getattr(column.type, "length", None)
@@ -158,6 +158,40 @@ class AccessLinkRow(Base):
     )
     address: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(index=True)
+    salt: Mapped[str | None] = mapped_column(String(64))  # a join request's, since 0013
+
+
+class SignInRow(Base):
+    """A lead's one-time sign-in link, by the hash of its token."""
+
+    __tablename__ = "sign_in_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LeadSessionRow(Base):
+    """A lead signed in to the web pages, by the hash of the session cookie's token."""
+
+    __tablename__ = "lead_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RateHitRow(Base):
+    """One request counted by a rate limit: a keyed hash of what it counts (an address, an
+    IP) and when. Shared by every replica; kept for the longest window."""
+
+    __tablename__ = "rate_hits"
+    __table_args__ = (Index("ix_rate_hits_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
 
 
 class BoardLinkRow(Base):

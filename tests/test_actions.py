@@ -106,7 +106,7 @@ async def test_the_list_shows_open_and_recently_done_actions_to_the_lead(world: 
 @pytest.mark.parametrize(
     ("bad", "says"),
     [
-        ("/round action", "Say add, done or drop"),
+        ("/round action", "Say add, edit, done or drop"),
         ("/round action add", "Say which category"),
         ("/round action add nowhere Do something", "“nowhere” is not a category"),
         ("/round action add finance", "Say what was agreed for Finance"),

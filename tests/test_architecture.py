@@ -2,7 +2,9 @@
 
 The core (bot/) imports no platform, web, scheduler or database library and none of our own
 adapters/ or storage/ (the one exception is bot/__main__.py, the `python -m bot` entry shim);
-storage/ imports no adapters/. A file holds one concept; its size is not checked.
+storage/ imports no adapters/. Adapters open no transaction: every use case is one call into
+the core, which opens it (only the assembly and the command line, which put the bot together
+and run an operator's one-off tools, may). A file holds one concept; its size is not checked.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ OUTSIDE_THE_CORE = frozenset(
     }
 )
 ENTRY_SHIMS = frozenset({"bot/__main__.py"})
+MAY_OPEN_TRANSACTIONS = frozenset({"adapters/assembly.py", "adapters/cli.py"})
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -56,6 +59,56 @@ def breaches(root: Path, package: str, forbidden: frozenset[str]) -> dict[str, l
         if bad:
             found[name] = bad
     return found
+
+
+def transactions_opened(root: Path, package: str, allowed: frozenset[str]) -> dict[str, int]:
+    """Files of the package under root (but the allowed ones) that call `.transaction(`,
+    with how many times, found in the code itself (not in comments or strings)."""
+    found = {}
+    for path in sorted((root / package).rglob("*.py")):
+        name = path.relative_to(root).as_posix()
+        if name in allowed:
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        calls = sum(
+            1
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "transaction"
+        )
+        if calls:
+            found[name] = calls
+    return found
+
+
+def test_adapters_open_no_transaction_but_the_assembly_and_the_command_line() -> None:
+    assert transactions_opened(ROOT, "adapters", MAY_OPEN_TRANSACTIONS) == {}
+
+
+def test_the_transaction_rule_catches_a_planted_call(tmp_path: Path) -> None:
+    """A page that reaches past the core to the database is found, however it is written;
+    the assembly and the command line may, and a mention in a comment is no call."""
+    web = tmp_path / "adapters" / "web"
+    web.mkdir(parents=True)
+    (web / "pages.py").write_text(
+        "# never call storage.transaction() here\n"
+        "async def page(context):\n    return await context.core.access.visit('t')\n"
+    )
+    (web / "sneaky.py").write_text(
+        "async def page(context):\n"
+        "    async with context.storage.transaction() as repo:\n"
+        "        return await repo.person_by_id(1)\n"
+        "def later(storage):\n    return getattr(storage, 'x').transaction()\n"
+    )
+    (tmp_path / "adapters" / "assembly.py").write_text(
+        "async def totals(storage):\n    async with storage.transaction() as repo:\n"
+        "        return await repo.totals()\n"
+    )
+    (tmp_path / "adapters" / "cli.py").write_text("def f(s):\n    return s.transaction()\n")
+    assert transactions_opened(tmp_path, "adapters", MAY_OPEN_TRANSACTIONS) == {
+        "adapters/web/sneaky.py": 2
+    }
 
 
 def test_the_core_imports_no_platform_web_scheduler_or_database_code() -> None:

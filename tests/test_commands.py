@@ -84,7 +84,7 @@ async def test_status_counts_and_names_only_when_not_anonymous(world: World) -> 
     status = texts(await world.command("lead", "/round status"))
     assert "Invited 4 · completed 1 · in progress 1 · not started 2" in status
     assert "Not finished yet: Bob, Carol, Lead" in status
-    await world.command("lead", "/round close")
+    await world.command("lead", "/round close anyway")
     await world.command("lead", "/round settings anonymous on")
     await world.command("lead", "/round open")
     assert "names are not shown" in texts(await world.command("lead", "/round status"))
@@ -168,7 +168,7 @@ async def test_too_few_completed_is_not_summarised_and_says_how_many_more(world:
     replies = await world.command("lead", "/round summary")
     assert len(replies) == 1 and replies[0].attachment is None
     assert "1 of 4 invited have completed" in replies[0].text and "so 2 more" in replies[0].text
-    await world.command("lead", "/round close")
+    await world.command("lead", "/round close anyway")
     closing = await world.command("lead", "/round summary")
     assert "so 2 more" in closing[0].text and "median" not in closing[0].text
 
@@ -188,7 +188,9 @@ async def test_min_responses_setting_applies_from_the_next_round(world: World) -
     await world.command("lead", "/round open")
     for name in ("alice", "bob", "carol"):
         await answer_all(world, name, ["3"] * 9)
-    assert "so 1 more" in (await world.command("lead", "/round close"))[0].text
+    warning = texts(await world.command("lead", "/round close"))
+    assert "Closing now gives no summary: 3 of the 4 needed have finished" in warning
+    assert "so 1 more" in (await world.command("lead", "/round close anyway"))[0].text
     assert "min_responses: 4" in texts(await world.command("lead", "/round settings"))
 
 
@@ -221,7 +223,7 @@ async def test_a_round_keeps_the_rubric_it_was_opened_with(world: World, tmp_pat
     await world.restart()
     card = (await world.press("alice", "Start"))[-1]
     assert "There is no clear shared vision" in card.text and "EDITED" not in card.text
-    await world.command("lead", "/round close")
+    await world.command("lead", "/round close anyway")
     await world.command("lead", "/round open")
     await world.say("alice", "continue")
     card = (await world.press("alice", "Start"))[-1]

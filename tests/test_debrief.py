@@ -164,7 +164,7 @@ async def test_round_debrief_sends_the_pack_again_to_the_lead_who_asks(world: Wo
     for name in PEOPLE[:2]:
         await answer_all(world, name, ["3"] * 9)
     world.clock.advance(timedelta(days=1))
-    await world.command("lead", "/round close")
+    await world.command("lead", "/round close anyway")
     replies = await world.command("lead", "/round debrief 1")
     assert "2 of 6 invited have completed" in texts(replies)
     assert "There is no debrief pack to make." in texts(replies)

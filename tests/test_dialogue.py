@@ -145,7 +145,7 @@ async def test_change_an_answer_after_submitting(world: World) -> None:
 async def test_choice_after_close_is_refused_with_the_date(world: World) -> None:
     await world.press("alice", "Start")
     world.clock.advance(timedelta(days=1))
-    await world.command("lead", "/round close")
+    await world.command("lead", "/round close anyway")
     await verify_dialog(world, [("alice", "press", "3", ["This round closed on Tue 3 Nov 2026"])])
     assert await answers_of(world, "alice") == {}
 
@@ -367,7 +367,7 @@ async def test_a_picked_priority_counts_even_without_done_and_a_forged_one_is_re
     await world.press_id("bob", "1:prio")  # "Change priorities" from an old message: no effect
     assert await priorities_of(world, "bob") == (Stage.PRIORITIES, ("learning",))
     world.clock.advance(timedelta(days=1))
-    await world.command("lead", "/round close")
+    await world.command("lead", "/round close anyway")
     replies = await world.press("bob", "Done")
     assert "This round closed on" in texts(replies)
 
@@ -377,7 +377,7 @@ async def test_with_priorities_off_submit_ends_with_thanks(world: World) -> None
     await submitted(world, "alice")  # the open round keeps the setting it opened with
     assert await priorities_of(world, "alice") == (Stage.PRIORITIES, ())
     world.clock.advance(timedelta(days=1))
-    await world.command("lead", "/round close")
+    await world.command("lead", "/round close anyway")
     await world.command("lead", "/round open Summer")
     await world.press("bob", "Start")
     for label in NINE:

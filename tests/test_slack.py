@@ -248,7 +248,7 @@ async def test_five_concurrent_clicks_on_one_button_record_one_answer(slack: Sla
 async def test_a_click_on_a_card_of_a_closed_round_gets_a_clear_reply(slack: Slack) -> None:
     await slack.open_round()
     await slack.step("U4", "Start", "1/9 · Vision")
-    await slack.command("/round close", "Round 1")
+    await slack.command("/round close anyway", "Round 1")
     await slack.step("U4", "3", "This round closed on")
     card = slack.fake.in_channel("DU4")[1]
     assert "nothing was changed" in card.text and card.buttons() == []

@@ -27,16 +27,19 @@ from bot.model import (
     Category,
     ChatRef,
     Community,
+    LeadSession,
     Participation,
     Person,
     PersonRef,
     Role,
     Round,
     Rubric,
+    SignInLink,
     Stage,
 )
 from bot.outbox.item import OutboxItem, OutboxKind, Outcome
 from bot.ports import (
+    Access,
     Addresses,
     Boards,
     Communities,
@@ -607,11 +610,29 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.extend_round(round_.id, T0)
         await repo.set_manual_reminded(round_.id, T0)
         await repo.close_round(round_.id, T0)
+        await repo.reopen_round(round_.id, T0 + timedelta(days=1))
+        await repo.close_round(round_.id, T0)
         await repo.save_tallies(round_.id, {})
         await repo.closed_rounds(community.id)
         assert await repo.totals() == (1, 0)  # one answer, the round closed
         assert await repo.prune_deliveries(T0 + timedelta(days=8)) == 1
-    protocols = (Deliveries, Communities, People, Rounds, Addresses, Boards)
+        await repo.save_sign_in(SignInLink("s1", web.id, T0))
+        assert await repo.take_sign_in("s1") == SignInLink("s1", web.id, T0)
+        assert await repo.take_sign_in("s1") is None  # used up
+        await repo.save_session(LeadSession("t1", web.id, T0, T0))
+        await repo.touch_session("t1", T0 + timedelta(minutes=5))
+        assert (await repo.lead_session("t1")).seen_at == T0 + timedelta(minutes=5)
+        await repo.drop_session("t1")
+        await repo.save_sign_in(SignInLink("s2", web.id, T0))
+        await repo.save_session(LeadSession("t2", web.id, T0, T0))
+        assert await repo.prune_access(T0 + timedelta(seconds=1), T0 + timedelta(seconds=1)) == 2
+        await repo.add_hit("k", T0)
+        assert await repo.count_hits("k", T0 - timedelta(seconds=1)) == 1
+        assert await repo.count_hits("k", T0) == 0  # hits after `since` only
+        assert await repo.prune_hits(T0 + timedelta(seconds=1)) == 1
+        chatless = await repo.create_community("No chat", None, True, T0)
+        assert chatless.chats == () and (await repo.community_by_id(chatless.id)).chats == ()
+    protocols = (Deliveries, Communities, People, Rounds, Addresses, Access, Boards)
     assert called == {name for p in protocols for name in vars(p) if not name.startswith("_")}
 
 

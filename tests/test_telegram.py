@@ -153,7 +153,7 @@ async def test_a_whole_round_over_a_webhook(fake: FakeTelegram, database_url: st
         await enrol(bot, PEOPLE[:1], code)
         await bot.say(LEAD, "/round open", group=GROUP)
         await answer_round(bot, PEOPLE[0], 2)
-        await bot.say(LEAD, "/round close", group=GROUP)
+        await bot.say(LEAD, "/round close anyway", group=GROUP)
         assert "is closed: 1 of 2 completed" in fake.last_message(GROUP)["text"]
     assert fake.called("getUpdates") == []
 

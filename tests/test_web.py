@@ -12,8 +12,8 @@ import pytest
 from web_world import WebWorld, answer_round, community_with, link_in, web_world
 
 from adapters.web import pages
-from adapters.web.limits import Window
-from adapters.web.links import GRACE
+from bot.access.limits import AccessLimits, Limit
+from bot.access.links import GRACE
 from bot.model import Answer
 
 
@@ -212,7 +212,7 @@ async def test_a_closed_round_says_so_and_an_expired_link_can_be_renewed(
     async with web_world(database_url) as world:
         path = (await opened(world, "ana@example.org"))["ana@example.org"]
         world.clock.advance(timedelta(days=1))
-        await world.lead("/round close")
+        await world.lead("/round close anyway")
         page = await world.get(path)
         assert "This round closed on Tue 3 Nov 2026" in page.text
         world.clock.advance(GRACE + timedelta(days=1))
@@ -233,7 +233,7 @@ async def test_a_round_opened_later_reaches_people_added_earlier(database_url: s
         page_before = await world.get("/join/x")  # any page: the server is up
         assert page_before.status == 404
         await world.lead("/round open First")
-        await world.lead("/round close")
+        await world.lead("/round close anyway")
         await world.lead("/round open Second")
         emails = world.mailbox.to("ana@example.org")
         assert [e["Subject"].split(": ", 1)[1] for e in emails if "questions" in e["Subject"]] == [
@@ -273,18 +273,53 @@ async def test_join_page_double_opt_in_enrols_and_opens_the_page(database_url: s
 
 
 async def test_join_requests_are_rate_limited_per_address_and_per_ip(database_url: str) -> None:
-    limits = (Window(2, 3600.0), Window(4, 3600.0))  # per address, per IP
-    async with web_world(database_url, join_limits=limits) as world:
+    limits = AccessLimits(
+        join_per_address=Limit("join address", 2), join_per_ip=Limit("join ip", 4)
+    )
+    async with web_world(database_url, limits=limits) as world:
         await world.lead("/round setup Riverside")
         async with world.assembly.storage.transaction() as repo:
             community = await repo.community_by_name("Riverside")
         assert community is not None
         join = f"/join/{community.join_code}"
         statuses = []
-        for address in ["ana@example.org"] * 3 + ["ben@example.org", "cy@example.org"]:
+        others = ["ben@example.org", "cy@example.org", "dee@example.org"]
+        for address in ["ana@example.org"] * 3 + others:
             page = await world.get(join)
             posted = await world.post(join, page.form().fill(email=address))
             statuses.append(posted.status)
-        assert statuses == [303, 303, 429, 303, 429]  # ana: twice; the IP: four times
+        # ana: twice; the IP: four times (a refused request counts against neither)
+        assert statuses == [303, 303, 429, 303, 303, 429]
         await world.settle()
-        assert len(world.mailbox.messages) == 3
+        assert len(world.mailbox.messages) == 4
+
+
+async def test_your_data_shows_downloads_and_forgets_after_a_confirmation(
+    database_url: str,
+) -> None:
+    async with web_world(database_url) as world:
+        path = (await opened(world, "ana@example.org"))["ana@example.org"]
+        card = await world.submit(await world.get(path), "Start")
+        await world.submit(card, "Continue", level="Level 4", comment="Our plan is shared.")
+        page = await world.get(path)
+        assert 'href="' + path + '/data"' in page.html  # every personal page links to it
+        data = await world.get(path + "/data")
+        assert data.status == 200 and "Your email address: ana@example.org" in data.text
+        assert "vision: 4 — “Our plan is shared.”" in data.text
+        async with world.session.get(world.base + path + "/data.json") as download:
+            assert (
+                download.status == 200 and "attachment" in download.headers["Content-Disposition"]
+            )
+            record = await download.json(content_type="application/json")
+        assert record["person"]["email"] == "ana@example.org"
+        assert record["rounds"][0]["answers"][0]["comment"] == "Our plan is shared."
+        confirm = await world.get(path + "/forget")
+        assert "Forget me?" in confirm.text and "cannot be undone" in confirm.text
+        assert await answers_of(world, "ana@example.org")  # nothing gone yet
+        gone = await world.post(confirm.form().action, confirm.form().fill("Yes, forget me"))
+        assert gone.status == 200 and "You have been forgotten" in gone.text
+        async with world.assembly.storage.transaction() as repo:
+            assert await repo.person_by_address("web", "ana@example.org") is None
+        assert (await world.get(path + "/data")).status == 404  # the link went with them
+        again = await world.lead("/round people add ana@example.org")
+        assert "asked for no more emails or to be forgotten" in again

@@ -33,7 +33,7 @@ from web_world import (
     web_world,
 )
 
-from adapters.web.links import GRACE
+from bot.access.links import GRACE
 
 AXE = Path(__file__).with_name("vendor") / "axe-core" / "axe.min.js"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
@@ -234,7 +234,7 @@ async def test_no_wcag_22_aa_violation_on_any_page(driver: WebDriver, tmp_path: 
         results = {}
         for kind, path in urls.items():
             results[kind] = await call(axe_violations, driver, world.base + path)
-        await world.lead("/round close")
+        await world.lead("/round close anyway")
         ana = urls["card"]
         results["closed"] = await call(axe_violations, driver, world.base + ana)
         world.clock.advance(GRACE + timedelta(days=2))

@@ -154,7 +154,7 @@ async def test_email_summary_off_sends_no_summary(database_url: str) -> None:
         reply = await world.lead("/round settings email_summary off")
         assert "email_summary is now off" in reply
         await world.lead("/round open")
-        await world.lead("/round close")
+        await world.lead("/round close anyway")
         [invitation] = world.mailbox.to(ANA)
         assert "your questions" in invitation["Subject"]
 
@@ -180,7 +180,7 @@ async def test_one_click_unsubscribe_stops_emails_until_they_join_again(
         assert len(world.mailbox.to(ANA)) == 1  # no reminders
         again = await world.lead(f"/round people add {ANA}")
         assert "Not added, because they asked for no more emails" in again
-        await world.lead("/round close")
+        await world.lead("/round close anyway")
         await world.lead("/round open Next")
         assert len(world.mailbox.to(ANA)) == 1  # neither a summary nor the next invitation
 

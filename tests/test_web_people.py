@@ -98,7 +98,13 @@ def test_people_add_and_list_on_the_command_line(tmp_path: Path) -> None:
     assert "Added 2 people to Town." in added.stdout and "not an address" in added.stdout
     listed = cli("people", "list", "--community", "Town", db=db)
     assert listed.returncode == 0
-    assert listed.stdout.splitlines()[1:] == [ANA, BEN]
+    rows = [line.split("\t") for line in listed.stdout.splitlines()[1:]]
+    assert [row[1:] for row in rows] == [
+        [ANA, "the web (by email)", "participant", "no round open"],
+        [BEN, "the web (by email)", "participant", "no round open"],
+        ["lead", "the console", "lead", "no round open"],
+    ]
+    assert all(row[0].startswith("id ") for row in rows)
     off = cli("people", "list", db=db, public_url="")
     assert off.returncode == 2 and "the web channel is off" in off.stderr
     check = cli("config", "check", db=db)

@@ -23,9 +23,11 @@ from support import CHANNEL, ChannelMembers, FakeClock, Recorder, TestPlatform, 
 from adapters.assembly import Assembly, Parts, assembled
 from adapters.platform import AdapterContext, PlatformAdapter
 from adapters.web.adapter import WebAdapter
-from adapters.web.limits import Window
 from adapters.web.mailbox import Mailbox
 from adapters.web.settings import SmtpSettings, WebSettings
+from bot.access.limits import AccessLimits
+from bot.commands.community import create_community
+from bot.commands.requests import EmailEntry
 from bot.config import Settings
 from bot.messages import IncomingText, Outgoing
 from storage import SqlStorage, open_storage
@@ -180,9 +182,8 @@ class WebWorld:
         return adapter
 
     async def settle(self) -> None:
-        """Let what is owed go out: the outbox, and the emails the pages send themselves."""
+        """Let what is owed go out: the outbox (every email is in it)."""
         await self.assembly.drain()
-        await self.web.idle()
 
     async def lead(self, text: str, name: str = LEAD) -> str:
         """A lead types in the community's chat; what the bot said back there."""
@@ -230,7 +231,16 @@ class Browser:
         posted = await self.post(form.action, form.fill(label, **kw))
         assert posted.status == 303, (posted.status, posted.text[:300])
         await self.settle()
-        return await self.get(posted.headers["Location"])
+        return await self.follow(posted.headers["Location"])
+
+    async def follow(self, path: str) -> Page:
+        """The page at path, after the redirects it leads through."""
+        page = await self.get(path)
+        for _ in range(5):
+            if page.status not in (302, 303):
+                break
+            page = await self.get(page.headers["Location"])
+        return page
 
     async def answer_round(self, path: str, level: str = "3") -> Page:
         """From where the page is (the invitation, or a card): start if need be, answer every
@@ -254,39 +264,47 @@ async def web_world(
     *,
     mailbox_up: bool = True,
     smtp_timeout: float = 5.0,
-    join_limits: tuple[Window, Window] | None = None,
+    limits: AccessLimits | None = None,
+    chat: bool = True,
+    public_url: str | None = None,
 ) -> AsyncIterator[WebWorld]:
     """The bot with a lead (lee) in a test channel, the web on a free port, and a mail server
-    (started, unless mailbox_up is False: then it is down until the test starts it)."""
+    (started, unless mailbox_up is False: then it is down until the test starts it). Without
+    `chat`, the web and email alone: no chat platform at all."""
     mailbox = Mailbox()
     await mailbox.start()
     if not mailbox_up:
         await mailbox.stop()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    web = smtp_settings(mailbox, base, smtp_timeout)
+    web = smtp_settings(mailbox, public_url or base, smtp_timeout)
     settings = Settings(
         database_url, ROOT / "rubric.toml", host="127.0.0.1", port=port, platforms=(web,)
     )
-    clock, directory, chat = FakeClock(), ChannelMembers(), Recorder()
+    clock, directory, recorder = FakeClock(), ChannelMembers(), Recorder()
     directory.chats[CHANNEL.chat] = [person(LEAD)]
 
     def adapters(context: AdapterContext) -> list[PlatformAdapter]:
-        return [
-            TestPlatform("test", directory, chat),
-            WebAdapter(web, context, join_limits=join_limits),
-        ]
+        found: list[PlatformAdapter] = [WebAdapter(web, context)]
+        if chat:
+            found.insert(0, TestPlatform("test", directory, recorder))
+        return found
 
     storage: SqlStorage = await open_storage(database_url)
     parts = Parts(http=True, platforms=False, scheduler=False)  # the test drains the outbox
     try:
         async with (
             assembled(
-                settings, parts=parts, clock=clock, storage=storage, adapters=adapters
+                settings,
+                parts=parts,
+                clock=clock,
+                storage=storage,
+                adapters=adapters,
+                limits=limits,
             ) as bot,
-            aiohttp.ClientSession() as session,
+            aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session,
         ):
-            yield WebWorld(bot, mailbox, clock, session, base, chat, directory, web)
+            yield WebWorld(bot, mailbox, clock, session, base, recorder, directory, web)
     finally:
         await mailbox.stop()
 
@@ -341,3 +359,39 @@ async def two_rounds(world: WebWorld, people: tuple[str, ...] = BOARD_PEOPLE) ->
             await world.lead("/round action add vision Write the vision down")
             await world.lead("/round action done 2")
     await world.lead("/round schedule every 3 months on monday at 09:00 UTC")
+
+
+# leads on the web
+
+
+@asynccontextmanager
+async def another_browser(world: WebWorld) -> AsyncIterator[Browser]:
+    """A browser of its own (its own cookies)."""
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies from 127.0.0.1, as a browser keeps them
+    async with aiohttp.ClientSession(cookie_jar=jar) as session:
+        yield Browser(session, world.base, world.settle)
+
+
+async def email_community(world: WebWorld, name: str, *leads: str) -> int:
+    """A community in no chat, led by these addresses (`maturity-bot community create`); its
+    id. Each lead is owed a sign-in email."""
+    async with world.assembly.storage.transaction() as repo:
+        entries = [EmailEntry(address) for address in leads]
+        made = await create_community(repo, name, entries, "web", world.clock.now())
+    await world.settle()
+    return made.id
+
+
+def sign_in_link(world: WebWorld, address: str) -> str:
+    """The path of the latest sign-in link emailed to address."""
+    return link_in(world.mailbox.to(address)[-1], "/lead/sign-in/")
+
+
+async def sign_in(world: WebWorld, browser: Browser, address: str) -> Page:
+    """Ask for a sign-in link on the sign-in page, open it from the email and sign in: the
+    page that follows."""
+    page = await browser.get("/lead/sign-in")
+    sent = await browser.submit(page, "Email me a sign-in link", email=address)
+    assert "Check your email" in sent.text, sent.text[:300]
+    confirm = await browser.get(sign_in_link(world, address))
+    return await browser.submit(confirm, "Sign in")

@@ -2,10 +2,12 @@
 personal link that arrives by email or is asked for on a community's join page. The same
 engine, cards and round as the chat platforms; the emails are the outbox's messages.
 
-Modules: settings (PUBLIC_URL, SMTP_URL, EMAIL_FROM), adapter (the pages and forms), pages
-(HTML), board (the partnership board's page), links (personal links), mail (the emails),
-sender (SMTP), limits (rate limits), mailbox (a real SMTP server on loopback that records
-what it gets, for tests and benches).
+Modules: settings (PUBLIC_URL, SMTP_URL, EMAIL_FROM), adapter (the participants' pages and
+forms), lead (the leads' pages), pages and lead_pages (HTML), board (the partnership board's
+page), responses (what every page shares: headers, forms, CSRF), mail (the emails), sender
+(SMTP, or a folder), mailbox (a real SMTP server on loopback that records what it gets, for
+tests and benches). The rules behind the links, joining and signing in are the core's
+(bot/access/).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def _configured(configured: settings.WebSettings) -> PlatformTraits:
         TRAITS,
         join_page=f"{configured.public_url}/join/{{code}}",
         board_page=f"{configured.public_url}/board/{{token}}",
+        sign_in_page=f"{configured.public_url}/lead/sign-in/{{token}}",
     )
 
 

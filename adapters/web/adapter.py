@@ -1,7 +1,10 @@
-"""The web adapter: personal pages, the join page and unsubscribing, on the bot's one HTTP
-server; translation only. A page shows the person's current card as the core would send it
-(read from the database); a form post of a choice becomes an IncomingChoice for the core, and
-once that is stored the browser is redirected to the page again (Post/Redirect/Get).
+"""The web adapter: personal pages, the join page, unsubscribing, a person's own data, the
+partnership board and the leads' pages (adapters/web/lead.py), on the bot's one HTTP server;
+translation only. Every rule (links, joining, signing in, rate limits) is the core's: each
+request is one call into it (AdapterContext.core, or dispatch for a choice on a card) and one
+transaction there. A page shows the person's current card as the core would send it; a posted
+choice becomes an IncomingChoice, and once that is stored the browser is redirected to the page
+again (Post/Redirect/Get).
 
 Routes (the token in a path is a personal link's, never logged):
   GET  /join/{code}        the community's join page: enter an email address
@@ -9,129 +12,76 @@ Routes (the token in a path is a personal link's, never logged):
   GET  /j/{token}, POST    confirm: enrolled, and on to the personal page
   GET  /a/{token}, POST    the personal page: the current card; a choice
   POST /a/{token}/renew    "Email me a new link" on an expired page
+  GET  /a/{token}/data     "Your data": what is stored, a download, and "forget me"
+  GET  /a/{token}/data.json, GET /a/{token}/forget, POST /a/{token}/forget
   GET  /u/{token}, POST    stop emails (also RFC 8058 one-click)
   GET  /board/{token}      the partnership board (read-only), and its charts:
   GET  /board/{token}/chart.png, /board/{token}/trend.png
+  /lead/...                the leads' pages (adapters/web/lead.py)
 
 Every form carries a nonce, the delivery id of what it submits (a replayed or doubled form is
 recorded once), and a CSRF token derived from the link's secret and the nonce. Bodies are
-capped (413); bad input gets a 4xx page and one calm log line; the join page is rate-limited
-per address and per IP.
+capped (413); bad input gets a 4xx page and one calm log line.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
-import hmac
-import ipaddress
+import json
 import logging
 import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from email.message import EmailMessage
 from typing import TypeVar
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from adapters.platform import AdapterContext
 from adapters.web import board, pages
-from adapters.web.limits import Window
-from adapters.web.links import (
-    Access,
-    Visit,
-    holder,
-    join_request,
-    mint,
-    mint_join_request,
-    visit,
+from adapters.web.lead import LeadPages
+from adapters.web.lead_pages import LEAD_CSS
+from adapters.web.responses import (
+    HEADERS,
+    BadRequest,
+    checked_nonce,
+    client_ip,
+    html_response,
+    new_form,
+    read_form,
+    see_other,
 )
-from adapters.web.mail import confirmation_email, link_email, personal_links
 from adapters.web.sender import EmailSender
 from adapters.web.settings import PLATFORM, WebSettings
+from bot.access.desk import AccessDesk, Asked
+from bot.access.links import Access, Visit
 from bot.app import Handled
-from bot.board.access import board_community
-from bot.board.view import BoardView, board_view
-from bot.commands.people import check_address, new_person
+from bot.board.view import BoardView
+from bot.commands.people import check_address
 from bot.conversation.cards import format_moment
-from bot.messages import Address, IncomingChoice, IncomingJoin
+from bot.messages import Address, IncomingChoice, Outgoing
 from bot.model import ChatRef, PersonRef
-from bot.privacy.data_rights import stop_emails
+from bot.outbox.letters import Letter
+from bot.privacy.data_rights import PersonRecord
+from bot.privacy.requests import readable
 from bot.roster import Roster
 from bot.summary import charts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MAX_BODY = 32 * 1024  # a form with a 2,000-character comment fits with room to spare
-MAX_FIELDS = 12
 PARALLEL_REQUESTS = 8  # in the database at once: a crowd queues here, not on its locks
 NOTICES_KEPT = 10_000  # "what the bot said" shown once after a redirect
 CHARTS_KEPT = 16  # board charts drawn, kept until their numbers change
-DRAIN_SECONDS = 10.0
 SERVICE = "Self-assessment"
-HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
-_NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_CSRF = re.compile(r"^[0-9a-f]{32}$")
 NOT_VALID = "This link is not valid"
 NOT_VALID_HTML = (
     "<p>Check that you opened the whole link from your email. If it still does not work, "
     "ask a lead of your group to add you again, or use your group's join page.</p>"
 )
 NO_EMAIL = "Joining by email is not available here yet: the bot cannot send email."
-
-
-class BadRequest(Exception):
-    """Input the pages never send (a forged or broken form): a 4xx page, one log line."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
-def csrf_token(secret: str, nonce: str) -> str:
-    """A form's CSRF token: only someone who holds the link's secret can make it."""
-    return hmac.new(secret.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def new_form(action: str, secret: str) -> pages.Form:
-    nonce = secrets.token_urlsafe(18)
-    return pages.Form(action, nonce, csrf_token(secret, nonce))
-
-
-def client_ip(request: web.Request) -> str:
-    """The client's address; behind a reverse proxy on this host, the one it forwards."""
-    peer = request.remote or ""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    try:
-        local = ipaddress.ip_address(peer).is_loopback
-    except ValueError:
-        local = False
-    if local and forwarded:
-        return forwarded.split(",")[-1].strip()[:64]
-    return peer
-
-
-def html_response(body: str, status: int = 200) -> web.Response:
-    return web.Response(
-        text=body, status=status, content_type="text/html", charset="utf-8", headers=HEADERS
-    )
-
-
-def see_other(location: str) -> web.Response:
-    return web.Response(status=303, headers={**HEADERS, "Location": location})
+_CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 class WebAdapter:
@@ -139,43 +89,52 @@ class WebAdapter:
 
     platform = PLATFORM
 
-    def __init__(
-        self,
-        settings: WebSettings,
-        context: AdapterContext,
-        *,
-        join_limits: tuple[Window, Window] | None = None,
-    ) -> None:
+    def __init__(self, settings: WebSettings, context: AdapterContext) -> None:
         self._settings, self._context = settings, context
-        self._clock = context.clock
-        self.sender = EmailSender(settings, context.storage, context.clock)
+        # Without email settings this process sends nothing: what is owed by email waits
+        # for a process that can send it (the outbox never takes it for unreachable here).
+        self.sender: EmailSender | None = (
+            EmailSender(settings, self._letter) if settings.email else None
+        )
         self.directory = WebDirectory()
-        self._per_address, self._per_ip = join_limits or (Window(3, 3600.0), Window(30, 3600.0))
-        self._per_person = Window(3, 3600.0)  # "email me a new link"
         self._notices: OrderedDict[str, tuple[str, ...]] = OrderedDict()
-        self._emailing: set[asyncio.Task[None]] = set()
         self._working = asyncio.Semaphore(PARALLEL_REQUESTS)
         self._storing = asyncio.Lock()  # one choice stored at a time: writers do not wait on
         # each other's database locks (SQLite's busy wait sleeps far longer than a write takes)
+        self._charts: OrderedDict[object, bytes] = OrderedDict()
         router = context.http.app.router
         router.add_get("/web/static/web.css", self._css)
-        self._route("GET", "/join/{code}", self._join_page)
-        self._route("POST", "/join/{code}", self._join)
-        self._route("GET", "/join/{code}/sent", self._join_sent)
-        self._route("GET", "/j/{token}", self._confirm_page)
-        self._route("POST", "/j/{token}", self._confirm)
-        self._route("GET", "/a/{token}", self._page)
-        self._route("POST", "/a/{token}", self._choose)
-        self._route("POST", "/a/{token}/renew", self._renew)
-        self._route("GET", "/u/{token}", self._unsubscribe_page)
-        self._route("POST", "/u/{token}", self._unsubscribe)
-        self._route("GET", "/board/{token}", self._board)
-        self._route("GET", "/board/{token}/{chart:chart|trend}.png", self._board_chart)
-        self._charts: OrderedDict[object, bytes] = OrderedDict()
+        router.add_get("/web/static/lead.css", self._css)
+        self.route("GET", "/join/{code}", self._join_page)
+        self.route("POST", "/join/{code}", self._join)
+        self.route("GET", "/join/{code}/sent", self._join_sent)
+        self.route("GET", "/j/{token}", self._confirm_page)
+        self.route("POST", "/j/{token}", self._confirm)
+        self.route("GET", "/a/{token}", self._page)
+        self.route("POST", "/a/{token}", self._choose)
+        self.route("POST", "/a/{token}/renew", self._renew)
+        self.route("GET", "/a/{token}/data", self._data_page)
+        self.route("GET", "/a/{token}/data.json", self._data_download)
+        self.route("GET", "/a/{token}/forget", self._forget_page)
+        self.route("POST", "/a/{token}/forget", self._forget)
+        self.route("GET", "/u/{token}", self._unsubscribe_page)
+        self.route("POST", "/u/{token}", self._unsubscribe)
+        self.route("GET", "/board/{token}", self._board)
+        self.route("GET", "/board/{token}/{chart:chart|trend}.png", self._board_chart)
+        self.leads = LeadPages(settings, context, self)
 
-    def _route(
+    @property
+    def _access(self) -> AccessDesk:
+        return self._context.core.access  # filled in once every platform is built
+
+    async def _letter(self, message: Outgoing) -> Letter:
+        return await self._access.letter(message)
+
+    def route(
         self, method: str, path: str, handler: Callable[[web.Request], Awaitable[web.Response]]
     ) -> None:
+        """Serve a page: at most PARALLEL_REQUESTS in the core at once; BadRequest becomes a
+        4xx page and one calm log line (never the token in the path)."""
         kind = path.split("/")[1]
 
         async def guarded(request: web.Request) -> web.Response:
@@ -184,37 +143,37 @@ class WebAdapter:
                     return await handler(request)
             except BadRequest as problem:
                 log.info("web: %s /%s answered %d: %s", method, kind, problem.status, problem)
-                return self._problem(problem.status)
+                return self.problem(problem.status)
 
         self._context.http.app.router.add_route(method, path, guarded)
 
     async def start(self) -> None:
         """The routes are on the bot's HTTP server already."""
+        if self._settings.mail_folder is not None:
+            folder = f"{self._settings.mail_folder}/"
+            log.warning(
+                "SMTP_URL=file:%s: emails are not sent but written to %s, one .eml file each",
+                folder,
+                folder,
+            )
 
     async def stop(self) -> None:
-        """Let emails being handed over finish (bounded)."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(DRAIN_SECONDS):
-                await self.idle()
+        """Nothing in hand: every email is an outbox item."""
 
     async def ready(self) -> bool:
         return True
 
-    async def idle(self) -> None:
-        """Wait for the emails this adapter sends itself (links, confirmations)."""
-        while self._emailing:
-            await asyncio.gather(*self._emailing, return_exceptions=True)
-
     # the pieces of every page
 
-    async def _css(self, _request: web.Request) -> web.Response:
+    async def _css(self, request: web.Request) -> web.Response:
+        css = LEAD_CSS if request.path.endswith("/lead.css") else pages.CSS
         return web.Response(
-            body=pages.CSS,
+            body=css,
             content_type="text/css",
             headers={"Cache-Control": "public, max-age=31536000, immutable"},
         )
 
-    def _problem(self, status: int) -> web.Response:
+    def problem(self, status: int) -> web.Response:
         titles = {
             413: ("Your answer is too long", "<p>Please shorten it, go back and try again.</p>"),
             429: (
@@ -235,73 +194,43 @@ class WebAdapter:
     def _not_valid(self) -> web.Response:
         return html_response(pages.message_page(NOT_VALID, SERVICE, NOT_VALID_HTML), status=404)
 
-    @staticmethod
-    async def _form(request: web.Request) -> dict[str, str]:
-        """The posted form's fields; BadRequest for anything a page of ours never sends."""
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            raise BadRequest(413, "body over the cap")
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
-            raise BadRequest(413, "body over the cap")
-        if request.content_type != "application/x-www-form-urlencoded":
-            raise BadRequest(415, "not a form")
-        try:
-            fields = parse_qsl(
-                body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS
-            )
-        except (UnicodeDecodeError, ValueError):
-            raise BadRequest(400, "unreadable form") from None
-        form = dict(fields)
-        if len(form) != len(fields):
-            raise BadRequest(400, "a field given twice")
-        return form
-
-    @staticmethod
-    def _checked_nonce(form: dict[str, str], secret: str) -> str:
-        nonce, csrf = form.get("nonce", ""), form.get("csrf", "")
-        if not _NONCE.match(nonce) or not _CSRF.match(csrf):
-            raise BadRequest(400, "no nonce or CSRF token")
-        if not hmac.compare_digest(csrf, csrf_token(secret, nonce)):
-            raise BadRequest(403, "CSRF token does not match")
-        return nonce
-
-    def _keep_notices(self, texts: Sequence[str]) -> str:
+    def keep_notices(self, texts: Sequence[str]) -> str:
+        """Keep what to say on the next page (after a redirect): the key to ask for it by."""
         key = secrets.token_urlsafe(9)
         self._notices[key] = tuple(texts)
         while len(self._notices) > NOTICES_KEPT:
             self._notices.popitem(last=False)
         return key
 
-    def _email_later(self, email: EmailMessage, to: str) -> None:
-        """Hand an email over in the background: the page does not wait for the mail server.
-        These emails are not owed by the core (a link asked for again): one that fails is
-        logged, and the person can ask again."""
+    def notices(self, request: web.Request) -> tuple[str, ...]:
+        """What the last redirect asked to say, once."""
+        return self._notices.pop(request.query.get("n", ""), ())
 
-        async def send() -> None:
-            try:
-                await self.sender.deliver(email, to)
-            except Exception as error:
-                log.warning("web: an email could not be handed over (%s)", type(error).__name__)
-
-        task = asyncio.create_task(send())
-        self._emailing.add(task)
-        task.add_done_callback(self._emailing.discard)
-
-    async def _visit(self, token: str) -> Visit | None:
-        async with self._context.storage.transaction() as repo:
-            return await visit(repo, token, self._clock.now())
+    def with_notices(self, location: str, texts: Sequence[str]) -> web.Response:
+        """A redirect to location that says these texts there."""
+        if texts:
+            location += ("&" if "?" in location else "?") + urlencode(
+                {"n": self.keep_notices(texts)}
+            )
+        return see_other(location)
 
     # the personal page
 
     async def _page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        found = await self._visit(token)
+        found = await self._access.visit(token)
         if found is None:
             return self._not_valid()
-        said = self._notices.pop(request.query.get("n", ""), ())
+        said = self.notices(request)
         if found.access is Access.EXPIRED:
             return self._expired(found, token, said)
         return html_response(self._page_html(found, token, said, request.query))
+
+    def _footer(self, token: str, service: str) -> str:
+        return (
+            f'<p><a href="/a/{pages.esc(token)}/data">Your data</a> · '
+            f'<a href="/u/{pages.esc(token)}">Stop emails from {pages.esc(service)}</a></p>'
+        )
 
     def _page_html(
         self,
@@ -312,7 +241,7 @@ class WebAdapter:
         error: str | None = None,
     ) -> str:
         service = f"{found.community.name} self-assessment"
-        footer = f'<p><a href="/u/{pages.esc(token)}">Stop emails from {pages.esc(service)}</a></p>'
+        footer = self._footer(token, service)
         where = found.standing
         if where is None:
             return pages.layout(
@@ -360,77 +289,119 @@ class WebAdapter:
 
     async def _choose(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        form = await self._form(request)
-        async with self._context.storage.transaction() as repo:
-            found = await holder(repo, token)
-        if found is None:
+        form = await read_form(request)
+        who = await self._access.holder(token)
+        if who is None:
             return self._not_valid()
-        nonce = self._checked_nonce(form, token)
+        nonce = checked_nonce(form, token)
         choice = form.get("choice") or form.get("level") or ""
         if len(choice) > 64:
             raise BadRequest(400, "choice id too long")
         if not choice:  # Continue without a level: the GOV.UK error summary
-            shown = await self._visit(token)
+            shown = await self._access.visit(token)
             if shown is None or shown.access is Access.EXPIRED:
                 return see_other(f"/a/{token}")
             error = "Select a level, or choose Not sure"
             return html_response(self._page_html(shown, token, (), {}, error))
         comment = form.get("comment", "").strip() or None
         # An expired link's round has closed: the core refuses the choice, politely.
-        _link, person = found
-        who = PersonRef(PLATFORM, person.platform_user_id, person.display_name)
         event = IncomingChoice(
             who, Address.dm(who), choice, None, nonce, comment, shown_in_place=True
         )
         async with self._storing:
             handled = await self._context.dispatch(event)
-        said = _notices_of(handled)
-        location = f"/a/{token}"
-        if said:
-            location += "?" + urlencode({"n": self._keep_notices(said)})
-        return see_other(location)
+        return self.with_notices(f"/a/{token}", _notices_of(handled))
 
     async def _renew(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        form = await self._form(request)
-        found = await self._visit(token)
+        form = await read_form(request)
+        if await self._access.holder(token) is None:
+            return self._not_valid()
+        checked_nonce(form, token)
+        if not self._settings.email:
+            said = NO_EMAIL
+        else:
+            asked = await self._access.renew_link(token)
+            if asked is Asked.NOT_VALID:
+                return self._not_valid()
+            if asked is Asked.LIMITED:
+                raise BadRequest(429, "new links asked for too often")
+            said = "We have emailed you a new link. It may take a few minutes to arrive."
+        return self.with_notices(f"/a/{token}", [said])
+
+    # a person's own data
+
+    async def _your_data(self, token: str) -> tuple[Visit, PersonRecord]:
+        found = await self._access.your_data(token)
+        if found is None:
+            raise _NotValid()
+        return found
+
+    async def _data_page(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        try:
+            found, record = await self._your_data(token)
+        except _NotValid:
+            return self._not_valid()
+        service = f"{found.community.name} self-assessment"
+        lines = readable(record, 100_000).split("\n")[1:-1]  # without its chat-only first/last
+        body = pages.your_data(lines, f"/a/{token}/data.json", f"/a/{token}/forget", f"/a/{token}")
+        return html_response(pages.layout("Your data", service, body, self._footer(token, service)))
+
+    async def _data_download(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        try:
+            _found, record = await self._your_data(token)
+        except _NotValid:
+            return self._not_valid()
+        body = json.dumps(record.to_json(), indent=2, ensure_ascii=False) + "\n"
+        return web.Response(
+            text=body,
+            content_type="application/json",
+            charset="utf-8",
+            headers={**HEADERS, "Content-Disposition": 'attachment; filename="my-data.json"'},
+        )
+
+    async def _forget_page(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        found = await self._access.visit(token)
         if found is None:
             return self._not_valid()
-        self._checked_nonce(form, token)
-        if not self._settings.email:
-            said = [NO_EMAIL]
-        elif not self._per_person.allow(found.token_hash):
-            raise BadRequest(429, "new links asked for too often")
-        else:
-            async with self._context.storage.transaction() as repo:
-                address = await repo.address_of(found.person.id)
-                fresh = await mint(repo, found.person.id, found.community.id, self._clock.now())
-            if address is not None:
-                links = personal_links(self._settings, fresh)
-                self._email_later(
-                    link_email(self._settings, address, found.community.name, links), address
-                )
-            said = ["We have emailed you a new link. It may take a few minutes to arrive."]
-        return see_other(f"/a/{token}?" + urlencode({"n": self._keep_notices(said)}))
+        service = f"{found.community.name} self-assessment"
+        intro = (
+            "<h1>Forget me?</h1><p>This erases your name, your email address, your answers "
+            "and your comments in every round, and you get no more emails. Summaries already "
+            "posted stay as they were. It cannot be undone.</p>"
+        )
+        form = new_form(f"/a/{token}/forget", token)
+        body = pages.single_button(intro, "Yes, forget me", form, danger=True)
+        body += f'<p><a href="/a/{pages.esc(token)}/data">No, go back</a></p>'
+        return html_response(pages.layout("Forget me?", service, body))
+
+    async def _forget(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        form = await read_form(request)
+        nonce = checked_nonce(form, token)
+        community = await self._access.forget_me(token, nonce)
+        if community is None:
+            return self._not_valid()
+        service = f"{community.name} self-assessment"
+        text = (
+            "<p>Your name, address, answers and comments are erased, and you will get no more "
+            "emails. To take part again one day, use your group's join page.</p>"
+        )
+        return html_response(pages.message_page("You have been forgotten", service, text))
 
     # joining
 
-    async def _community(self, code: str) -> tuple[int, str, str] | None:
-        if not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", code):
-            return None
-        async with self._context.storage.transaction() as repo:
-            community = await repo.community_by_join_code(code)
-        return None if community is None else (community.id, community.name, code)
-
     async def _join_page(self, request: web.Request) -> web.Response:
-        found = await self._community(request.match_info["code"])
-        if found is None:
+        code = request.match_info["code"]
+        community = await self._access.join_page(code) if _CODE.match(code) else None
+        if community is None:
             return self._not_valid()
-        return html_response(self._join_html(*found))
+        return html_response(self._join_html(community.name, code))
 
-    def _join_html(
-        self, community_id: int, name: str, code: str, error: str | None = None, value: str = ""
-    ) -> str:
+    def _join_html(self, name: str, code: str, error: str | None = None, value: str = "") -> str:
         service = f"{name} self-assessment"
         if not self._settings.email:
             return pages.message_page("Not available", service, f"<p>{pages.esc(NO_EMAIL)}</p>")
@@ -440,34 +411,29 @@ class WebAdapter:
 
     async def _join(self, request: web.Request) -> web.Response:
         code = request.match_info["code"]
-        form = await self._form(request)
-        found = await self._community(code)
-        if found is None:
+        form = await read_form(request)
+        community = await self._access.join_page(code) if _CODE.match(code) else None
+        if community is None:
             return self._not_valid()
-        community_id, name, _code = found
-        nonce = self._checked_nonce(form, code)
+        nonce = checked_nonce(form, code)
         typed = form.get("email", "").strip()
         address = check_address(typed)
         if address is None:
             error = "Enter an email address like name@example.org"
-            return html_response(self._join_html(*found, error=error, value=typed[:254]))
+            return html_response(self._join_html(community.name, code, error, typed[:254]))
         if not self._settings.email:
-            return html_response(self._join_html(*found))
-        if not self._per_ip.allow(client_ip(request)) or not self._per_address.allow(address):
+            return html_response(self._join_html(community.name, code))
+        asked = await self._access.ask_to_join(code, address, client_ip(request), nonce)
+        if asked is Asked.LIMITED:
             raise BadRequest(429, "join requests over the limit")
-        async with self._context.storage.transaction() as repo:
-            fresh = await repo.claim_delivery(PLATFORM, nonce, self._clock.now())
-            token = await mint_join_request(repo, community_id, address, self._clock.now())
-        if fresh:  # a form sent twice asks once
-            url = f"{self._settings.public_url}/j/{token}"
-            self._email_later(confirmation_email(self._settings, address, name, url), address)
         return see_other(f"/join/{code}/sent")
 
     async def _join_sent(self, request: web.Request) -> web.Response:
-        found = await self._community(request.match_info["code"])
-        if found is None:
+        code = request.match_info["code"]
+        community = await self._access.join_page(code) if _CODE.match(code) else None
+        if community is None:
             return self._not_valid()
-        service = f"{found[1]} self-assessment"
+        service = f"{community.name} self-assessment"
         text = (
             "<p>If the address is right, we have sent it a link. Open it within 24 hours to "
             "confirm, and you are in. Nothing is kept unless you confirm.</p>"
@@ -476,10 +442,8 @@ class WebAdapter:
 
     async def _confirm_page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        async with self._context.storage.transaction() as repo:
-            asked = await join_request(repo, token, self._clock.now())
-            community = await repo.community_by_id(asked.community_id) if asked else None
-        if asked is None or community is None:
+        community = await self._access.join_request(token)
+        if community is None:
             return self._not_valid()
         service = f"{community.name} self-assessment"
         intro = (
@@ -492,37 +456,18 @@ class WebAdapter:
 
     async def _confirm(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        form = await self._form(request)
-        self._checked_nonce(form, token)
-        now = self._clock.now()
-        async with self._context.storage.transaction() as repo:
-            asked = await join_request(repo, token, now)
-            community = await repo.community_by_id(asked.community_id) if asked else None
-            if asked is None or asked.address is None or community is None:
-                return self._not_valid()
-            person = await repo.person_by_address(PLATFORM, asked.address)
-            if person is None:
-                person = await repo.upsert_person(new_person(PLATFORM, asked.address))
-                await repo.set_address(person.id, asked.address)
-        who = PersonRef(PLATFORM, person.platform_user_id, person.display_name)
-        delivery = f"join:{asked.token_hash[:40]}"
-        await self._context.dispatch(
-            IncomingJoin(who, Address.dm(who), community.join_code, delivery, shown_in_place=True)
-        )
-        async with self._context.storage.transaction() as repo:
-            await repo.drop_link(asked.token_hash)
-            fresh = await mint(repo, person.id, community.id, now)
-        links = personal_links(self._settings, fresh)
-        self._email_later(
-            link_email(self._settings, asked.address, community.name, links), asked.address
-        )
-        return see_other(f"/a/{fresh}")
+        form = await read_form(request)
+        checked_nonce(form, token)
+        page = await self._access.confirm_join(token)
+        if page is None:
+            return self._not_valid()
+        return see_other(f"/a/{page}")
 
     # unsubscribing
 
     async def _unsubscribe_page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        found = await self._visit(token)
+        found = await self._access.visit(token)
         if found is None:
             return self._not_valid()
         service = f"{found.community.name} self-assessment"
@@ -545,49 +490,44 @@ class WebAdapter:
 
     async def _unsubscribe(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        form = await self._form(request)
-        found = await self._visit(token)
-        if found is None:
-            return self._not_valid()
+        form = await read_form(request)
         one_click = form.get("List-Unsubscribe") == "One-Click" and len(form) == 1
         if not one_click:
-            self._checked_nonce(form, token)
-        async with self._context.storage.transaction() as repo:
-            await stop_emails(repo, found.person, found.community.id)
+            if await self._access.holder(token) is None:
+                return self._not_valid()
+            checked_nonce(form, token)
+        if await self._access.stop_emails(token) is None:
+            return self._not_valid()
         if one_click:  # a mail client asking (RFC 8058): no page to show
             return web.Response(text="unsubscribed\n", headers=HEADERS)
         return see_other(f"/u/{token}?done=1")
 
     # the partnership board
 
-    async def _board_view(self, token: str) -> BoardView | None:
-        async with self._context.storage.transaction() as repo:
-            community = await board_community(repo, token)
-            if community is None:
-                return None
-            return await board_view(repo, community, self._clock.now())
-
     async def _board(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        view = await self._board_view(token)
+        view = await self._access.board(token)
         if view is None:
             return html_response(board.not_valid_page(), status=404)
-        now = self._clock.now()
-        as_of = format_moment(now, view.timezone)
+        as_of = format_moment(self._context.clock.now(), view.timezone)
         return html_response(board.board_page(view, f"/board/{token}", as_of))
 
     async def _board_chart(self, request: web.Request) -> web.Response:
-        view = await self._board_view(request.match_info["token"])
-        summary = view.latest.chart if view is not None and view.latest is not None else None
-        trend = view.trend if view is not None else None
-        png = None
-        if request.match_info["chart"] == "chart" and summary is not None:
-            png = await self._drawn(summary, charts.render_summary_png)
-        elif request.match_info["chart"] == "trend" and trend is not None:
-            png = await self._drawn(trend, charts.render_trend_png)
+        view = await self._access.board(request.match_info["token"])
+        png = await self.chart(view, request.match_info["chart"])
         if png is None:
             return html_response(board.not_valid_page(), status=404)
         return web.Response(body=png, content_type="image/png", headers=HEADERS)
+
+    async def chart(self, view: BoardView | None, which: str) -> bytes | None:
+        """A board view's summary chart ("chart") or trend ("trend"), when it has one."""
+        summary = view.latest.chart if view is not None and view.latest is not None else None
+        trend = view.trend if view is not None else None
+        if which == "chart" and summary is not None:
+            return await self._drawn(summary, charts.render_summary_png)
+        if which == "trend" and trend is not None:
+            return await self._drawn(trend, charts.render_trend_png)
+        return None
 
     async def _drawn(self, chart: T, draw: Callable[[T], bytes]) -> bytes:
         """The chart's PNG, drawn off the event loop the first time these numbers are seen."""
@@ -598,6 +538,10 @@ class WebAdapter:
             while len(self._charts) > CHARTS_KEPT:
                 self._charts.popitem(last=False)
         return png
+
+
+class _NotValid(Exception):
+    """The link behind a page is not (or no longer) valid."""
 
 
 def _notices_of(handled: object) -> list[str]:

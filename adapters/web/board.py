@@ -61,7 +61,7 @@ def _figure(src: str, alt: str) -> str:
     )
 
 
-def _latest(latest: LatestRound | None, chart_src: str) -> str:
+def latest_section(latest: LatestRound | None, chart_src: str) -> str:
     if latest is None:
         return (
             '<h2 id="latest">The latest round</h2><p>No round has closed yet. The board shows '
@@ -105,7 +105,7 @@ def _latest(latest: LatestRound | None, chart_src: str) -> str:
     return "".join(out)
 
 
-def _trend(table: TrendTable | None, trend_src: str) -> str:
+def trend_section(table: TrendTable | None, trend_src: str) -> str:
     if table is None:
         return ""
     rows = [(title, list(medians)) for title, medians in table.rows]
@@ -144,8 +144,8 @@ def board_page(view: BoardView, base: str, as_of: str) -> str:
         '<p class="hint">Where the partnership stands, from its self-assessment rounds. Only '
         "what the group's summary shows: never anyone's answers or comments.</p>"
         f'<h2 id="next">The next round</h2><p>{esc(view.next_round)}</p>'
-        + _latest(view.latest, f"{base}/chart.png")
-        + _trend(view.trend_table, f"{base}/trend.png")
+        + latest_section(view.latest, f"{base}/chart.png")
+        + trend_section(view.trend_table, f"{base}/trend.png")
         + _actions(view)
     )
     footer = f"<p>As of {esc(as_of)}. This page is read-only.</p>"

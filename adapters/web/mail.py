@@ -1,8 +1,9 @@
-"""The emails of the web channel, each a plain-text part and an HTML part: an invitation, a
-reminder (with its snooze and stop links), a round's summary (the chart inline, with its text
-alternative), a lead's debrief pack (the PDF attached), a note to an action's owner, a personal
-link, and a join page's confirmation. Every email goes to one person, carries an unsubscribe
-link and the List-Unsubscribe headers (RFC 8058) where there is one."""
+"""The emails of the web channel, each a plain-text part and an HTML part, laid out from the
+core's Letter (bot/outbox/letters.py): an invitation, a reminder (with its snooze and stop
+links), a round's summary (the chart inline, with its text alternative), a lead's debrief pack
+(the PDF attached), a note to an action's owner, a personal link, a join page's confirmation
+and a lead's sign-in link. Every email goes to one person, carries an unsubscribe link and the
+List-Unsubscribe headers (RFC 8058) where there is one."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from adapters.web.settings import WebSettings
 from bot.conversation.cards import format_day
 from bot.messages import Attachment, Outgoing, Purpose
 from bot.model import Round
+from bot.outbox.letters import Letter
 from bot.summary.report import SUMMARY_CHART_ALT
 
 _BOLD = re.compile(r"\*([^*\n]+)\*")
@@ -200,24 +202,24 @@ def _one_link(
     return email
 
 
-def link_email(settings: WebSettings, to: str, community: str, links: Links) -> EmailMessage:
-    """Your personal link (after joining, or asked for again)."""
-    lead = (
-        f"Here is your personal link to {community}'s self-assessment. Keep it to yourself: "
-        "anyone with it can answer as you."
-    )
-    subject = f"Your link to {community}'s self-assessment"
-    why = f"You take part in {community}'s self-assessment."
-    return _one_link(settings, to, subject, lead, links.page, "Open your page", links, why)
-
-
-def confirmation_email(settings: WebSettings, to: str, community: str, url: str) -> EmailMessage:
-    """The join page's double opt-in: nothing is kept unless they confirm within a day."""
-    lead = (
-        f"Someone (we hope you) asked to take part in {community}'s self-assessment with this "
-        "address. To confirm, open the link below within 24 hours. If it was not you, ignore "
-        "this email: nothing is kept."
-    )
-    subject = f"Confirm: take part in {community}'s self-assessment"
-    why = "You get this email because your address was entered."
-    return _one_link(settings, to, subject, lead, url, "Confirm", None, why)
+def compose(settings: WebSettings, letter: Letter) -> EmailMessage:
+    """The email a letter is: its links built under PUBLIC_URL from the letter's token."""
+    message, to, community = letter.message, letter.address, letter.community
+    if message.purpose is Purpose.SIGN_IN:
+        url = f"{settings.public_url}/lead/sign-in/{letter.token}"
+        subject = "Sign in to the leads' pages of your self-assessment"
+        why = "You get this email because a lead's sign-in link was asked for with this address."
+        return _one_link(settings, to, subject, message.text, url, "Sign in", None, why)
+    if message.purpose is Purpose.CONFIRM_JOIN:
+        url = f"{settings.public_url}/j/{letter.token}"
+        subject = f"Confirm: take part in {community}'s self-assessment"
+        why = "You get this email because your address was entered."
+        return _one_link(settings, to, subject, message.text, url, "Confirm", None, why)
+    links = personal_links(settings, letter.token)
+    if message.purpose is Purpose.PERSONAL_LINK:
+        subject = f"Your link to {community}'s self-assessment"
+        why = f"You take part in {community}'s self-assessment."
+        return _one_link(
+            settings, to, subject, message.text, links.page, "Open your page", links, why
+        )
+    return owed_email(settings, to, message, letter.round, community, links)

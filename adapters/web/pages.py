@@ -202,11 +202,29 @@ def join_form(community: str, form: Form, error: str | None = None, value: str =
     )
 
 
-def single_button(intro_html: str, label: str, form: Form, choice: str = "") -> str:
-    """Some words and one button that does what they say."""
+def single_button(
+    intro_html: str, label: str, form: Form, choice: str = "", danger: bool = False
+) -> str:
+    """Some words and one button that does what they say (red when it cannot be undone)."""
     name = f' name="choice" value="{esc(choice)}"' if choice else ""
+    kind = ' class="warning"' if danger else ""
     return (
         intro_html
         + form.open()
-        + f'<div class="buttons"><button type="submit"{name}>{esc(label)}</button></div></form>'
+        + f'<div class="buttons"><button type="submit"{name}{kind}>{esc(label)}</button></div>'
+        "</form>"
+    )
+
+
+def your_data(lines: Sequence[str], download: str, forget: str, back: str) -> str:
+    """What is stored about a person, a download of it, and the way to be forgotten."""
+    items = "".join(f"<li>{esc(line.strip())}</li>" for line in lines if line.strip())
+    return (
+        "<h1>Your data</h1><p>Everything this self-assessment stores about you:</p>"
+        f'<ul class="list">{items}</ul>'
+        f'<p><a href="{esc(download)}" download>Download your data (JSON)</a></p>'
+        "<h2>Forget me</h2><p>You can have your name, address, answers and comments erased. "
+        "Summaries already posted stay as they were.</p>"
+        f'<p><a href="{esc(forget)}">Forget me</a></p>'
+        f'<p><a href="{esc(back)}">Back to your questions</a></p>'
     )

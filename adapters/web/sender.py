@@ -1,7 +1,7 @@
-"""Sends what the core owes a web participant, by email through aiosmtplib: an invitation, a
-reminder, a round's summary, a lead's debrief pack, a note to an action's owner (each with a
-fresh personal link). The rest of the conversation (the next card, a confirmation) is not
-emailed: their page shows where they are, from the database.
+"""Sends what the core owes a person by email: the core works out the letter (the address, and
+a link made as it is sent: bot/outbox/letters.py), mail.py lays it out, and it goes through
+aiosmtplib (or, with SMTP_URL=file:FOLDER, into that folder as an .eml file). The rest of the
+conversation (the next card, a confirmation) is not emailed: their page shows where they are.
 
 How a send went is said in the core's terms, so the outbox retries and counts it: a 4xx answer
 or no connection is TryAgain, a 5xx answer about the recipient is Unreachable (counted as "could
@@ -11,22 +11,31 @@ not be reached"), a timeout is MaybeSent. Logs never hold an address or a messag
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import re
+import secrets
 import ssl
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import parseaddr
+from pathlib import Path
 
 import aiosmtplib
 
-from adapters.web.links import mint
-from adapters.web.mail import owed_email, personal_links
-from adapters.web.settings import PLATFORM, WebSettings
+from adapters.web.mail import compose
+from adapters.web.settings import WebSettings
 from bot.messages import Outgoing, Purpose
-from bot.ports import Clock, MaybeSent, Refused, Storage, TryAgain, Unreachable
+from bot.outbox.letters import Letter
+from bot.ports import MaybeSent, Refused, TryAgain, Unreachable
 
 log = logging.getLogger(__name__)
 
 PARALLEL_SENDS = 4  # connections to the mail server at once: servers limit them
+Letters = Callable[[Outgoing], Awaitable[Letter]]  # the core's: the letter a message becomes
+_UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
 
 
 def _failure(code: int, reason: str) -> Exception:
@@ -38,8 +47,8 @@ def _failure(code: int, reason: str) -> Exception:
 class EmailSender:
     """The web platform's Sender: emails what a person must be told."""
 
-    def __init__(self, settings: WebSettings, storage: Storage, clock: Clock) -> None:
-        self._settings, self._storage, self._clock = settings, storage, clock
+    def __init__(self, settings: WebSettings, letters: Letters) -> None:
+        self._settings, self._letters = settings, letters
         self._slots = asyncio.Semaphore(PARALLEL_SENDS)
 
     async def send(self, message: Outgoing) -> None:
@@ -47,28 +56,14 @@ class EmailSender:
             return  # the conversation itself: their page shows it
         if not message.to.direct:
             raise Refused("the web has no channels")
-        if not self._settings.email:
-            raise Unreachable("email is off (no SMTP_URL)")
-        email, address = await self._compose(message)
-        await self.deliver(email, address)
-
-    async def _compose(self, message: Outgoing) -> tuple[EmailMessage, str]:
-        async with self._storage.transaction() as repo:
-            person = await repo.person(PLATFORM, message.to.chat_id)
-            address = await repo.address_of(person.id) if person else None
-            round_ = await repo.round_by_id(message.round_id) if message.round_id else None
-            community_id = round_.community_id if round_ else message.community_id
-            community = await repo.community_by_id(community_id) if community_id else None
-            if person is None or address is None or community is None:
-                raise Unreachable("no address for this person")
-            if round_ is None and message.purpose is not Purpose.ACTION:
-                raise Unreachable("the round this was about is gone")
-            token = await mint(repo, person.id, community.id, self._clock.now())
-        links = personal_links(self._settings, token)
-        return owed_email(self._settings, address, message, round_, community.name, links), address
+        letter = await self._letters(message)  # Unreachable when there is nobody to send to
+        await self.deliver(compose(self._settings, letter), letter.address)
 
     async def deliver(self, email: EmailMessage, to: str) -> None:
-        """Hand one email for one recipient to the mail server; raises the core's exceptions."""
+        """Hand one email for one recipient over; raises the core's exceptions."""
+        if self._settings.mail_folder is not None:
+            await asyncio.to_thread(write_eml, self._settings.mail_folder, email, to)
+            return
         smtp = self._settings.smtp
         if smtp is None:
             raise Unreachable("email is off (no SMTP_URL)")
@@ -102,3 +97,21 @@ class EmailSender:
         if errors:  # refused for this one recipient, though the server took the message
             answer = next(iter(errors.values()))
             raise _failure(answer.code, answer.message)
+
+
+def write_eml(folder: Path, email: EmailMessage, to: str) -> Path:
+    """Write the email into folder as an .eml file that reads as plain text (its text parts
+    in UTF-8, not base64), named by time and recipient; the path. For trying the bot without
+    a mail server: nothing is sent."""
+    readable = copy.deepcopy(email)
+    for part in readable.walk():
+        if part.get_content_maintype() == "text" and not part.is_attachment():
+            text = part.get_content()
+            part.set_content(text, subtype=part.get_content_subtype(), cte="8bit")
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    path = folder / f"{stamp}-{secrets.token_hex(3)}-{_UNSAFE.sub('_', to)}.eml"
+    partial = path.with_suffix(".part")
+    partial.write_bytes(readable.as_bytes(policy=policy.SMTPUTF8))
+    partial.replace(path)  # a reader never sees half an email
+    return path

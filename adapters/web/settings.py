@@ -1,12 +1,14 @@
 """The web channel's settings: PUBLIC_URL (the web channel is on when it is set), and SMTP_URL
-with EMAIL_FROM (email is on when both are set too). Passwords are masked in `config check`
-and kept out of repr()."""
+with EMAIL_FROM (email is on when both are set too). SMTP_URL=file:mail/ writes each email to
+that folder as an .eml file instead of sending it (for trying the bot without a mail server).
+Passwords are masked in `config check` and kept out of repr()."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bot.config import mask
@@ -38,11 +40,12 @@ class WebSettings:
     email_from: str = ""
     smtp_timeout: float = 30.0  # seconds for each step of a send (tests shorten it)
     platform: str = PLATFORM
+    mail_folder: Path | None = None  # SMTP_URL=file:FOLDER: emails written there, not sent
 
     @property
     def email(self) -> bool:
-        """Whether the bot can send email."""
-        return self.smtp is not None and bool(self.email_from)
+        """Whether the bot can send email (or write it to a folder)."""
+        return (self.smtp is not None or self.mail_folder is not None) and bool(self.email_from)
 
     @property
     def secure(self) -> bool:
@@ -91,21 +94,31 @@ def read_settings(env: Mapping[str, str], problems: list[str]) -> WebSettings | 
             problems.append("SMTP_URL and EMAIL_FROM need PUBLIC_URL: the links in emails use it")
         return None
     url = _public_url(public_url, problems)
-    smtp = parse_smtp_url(smtp_url) if smtp_url else None
-    if smtp_url and smtp is None:
-        problems.append("SMTP_URL: not smtp://user:password@host:587 or smtps://…@host:465")
+    folder = None
+    if smtp_url.startswith("file:"):
+        folder = Path(smtp_url.removeprefix("file:").strip() or "mail")
+    smtp = parse_smtp_url(smtp_url) if smtp_url and folder is None else None
+    if smtp_url and smtp is None and folder is None:
+        problems.append(
+            "SMTP_URL: not smtp://user:password@host:587, smtps://…@host:465 or file:FOLDER/"
+        )
     if email_from and "@" not in parseaddr(email_from)[1]:
         problems.append(f"EMAIL_FROM: “{email_from}” is not an email address")
     if bool(smtp_url) != bool(email_from):
         problems.append("SMTP_URL and EMAIL_FROM go together: set both for email, or neither")
-    return WebSettings(url, smtp, email_from)
+    return WebSettings(url, smtp, email_from, mail_folder=folder)
 
 
 def describe(settings: WebSettings | None) -> list[str]:
     if settings is None:
         return ["Web and email: off (no PUBLIC_URL)"]
     lines = [f"Web: on, pages at {settings.public_url}/"]
-    if settings.smtp is None:
+    if settings.mail_folder is not None:
+        lines += [
+            f"  SMTP_URL: file:{settings.mail_folder} (emails are written there, not sent)",
+            f"  EMAIL_FROM: {settings.email_from}",
+        ]
+    elif settings.smtp is None:
         lines.append("  Email: off (no SMTP_URL and EMAIL_FROM): nobody can be sent a link")
     else:
         lines += [

@@ -64,13 +64,15 @@ async def queue_reminder(
     due_at = reminder_due_at(action, owner, community_timezone, now)
     if due_at is None:
         return
-    key = OutboxKey.action_due(action.id, owner.id)
+    assert action.due is not None  # reminder_due_at says None without one
+    key = OutboxKey.action_due(action.id, owner.id, action.due)
     item = OutboxItem(
         str(key),
         OutboxKind.ACTION_DUE,
         action.community_id,
         due_at,
         person_id=owner.id,
+        note=action.due.isoformat(),  # a reminder for a due date since changed is not sent
         action_id=action.id,
     )
     await repo.queue([item])
@@ -87,6 +89,8 @@ async def reminder(
         return None, None
     if action.owner_person_id != owner.id or action.due is None:
         return None, None
+    if item.note and item.note != action.due.isoformat():
+        return None, None  # its due date changed: the reminder for the new one speaks
     here = await community_timezone(repo, action.community_id, default_timezone)
     zone = person_timezone(owner, here)
     if cadence.is_quiet(now, zone):

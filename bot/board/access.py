@@ -8,31 +8,13 @@ opt-outs); a reset draws a new salt, after which the old link matches nothing.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
-import secrets
 from datetime import datetime
 
+from bot.access.tokens import derive, matches, new_salt, token_hash, well_formed
 from bot.model import BoardLink, Community
 from bot.ports import Repository
 
-SALT_BYTES = 16
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 bytes, unpadded URL-safe base64
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def well_formed(token: str) -> bool:
-    return bool(_TOKEN.match(token))
-
-
-def _derive(secret: bytes, salt: str) -> str:
-    digest = hmac.new(secret, f"board:{salt}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+PURPOSE = "board"
 
 
 async def board_token(
@@ -43,12 +25,12 @@ async def board_token(
     secret = repo.deployment_secret()
     link = await repo.board_link(community_id)
     if link is not None and not fresh:
-        token = _derive(secret, link.salt)
-        if hmac.compare_digest(token_hash(token), link.token_hash):
+        token = derive(secret, PURPOSE, link.salt)
+        if matches(token, link.token_hash):
             return token
         # The deployment's secret is not the one the link was made with: a new link.
-    salt = secrets.token_hex(SALT_BYTES)
-    token = _derive(secret, salt)
+    salt = new_salt()
+    token = derive(secret, PURPOSE, salt)
     await repo.save_board_link(BoardLink(community_id, token_hash(token), salt, now))
     return token
 

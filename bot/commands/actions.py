@@ -1,124 +1,166 @@
-"""`/round action add|done|drop` and `/round actions`: what the partnership agreed to do.
+"""`/round action add|edit|done|drop` and `/round actions`: what the partnership agreed to do.
 
-Adding, finishing and dropping an action is said in the chat for everyone to see; the list is
-for the lead who asked. An owner on a platform is told by direct message, and reminded three
+Adding, changing, finishing and dropping an action is said in the chat for everyone to see; the
+list is for the lead who asked. An owner on a platform is told by direct message, and reminded three
 days before the action is due.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.actions import notices
 from bot.actions.ledger import current, describe
 from bot.commands.community import identify
-from bot.commands.parser import (
-    ActionArgs,
-    UsageError,
-    parse_action_add,
-    parse_action_number,
-)
-from bot.messages import Outgoing
+from bot.commands.context import LeadContext
+from bot.commands.outcomes import Outcome, announced, said
+from bot.commands.parser import UsageError, check_due, check_what, parse_category
+from bot.commands.requests import AddAction, EditAction, FinishAction, ListActions, UserMention
 from bot.model import ActionStatus, AgreedAction, Person
 
-if TYPE_CHECKING:
-    from bot.commands.leads import Request
+
+async def action(ctx: LeadContext, request: AddAction | EditAction | FinishAction) -> Outcome:
+    """`/round action add ...`, `edit N ...`, `done N`, `drop N`."""
+    if isinstance(request, AddAction):
+        return await _add(ctx, request)
+    if isinstance(request, EditAction):
+        return await _edit(ctx, request)
+    return await _finish(ctx, request.number, request.status)
 
 
-async def action(req: Request) -> list[Outgoing]:
-    """`/round action add ...`, `/round action done N`, `/round action drop N`."""
-    verb, _, rest = req.command.args.strip().partition(" ")
-    if verb.lower() == "add":
-        return await _add(req, rest)
-    if verb.lower() in ("done", "drop"):
-        status = ActionStatus.DONE if verb.lower() == "done" else ActionStatus.DROPPED
-        return await _finish(req, parse_action_number(rest), status)
-    raise UsageError("Say add, done or drop after /round action.", "action")
+async def _today(ctx: LeadContext) -> tuple[str, date]:
+    zone = await ctx.community_timezone()
+    return zone, ctx.now.astimezone(ZoneInfo(zone)).date()
 
 
-async def _add(req: Request, args: str) -> list[Outgoing]:
-    zone = await req.community_timezone()
-    today = req.now.astimezone(ZoneInfo(zone)).date()
-    parsed = parse_action_add(args, req.rubric, today)
-    owner, owner_name = await _owner(req, parsed)
-    added = await req.repo.add_action(
-        req.community.id,
-        parsed.category.id,
-        parsed.what,
-        req.now,
+async def _add(ctx: LeadContext, request: AddAction) -> Outcome:
+    zone, today = await _today(ctx)
+    category = ctx.rubric.category(request.category_id)
+    if category is None:
+        parse_category(request.category_id, ctx.rubric)  # says which categories there are
+        raise AssertionError("unreachable")
+    if request.due is not None:
+        check_due(request.due, today)
+    if not request.what.strip():
+        raise UsageError(f"Say what was agreed for {category.title}.", "action")
+    check_what(request.what)
+    owner, owner_name = await _owner(ctx, request.owner)
+    added = await ctx.repo.add_action(
+        ctx.community.id,
+        category.id,
+        request.what,
+        ctx.now,
         owner_person_id=owner.id if owner else None,
         owner_name=owner_name,
-        due=parsed.due,
+        due=request.due,
     )
-    replies = [req.public(f"Action {added.number} agreed. {_line(req, added, zone)}")]
+    owed = []
     if owner is not None:
-        await notices.queue_reminder(req.repo, added, owner, zone, req.now)
-        if owner.id != req.sender.id:  # whoever typed it knows already
-            replies.append(notices.assigned(owner, added, req.community, req.rubric, req.sender))
-    return replies
+        await notices.queue_reminder(ctx.repo, added, owner, zone, ctx.now)
+        if ctx.caller is None or owner.id != ctx.caller.id:  # whoever typed it knows already
+            by = ctx.caller or owner
+            owed.append(notices.assigned(owner, added, ctx.community, ctx.rubric, by))
+    return announced(f"Action {added.number} agreed. {_line(ctx, added, zone)}", tuple(owed))
 
 
-async def _owner(req: Request, parsed: ActionArgs) -> tuple[Person | None, str]:
+async def _edit(ctx: LeadContext, request: EditAction) -> Outcome:
+    found = await _numbered(ctx, request.number)
+    if found.status is not ActionStatus.OPEN:
+        return said(f"Action {found.number} is {found.status}; it can no longer be changed.")
+    zone, today = await _today(ctx)
+    changed = found
+    if request.what is not None:
+        changed = replace(changed, what=check_what(request.what))
+    if request.no_due:
+        changed = replace(changed, due=None)
+    elif request.due is not None:
+        check_due(request.due, today)
+        changed = replace(changed, due=request.due)
+    owner: Person | None = None
+    if request.no_owner:
+        changed = replace(changed, owner_person_id=None, owner_name="")
+    elif request.owner is not None:
+        owner, owner_name = await _owner(ctx, request.owner)
+        changed = replace(
+            changed, owner_person_id=owner.id if owner else None, owner_name=owner_name
+        )
+    await ctx.repo.update_action(changed)
+    saved = await ctx.repo.action_by_id(found.id)
+    assert saved is not None
+    owed = []
+    new_owner = owner is not None and owner.id != found.owner_person_id
+    if saved.owner_person_id is not None and (new_owner or saved.due != found.due):
+        who = owner or await ctx.repo.person_by_id(saved.owner_person_id)
+        if who is not None:
+            await notices.queue_reminder(ctx.repo, saved, who, zone, ctx.now)
+            if new_owner and (ctx.caller is None or who.id != ctx.caller.id):
+                by = ctx.caller or who
+                owed.append(notices.assigned(who, saved, ctx.community, ctx.rubric, by))
+    return announced(f"Action {saved.number} changed. {_line(ctx, saved, zone)}", tuple(owed))
+
+
+async def _numbered(ctx: LeadContext, number: int) -> AgreedAction:
+    found = await ctx.repo.action_by_number(ctx.community.id, number)
+    if found is None:
+        raise UsageError(
+            f"{ctx.community.name} has no action {number}. /round actions lists them.", "action"
+        )
+    return found
+
+
+async def _owner(ctx: LeadContext, mention: UserMention | None) -> tuple[Person | None, str]:
     """A member of the community (named by their id, or by a name only one member has), or
     just a name. An id that names no member is refused: nobody new is stored for it."""
-    mention = parsed.owner
     if mention is None:
         return None, ""
-    named = await identify(req.repo, req.community, mention)
-    person = await req.repo.person(*named) if named else None
-    if person is not None and await req.repo.role(req.community.id, person.id) is not None:
+    named = await identify(ctx.repo, ctx.community, mention)
+    person = await ctx.repo.person(*named) if named else None
+    if person is not None and await ctx.repo.role(ctx.community.id, person.id) is not None:
         return person, ""
     if mention.name:
         return None, mention.name
     raise UsageError(
-        f"I can't find {mention.platform}:{mention.user_id} in {req.community.name}. Name the "
+        f"I can't find {mention.platform}:{mention.user_id} in {ctx.community.name}. Name the "
         "owner as they are known here, or write their name.",
         "action",
     )
 
 
-async def _finish(req: Request, number: int, status: ActionStatus) -> list[Outgoing]:
-    found = await req.repo.action_by_number(req.community.id, number)
-    if found is None:
-        raise UsageError(
-            f"{req.community.name} has no action {number}. /round actions lists them.", "action"
-        )
+async def _finish(ctx: LeadContext, number: int, status: ActionStatus) -> Outcome:
+    found = await _numbered(ctx, number)
     if found.status is not ActionStatus.OPEN:
-        return [req.private(f"Action {number} is {found.status} already; nothing was changed.")]
-    await req.repo.set_action_status(found.id, status, req.now)
-    zone = await req.community_timezone()
-    finished = await req.repo.action_by_id(found.id)
+        return said(f"Action {number} is {found.status} already; nothing was changed.")
+    await ctx.repo.set_action_status(found.id, status, ctx.now)
+    zone = await ctx.community_timezone()
+    finished = await ctx.repo.action_by_id(found.id)
     assert finished is not None
     done = status is ActionStatus.DONE
     head = f"Action {number} is done. Well done!" if done else f"Action {number} is dropped."
-    return [req.public(f"{head} {_line(req, finished, zone)}")]
+    return announced(f"{head} {_line(ctx, finished, zone)}")
 
 
-async def actions(req: Request) -> list[Outgoing]:
+async def actions(ctx: LeadContext, _request: ListActions) -> Outcome:
     """The open actions and those done recently, for the lead who asked."""
-    if req.command.args.strip():
-        raise UsageError("/round actions takes nothing after it.", "actions")
-    zone = await req.community_timezone()
-    shown = current(await req.repo.actions(req.community.id), req.now)
+    zone = await ctx.community_timezone()
+    shown = current(await ctx.repo.actions(ctx.community.id), ctx.now)
     open_ = [a for a in shown if a.status is ActionStatus.OPEN]
     done = [a for a in shown if a.status is ActionStatus.DONE]
     if not open_ and not done:
-        return [
-            req.private(
-                f"{req.community.name} has no open actions. Note one with "
-                "/round action add <category> <what> [owner <person or name>] [due 2027-02-01]."
-            )
-        ]
-    lines = [f"Actions of {req.community.name}:"]
+        return said(
+            f"{ctx.community.name} has no open actions. Note one with "
+            "/round action add <category> <what> [owner <person or name>] [due 2027-02-01]."
+        )
+    lines = [f"Actions of {ctx.community.name}:"]
     if open_:
-        lines += ["Open:", *(_line(req, a, zone) for a in open_)]
+        lines += ["Open:", *(_line(ctx, a, zone) for a in open_)]
     if done:
-        lines += ["Done recently:", *(_line(req, a, zone) for a in done)]
+        lines += ["Done recently:", *(_line(ctx, a, zone) for a in done)]
     lines.append("Mark one with /round action done N (or drop N).")
-    return [req.private("\n".join(lines))]
+    return said("\n".join(lines))
 
 
-def _line(req: Request, action: AgreedAction, zone: str) -> str:
-    today = req.now.astimezone(ZoneInfo(zone)).date()
-    return describe(action, req.rubric, zone, today)
+def _line(ctx: LeadContext, action: AgreedAction, zone: str) -> str:
+    today = ctx.now.astimezone(ZoneInfo(zone)).date()
+    return describe(action, ctx.rubric, zone, today)

@@ -9,16 +9,13 @@ off; the board itself is a page of the web channel, so it needs PUBLIC_URL.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.board.access import board_token
-from bot.commands.parser import UsageError
-from bot.messages import Outgoing
+from bot.commands.context import LeadContext
+from bot.commands.outcomes import LinkGiven, Outcome, said
+from bot.commands.requests import BoardChange, BoardLink
 from bot.model import Community
 from bot.ports import Repository
-
-if TYPE_CHECKING:
-    from bot.commands.leads import Request
 
 NEEDS_WEB = (
     "The board is a web page, and the web pages are off here. An administrator sets PUBLIC_URL "
@@ -52,22 +49,20 @@ async def turn_off(repo: Repository, community: Community) -> str:
     return f"{community.name} has no board link to turn off. /round board makes one."
 
 
-async def board(req: Request) -> list[Outgoing]:
+async def board(ctx: LeadContext, request: BoardLink) -> Outcome:
     """`/round board`, `/round board reset`, `/round board off`."""
-    verb = req.command.args.strip().lower()
-    if verb not in ("", "reset", "off"):
-        raise UsageError("Say nothing, reset or off after /round board.", "board")
-    if verb == "off":
-        return [req.private(await turn_off(req.repo, req.community))]
-    page = req.platforms.board_page()
+    if request.change is BoardChange.OFF:
+        return said(await turn_off(ctx.repo, ctx.community))
+    page = ctx.platforms.board_page()
     if page is None:
-        return [req.private(NEEDS_WEB)]
-    replaced = verb == "reset" and await req.repo.board_link(req.community.id) is not None
-    url = await board_url(req.repo, req.community, page, req.now, fresh=verb == "reset")
-    name = req.community.name
+        return said(NEEDS_WEB)
+    reset = request.change is BoardChange.RESET
+    replaced = reset and await ctx.repo.board_link(ctx.community.id) is not None
+    url = await board_url(ctx.repo, ctx.community, page, ctx.now, fresh=reset)
+    name = ctx.community.name
     head = (
         f"A new board link for {name} (the old one no longer works): {url}"
         if replaced
         else f"The partnership board of {name}: {url}"
     )
-    return [req.private(f"{head}\n{WHAT_IT_SHOWS}")]
+    return LinkGiven(said=(f"{head}\n{WHAT_IT_SHOWS}",), url=url)

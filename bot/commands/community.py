@@ -8,29 +8,43 @@ platform joins that chat to the same community.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.access.sign_in import queue_sign_in
+from bot.commands.context import LeadContext
+from bot.commands.outcomes import Outcome, announced, said
 from bot.commands.parser import (
+    MIN_RESPONSES_RANGE,
     SCHEDULE_EXAMPLE,
     UsageError,
-    UserMention,
-    parse_cadence,
-    parse_mention,
+    cadence_of,
+    checked_schedule,
+    parse_setting,
 )
-from bot.digits import whole_number
-from bot.messages import Outgoing
-from bot.model import Cadence, ChatRef, Community, PersonRef, Role, Schedule, Unit
+from bot.commands.people import WEB_OFF, person_by_email
+from bot.commands.requests import (
+    AddLead,
+    ChangeSetting,
+    EmailAddress,
+    EmailEntry,
+    LinkCode,
+    ListLeads,
+    RemoveLead,
+    ScheduleOff,
+    SetSchedule,
+    Setting,
+    ShowSchedule,
+    ShowSettings,
+    UserMention,
+)
+from bot.model import Cadence, ChatRef, Community, Person, Role, Schedule, Unit
 from bot.platform_text import COMMUNITY_NAME_CHARS, clip, one_line
 from bot.ports import ConcurrentUpdate, Repository, Storage
 from bot.schedule import cadence
 
-if TYPE_CHECKING:
-    from bot.commands.leads import Request
-
-MIN_RESPONSES_RANGE = range(3, 11)  # below 3, a category's numbers could single people out
 LINK_CODE_LIFETIME = timedelta(hours=1)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are typed by hand
 
@@ -43,15 +57,7 @@ async def new_name(repo: Repository, args: str, chat_title: str) -> str:
     taken or too long), else the chat's own title (numbered when another community has it)."""
     given = one_line(args).strip("\"'“”").strip()
     if given:
-        if len(given) > COMMUNITY_NAME_CHARS:
-            raise UsageError(
-                f"Please keep the community name under {COMMUNITY_NAME_CHARS} characters.", "setup"
-            )
-        if await repo.community_by_name(given) is not None:
-            raise UsageError(
-                f"There is already a community called {given}; choose another name.", "setup"
-            )
-        return given
+        return await _free_name(repo, given, "setup")
     title = one_line(chat_title, COMMUNITY_NAME_CHARS)
     if not title:
         raise UsageError("Give the community a name: /round setup <name>.", "setup")
@@ -66,48 +72,117 @@ async def new_name(repo: Repository, args: str, chat_title: str) -> str:
     )
 
 
+async def _free_name(repo: Repository, given: str, sub: str) -> str:
+    if len(given) > COMMUNITY_NAME_CHARS:
+        raise UsageError(
+            f"Please keep the community name under {COMMUNITY_NAME_CHARS} characters.", sub
+        )
+    if await repo.community_by_name(given) is not None:
+        raise UsageError(f"There is already a community called {given}; choose another name.", sub)
+    return given
+
+
+async def create_community(
+    repo: Repository,
+    name: str,
+    leads: Sequence[EmailEntry],
+    email_platform: str,
+    now: datetime,
+) -> Community:
+    """A community in no chat (an operator's first step), led by these people by email: each
+    is sent a link to sign in to the leads' pages. Answers are anonymous by default."""
+    given = one_line(name).strip("\"'“”").strip()
+    if not given:
+        raise UsageError("Give the community a name.", "")
+    if not leads:
+        raise UsageError("Name its first lead by email address: --lead ana@example.org.", "")
+    community = await repo.create_community(await _free_name(repo, given, ""), None, True, now)
+    for entry in leads:
+        lead = await person_by_email(repo, email_platform, entry)
+        await repo.set_role(community.id, lead.id, Role.LEAD)
+        await queue_sign_in(repo, lead.id, now)
+    return community
+
+
 # leads
 
 
-@dataclass(frozen=True)
-class NewLead:
-    """Someone named in /round leads add, as written and as the platform knows them: ref is
-    None when they do not exist there, or are in none of the community's chats."""
-
-    written: str
-    ref: PersonRef | None
-
-
-async def leads(req: Request) -> list[Outgoing]:
-    verb, _, who = req.command.args.partition(" ")
-    mention = parse_mention(who)
-    if verb not in ("add", "remove") or mention is None:
-        raise UsageError(
-            f"Say whom to add or remove, for example {req.words.mention_example}.", "leads"
-        )
-    if verb == "add":
-        found = req.new_lead.ref if req.new_lead is not None else None
-        if found is None:
-            raise UsageError(
-                f"I can't find {who.strip()} in {req.community.name}'s "
-                f"{req.words.chat_word}s, so nobody was added.",
-                "leads",
-            )
-        lead = await req.repo.upsert_person(found)
-        await req.repo.set_role(req.community.id, lead.id, Role.LEAD)
-        return [req.public(f"{lead.name} is now a lead of {req.community.name}.")]
-    named = await identify(req.repo, req.community, mention)
-    person = await req.repo.person(*named) if named else None
+async def leads(ctx: LeadContext, request: ListLeads | AddLead | RemoveLead) -> Outcome:
+    """`/round leads`: who leads; add or remove one, by a platform id or an email address."""
+    if isinstance(request, ListLeads):
+        return said(await leads_text(ctx))
+    if isinstance(request, AddLead):
+        if isinstance(request.who, EmailAddress):
+            return await _add_lead_by_email(ctx, request.who.address)
+        return await _add_lead(ctx, request.who)
+    person = await _named(ctx, request.who)
     if person is None:
-        raise UsageError(f"I can't find {who.strip()} in {req.community.name}.", "leads")
-    role = await req.repo.role(req.community.id, person.id)
-    leads = [p for p, r in await req.repo.members(req.community.id) if r is Role.LEAD]
+        raise UsageError(f"I can't find {_written(request.who)} in {ctx.community.name}.", "leads")
+    role = await ctx.repo.role(ctx.community.id, person.id)
+    leads = [p for p, r in await ctx.repo.members(ctx.community.id) if r is Role.LEAD]
     if role is not Role.LEAD:
-        return [req.private(f"{person.name} is not a lead.")]
+        return said(f"{person.name} is not a lead.")
     if len(leads) == 1:
-        return [req.private("A community needs at least one lead; add another first.")]
-    await req.repo.set_role(req.community.id, person.id, Role.PARTICIPANT)
-    return [req.public(f"{person.name} is no longer a lead of {req.community.name}.")]
+        return said("A community needs at least one lead; add another first.")
+    await ctx.repo.set_role(ctx.community.id, person.id, Role.PARTICIPANT)
+    return announced(f"{person.name} is no longer a lead of {ctx.community.name}.")
+
+
+async def leads_text(ctx: LeadContext) -> str:
+    leads = [p for p, r in await ctx.repo.members(ctx.community.id) if r is Role.LEAD]
+    names = ", ".join(
+        f"{p.name} ({ctx.platforms[p.platform].title})" for p in sorted(leads, key=_by_name)
+    )
+    return f"Leads of {ctx.community.name}: {names or 'none'}."
+
+
+def _by_name(person: Person) -> str:
+    return person.name.lower()
+
+
+def _written(who: UserMention | EmailAddress) -> str:
+    if isinstance(who, EmailAddress):
+        return who.address
+    if who.written:
+        return who.written
+    if who.platform and who.user_id:
+        return f"{who.platform}:{who.user_id}"
+    return who.name or ""
+
+
+async def _named(ctx: LeadContext, who: UserMention | EmailAddress) -> Person | None:
+    if isinstance(who, EmailAddress):
+        email = ctx.platforms.by_email()
+        return await ctx.repo.person_by_address(email.name, who.address) if email else None
+    named = await identify(ctx.repo, ctx.community, who)
+    return await ctx.repo.person(*named) if named else None
+
+
+async def _add_lead(ctx: LeadContext, who: UserMention) -> Outcome:
+    found = ctx.new_lead.ref if ctx.new_lead is not None else None
+    if found is None:
+        raise UsageError(
+            f"I can't find {_written(who)} in {ctx.community.name}'s "
+            f"{ctx.words.chat_word}s, so nobody was added.",
+            "leads",
+        )
+    lead = await ctx.repo.upsert_person(found)
+    await ctx.repo.set_role(ctx.community.id, lead.id, Role.LEAD)
+    return announced(f"{lead.name} is now a lead of {ctx.community.name}.")
+
+
+async def _add_lead_by_email(ctx: LeadContext, address: str) -> Outcome:
+    """A lead who works by email: they get a link to sign in to the leads' pages."""
+    email = ctx.platforms.by_email()
+    if email is None:
+        raise UsageError(WEB_OFF, "leads")
+    lead = await person_by_email(ctx.repo, email.name, EmailEntry(address))
+    await ctx.repo.set_role(ctx.community.id, lead.id, Role.LEAD)
+    await queue_sign_in(ctx.repo, lead.id, ctx.now)
+    return Outcome(
+        said=(f"{address} gets an email with a link to sign in to the leads' pages.",),
+        announced=(f"{lead.name} is now a lead of {ctx.community.name}.",),
+    )
 
 
 async def identify(
@@ -129,12 +204,12 @@ async def identify(
 # settings
 
 
-async def settings(req: Request) -> list[Outgoing]:
-    if not req.command.args.strip():
-        return [req.private(describe_settings(req.community))]
-    changed, sentence = change_setting(req.community, req.command.args)
-    await req.repo.update_community(changed)
-    return [req.public(sentence)]
+async def settings(ctx: LeadContext, request: ShowSettings | ChangeSetting) -> Outcome:
+    if isinstance(request, ShowSettings):
+        return said(describe_settings(ctx.community))
+    changed, sentence = apply_setting(ctx.community, request)
+    await ctx.repo.update_community(changed)
+    return announced(sentence)
 
 
 def describe_settings(community: Community) -> str:
@@ -151,34 +226,31 @@ def describe_settings(community: Community) -> str:
 
 
 def change_setting(community: Community, args: str) -> tuple[Community, str]:
-    """The community with one setting changed, and a sentence saying so."""
-    words = args.lower().split()
-    if len(words) != 2:
-        raise UsageError("Say which setting and its new value.", "settings")
-    name, value = words
-    number = whole_number(value, 2)
-    if name == "anonymous" and value in ("on", "off"):
-        changed = replace(community, anonymous=value == "on")
-    elif name == "min_responses" and number is not None and number in MIN_RESPONSES_RANGE:
-        changed = replace(community, min_responses=number)
-    elif name == "priorities" and value in ("on", "off"):
-        changed = replace(community, priorities=value == "on")
-    elif name == "email_summary" and value in ("on", "off"):
-        changed = replace(community, email_summary=value == "on")
-    elif name == "min_responses":
-        first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
-        raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")
-    elif name in ("anonymous", "priorities", "email_summary"):
-        raise UsageError(f"{name} is on or off.", "settings")
+    """The community with one setting changed (as typed), and a sentence saying so."""
+    return apply_setting(community, parse_setting(args))
+
+
+def apply_setting(community: Community, request: ChangeSetting) -> tuple[Community, str]:
+    """The community with the setting changed, and a sentence saying so."""
+    value = request.value
+    if request.setting is Setting.MIN_RESPONSES:
+        if isinstance(value, bool) or value not in MIN_RESPONSES_RANGE:
+            first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
+            raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")
+        changed = replace(community, min_responses=value)
+        shown = str(value)
     else:
-        raise UsageError(
-            "I can change: anonymous on|off, min_responses 3..10, priorities on|off, "
-            "email_summary on|off.",
-            "settings",
-        )
+        on = bool(value)
+        if request.setting is Setting.ANONYMOUS:
+            changed = replace(community, anonymous=on)
+        elif request.setting is Setting.PRIORITIES:
+            changed = replace(community, priorities=on)
+        else:
+            changed = replace(community, email_summary=on)
+        shown = "on" if on else "off"
     sentence = (
-        f"{community.name}: {name} is now {value}. It applies to rounds opened from now on; "
-        "an open round keeps its setting."
+        f"{community.name}: {request.setting} is now {shown}. It applies to rounds opened from "
+        "now on; an open round keeps its setting."
     )
     return changed, sentence
 
@@ -186,18 +258,13 @@ def change_setting(community: Community, args: str) -> tuple[Community, str]:
 # link
 
 
-async def link(req: Request) -> list[Outgoing]:
-    if req.command.args.strip():
-        text = f"This chat is already part of {req.community.name}."
-        return [req.private(text)]
+async def link(ctx: LeadContext, _request: LinkCode) -> Outcome:
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-    await req.repo.create_link_code(req.community.id, code, req.now + LINK_CODE_LIFETIME)
-    return [
-        req.private(
-            f"To bring another group into {req.community.name}, an admin of that group types\n"
-            f"/round link {code}\nthere within the next hour. The code works once."
-        )
-    ]
+    await ctx.repo.create_link_code(ctx.community.id, code, ctx.now + LINK_CODE_LIFETIME)
+    return said(
+        f"To bring another group into {ctx.community.name}, an admin of that group types\n"
+        f"/round link {code}\nthere within the next hour. The code works once."
+    )
 
 
 async def join(repo: Repository, chat: ChatRef, code: str, now: datetime) -> Community | None:
@@ -223,30 +290,29 @@ async def follow_chat(storage: Storage, old: ChatRef, new: ChatRef) -> Community
 # schedule
 
 
-async def schedule(req: Request) -> list[Outgoing]:
+async def schedule(ctx: LeadContext, request: ShowSchedule | SetSchedule | ScheduleOff) -> Outcome:
     """`/round schedule ...` sets the cadence; bare shows it; `off` stops it."""
-    args = req.command.args.strip()
-    current = await req.repo.schedule(req.community.id)
-    if not args:
+    current = await ctx.repo.schedule(ctx.community.id)
+    if isinstance(request, ShowSchedule):
         if current is None:
-            return [req.private(f"{req.community.name} has no schedule. {SCHEDULE_EXAMPLE}")]
-        return [req.private(describe_schedule(current))]
-    if args.lower() == "off":
-        await req.repo.delete_schedule(req.community.id)
-        return [req.public(f"{req.community.name}: scheduled rounds are off.")]
-    default_zone = current.cadence.timezone if current else req.timezone
-    plan = parse_cadence(args, default_zone)
+            return said(f"{ctx.community.name} has no schedule. {SCHEDULE_EXAMPLE}")
+        return said(describe_schedule(current))
+    if isinstance(request, ScheduleOff):
+        await ctx.repo.delete_schedule(ctx.community.id)
+        return announced(f"{ctx.community.name}: scheduled rounds are off.")
+    default_zone = current.cadence.timezone if current else ctx.timezone
+    plan = cadence_of(checked_schedule(request), default_zone)
     if current is not None and current.occurrence > 0 and _same_rhythm(current, plan):
         # A new time, zone or length keeps the cycle: the next opening stays in step.
         anchor, start = current.anchor, current.occurrence
     else:  # never opened yet, or a new rhythm: start afresh from today
-        anchor, start = cadence.first_day(plan, req.now), 0
-    occurrence = cadence.next_occurrence(plan, anchor, req.now, start)
+        anchor, start = cadence.first_day(plan, ctx.now), 0
+    occurrence = cadence.next_occurrence(plan, anchor, ctx.now, start)
     saved = Schedule(
-        req.community.id, plan, anchor, occurrence, cadence.opening(plan, anchor, occurrence)
+        ctx.community.id, plan, anchor, occurrence, cadence.opening(plan, anchor, occurrence)
     )
-    await req.repo.save_schedule(saved)
-    return [req.public(describe_schedule(saved))]
+    await ctx.repo.save_schedule(saved)
+    return announced(describe_schedule(saved))
 
 
 def _same_rhythm(current: Schedule, plan: Cadence) -> bool:

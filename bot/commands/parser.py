@@ -1,6 +1,7 @@
-"""Parsing of the lead commands (`/round <sub> ...`), shared by every platform.
+"""Parsing of the lead commands (`/round <sub> ...`), shared by every platform: a chat line
+becomes the same typed request (bot/commands/requests.py) a lead's web form builds.
 
-Parsing never raises: bad input becomes a UsageError carrying that command's help.
+Bad input never escapes as anything but a UsageError carrying that command's help.
 """
 
 from __future__ import annotations
@@ -10,10 +11,52 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from email_validator import EmailNotValidError, validate_email
+
+from bot.commands.requests import (
+    AddAction,
+    AddLead,
+    AddPeople,
+    BoardChange,
+    BoardLink,
+    ChangeSetting,
+    ChatRequest,
+    CloseRound,
+    EditAction,
+    EmailAddress,
+    EmailEntry,
+    FinishAction,
+    Help,
+    JoinByCode,
+    JoinLink,
+    LeadRequest,
+    LinkCode,
+    ListActions,
+    ListLeads,
+    OpenRound,
+    Remind,
+    RemoveLead,
+    RemovePeople,
+    ReopenRound,
+    ScheduleOff,
+    SendDebrief,
+    SetSchedule,
+    Setting,
+    SetUp,
+    ShowPeople,
+    ShowSchedule,
+    ShowSettings,
+    ShowStatus,
+    ShowSummary,
+    Unparsed,
+    UserMention,
+    WebSignIn,
+)
 from bot.conversation.choices import MAX_ID_DIGITS
 from bot.digits import whole_number
-from bot.model import Cadence, Category, Rubric, Unit
+from bot.model import ActionStatus, Cadence, Category, Rubric, Unit
 from bot.platform_text import ROUND_TITLE_CHARS, one_line
+from bot.platforms import PlatformTraits
 from bot.schedule.cadence import WEEKDAYS, WORKING_HOUR
 from bot.timezones import zone_named
 
@@ -24,9 +67,13 @@ HELP = {
     "everyone (default: two weeks)",
     "status": "/round status — who has been invited, started and completed",
     "remind": "/round remind — nudge everyone who has not finished",
-    "close": "/round close — close the open round and post its summary",
+    "close": "/round close — close the open round and post its summary (with too few "
+    "answers for one it warns first: /round close anyway)",
+    "reopen": "/round reopen [for 7 days | until 2027-01-15] — open the latest round again, "
+    "when it closed without a summary in the last 7 days",
     "summary": "/round summary [round number] — the summary of the latest (or that) round",
-    "leads": "/round leads add|remove <user> — choose who may run these commands",
+    "leads": "/round leads [add|remove <user or email address>] — who may run these "
+    "commands; /round leads lists them",
     "schedule": "/round schedule every 3 months | every 6 weeks | monthly | quarterly "
     "[on monday] [at 09:00] [Europe/London] [for 14 days] — open rounds on a cadence; "
     "/round schedule shows it, /round schedule off stops it",
@@ -37,14 +84,18 @@ HELP = {
     "debrief": "/round debrief [round number] — the debrief pack (a PDF) of the latest (or that) "
     "round, sent to you privately",
     "action": "/round action add <category> <what> [owner <person or name>] [due 2027-02-01] — "
-    "note an action the partnership agreed; /round action done N, /round action drop N",
+    "note an action the partnership agreed; /round action edit N [what] [owner <person or "
+    "name> | owner none] [due 2027-03-01 | due none]; /round action done N, /round action "
+    "drop N",
     "actions": "/round actions — the open actions and those done recently",
-    "people": "/round people add|remove ana@example.org, ben@example.org — people who take "
-    "part by email; /round people counts everyone (the addresses come to you privately)",
+    "people": "/round people add|remove Ana Smith <ana@example.org>, ben@example.org — people "
+    "who take part by email; /round people counts everyone (the addresses come to you "
+    "privately)",
     "join-link": "/round join-link — a web page where anyone can ask to take part by email",
     "board": "/round board — a read-only web page of the latest summary, trend, priorities and "
     "actions for the partnership board, sent to you privately; /round board reset replaces "
     "its link, /round board off turns it off",
+    "web": "/round web — a one-time link to the leads' web pages, sent to you privately",
 }
 MAX_DAYS = 366
 DEFAULT_DURATION = timedelta(days=14)
@@ -64,6 +115,7 @@ class UsageError(Exception):
     def __init__(self, problem: str, sub: str) -> None:
         example = HELP.get(sub, "")
         super().__init__(f"{problem}\nUsage: {example}" if example else problem)
+        self.problem = problem  # without the command's help: for a page, which has a form
 
 
 @dataclass(frozen=True)
@@ -95,46 +147,70 @@ class OpenArgs:
 def parse_open(args: str, now: datetime, timezone: str = "UTC") -> OpenArgs:
     """Title and close time from `[title] [for N days|weeks | until YYYY-MM-DD]`; a date means
     the end of that day where the community is."""
-    closes_at = now + DEFAULT_DURATION
+    request = parse_open_request(args)
+    closes_at = closing_time(request.days, request.until, now, timezone, "open")
+    return OpenArgs(request.title, closes_at or now + DEFAULT_DURATION)
+
+
+def parse_open_request(args: str, sub: str = "open") -> OpenRound:
+    """`[title] [for N days|weeks | until YYYY-MM-DD]`: the title and how long, as typed."""
+    days: int | None = None
+    until: date | None = None
     if match := _FOR.search(args):
-        amount = int(match.group(1)) * (7 if match.group(2).lower().startswith("week") else 1)
-        if not 1 <= amount <= MAX_DAYS:
-            raise UsageError(f"A round lasts between 1 and {MAX_DAYS} days.", "open")
-        closes_at = now + timedelta(days=amount)
+        days = int(match.group(1)) * (7 if match.group(2).lower().startswith("week") else 1)
+        if not 1 <= days <= MAX_DAYS:
+            raise UsageError(f"A round lasts between 1 and {MAX_DAYS} days.", sub)
         args = args[: match.start()]
     elif match := _UNTIL.search(args):
         try:
-            day = date.fromisoformat(match.group(1))
+            until = date.fromisoformat(match.group(1))
         except ValueError:
-            raise UsageError(f"“{match.group(1)}” is not a date like 2027-01-15.", "open") from None
-        zone = ZoneInfo(timezone)
-        today = now.astimezone(zone).date()
-        if day <= today:
-            raise UsageError("The closing date must be after today.", "open")
-        # Dates first: the end of 9999-12-31 in a zone west of UTC is no datetime at all.
-        too_late = UsageError(f"A round lasts at most {MAX_DAYS} days.", "open")
-        if (day - today).days > MAX_DAYS:
-            raise too_late
-        closes_at = datetime.combine(day, time(23, 59), zone).astimezone(UTC)
-        if closes_at - now > timedelta(days=MAX_DAYS):
-            raise too_late
+            raise UsageError(f"“{match.group(1)}” is not a date like 2027-01-15.", sub) from None
         args = args[: match.start()]
     if _STRAY_DURATION.search(args):
-        raise UsageError(UNREADABLE_CLOSE, "open")
+        raise UsageError(UNREADABLE_CLOSE, sub)
     title = one_line(args).strip("\"'“”").strip()
     if len(title) > ROUND_TITLE_CHARS:
-        raise UsageError(f"Please keep the title under {ROUND_TITLE_CHARS} characters.", "open")
-    return OpenArgs(title or None, closes_at)
+        raise UsageError(f"Please keep the title under {ROUND_TITLE_CHARS} characters.", sub)
+    return OpenRound(title or None, days, until)
 
 
-@dataclass(frozen=True)
-class UserMention:
-    """A user as written in a command: platform:user_id (adapters turn their own mention syntax
-    into this), @name or name."""
+def closing_time(
+    days: int | None, until: date | None, now: datetime, timezone: str, sub: str
+) -> datetime | None:
+    """When a round opened (or reopened) now closes: after `days`, or at the end of `until`
+    where the community is; None when neither is given. UsageError when that is not after
+    today or more than MAX_DAYS away."""
+    if days is not None:
+        if not 1 <= days <= MAX_DAYS:
+            raise UsageError(f"A round lasts between 1 and {MAX_DAYS} days.", sub)
+        return now + timedelta(days=days)
+    if until is None:
+        return None
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    if until <= today:
+        raise UsageError("The closing date must be after today.", sub)
+    # Dates first: the end of 9999-12-31 in a zone west of UTC is no datetime at all.
+    too_late = UsageError(f"A round lasts at most {MAX_DAYS} days.", sub)
+    if (until - today).days > MAX_DAYS:
+        raise too_late
+    closes_at = datetime.combine(until, time(23, 59), zone).astimezone(UTC)
+    if closes_at - now > timedelta(days=MAX_DAYS):
+        raise too_late
+    return closes_at
 
-    platform: str | None
-    user_id: str | None
-    name: str | None
+
+def parse_reopen(args: str) -> ReopenRound:
+    """`[for N days|weeks | until YYYY-MM-DD]`."""
+    parsed = parse_open_request(args, "reopen")
+    if parsed.title is not None:
+        raise UsageError(
+            "Say how long it stays open, or nothing: /round reopen for 7 days, or "
+            "/round reopen until 2027-01-15.",
+            "reopen",
+        )
+    return ReopenRound(parsed.days, parsed.until)
 
 
 def parse_mention(text: str) -> UserMention | None:
@@ -142,8 +218,8 @@ def parse_mention(text: str) -> UserMention | None:
     if not text or " " in text:
         return None
     if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]{1,64})", text):
-        return UserMention(match.group(1), match.group(2), None)
-    return UserMention(None, None, text.lstrip("@"))
+        return UserMention(match.group(1), match.group(2), None, text)
+    return UserMention(None, None, text.lstrip("@"), text)
 
 
 # /round schedule
@@ -163,6 +239,24 @@ def _bad_schedule(problem: str) -> UsageError:
 def parse_cadence(args: str, default_timezone: str) -> Cadence:
     """`every 3 months | every 6 weeks | monthly | quarterly [on monday] [at 09:00] [Zone]
     [for 14 days]`."""
+    return cadence_of(parse_schedule(args), default_timezone)
+
+
+def cadence_of(request: SetSchedule, default_timezone: str) -> Cadence:
+    """The cadence a schedule request sets, in its timezone or else the default."""
+    return Cadence(
+        request.every,
+        request.unit,
+        request.weekday,
+        request.at,
+        request.timezone or default_timezone,
+        request.duration_days,
+    )
+
+
+def parse_schedule(args: str) -> SetSchedule:
+    """`every 3 months | every 6 weeks | monthly | quarterly [on monday] [at 09:00] [Zone]
+    [for 14 days]`; without a zone, the community's."""
     text = " ".join(args.lower().split())
     rest = text
     if match := re.match(r"every (\d{1,3}) (month|months|week|weeks)\b", rest):
@@ -172,9 +266,6 @@ def parse_cadence(args: str, default_timezone: str) -> Cadence:
     else:
         raise _bad_schedule("Say how often: every 3 months, every 6 weeks, monthly or quarterly.")
     rest = rest[match.end() :].strip()
-    limit = 24 if unit is Unit.MONTH else 104
-    if not 1 <= every <= limit:
-        raise _bad_schedule(f"Every 1 to {limit} {unit}s, please.")
     weekday = None
     if match := re.search(r"\bon (\w+)", rest):
         if match.group(1) not in WEEKDAYS:
@@ -188,24 +279,35 @@ def parse_cadence(args: str, default_timezone: str) -> Cadence:
             raise _bad_schedule(f"“{match.group(1)}:{match.group(2)}” is not a time of day.")
         at = time(hour, minute)
         rest = (rest[: match.start()] + rest[match.end() :]).strip()
-    period_days = every * (28 if unit is Unit.MONTH else 7)
+    period_days = max(1, every * (28 if unit is Unit.MONTH else 7))
     duration = min(14, period_days - 1)  # weekly rounds default to six days
     if match := re.search(r"\bfor (\d{1,3}) (day|days|week|weeks)\b", rest):
         duration = int(match.group(1)) * (7 if match.group(2).startswith("week") else 1)
         rest = (rest[: match.start()] + rest[match.end() :]).strip()
-    timezone = default_timezone
+    timezone: str | None = None
     for word in args.split():  # timezones keep their case: Europe/London
         if "/" in word or word.upper() == "UTC":
             timezone = "UTC" if word.upper() == "UTC" else word
             rest = rest.replace(word.lower(), "").strip()
     if rest:
         raise _bad_schedule(f"I did not understand “{rest}”.")
-    check_timezone(timezone)
-    if not 1 <= duration < period_days:
+    return checked_schedule(SetSchedule(every, unit, weekday, at, timezone, duration))
+
+
+def checked_schedule(request: SetSchedule) -> SetSchedule:
+    """The schedule request, once its numbers and timezone make sense (whichever front end
+    built it); UsageError otherwise."""
+    limit = 24 if request.unit is Unit.MONTH else 104
+    if not 1 <= request.every <= limit:
+        raise _bad_schedule(f"Every 1 to {limit} {request.unit}s, please.")
+    if request.timezone is not None:
+        check_timezone(request.timezone)
+    period_days = request.every * (28 if request.unit is Unit.MONTH else 7)
+    if not 1 <= request.duration_days < period_days:
         raise _bad_schedule(
             f"A round must close before the next opens: 1 to {period_days - 1} days."
         )
-    return Cadence(every, unit, weekday, at, timezone, duration)
+    return request
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -223,18 +325,9 @@ MAX_DUE_DAYS = 2 * 366
 # At the end, in either order; a date starts with a digit ("due diligence" stays in the text),
 # and the last "owner" is the clause ("find an owner for X owner Sam": Sam).
 _DUE = re.compile(r"^(.*)\s+due\s+(\d\S*)\s*$", re.IGNORECASE | re.DOTALL)
+_DUE_OR_NONE = re.compile(r"^(.*)\s+due\s+(\d\S*|none)\s*$", re.IGNORECASE | re.DOTALL)
 _OWNER = re.compile(r"^(.*)\s+owner\s+(\S.*?)\s*$", re.IGNORECASE | re.DOTALL)
 ACTION_EXAMPLE = "/round action add finance Set up a joint budget meeting owner @sam due 2027-02-01"
-
-
-@dataclass(frozen=True)
-class ActionArgs:
-    """`/round action add`: the category, what was agreed, who leads it and by when."""
-
-    category: Category
-    what: str
-    owner: UserMention | None  # a person on a platform, or (name only) perhaps just a name
-    due: date | None
 
 
 def _bad_action(problem: str) -> UsageError:
@@ -253,41 +346,101 @@ def parse_category(word: str, rubric: Rubric) -> Category:
     raise _bad_action(f"“{word}” is not a category. Name one by number or name: {names}.")
 
 
-def parse_action_add(args: str, rubric: Rubric, today: date) -> ActionArgs:
-    """`<category> <what> [owner <person or name>] [due YYYY-MM-DD]`, owner and due in either
-    order at the end; today is the date where the community is."""
-    rest = f" {args.strip()}"
-    owner: UserMention | None = None
-    due: date | None = None
+def parse_action(args: str, rubric: Rubric) -> AddAction | EditAction | FinishAction:
+    """`/round action add …`, `edit N …`, `done N`, `drop N`."""
+    verb, _, rest = args.strip().partition(" ")
+    verb = verb.lower()
+    if verb == "add":
+        return parse_action_add(rest, rubric)
+    if verb == "edit":
+        return parse_action_edit(rest)
+    if verb in ("done", "drop"):
+        status = ActionStatus.DONE if verb == "done" else ActionStatus.DROPPED
+        return FinishAction(parse_action_number(rest), status)
+    raise UsageError("Say add, edit, done or drop after /round action.", "action")
+
+
+def _clauses(rest: str, none_allowed: bool) -> tuple[str, str | None, str | None]:
+    """The text before the owner and due clauses at the end (in either order), and the two
+    clauses as written (None: not there)."""
+    due_pattern = _DUE_OR_NONE if none_allowed else _DUE
+    owner: str | None = None
+    due: str | None = None
     for _ in range(2):
-        if due is None and (match := _DUE.match(rest)):
-            due = _due_date(match.group(2), today)
-            rest = match.group(1)
+        if due is None and (match := due_pattern.match(rest)):
+            due, rest = match.group(2), match.group(1)
         elif owner is None and (match := _OWNER.match(rest)):
-            owner = _owner(match.group(2))
-            rest = match.group(1)
+            owner, rest = match.group(2), match.group(1)
+    return rest, owner, due
+
+
+def parse_action_add(args: str, rubric: Rubric) -> AddAction:
+    """`<category> <what> [owner <person or name>] [due YYYY-MM-DD]`, owner and due in either
+    order at the end."""
+    rest, owner, due = _clauses(f" {args.strip()}", none_allowed=False)
     word, _, what = rest.strip().partition(" ")
     if not word:
         raise _bad_action("Say which category the action is for, and what was agreed.")
     category = parse_category(word, rubric)
-    what = one_line(what).strip("\"'“”").strip()
+    what = _what(what)
     if not what:
         raise _bad_action(f"Say what was agreed for {category.title}.")
+    return AddAction(
+        category.id,
+        what,
+        _owner(owner) if owner is not None else None,
+        due_date(due) if due is not None else None,
+    )
+
+
+def parse_action_edit(args: str) -> EditAction:
+    """`N [what] [owner <person or name> | owner none] [due YYYY-MM-DD | due none]`."""
+    word, _, rest = args.strip().partition(" ")
+    number = parse_action_number(word)
+    rest, owner, due = _clauses(f" {rest.strip()}", none_allowed=True)
+    what = _what(rest)
+    no_owner = owner is not None and owner.strip().lower() == "none"
+    no_due = due is not None and due.lower() == "none"
+    edit = EditAction(
+        number,
+        what or None,
+        _owner(owner) if owner is not None and not no_owner else None,
+        due_date(due) if due is not None and not no_due else None,
+        no_owner,
+        no_due,
+    )
+    if edit == EditAction(number):
+        raise _bad_action(
+            f"Say what changes in action {number}: its words, owner <name>, or due <date>."
+        )
+    return edit
+
+
+def _what(text: str) -> str:
+    return check_what(one_line(text).strip("\"'“”").strip())
+
+
+def check_what(what: str) -> str:
+    """What an action says, within its limit."""
     if len(what) > WHAT_LIMIT:
         raise _bad_action(f"Please keep an action under {WHAT_LIMIT} characters.")
-    return ActionArgs(category, what, owner, due)
+    return what
 
 
-def _due_date(text: str, today: date) -> date:
+def due_date(text: str) -> date:
+    """A due date as written (2027-02-01); whether it lies ahead is the use case's to check."""
     try:
-        day = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
         raise _bad_action(f"“{text}” is not a date like 2027-02-01.") from None
+
+
+def check_due(day: date, today: date) -> None:
+    """A due date from today (where the community is) and within two years."""
     if day < today:
         raise _bad_action("The due date has passed already; give one from today on.")
     if (day - today).days > MAX_DUE_DAYS:
         raise _bad_action("Please give a due date within the next two years.")
-    return day
 
 
 def _owner(text: str) -> UserMention:
@@ -296,7 +449,7 @@ def _owner(text: str) -> UserMention:
         raise _bad_action(f"Please keep the owner's name under {OWNER_LIMIT} characters.")
     if re.search(r"\sdue\s", name, re.IGNORECASE):  # "owner Sam due friday"
         raise _bad_action("Write the due date like 2027-02-01, at the end.")
-    return parse_mention(name) or UserMention(None, None, name.lstrip("@"))
+    return parse_mention(name) or UserMention(None, None, name.lstrip("@"), name)
 
 
 def parse_action_number(args: str, sub: str = "action") -> int:
@@ -308,3 +461,236 @@ def parse_action_number(args: str, sub: str = "action") -> int:
             f"{shown} is not an action number. /round actions lists them with theirs.", sub
         )
     return number
+
+
+# /round people: addresses, one by one or pasted from an address book
+
+MAX_ADDRESSES = 500  # in one request
+ADDRESS_CHARS = 254  # the longest address SMTP carries (RFC 5321 path limit less <>)
+ENTRY_CHARS = 400  # an entry named back as bad is cut to this
+_PERSON_ID = re.compile(r"^#?(\d{1,9})$")
+
+
+def check_address(text: str) -> str | None:
+    """The address in its stored form (lower case), or None when it is not a valid one. Syntax
+    only: nothing is looked up on the network."""
+    text = text.strip().strip("<>")
+    if not text or len(text) > ADDRESS_CHARS:
+        return None
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return checked.normalized.lower()
+
+
+def _split_list(text: str) -> list[str]:
+    """Entries separated by commas, semicolons or new lines, but not inside quotes or angle
+    brackets (`"Smith, Ana" <ana@example.org>; ben@example.org`)."""
+    entries: list[str] = []
+    current: list[str] = []
+    quoted = bracketed = False
+    for char in text:
+        if char == '"' and not bracketed:
+            quoted = not quoted
+        elif char == "<" and not quoted:
+            bracketed = True
+        elif char == ">" and not quoted:
+            bracketed = False
+        if char in ",;\n\r" and not quoted and not bracketed:
+            entries.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    entries.append("".join(current))
+    return [entry.strip() for entry in entries if entry.strip()]
+
+
+def parse_entries(text: str) -> tuple[list[EmailEntry], list[str]]:
+    """People pasted as a list: `Name <address>` (as Outlook copies them) or bare addresses,
+    separated by commas, semicolons, new lines (or, for bare addresses, spaces). The good
+    entries (each address once) and the bad ones as written."""
+    good: dict[str, EmailEntry] = {}
+    bad: list[str] = []
+    for entry in _split_list(text):
+        if (start := entry.rfind("<")) >= 0 and entry.endswith(">"):
+            address = check_address(entry[start + 1 : -1])
+            name = one_line(entry[:start]).strip().strip('"').strip()
+            if address is None or "<" in name:
+                bad.append(entry[:ENTRY_CHARS])
+            else:
+                good.setdefault(address, EmailEntry(address, name))
+            continue
+        for word in entry.split():
+            address = check_address(word)
+            if address is None:
+                bad.append(word[:ENTRY_CHARS])
+            else:
+                good.setdefault(address, EmailEntry(address))
+    if len(good) > MAX_ADDRESSES:
+        raise UsageError(f"At most {MAX_ADDRESSES} addresses at a time, please.", "people")
+    return list(good.values()), bad
+
+
+def parse_people(args: str) -> ShowPeople | AddPeople | RemovePeople:
+    """`/round people`, `/round people add <list>`, `/round people remove <addresses or ids>`."""
+    verb, _, rest = args.strip().partition(" ")
+    verb = verb.lower()
+    if not verb:
+        return ShowPeople()
+    if verb not in ("add", "remove") or not rest.strip():
+        raise UsageError("Say add or remove, then the email addresses.", "people")
+    entries, bad = parse_entries(rest)
+    if verb == "add":
+        return AddPeople(tuple(entries), tuple(bad))
+    ids = tuple(int(m.group(1)) for word in bad if (m := _PERSON_ID.match(word)))
+    invalid = tuple(word for word in bad if not _PERSON_ID.match(word))
+    return RemovePeople(tuple(e.address for e in entries), ids, invalid)
+
+
+# every /round command as its typed request
+
+
+def _round_number(args: str, sub: str) -> int | None:
+    wanted = args.strip().lstrip("#")
+    number = whole_number(wanted, MAX_ID_DIGITS)
+    if wanted and number is None:
+        raise UsageError(f"“{wanted}” is not a round number.", sub)
+    return number
+
+
+def someone(text: str) -> UserMention | EmailAddress | None:
+    """A lead named by email address, or by a mention."""
+    text = text.strip()
+    if "@" in text[1:] and (address := check_address(text)) is not None:
+        return EmailAddress(address)
+    return parse_mention(text)
+
+
+def _leads(args: str, words: PlatformTraits) -> ListLeads | AddLead | RemoveLead:
+    verb, _, who = args.strip().partition(" ")
+    if not verb:
+        return ListLeads()
+    named = someone(who)
+    if verb not in ("add", "remove") or named is None:
+        raise UsageError(
+            f"Say whom to add or remove, for example {words.mention_example}.", "leads"
+        )
+    return AddLead(named) if verb == "add" else RemoveLead(named)
+
+
+def parse_setting(args: str) -> ChangeSetting:
+    """`anonymous on|off`, `min_responses 3..10`, `priorities on|off`, `email_summary on|off`."""
+    words = args.lower().split()
+    if len(words) != 2:
+        raise UsageError("Say which setting and its new value.", "settings")
+    name, value = words
+    switches = {s.value: s for s in Setting if s is not Setting.MIN_RESPONSES}
+    if name in switches and value in ("on", "off"):
+        return ChangeSetting(switches[name], value == "on")
+    number = whole_number(value, 2)
+    if name == Setting.MIN_RESPONSES and number is not None and number in MIN_RESPONSES_RANGE:
+        return ChangeSetting(Setting.MIN_RESPONSES, number)
+    if name == Setting.MIN_RESPONSES:
+        first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
+        raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")
+    if name in switches:
+        raise UsageError(f"{name} is on or off.", "settings")
+    raise UsageError(
+        "I can change: anonymous on|off, min_responses 3..10, priorities on|off, "
+        "email_summary on|off.",
+        "settings",
+    )
+
+
+MIN_RESPONSES_RANGE = range(3, 11)  # below 3, a category's numbers could single people out
+
+
+def _board(args: str) -> BoardLink:
+    changes = {"": BoardChange.SHOW, "reset": BoardChange.RESET, "off": BoardChange.OFF}
+    change = changes.get(args.strip().lower())
+    if change is None:
+        raise UsageError("Say nothing, reset or off after /round board.", "board")
+    return BoardLink(change)
+
+
+def _close(args: str) -> CloseRound:
+    word = args.strip().lower()
+    if word not in ("", "anyway"):
+        raise UsageError(
+            "Say /round close, or /round close anyway to close with too few answers for a summary.",
+            "close",
+        )
+    return CloseRound(anyway=word == "anyway")
+
+
+def _schedule(args: str) -> ShowSchedule | ScheduleOff | SetSchedule:
+    if not args.strip():
+        return ShowSchedule()
+    if args.strip().lower() == "off":
+        return ScheduleOff()
+    return parse_schedule(args)
+
+
+def _no_args(args: str, sub: str, request: LeadRequest) -> LeadRequest:
+    if args.strip():
+        raise UsageError(f"/round {sub} takes nothing after it.", sub)
+    return request
+
+
+def parse_request(command: Command, rubric: Rubric, words: PlatformTraits) -> LeadRequest:
+    """The typed request a `/round` line is (not help, setup, nor `link CODE`: those belong
+    to a chat); UsageError when it is none. `rubric` names the categories of actions, `words`
+    are the chat's platform's (for examples)."""
+    sub, args = command.sub, command.args
+    simple: dict[str, LeadRequest] = {
+        "status": ShowStatus(),
+        "remind": Remind(),
+        "link": LinkCode(),
+        "join-link": JoinLink(),
+        "web": WebSignIn(),
+    }
+    if sub in simple:
+        return simple[sub]
+    if sub == "open":
+        return parse_open_request(args)
+    if sub == "close":
+        return _close(args)
+    if sub == "reopen":
+        return parse_reopen(args)
+    if sub == "summary":
+        return ShowSummary(_round_number(args, sub))
+    if sub == "debrief":
+        return SendDebrief(_round_number(args, sub))
+    if sub == "leads":
+        return _leads(args, words)
+    if sub == "settings":
+        return parse_setting(args) if args.strip() else ShowSettings()
+    if sub == "schedule":
+        return _schedule(args)
+    if sub == "action":
+        return parse_action(args, rubric)
+    if sub == "actions":
+        return _no_args(args, sub, ListActions())
+    if sub == "people":
+        return parse_people(args)
+    if sub == "board":
+        return _board(args)
+    raise UsageError(f"I don't know “/round {sub}”.\n{help_text()}", "")
+
+
+def parse_chat_line(
+    command: Command, rubric: Rubric, words: PlatformTraits
+) -> LeadRequest | ChatRequest:
+    """What a `/round` line typed in a chat asks for; a line that asks for nothing valid is
+    Unparsed, to be refused once the caller is known."""
+    if command.sub == "help":
+        return Help()
+    if command.sub == "setup":
+        return SetUp(command.args)
+    if command.sub == "link" and command.args.strip():
+        return JoinByCode(command.args.strip())
+    try:
+        return parse_request(command, rubric, words)
+    except UsageError as problem:
+        return Unparsed(str(problem), command.sub, command.sub in HELP)

@@ -13,7 +13,16 @@ from datetime import datetime
 from bot.conversation import cards, engine
 from bot.conversation.choices import parse_choice
 from bot.messages import Address, IncomingChoice, IncomingJoin, IncomingText, Outgoing
-from bot.model import ParticipantState, Participation, Person, PersonRef, Role, Round, Stage
+from bot.model import (
+    Community,
+    ParticipantState,
+    Participation,
+    Person,
+    PersonRef,
+    Role,
+    Round,
+    Stage,
+)
 from bot.ports import Clock, Repository, Storage
 from bot.privacy.data_rights import address_opt_out_key, opt_out_key
 from bot.transaction import in_transaction
@@ -52,32 +61,11 @@ class Conversation:
         """A "Take part" link followed: join the community (and its open round)."""
 
         async def work(repo: Repository) -> list[Outgoing]:
-            dm = Address.dm(event.sender)
             code = event.code
             community = await repo.community_by_join_code(code) if code else None
             if community is None:
-                return [Outgoing(dm, BAD_LINK)]
-            person = await repo.upsert_person(event.sender)
-            # They came back by themselves: a past "forget me" no longer keeps them out.
-            sender = event.sender
-            secret = repo.deployment_secret()
-            await repo.remove_opt_out(opt_out_key(secret, sender.platform, sender.user_id))
-            address = await repo.address_of(person.id)
-            if address is not None:  # nor a past unsubscribe, when a lead adds them again
-                await repo.remove_opt_out(address_opt_out_key(secret, address))
-            if await repo.role(community.id, person.id) is None:
-                await repo.set_role(community.id, person.id, Role.PARTICIPANT)
-            welcome = Outgoing(dm, f"Welcome! You take part in {community.name}'s assessments.")
-            round_ = await repo.unclosed_round(community.id)
-            if round_ is None or not round_.is_open(self._clock.now()):
-                return [welcome, Outgoing(dm, NOTHING_OPEN)]
-            if await repo.participation(round_.id, person.id) is None:
-                invited = Participation(
-                    round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at
-                )
-                await repo.add_participation(invited)
-            resume = IncomingText(event.sender, dm, "continue")
-            return [welcome, *await self._text(repo, resume)]
+                return [Outgoing(Address.dm(event.sender), BAD_LINK)]
+            return await enrol(repo, event.sender, community, self._clock.now())
 
         return await in_transaction(self._storage, self._clock, work, event)
 
@@ -105,17 +93,51 @@ class Conversation:
         person = await repo.person(sender.platform, sender.user_id)
         if person is None:
             return [Outgoing(dm, NOTHING_OPEN)]
-        now = self._clock.now()
-        ended = None
-        for active in await repo.active_participations(person.id):
-            state = await repo.participant_state(active.round_id, sender.platform, sender.user_id)
-            if state is not None and state.round.is_open(now):
-                view = await _view(repo, state, dm, now)
-                return await _apply(repo, view, engine.on_text(view, event.text))
-            ended = ended or (state.round if state else None)
-        if ended is not None:  # past its deadline, not yet closed by a lead
-            return [Outgoing(dm, _closed_note(ended))]
-        return [Outgoing(dm, NOTHING_OPEN)]
+        return await _typed(repo, event, person, self._clock.now())
+
+
+async def enrol(
+    repo: Repository, who: PersonRef, community: Community, now: datetime
+) -> list[Outgoing]:
+    """Make someone a member of the community (and of its round open now), in the caller's
+    transaction: what they are told, the first card when a round is open."""
+    dm = Address.dm(who)
+    person = await repo.upsert_person(who)
+    # They came back by themselves: a past "forget me" no longer keeps them out.
+    secret = repo.deployment_secret()
+    await repo.remove_opt_out(opt_out_key(secret, who.platform, who.user_id))
+    address = await repo.address_of(person.id)
+    if address is not None:  # nor a past unsubscribe, when a lead adds them again
+        await repo.remove_opt_out(address_opt_out_key(secret, address))
+    if await repo.role(community.id, person.id) is None:
+        await repo.set_role(community.id, person.id, Role.PARTICIPANT)
+    welcome = Outgoing(dm, f"Welcome! You take part in {community.name}'s assessments.")
+    round_ = await repo.unclosed_round(community.id)
+    if round_ is None or not round_.is_open(now):
+        return [welcome, Outgoing(dm, NOTHING_OPEN)]
+    if await repo.participation(round_.id, person.id) is None:
+        invited = Participation(round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at)
+        await repo.add_participation(invited)
+    resume = IncomingText(who, dm, "continue")
+    return [welcome, *await _typed(repo, resume, person, now)]
+
+
+async def _typed(
+    repo: Repository, event: IncomingText, person: Person, now: datetime
+) -> list[Outgoing]:
+    """Text the person typed in their DM, against the round open for them."""
+    dm = Address.dm(event.sender)
+    sender = event.sender
+    ended = None
+    for active in await repo.active_participations(person.id):
+        state = await repo.participant_state(active.round_id, sender.platform, sender.user_id)
+        if state is not None and state.round.is_open(now):
+            view = await _view(repo, state, dm, now)
+            return await _apply(repo, view, engine.on_text(view, event.text))
+        ended = ended or (state.round if state else None)
+    if ended is not None:  # past its deadline, not yet closed by a lead
+        return [Outgoing(dm, _closed_note(ended))]
+    return [Outgoing(dm, NOTHING_OPEN)]
 
 
 @dataclass(frozen=True)

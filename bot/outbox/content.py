@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+from bot.access.messages import ACCESS_KINDS, access_message
 from bot.actions import notices
 from bot.conversation import cards
 from bot.messages import Address, Outgoing, Purpose
@@ -30,6 +31,8 @@ async def outbox_message(
         return item.message, None
     if item.kind is OutboxKind.ACTION_DUE:
         return await notices.reminder(repo, item, now, default_timezone)
+    if item.kind in ACCESS_KINDS:
+        return await access_message(repo, item, now), None
     round_ = await repo.round_by_id(item.round_id) if item.round_id else None
     if round_ is None:
         return None, None

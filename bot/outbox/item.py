@@ -22,6 +22,9 @@ class OutboxKind(enum.StrEnum):
     TREND = "trend"  # the medians over time up to a round, with its chart
     DEBRIEF = "debrief"  # a round's debrief pack (a PDF), to one lead privately
     ACTION_DUE = "action due"  # an action's owner, three days before it is due
+    SIGN_IN = "sign in"  # a lead's one-time sign-in link, made when sent
+    CONFIRM_JOIN = "confirm join"  # a join request's confirmation link (double opt-in)
+    PERSONAL_LINK = "personal link"  # a person's page link, after joining or asked for again
 
 
 # Fan-outs to everyone in a round. Only the replica that leads the scheduler sends them: each
@@ -54,6 +57,8 @@ class OutboxItem:
     note: str | None = None  # a summary's heading
     message: Outgoing | None = None  # a MESSAGE: the message itself
     action_id: int | None = None  # the agreed action an ACTION_DUE reminder is about
+    platform: str | None = None  # where it goes when neither a chat nor a person says (a join
+    # request's confirmation: nobody is stored until they confirm)
     id: int = 0
     claimed_at: datetime | None = None
     claimed_by: str | None = None  # the process sending it

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.model import ChatRef
 
@@ -27,6 +27,9 @@ class Purpose(enum.StrEnum):
     SNOOZED = "snoozed"  # "remind me tomorrow"
     ACTION_DUE = "action-due"  # an action's owner, before it is due
     DEBRIEF = "debrief"  # a closed round's debrief pack, to a lead
+    SIGN_IN = "sign-in"  # a lead's sign-in link, once per request
+    CONFIRM_JOIN = "confirm-join"  # a join request's confirmation, once per request
+    PERSONAL_LINK = "link"  # a person's page link, once per request
 
 
 class Note(enum.StrEnum):
@@ -81,8 +84,9 @@ class OutboxKey:
         return cls(Purpose.REMINDER, (str(round_id), str(person_id), str(number)))
 
     @classmethod
-    def action_due(cls, action_id: int, person_id: int) -> OutboxKey:
-        return cls(Purpose.ACTION_DUE, (str(action_id), str(person_id)))
+    def action_due(cls, action_id: int, person_id: int, due: date) -> OutboxKey:
+        """Once per owner and due date: a new owner, or a new date, is reminded afresh."""
+        return cls(Purpose.ACTION_DUE, (str(action_id), str(person_id), due.isoformat()))
 
     @classmethod
     def debrief(cls, round_id: int, person_id: int) -> OutboxKey:
@@ -91,3 +95,16 @@ class OutboxKey:
     @classmethod
     def snoozed(cls, round_id: int, person_id: int, due: datetime) -> OutboxKey:
         return cls(Purpose.SNOOZED, (str(round_id), str(person_id), due.isoformat()))
+
+    @classmethod
+    def sign_in(cls) -> OutboxKey:
+        """A key of its own: each request (a form, de-duplicated by its nonce) owes one."""
+        return cls(Purpose.SIGN_IN, (secrets.token_hex(12),))
+
+    @classmethod
+    def confirm_join(cls, request_hash: str) -> OutboxKey:
+        return cls(Purpose.CONFIRM_JOIN, (request_hash[:40],))
+
+    @classmethod
+    def personal_link(cls) -> OutboxKey:
+        return cls(Purpose.PERSONAL_LINK, (secrets.token_hex(12),))

@@ -83,6 +83,7 @@ class OutboxSender:
         default_timezone: str = "UTC",
         observe: Observer | None = None,
         shares_fan_outs: bool = False,
+        platforms: frozenset[str] | None = None,
     ) -> None:
         self._storage, self._clock, self._messenger = storage, clock, messenger
         self._holder = holder  # this process's name, the same after a restart
@@ -90,6 +91,9 @@ class OutboxSender:
         # invitations and reminders only while it leads, or while nobody does.
         self._shares_fan_outs = shares_fan_outs
         self._beaten_at: datetime | None = None
+        # The platforms this process sends on (None: all): an item for another waits for a
+        # process that serves it, and is never taken for one that cannot be reached.
+        self._platforms = platforms
         self._timezone = default_timezone
         self._observe = observe or (lambda _item, _outcome: None)
         self._one_pass = asyncio.Lock()
@@ -148,7 +152,9 @@ class OutboxSender:
                     await self._beat(repo, now)
                     # Draining (the console, the command line) sends everything.
                     fan_out = not in_parallel or await self._sends_fan_outs(repo, now)
-                    items = await repo.claim_due(now, BATCH, self._holder, fan_out=fan_out)
+                    items = await repo.claim_due(
+                        now, BATCH, self._holder, fan_out=fan_out, platforms=self._platforms
+                    )
                 if not items:
                     break
                 if in_parallel:
@@ -198,7 +204,7 @@ class OutboxSender:
     async def _idle_seconds(self) -> float:
         async with self._transaction() as repo:
             fan_out = await self._sends_fan_outs(repo, self._clock.now())
-            due = await repo.next_due_at(fan_out=fan_out)
+            due = await repo.next_due_at(fan_out=fan_out, platforms=self._platforms)
         if due is None:
             return LOOK_AGAIN_SECONDS
         wait = (due - self._clock.now()).total_seconds()

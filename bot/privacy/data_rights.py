@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.commands.parser import check_address
 from bot.model import AgreedAction, OptOutKey, Person, Role, Stage
 from bot.ports import Repository
 from bot.summary.numbers import tally
@@ -34,8 +35,12 @@ def address_opt_out_key(secret: bytes, address: str) -> OptOutKey:
     return opt_out_key(secret, "email", address.lower())
 
 
-async def find_person(repo: Repository, key: str) -> Person | None:
-    """`slack:U123` or `telegram:456`."""
+async def find_person(
+    repo: Repository, key: str, email_platform: str | None = None
+) -> Person | None:
+    """`slack:U123`, `telegram:456`, or someone by email: `web:3f2a…` or their address."""
+    if email_platform is not None and (address := check_address(key)) is not None:
+        return await repo.person_by_address(email_platform, address)
     platform, _, user_id = key.partition(":")
     return await repo.person(platform, user_id) if platform and user_id else None
 

@@ -152,45 +152,85 @@ async def invite_newcomers(
     return newcomers
 
 
-async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
-    """Invited / started / completed; who has not finished only when not anonymous."""
+@dataclass(frozen=True)
+class RoundStatus:
+    """How a round stands: who was invited, started and completed, and what held it up."""
+
+    round: Round
+    is_open: bool
+    invited: int
+    completed: int
+    in_progress: int
+    not_started: int
+    waiting_invitations: int  # not delivered yet: the platform is not taking messages
+    unreachable: int
+    unfinished: tuple[str, ...] | None  # who has not finished; None: an anonymous round
+
+    @property
+    def needed(self) -> int:
+        """How many must complete for a summary."""
+        return self.round.min_responses
+
+
+async def round_status(repo: Repository, round_: Round, now: datetime) -> RoundStatus:
     participations = await repo.participations(round_.id)
     completed = [p for p in participations if p.completed_at is not None]
     started = [p for p in participations if p.started_at is not None and p.completed_at is None]
-    waiting = len(participations) - len(completed) - len(started)
-    state = (
-        f"open until {cards.format_moment(round_.closes_at, round_.timezone)}"
-        if round_.is_open(now)
-        else f"closed {cards.format_moment(round_.ended_at(), round_.timezone)}"
-    )
-    lines = [
-        f"Round {round_.number} “{round_.title}” is {state}.",
-        f"Invited {len(participations)} · completed {len(completed)} · "
-        f"in progress {len(started)} · not started {waiting}",
-    ]
-    waiting_invitations = sum(
+    waiting = sum(
         1
         for item in await repo.outbox(round_.id)
         if item.kind is OutboxKind.INVITE and item.outcome is None
     )
-    if waiting_invitations:
+    unfinished = None
+    if not round_.anonymous:
+        names = [
+            (await _person(repo, p.person_id)).name
+            for p in participations
+            if p.completed_at is None
+        ]
+        unfinished = tuple(sorted(names, key=str.lower))
+    return RoundStatus(
+        round_,
+        round_.is_open(now),
+        len(participations),
+        len(completed),
+        len(started),
+        len(participations) - len(completed) - len(started),
+        waiting,
+        sum(1 for p in participations if p.unreachable),
+        unfinished,
+    )
+
+
+async def status_text(repo: Repository, round_: Round, now: datetime) -> str:
+    """Invited / started / completed; who has not finished only when not anonymous."""
+    status = await round_status(repo, round_, now)
+    state = (
+        f"open until {cards.format_moment(round_.closes_at, round_.timezone)}"
+        if status.is_open
+        else f"closed {cards.format_moment(round_.ended_at(), round_.timezone)}"
+    )
+    lines = [
+        f"Round {round_.number} “{round_.title}” is {state}.",
+        f"Invited {status.invited} · completed {status.completed} · "
+        f"in progress {status.in_progress} · not started {status.not_started}",
+    ]
+    waiting = status.waiting_invitations
+    if waiting:
         lines.append(
-            f"{waiting_invitations} invitation{'s' if waiting_invitations > 1 else ''} not "
+            f"{waiting} invitation{'s' if waiting > 1 else ''} not "
             "delivered yet: the platform is not taking messages just now, and they go out as "
             "soon as it does."
         )
-    unreachable = sum(1 for p in participations if p.unreachable)
-    if unreachable:
+    if status.unreachable:
         lines.append(
-            f"{unreachable} could not be reached (they blocked or left the bot, or their "
+            f"{status.unreachable} could not be reached (they blocked or left the bot, or their "
             "email bounced)."
         )
-    unfinished = [p for p in participations if p.completed_at is None]
-    if round_.anonymous:
+    if status.unfinished is None:
         lines.append("This community is anonymous, so names are not shown.")
-    elif unfinished:
-        names = sorted([(await _person(repo, p.person_id)).name for p in unfinished], key=str.lower)
-        lines.append("Not finished yet: " + ", ".join(names))
+    elif status.unfinished:
+        lines.append("Not finished yet: " + ", ".join(status.unfinished))
     return "\n".join(lines)
 
 
@@ -227,11 +267,7 @@ async def close_round(
     await repo.save_tallies(round_.id, kept.to_dict())  # the summary as posted, for good
     closed = await repo.round_by_id(round_.id)
     assert closed is not None
-    done = sum(1 for p in participations if p.completed_at is not None)
-    heading = (
-        f"Round {closed.number} “{closed.title}” is closed: {done} of {len(participations)} "
-        "completed. Thank you, everyone!"
-    )
+    heading = closing_heading(closed, participations)
     await queue_summary(repo, community.id, closed.id, community.chats, now, heading)
     members = await repo.members(community.id)
     leads = [person.id for person, role in members if role is Role.LEAD]
@@ -240,6 +276,21 @@ async def close_round(
         outside = _outside_the_chats(community, members, participations)
         await queue_personal_summaries(repo, community.id, closed.id, outside, now, heading)
     return closed
+
+
+def closing_heading(round_: Round, participations: Sequence[Participation]) -> str:
+    """What the closing post says first: how many completed, and thanks only where there is a
+    summary to thank them with."""
+    done = sum(1 for p in participations if p.completed_at is not None)
+    head = f"Round {round_.number} “{round_.title}” is closed"
+    if done == 0:
+        return f"{head}: nobody completed it, so there is no summary."
+    if done < round_.min_responses:
+        return (
+            f"{head}: {done} of {len(participations)} completed, fewer than the "
+            f"{round_.min_responses} a summary needs."
+        )
+    return f"{head}: {done} of {len(participations)} completed. Thank you, everyone!"
 
 
 def _outside_the_chats(

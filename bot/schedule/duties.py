@@ -18,6 +18,9 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from bot.access.joining import JOIN_REQUEST_LIFETIME
+from bot.access.limits import KEEP_HITS
+from bot.access.sign_in import SESSION_IDLE, SIGN_IN_LIFETIME
 from bot.conversation import cards
 from bot.messages import Outgoing
 from bot.model import ChatRef, Community, Rubric
@@ -119,6 +122,9 @@ class Duties:
             await repo.prune_outbox(now - KEEP_SENT)
             await repo.prune_deliveries(now - KEEP_DELIVERY_IDS)
             await repo.prune_leases(now - KEEP_DELIVERY_IDS)  # heartbeats of replicas gone
+            await repo.prune_access(now - SIGN_IN_LIFETIME, now - SESSION_IDLE)
+            await repo.prune_hits(now - KEEP_HITS)
+            await repo.prune_join_requests(now - JOIN_REQUEST_LIFETIME)
             if self._settings.retention_days:
                 await purge_old_rounds(repo, now, self._settings.retention_days)
             self._pruned_at = now  # if this transaction fails, pruning waits an hour: harmless

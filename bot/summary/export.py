@@ -114,7 +114,10 @@ async def pick_community(repo: Repository, name: str | None) -> Community:
     if len(communities) == 1:
         return communities[0]
     if not communities:
-        raise ExportError("There are no communities yet: run /round setup in a chat first.")
+        raise ExportError(
+            "There are no communities yet: set one up with /round setup in a chat, or "
+            'maturity-bot community create "Name" --lead you@example.org.'
+        )
     names = ", ".join(c.name for c in communities)
     raise ExportError(f"Several communities ({names}): choose one with --community NAME.")
 
