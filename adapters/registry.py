@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters import console, slack, telegram, web
+from adapters import console, slack, teams, telegram, web
 from adapters.platform import Platform
 
 PLATFORMS: tuple[Platform[Any], ...] = (
     slack.PLUGIN,
     telegram.PLUGIN,
+    teams.PLUGIN,
     web.PLUGIN,
     console.PLUGIN,
 )

@@ -1,0 +1,138 @@
+"""Adaptive Cards for the core's outgoing messages: pure functions, no Teams calls.
+
+A category card (choices that carry a detail: the five level descriptors) shows each
+descriptor as a line with its level's button, then a comment box and the other choices ("Not
+sure", "Back"). Any other message with choices is its text and one button per choice; a message
+without choices is plain text (Teams renders a subset of Markdown, so the text is escaped).
+Buttons are Action.Submit: Teams sends the press back as a message whose value is the button's
+data (CHOICE) and the comment box's text (COMMENT), and replyToId names the card's activity.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from bot.messages import Attachment, Choice, Outgoing
+
+Card = dict[str, Any]
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"  # what Teams renders on desktop, web and mobile
+CHOICE = "choice"  # the button's data key holding the core's choice id
+COMMENT = "comment"  # the comment box's id: its text arrives beside the choice
+COMMENT_CHARS = 2000
+TEXT_LIMIT = 20_000  # Teams refuses messages over about 28 KB; text leaves room for the card
+_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\*_`#[]<>~"})
+
+
+def escape(text: str) -> str:
+    """People's words as Teams shows them, not as Markdown."""
+    return text.translate(_MARKDOWN)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_card(message: Outgoing) -> bool:
+    """Sent as an Adaptive Card (buttons, or a picture); else as plain text."""
+    image = message.attachment is not None and message.attachment.is_image
+    return bool(message.choices) or image
+
+
+def plain_text(message: Outgoing) -> str:
+    """The message's text for a text message or a notification."""
+    return clip(escape(message.text), TEXT_LIMIT) or " "
+
+
+def render_card(message: Outgoing) -> Card:
+    """The Adaptive Card of a message with choices or a chart."""
+    body: list[Card] = []
+    detailed = [c for c in message.choices if c.detail]
+    detail_lines = {c.detail_line for c in detailed}
+    lines = [line for line in message.text.split("\n") if line not in detail_lines]
+    title, *rest = lines or [""]
+    if detailed:
+        body.append(_text(title, weight="Bolder", size="Medium"))
+        if "\n".join(rest).strip():
+            body.append(_text("\n".join(rest).strip("\n")))
+    else:
+        body.append(_text(message.text))
+    if message.attachment is not None and message.attachment.is_image:
+        body.append(_image(message.attachment, first_line(message.text)))
+    actions: list[Card] = []
+    for choice in detailed:
+        body.append(_level(choice))
+    if detailed:
+        body.append(
+            {
+                "type": "Input.Text",
+                "id": COMMENT,
+                "label": "A comment (optional): what you saw, or why",
+                "isMultiline": True,
+                "maxLength": COMMENT_CHARS,
+            }
+        )
+    actions.extend(_submit(c) for c in message.choices if not c.detail)
+    card: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def first_line(text: str) -> str:
+    return next((line for line in text.split("\n") if line.strip()), "A chart")
+
+
+def _text(text: str, **style: str) -> Card:
+    return {"type": "TextBlock", "text": clip(escape(text), TEXT_LIMIT), "wrap": True, **style}
+
+
+def _level(choice: Choice) -> Card:
+    """A descriptor with its level's button beside it (a column set keeps them together on a
+    phone, the button's title says the level)."""
+    return {
+        "type": "ColumnSet",
+        "separator": True,
+        "columns": [
+            {
+                "type": "Column",
+                "width": "stretch",
+                "items": [_text(f"{choice.label} — {choice.detail or ''}")],
+            },
+            {
+                "type": "Column",
+                "width": "auto",
+                "verticalContentAlignment": "Center",
+                "items": [{"type": "ActionSet", "actions": [_submit(choice)]}],
+            },
+        ],
+    }
+
+
+def _submit(choice: Choice) -> Card:
+    return {"type": "Action.Submit", "title": clip(choice.label, 40), "data": {CHOICE: choice.id}}
+
+
+def _image(attachment: Attachment, alt: str) -> Card:
+    data = base64.b64encode(attachment.content).decode("ascii")
+    return {
+        "type": "Image",
+        "url": f"data:{attachment.media_type};base64,{data}",
+        "altText": clip(alt, 200),
+        "size": "Stretch",
+    }
+
+
+def pressed(value: object) -> tuple[str, str | None] | None:
+    """(choice id, comment or None) from a card's Action.Submit value; None when it is not
+    one of our buttons."""
+    if not isinstance(value, dict):
+        return None
+    choice = value.get(CHOICE)
+    if not isinstance(choice, str) or not choice:
+        return None
+    comment = value.get(COMMENT)
+    text = comment.strip() if isinstance(comment, str) else ""
+    return choice, (text[:COMMENT_CHARS] or None)
