@@ -7,7 +7,9 @@ bot presents. Waits are on what the fake receives, each bounded by a timeout.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import base64
+import json
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,3 +122,85 @@ async def test_a_request_without_a_valid_token_gets_401_and_changes_nothing(
     # The same request, signed as Teams signs it, is taken.
     assert await teams.sends.post(body) == 200
     await teams.fake.wait_for_text(TEAM_CHANNEL, "Riverside is set up")
+
+
+SCRIPTS = {
+    "29:ann": ["3", "Not sure", "Back", "2", "4", "1", "5", "3", "2", "Not sure", "Not sure"],
+    "29:ben": ["2", "2", "3", "3", "2", "Not sure", "3", "3", "2"],
+    "29:cat": ["4", "3", "3", "Back", "Not sure", "3", "3", "2", "2", "3", "4"],
+}
+
+
+async def answer_round(teams: Teams, user: str, labels: Sequence[str]) -> None:
+    """Start, press each label (levels, "Not sure", "Back") on the current card, submit."""
+    await teams.step(user, "Start", "1/9 · Vision")
+    position = 0
+    for label in labels:
+        position += -1 if label == "Back" else 1
+        await teams.step(user, label, f"{position + 1}/9 ·" if position < 9 else "Nearly done")
+    await teams.step(user, "Submit", "Thank you!")
+
+
+async def test_a_whole_round_in_teams(teams: Teams) -> None:
+    fake, sends = teams.fake, teams.sends
+    # Installing the app in the team sets it up, with the installer as its lead.
+    after = fake.seq
+    assert await sends.install(LEAD) == 200
+    await fake.wait_for_text(TEAM_CHANNEL, "Riverside is set up, with Lee Lead as its lead", after)
+
+    # The roster from the team's paged member list: a 1:1 chat opened with each (not the bot).
+    after = fake.seq
+    await teams.command(LEAD, "round open Spring 2027 for 14 days", "is open until")
+    assert fake.count("members") > 1  # more than one page
+    for user in [LEAD, OWNER, *PEOPLE]:
+        await fake.wait_for_text(teams.dm(user), "Hello!", after)
+    assert fake.count("create") == 5
+
+    # Answers with Back, Not sure and a comment typed on the card; a typed level answers too.
+    await teams.step("29:ann", "Start", "1/9 · Vision")
+    await teams.step("29:ann", "3", "2/9 · Collaboration", comment="We rarely meet & talk")
+    after = fake.seq
+    assert await sends.say("29:ann", "4") == 200
+    await fake.wait_for_text(teams.dm("29:ann"), "3/9 · Accountability", after)
+    await teams.step("29:ann", "Back", "2/9 · Collaboration")
+    await teams.step("29:ann", "Not sure", "3/9 · Accountability")
+    for label in ["2", "4", "1", "5", "3", "2", "Not sure"]:
+        await teams.step("29:ann", label, "/9 ·" if label != "Not sure" else "Nearly done")
+    await teams.step("29:ann", "Submit", "Thank you!")
+    for user in ["29:ben", "29:cat"]:
+        await answer_round(teams, user, SCRIPTS[user])
+
+    # The card as Teams shows it: each descriptor beside its level's button, a comment box,
+    # then Not sure and Back; a pressed card is updated in place and keeps no buttons.
+    card = next(
+        a for a in fake.in_conversation(teams.dm("29:ben")) if "3/9 · Accountability" in a.text
+    )
+    assert [b["title"] for b in card.buttons()] == ["1", "2", "3", "4", "5", "Not sure", "Back"]
+    assert any(n.get("type") == "Input.Text" for n in (card.card or {}).get("body", []))
+    updated = [a for a in fake.in_conversation(teams.dm("29:ben")) if a.updated]
+    assert updated and all(a.buttons() == [] for a in updated)
+
+    # A reminder reaches those who have not finished, and only them.
+    after = fake.seq
+    assert await sends.command(LEAD, "round remind") == 200
+    await fake.wait_for_text(teams.dm(LEAD), "Sent 2 reminder(s).", after)
+    await fake.wait_for_text(teams.dm(OWNER), "closes", after)
+    assert not [a for a in fake.in_conversation(teams.dm("29:ben")) if a.seq > after]
+
+    # Closing posts the summary with its chart in the channel; the lead gets the debrief.
+    after = fake.seq
+    assert await sends.command(LEAD, "round close") == 200
+    summary = await fake.wait_for_text(TEAM_CHANNEL, "completed", after)
+    (chart,) = summary.images()
+    assert len(json.dumps(summary.body)) < 28 * 1024  # what Teams takes from a bot
+    assert base64.b64decode(chart.split(",", 1)[1]).startswith(b"\x89PNG")
+    debrief = await fake.wait_for_text(teams.dm(LEAD), "debrief", after)
+    assert "round web" in debrief.text
+
+    async with teams.bot.storage.transaction() as repo:
+        ann = await repo.person("teams", "29:ann")
+        assert ann is not None and ann.display_name == "Ann Ash"
+        answers = {a.category_id: (a.level, a.comment) for a in await repo.answers(1, ann.id)}
+    assert answers["vision"] == (3, "We rarely meet & talk")
+    assert answers["collaboration"] == (None, None)
+    assert answers["accountability"][0] == 2

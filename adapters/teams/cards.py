@@ -11,7 +11,11 @@ data (CHOICE) and the comment box's text (COMMENT), and replyToId names the card
 from __future__ import annotations
 
 import base64
+import io
+import json
 from typing import Any
+
+from PIL import Image
 
 from bot.messages import Attachment, Choice, Outgoing
 
@@ -22,7 +26,10 @@ VERSION = "1.5"  # what Teams renders on desktop, web and mobile
 CHOICE = "choice"  # the button's data key holding the core's choice id
 COMMENT = "comment"  # the comment box's id: its text arrives beside the choice
 COMMENT_CHARS = 2000
-TEXT_LIMIT = 20_000  # Teams refuses messages over about 28 KB; text leaves room for the card
+TEXT_LIMIT = 12_000  # Teams refuses a bot's message over 28 KB: text leaves room for the card
+MESSAGE_BYTES = 27 * 1024  # what a card may take of Teams' 28 KB, the activity's fields aside
+WIDTHS = (800, 640, 480)  # a chart is drawn smaller until it fits; a phone shows ~400 px
+COLOURS = 16  # a chart's flat colours, legend swatches too, survive a 16-colour octree palette
 _MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\*_`#[]<>~"})
 
 
@@ -60,7 +67,10 @@ def render_card(message: Outgoing) -> Card:
     else:
         body.append(_text(message.text))
     if message.attachment is not None and message.attachment.is_image:
-        body.append(_image(message.attachment, first_line(message.text)))
+        budget = MESSAGE_BYTES - len(json.dumps(body)) - 2000  # room for the actions
+        image = _image(message.attachment, first_line(message.text), budget)
+        if image is not None:
+            body.append(image)
     actions: list[Card] = []
     for choice in detailed:
         body.append(_level(choice))
@@ -115,14 +125,38 @@ def _submit(choice: Choice) -> Card:
     return {"type": "Action.Submit", "title": clip(choice.label, 40), "data": {CHOICE: choice.id}}
 
 
-def _image(attachment: Attachment, alt: str) -> Card:
-    data = base64.b64encode(attachment.content).decode("ascii")
+def _image(attachment: Attachment, alt: str, budget: int) -> Card | None:
+    """The chart inside the card, drawn small enough to fit `budget` bytes as base64; None
+    when even the smallest does not (the text beside it says what the chart shows)."""
+    data = next((d for d in _shrunk(attachment.content) if len(d) * 4 // 3 + 64 < budget), None)
+    if data is None:
+        return None
     return {
         "type": "Image",
-        "url": f"data:{attachment.media_type};base64,{data}",
+        "url": "data:image/png;base64," + base64.b64encode(data).decode("ascii"),
         "altText": clip(alt, 200),
         "size": "Stretch",
     }
+
+
+def _shrunk(content: bytes) -> list[bytes]:
+    """The picture as it came, then as 16-colour PNGs of decreasing width."""
+    versions = [content]
+    try:
+        picture = Image.open(io.BytesIO(content)).convert("RGB")
+    except (OSError, ValueError):
+        return versions
+    for width in WIDTHS:
+        if picture.width > width:
+            height = round(picture.height * width / picture.width)
+            smaller = picture.resize((width, height), Image.Resampling.LANCZOS)
+        else:
+            smaller = picture
+        out = io.BytesIO()
+        palette = smaller.quantize(colors=COLOURS, method=Image.Quantize.FASTOCTREE)
+        palette.save(out, "PNG", optimize=True)
+        versions.append(out.getvalue())
+    return versions
 
 
 def pressed(value: object) -> tuple[str, str | None] | None:

@@ -41,6 +41,7 @@ TENANT = "00000000-0000-4000-8000-0000000071e1"
 BOT_ID = f"28:{APP_ID}"
 ISSUER = "https://api.botframework.com"  # the Bot Framework's issuer, as the SDK expects
 TEAM = "19:riverside-general@thread.tacv2"
+MESSAGE_LIMIT = 28 * 1024  # Teams refuses a bot's activity over this many bytes (413)
 WAIT_SECONDS = 10.0  # how long a test waits for the bot to send something
 Json = dict[str, Any]
 
@@ -366,6 +367,8 @@ class FakeTeams:
 
     async def _post(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
+        if len(await request.read()) > MESSAGE_LIMIT:
+            return web.json_response({"error": {"code": "MessageSizeTooBig"}}, status=413)
         body = await request.json()
         if (refusal := await self._guard(request, "post", cid)) is not None:
             return refusal
@@ -376,6 +379,8 @@ class FakeTeams:
 
     async def _update(self, request: web.Request) -> web.Response:
         cid, aid = request.match_info["cid"], request.match_info["aid"]
+        if len(await request.read()) > MESSAGE_LIMIT:
+            return web.json_response({"error": {"code": "MessageSizeTooBig"}}, status=413)
         body = await request.json()
         if (refusal := await self._guard(request, "update", cid)) is not None:
             return refusal
