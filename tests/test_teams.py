@@ -10,12 +10,15 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
-from support import stored_rows
+from support import FakeClock, stored_rows
 
 from adapters.assembly import Assembly, Parts, assembled
 from adapters.platform import AdapterContext, PlatformAdapter
@@ -23,6 +26,8 @@ from adapters.teams.adapter import TeamsAdapter
 from adapters.teams.fake import FakeTeams, TeamsSends
 from adapters.teams.limits import Pacer
 from bot.config import Settings
+from bot.model import Role
+from bot.ports import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAD = "29:lead"
@@ -89,18 +94,30 @@ async def fake() -> AsyncIterator[FakeTeams]:
         await fake.stop()
 
 
-@pytest.fixture
-async def teams(fake: FakeTeams, database_url: str) -> AsyncIterator[Teams]:
+@asynccontextmanager
+async def running(
+    fake: FakeTeams, database_url: str, clock: Clock | None = None, **teams: Any
+) -> AsyncIterator[Teams]:
+    """The bot as serve() assembles it, on the fake (teams: more TeamsSettings), without
+    pacing or a scheduler (tests wake it themselves)."""
     settings = settings_for(database_url, fake)
 
     def adapters(context: AdapterContext) -> list[PlatformAdapter]:
-        return [TeamsAdapter(fake.settings(), context.dispatch, context.http, pacer=Pacer.off())]
+        configured = fake.settings(**teams)
+        return [TeamsAdapter(configured, context.dispatch, context.http, pacer=Pacer.off())]
 
+    parts = Parts(scheduler=False)
     async with (
-        assembled(settings, parts=Parts(scheduler=False), adapters=adapters) as bot,
+        assembled(settings, parts=parts, adapters=adapters, clock=clock) as bot,
         aiohttp.ClientSession() as session,
     ):
         yield Teams(fake, bot, TeamsSends(fake, f"http://127.0.0.1:{bot.http.port}", session))
+
+
+@pytest.fixture
+async def teams(fake: FakeTeams, database_url: str) -> AsyncIterator[Teams]:
+    async with running(fake, database_url) as world:
+        yield world
 
 
 @pytest.mark.parametrize("how", ["no token", "forged", "wrong audience", "not a JWT"])
@@ -204,3 +221,80 @@ async def test_a_whole_round_in_teams(teams: Teams) -> None:
     assert answers["vision"] == (3, "We rarely meet & talk")
     assert answers["collaboration"] == (None, None)
     assert answers["accountability"][0] == 2
+
+
+async def test_a_plain_member_cannot_set_up_or_take_over_a_team(teams: Teams) -> None:
+    fake, sends = teams.fake, teams.sends
+    before = await stored_rows(teams.bot.storage)
+    after = fake.seq
+    assert await sends.command("29:ann", "round setup Ann's team") == 200
+    await fake.wait_for_text(teams.dm("29:ann"), "Only an admin of this team can set it up", after)
+    rows = await stored_rows(teams.bot.storage)
+    for table in ("outbox", "processed_deliveries"):  # the refusal, and the request's id
+        rows[table] = before[table]
+    assert rows == before
+    assert not fake.in_conversation(TEAM_CHANNEL)
+
+    # Set up by the one who installed the app; a plain member cannot make themselves a lead,
+    # nor run the round.
+    assert await sends.install(LEAD) == 200
+    await fake.wait_for_text(TEAM_CHANNEL, "is set up")
+    for line in ["round leads add @Ann", "round open Mine", "round close"]:
+        after = fake.seq
+        assert await sends.post(with_mention(sends.channel_body("29:ann", line))) == 200
+        await fake.wait_for_text(teams.dm("29:ann"), "lead", after)
+    async with teams.bot.storage.transaction() as repo:
+        ann = await repo.person("teams", "29:ann")
+        assert ann is not None and await repo.role(1, ann.id) is None
+        assert await repo.latest_round(1) is None
+
+    # The team's owner may run the round, as Teams lists them as an owner; so may its lead.
+    after = fake.seq
+    assert await sends.post(with_mention(sends.channel_body(OWNER, "round leads add @Ann"))) == 200
+    await fake.wait_for_text(TEAM_CHANNEL, "Ann Ash", after)
+    async with teams.bot.storage.transaction() as repo:
+        assert await repo.role(1, ann.id) is Role.LEAD
+
+
+async def test_a_429_storm_during_the_opening_loses_and_doubles_nothing(
+    fake: FakeTeams, database_url: str
+) -> None:
+    clock = FakeClock()
+    fake.add_member("29:dan", NAMES["29:dan"], reachable=False)  # never installed the app
+    async with running(fake, database_url, clock, timeout=2.0) as teams:
+        assert await teams.sends.install(LEAD) == 200
+        await fake.wait_for_text(TEAM_CHANNEL, "is set up")
+        fake.fail("create", 429, times=3, retry_after=30)
+        fake.fail("post", 429, times=4, retry_after=30)
+        fake.fail("post", 503, times=2)
+        fake.hang_seconds = 3.0  # longer than the bot waits
+        fake.fail("post", 0)  # no answer in time: Teams took it all the same
+        fake.fail("create", 0)  # no answer in time: nothing posted yet, so asked again
+        assert await teams.sends.command(LEAD, "round open Spring for 14 days") == 200
+        everyone = [LEAD, OWNER, *PEOPLE]
+        for _ in range(12):
+            await teams.bot.drain()
+            invited = [u for u in everyone if _invitations(fake, u)]
+            if len(invited) == len(everyone):
+                break
+            clock.advance(timedelta(seconds=31))
+        for user in everyone:
+            assert len(_invitations(fake, user)) == 1, user
+        assert fake.pending_faults() == 0
+
+        after = fake.seq
+        assert await teams.sends.command(LEAD, "round status") == 200
+        status = await fake.wait_for_text(teams.dm(LEAD), "Invited", after)
+        assert "Invited 6" in status.text and "1 could not be reached" in status.text
+
+
+def with_mention(body: dict[str, Any]) -> dict[str, Any]:
+    """@Ann in the text as Teams writes a mention: <at>name</at> and a mention entity."""
+    body["text"] = body["text"].replace("@Ann", "<at>Ann Ash</at>")
+    mention = {"type": "mention", "text": "<at>Ann Ash</at>", "mentioned": {"id": "29:ann"}}
+    body["entities"].append(mention)
+    return body
+
+
+def _invitations(fake: FakeTeams, user: str) -> list[str]:
+    return [a.text for a in fake.in_conversation(fake.personal(user)) if "Hello!" in a.text]

@@ -3,7 +3,8 @@
 A category card (choices that carry a detail: the five level descriptors) shows each
 descriptor as a line with its level's button, then a comment box and the other choices ("Not
 sure", "Back"). Any other message with choices is its text and one button per choice; a message
-without choices is plain text (Teams renders a subset of Markdown, so the text is escaped).
+without choices is text in Teams' "xml" format (a subset of HTML): escaped, so that what the core
+writes (<user or email address>) and what people typed show as written, never as markup.
 Buttons are Action.Submit: Teams sends the press back as a message whose value is the button's
 data (CHOICE) and the comment box's text (COMMENT), and replyToId names the card's activity.
 """
@@ -11,9 +12,10 @@ data (CHOICE) and the comment box's text (COMMENT), and replyToId names the card
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
-from typing import Any
+from typing import Any, Final
 
 from PIL import Image
 
@@ -30,12 +32,12 @@ TEXT_LIMIT = 12_000  # Teams refuses a bot's message over 28 KB: text leaves roo
 MESSAGE_BYTES = 27 * 1024  # what a card may take of Teams' 28 KB, the activity's fields aside
 WIDTHS = (800, 640, 480)  # a chart is drawn smaller until it fits; a phone shows ~400 px
 COLOURS = 16  # a chart's flat colours, legend swatches too, survive a 16-colour octree palette
-_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\*_`#[]<>~"})
+TEXT_FORMAT: Final = "xml"  # Teams' HTML subset: escaped text shows as written
 
 
 def escape(text: str) -> str:
-    """People's words as Teams shows them, not as Markdown."""
-    return text.translate(_MARKDOWN)
+    """Text as Teams shows it in the xml format: as written, its line breaks kept."""
+    return html.escape(text, quote=False).replace("\n", "<br>")
 
 
 def clip(text: str, limit: int) -> str:
@@ -96,7 +98,8 @@ def first_line(text: str) -> str:
 
 
 def _text(text: str, **style: str) -> Card:
-    return {"type": "TextBlock", "text": clip(escape(text), TEXT_LIMIT), "wrap": True, **style}
+    # A TextBlock shows no HTML, and the core writes no Markdown: its text goes as it is.
+    return {"type": "TextBlock", "text": clip(text, TEXT_LIMIT), "wrap": True, **style}
 
 
 def _level(choice: Choice) -> Card:

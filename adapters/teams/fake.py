@@ -18,6 +18,7 @@ urllib, which would deadlock a server on the bot's own loop.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
 import threading
@@ -42,7 +43,7 @@ BOT_ID = f"28:{APP_ID}"
 ISSUER = "https://api.botframework.com"  # the Bot Framework's issuer, as the SDK expects
 TEAM = "19:riverside-general@thread.tacv2"
 MESSAGE_LIMIT = 28 * 1024  # Teams refuses a bot's activity over this many bytes (413)
-WAIT_SECONDS = 10.0  # how long a test waits for the bot to send something
+WAIT_SECONDS = 30.0  # how long a test waits for the bot to send something (a loaded CI)
 Json = dict[str, Any]
 
 
@@ -59,7 +60,10 @@ class Activity:
     @property
     def text(self) -> str:
         """Its text and its card's text, as a person would read them."""
-        parts = [str(self.body.get("text") or "")]
+        text = str(self.body.get("text") or "")
+        if self.body.get("textFormat") == "xml":  # Teams' HTML subset, shown as a person sees it
+            text = html.unescape(text.replace("<br>", "\n"))
+        parts = [text]
         for attachment in self.body.get("attachments") or []:
             parts.extend(_card_texts(attachment.get("content")))
         return "\n".join(p for p in parts if p)
@@ -156,6 +160,11 @@ class FakeTeams:
         with status (0: no answer in time; the activity is kept, as Teams may have)."""
         with self._lock:
             self._faults.extend((operation, Fault(status, retry_after)) for _ in range(times))
+
+    def pending_faults(self) -> int:
+        """Faults asked for that no call has met yet."""
+        with self._lock:
+            return sum(1 for _, f in self._faults if not f.applied)
 
     @property
     def url(self) -> str:

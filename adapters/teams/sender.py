@@ -24,7 +24,7 @@ from microsoft_teams.api.activities.message import MessageActivityInput
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
 from microsoft_teams.api.models.attachment import Attachment as CardAttachment
 
-from adapters.teams.cards import CARD_TYPE, escape, is_card, plain_text, render_card
+from adapters.teams.cards import CARD_TYPE, TEXT_FORMAT, escape, is_card, plain_text, render_card
 from adapters.teams.limits import Pacer
 from bot.messages import Outgoing, Purpose
 from bot.ports import MaybeSent, Refused, TryAgain, Unreachable
@@ -93,7 +93,11 @@ class TeamsSender:
                     if error.response.status_code not in STALE:
                         raise
                     # Gone or too old to edit: say it in a new message instead.
-        conversation = await self._conversation(message)
+        try:
+            conversation = await self._conversation(message)
+        except httpx.TimeoutException:
+            # Nothing was posted yet, and Teams gives the same 1:1 when asked again.
+            raise TryAgain("teams: createConversation did not answer in time") from None
         async with self._pacer.slot(conversation):
             await conversations.create_activity(conversation, activity)
 
@@ -117,9 +121,9 @@ class TeamsSender:
     def _activity(self, message: Outgoing) -> MessageActivityInput:
         if message.attachment is not None and not message.attachment.is_image:
             note = DEBRIEF_NOTE if message.purpose is Purpose.DEBRIEF else ""
-            return MessageActivityInput(text=escape(message.text) + note)
+            return MessageActivityInput(text=escape(message.text + note), text_format=TEXT_FORMAT)
         if not is_card(message):
-            return MessageActivityInput(text=plain_text(message))
+            return MessageActivityInput(text=plain_text(message), text_format=TEXT_FORMAT)
         card = CardAttachment(content_type=CARD_TYPE, content=render_card(message))
         return MessageActivityInput(attachments=[card])
 
