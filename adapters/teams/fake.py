@@ -56,6 +56,7 @@ class Activity:
     id: str
     body: Json
     updated: bool = False
+    at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
     @property
     def text(self) -> str:
