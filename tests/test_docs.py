@@ -4,12 +4,17 @@ the code reads has a definition."""
 
 from __future__ import annotations
 
+import argparse
 import ast
 import io
 import re
+import shlex
 import tokenize
 from pathlib import Path
 
+import pytest
+
+from adapters import cli
 from adapters.cli import main
 from adapters.registry import all_settings
 from bot.config import Setting, settings_table
@@ -203,3 +208,40 @@ def test_the_path_check_finds_a_moved_file() -> None:
     named = [each for _, text in comments_and_docstrings(source) for each in missing_paths(text)]
     assert sorted(named) == ["bot/conversation.py", "tests/fake_slack.py"]
     assert missing_paths("bot/conversation/engine.py and adapters/example/fake.py") == []
+
+
+# --- Help: each command's --help ends with examples the command accepts -----------------------
+
+
+def _example_commands(epilog: str) -> list[list[str]]:
+    """The `maturity-bot …` commands an epilog shows, as argument lists (settings before the
+    command, redirections and what follows && left out)."""
+    commands = []
+    for line in epilog.splitlines():
+        if not re.match(r"\s+(\S+=\S+ )*maturity-bot ", line):  # an example, not prose
+            continue
+        words = shlex.split(line.split("maturity-bot ", 1)[1].split("  ", 1)[0])
+        cut = next((i for i, w in enumerate(words) if w in ("<", ">", "&&")), len(words))
+        commands.append(words[:cut])
+    return commands
+
+
+def test_every_command_help_ends_with_examples_the_command_accepts() -> None:
+    parser = cli._parser()
+    subcommands = next(
+        a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+    ).choices
+    assert set(subcommands) == set(cli.EXAMPLES)
+    for name, command in subcommands.items():
+        help_text = command.format_help()
+        assert command.description and command.description in help_text, name
+        examples = _example_commands(command.epilog or "")
+        assert examples and all(words[0] == name for words in examples), name
+        for words in examples:
+            args, extra = parser.parse_known_args(words)  # argparse exits on an error
+            assert args.command == name and (not extra or name == "people"), words
+
+
+def test_the_example_check_notices_an_option_that_does_not_exist(capsys: object) -> None:
+    with pytest.raises(SystemExit):
+        cli._parser().parse_known_args(_example_commands("  maturity-bot report --no-such x")[0])
