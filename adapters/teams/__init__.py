@@ -40,5 +40,6 @@ PLUGIN = Platform(
     read=settings.read_settings,
     lines=settings.describe,
     build=_build,
+    settings=settings.SETTINGS,
     quiet_loggers=("microsoft_teams", "httpx", "httpcore", "msal"),  # URLs, bodies, tokens
 )

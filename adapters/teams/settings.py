@@ -13,10 +13,30 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.config import mask
+from bot.config import Setting, mask
 
 PLATFORM = "teams"
 DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+SETTINGS = (
+    Setting("TEAMS_APP_ID", "", "the bot's Entra app (client) id: turns Teams on (docs/teams.md)"),
+    Setting("TEAMS_APP_PASSWORD", "", "a client secret of that Entra app"),
+    Setting("TEAMS_TENANT_ID", "", "your organisation's Entra tenant id: the app is single-tenant"),
+    Setting(
+        "TEAMS_SERVICE_URL",
+        DEFAULT_SERVICE_URL,
+        "where messages go before Teams has written from a team (its Bot Connector)",
+    ),
+    Setting(
+        "TEAMS_OPENID_METADATA_URL",
+        "",
+        "whose keys sign Teams' requests (a sovereign cloud; the tests' fake); default Microsoft's",
+    ),
+    Setting(
+        "TEAMS_TOKEN_URL",
+        "",
+        "an OAuth token endpoint for the app's tokens (the tests' fake); default Entra's, by MSAL",
+    ),
+)
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
