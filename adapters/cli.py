@@ -24,7 +24,7 @@ from adapters.assembly import ONE_OFF, Assembly, assembled, serve
 from adapters.console.adapter import ConsoleAdapter, fixed_start
 from adapters.console.settings import ConsoleSettings
 from adapters.logs import configure as configure_logging
-from adapters.registry import PLATFORMS
+from adapters.registry import PLATFORMS, all_settings
 from adapters.web.settings import WebSettings
 from bot.commands.board import board_url, turn_off
 from bot.commands.community import create_community
@@ -41,7 +41,7 @@ from bot.commands.requests import (
     RemovePeople,
 )
 from bot.commands.views import people_page
-from bot.config import ConfigError, Settings, describe, load_settings
+from bot.config import ConfigError, Settings, describe, load_settings, settings_table
 from bot.demo import DEMO_NAME, create_demo
 from bot.model import Community, Role, Round
 from bot.platforms import Platforms
@@ -78,7 +78,7 @@ def _no_platform() -> str:
     enable = " ".join(p.how_to_enable for p in PLATFORMS if p.name != "console")
     return (
         f"No chat platform is set up. {enable}\n"
-        "See README: Configuration.\n"
+        "Every setting: docs/operating.md (or `maturity-bot config table`).\n"
         "To try the bot in this terminal use `maturity-bot console`; starting it now."
     )
 
@@ -170,8 +170,11 @@ def _parser() -> argparse.ArgumentParser:
         "--reset", action="store_true", help="a new link (the old one stops working)"
     )
     change.add_argument("--off", action="store_true", help="remove the link")
-    config = sub.add_parser("config", help="the effective settings, secrets masked")
-    config.add_argument("action", choices=("check",))
+    config = sub.add_parser(
+        "config",
+        help="check: the effective settings, secrets masked; table: every setting (Markdown)",
+    )
+    config.add_argument("action", choices=("check", "table"))
     return parser
 
 
@@ -184,6 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:
         args.addresses = [*args.addresses, *extra]
+    if args.command == "config" and args.action == "table":  # needs no valid settings
+        print(settings_table(all_settings()), end="")
+        return 0
     try:
         settings = load_settings(platforms=PLATFORMS)
         # The console and one-off commands stay quiet; a running bot logs at LOG_LEVEL.
@@ -201,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in str(problem).splitlines():  # one line per problem
             print(f"maturity-bot: {line}", file=sys.stderr)
         return 2
-    except NewerDatabase as newer:  # its message is the whole line, as the README quotes it
+    except NewerDatabase as newer:  # its message is the whole line, as docs/operating.md quotes it
         print(newer, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -536,7 +542,7 @@ async def _board(args: argparse.Namespace, assembly: Assembly) -> int:
             return 0
         if page is None:
             raise ConfigError(
-                "The board is a web page: set PUBLIC_URL (see README: Configuration)."
+                "The board is a web page: set PUBLIC_URL (see docs/web-and-email.md)."
             )
         url = await board_url(repo, community, page, assembly.clock.now(), fresh=args.reset)
     print(url)
