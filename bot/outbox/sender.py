@@ -193,13 +193,18 @@ class OutboxSender:
                 await asyncio.wait_for(self._woken.wait(), await self._idle_seconds())
         self._running = False
         self._storage.hand_to(None)
-        if self._handing:  # the hand-overs in hand finish (or hand the rest back)
+        await self._handed_over()  # the hand-overs in hand finish (or hand the rest back)
+
+    async def _handed_over(self) -> None:
+        """Wait until the items handed over so far are sent (or handed back)."""
+        while self._handing:
             await asyncio.gather(*self._handing, return_exceptions=True)
 
     async def drain(self) -> int:
         """Send everything due now, one item at a time in the order queued (the console and
         tests: what was owed is printed in order). Returns how many items were handled; when
         the database cannot be reached, none (what is owed waits for the next pass)."""
+        await self._handed_over()
         try:
             return await self.send_due(in_parallel=False)
         except Exception as error:
@@ -235,12 +240,16 @@ class OutboxSender:
         messages go again; posts are not risked."""
         async with self._one_pass:  # not while this process is sending: its claims are live
             now = self._clock.now()
+            # What is in hand now or comes to hand meanwhile is being sent, not left behind
+            # (a claim made after this reads the outbox is not among what it reads).
+            in_hand = set(self._in_hand)
             async with self._transaction() as repo:
                 await self._beat(repo, now)
                 stale = await repo.stale_claims(
                     self._holder, now - STALE_AFTER, now - SILENT_AFTER, now
                 )
-            stale = [item for item in stale if item.id not in self._in_hand]  # being sent
+            in_hand |= self._in_hand
+            stale = [item for item in stale if item.id not in in_hand]
             for item in stale:
                 async with self._transaction() as repo:
                     if item.is_post:
