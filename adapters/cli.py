@@ -83,6 +83,85 @@ def _no_platform() -> str:
     )
 
 
+# Examples at the foot of each subcommand's --help: what a user would type, and what happens.
+EXAMPLES: dict[str, str] = {
+    "run": """\
+  maturity-bot run                        the platforms your settings turn on (.env or the
+                                          environment); the console when none is set
+  SLACK_BOT_TOKEN=xoxb-… SLACK_SIGNING_SECRET=… maturity-bot run
+  DATABASE_URL=postgresql://bot:secret@db.example.org/maturity maturity-bot run
+Check first what it will use, secrets masked: maturity-bot config check""",
+    "console": """\
+  maturity-bot console                    chat with the bot in this terminal (maturity.db)
+  maturity-bot console --db try.db        on a database of its own
+  maturity-bot console --db sched.db --now 2027-03-01T08:00 < script.txt
+                                          replay a script on a fixed clock; :clock +3d moves it
+In the console: /round setup Riverside, :as ana, /round open, Start, 1-5 … :help lists more.""",
+    "export": """\
+  maturity-bot export --format csv > answers.csv             the latest round's answers
+  maturity-bot export --round 2 --format csv --summary       one row per category
+  maturity-bot export --community Riverside --format json    round, summary, answers, actions
+  maturity-bot export --format csv --actions                 the community's actions""",
+    "report": """\
+  maturity-bot report --out charts                   summary text, chart and trend as PNGs
+  maturity-bot report --round 3 --out charts --pdf   also the debrief pack for the workshop""",
+    "demo": """\
+  maturity-bot demo --db demo.db && maturity-bot report --db demo.db --out charts --pdf""",
+    "rubric": """\
+  maturity-bot rubric check                the model in use (RUBRIC_PATH, or rubric.toml)
+  maturity-bot rubric check my-model.toml  another model, before you point RUBRIC_PATH at it""",
+    "db": """\
+  maturity-bot db upgrade                  apply the migrations this database lacks (back it
+                                           up first; the bot also does this at every start)""",
+    "export-person": """\
+  maturity-bot export-person slack:U0123ABCD > person.json
+  maturity-bot export-person ana@example.org""",
+    "forget": """\
+  maturity-bot forget telegram:123456789
+  maturity-bot forget ana@example.org      erased at once; posted summaries stay as they were""",
+    "community": """\
+  maturity-bot community create "Riverside Partnership" --lead you@example.org
+                                           run from the leads' web pages (needs PUBLIC_URL,
+                                           SMTP_URL and EMAIL_FROM); each lead gets a sign-in link
+  maturity-bot community list""",
+    "lead": """\
+  maturity-bot lead add --community Riverside sam@example.org
+  maturity-bot lead add slack:U0123ABCD
+  maturity-bot lead remove --community Riverside sam@example.org""",
+    "people": """\
+  maturity-bot people add --community Riverside "Ana Smith <ana@example.org>; ben@example.org"
+  maturity-bot people add --community Riverside --csv people.csv
+  maturity-bot people list --community Riverside
+  maturity-bot people remove --community Riverside ben@example.org""",
+    "board": """\
+  maturity-bot board --community Riverside          print the board page's link
+  maturity-bot board --community Riverside --reset  a new link; the old one stops working
+  maturity-bot board --community Riverside --off    no board page""",
+    "config": """\
+  maturity-bot config check                what the bot will use, secrets masked
+  maturity-bot config table                every setting, as in docs/operating.md""",
+}
+MORE = "More: the README and docs/ (docs/operating.md for settings, docs/lead-guide.md for leads)."
+
+
+def _add_examples(
+    parser: argparse.ArgumentParser, sub: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    """Each command's --help opens with what it does (its line in the list) and ends with
+    examples."""
+    said = {action.dest: action.help for action in sub._choices_actions}
+    parser.epilog = (
+        "examples:\n  maturity-bot console       try it in this terminal\n"
+        "  maturity-bot run           serve the platforms your settings turn on\n"
+        "  maturity-bot export --help the help, with examples, of one command\n\n" + MORE
+    )
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    for name, command in sub.choices.items():
+        command.description = command.description or said.get(name)
+        command.epilog = f"examples:\n{EXAMPLES[name]}\n\n{MORE}"
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="maturity-bot", description=__doc__)
     database = argparse.ArgumentParser(add_help=False)
@@ -175,6 +254,7 @@ def _parser() -> argparse.ArgumentParser:
         help="check: the effective settings, secrets masked; table: every setting (Markdown)",
     )
     config.add_argument("action", choices=("check", "table"))
+    _add_examples(parser, sub)
     return parser
 
 
