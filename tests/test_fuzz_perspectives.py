@@ -23,12 +23,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from support import ROOT
 
-from bot.model import Rubric
+from bot.model import DEFAULT_GROUPS, PREFER_NOT_TO_SAY, Rubric
 from bot.rubric.loader import load_rubric
 from bot.summary.perspectives import (
-    DEFAULT_GROUPS,
     OTHER_PERSPECTIVES,
-    PREFER_NOT_TO_SAY,
     RoundAnswers,
     RoundPerspectives,
     Scored,

@@ -25,20 +25,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from bot.model import Category, Rubric
+from bot.model import PREFER_NOT_TO_SAY, Category, Rubric
 
 PERSPECTIVES_FLOOR = 5  # scored answers behind any group's figure, whatever min_responses says
 DIFFER_BY = 1.5  # medians this far apart are "where perspectives differ"
-PREFER_NOT_TO_SAY = "Prefer not to say"
 OTHER_PERSPECTIVES = "Other perspectives"
-DEFAULT_GROUPS: tuple[str, ...] = (
-    "Council",
-    "NHS and health",
-    "Voluntary and community sector",
-    "People with lived experience",
-    "Other public service",
-    PREFER_NOT_TO_SAY,
-)
 MAX_GROUPS = 8  # a lead's list, "Prefer not to say" included: few enough to pick on a phone
 GROUP_NAME_CHARS = 60
 WORKSHOP_PROMPT = "What would help us see this the same way?"

@@ -1,0 +1,118 @@
+"""Perspectives as people meet them: off until a lead turns them on; the lead sets the groups;
+each person says once whom they speak for, before their first card; it is remembered for later
+rounds and can be changed before their first answer of a round, never during one; a round
+keeps the groups it opened with."""
+
+from __future__ import annotations
+
+import pytest
+from support import World, answer_all, make_world, texts
+
+from bot.model import DEFAULT_GROUPS, PREFER_NOT_TO_SAY
+from bot.ports import Storage
+
+
+@pytest.fixture
+async def world(storage: Storage) -> World:
+    world = await make_world(storage)
+    world.join("lead", "alice", "bob")
+    await world.command("lead", "/round setup Riverside")
+    return world
+
+
+async def group_in_round(world: World, name: str, number: int) -> str | None:
+    async with world.storage.transaction() as repo:
+        round_ = await repo.round_by_number(1, number)
+        person = await repo.person("test", name.upper())
+        assert round_ is not None and person is not None
+        participation = await repo.participation(round_.id, person.id)
+    assert participation is not None
+    return participation.group
+
+
+async def test_perspectives_are_off_until_a_lead_turns_them_on(world: World) -> None:
+    shown = texts(await world.command("lead", "/round groups"))
+    assert "Perspectives of Riverside: off" in shown
+    assert all(f"• {name}" in shown for name in DEFAULT_GROUPS)
+    await world.command("lead", "/round open Spring")
+    started = texts(await world.press("alice", "Start"))
+    assert "whom do you speak for" not in started
+    assert "Question 1 of 9" in started or "1/9" in started or "[1]" in started
+
+
+async def test_a_lead_sets_the_groups_and_bad_lists_change_nothing(world: World) -> None:
+    said = texts(await world.command("lead", "/round groups Council; Health; Residents"))
+    assert "the groups are now Council; Health; Residents; Prefer not to say" in said
+    refused = texts(await world.command("lead", "/round groups Council; council"))
+    assert "A group is named twice." in refused
+    refused = texts(await world.command("lead", "/round groups Only one"))
+    assert "Name at least two groups" in refused
+    refused = texts(await world.command("lead", "/round groups " + "; ".join("abcdefgh")))
+    assert "At most 7 groups" in refused
+    async with world.storage.transaction() as repo:
+        community = await repo.community_by_id(1)
+    assert community is not None
+    assert community.groups == ("Council", "Health", "Residents", PREFER_NOT_TO_SAY)
+    await world.command("lead", "/round groups default")
+    async with world.storage.transaction() as repo:
+        community = await repo.community_by_id(1)
+    assert community is not None and community.groups == DEFAULT_GROUPS
+
+
+async def test_people_pick_once_and_it_is_remembered_and_changeable_between_rounds(
+    world: World,
+) -> None:
+    on = texts(await world.command("lead", "/round groups on"))
+    assert "perspectives are now on" in on and "at least 5 people" in on
+    await world.command("lead", "/round open Spring")
+    invitation = texts([world.last_to("alice")])
+    assert "say once whom you speak for" in invitation
+    asked = texts(await world.press("alice", "Start"))
+    assert "whom do you speak for" in asked and "never shown next to your name" in asked
+    assert all(f"[{name}]" in asked for name in DEFAULT_GROUPS)
+    # a level typed here is not an answer yet
+    assert "First, whom do you speak for?" in texts(await world.say("alice", "3"))
+    picked = texts(await world.say("alice", "people with lived experience"))
+    assert "You speak for: People with lived experience" in picked
+    assert "[1]" in picked  # the first card follows
+    await world.press("alice", "3")
+    # never asked again during the round: no group button, "change group" is not offered
+    assert "Change my group" not in texts([world.last_to("alice")])
+    for _ in range(8):
+        await world.press("alice", "3")
+    await world.press("alice", "Submit")
+    await answer_group(world, "bob", "Council")
+    await world.command("lead", "/round close anyway")
+    assert await group_in_round(world, "alice", 1) == "People with lived experience"
+
+    # between rounds the lead changes the list; round 2 opens with the new one
+    await world.command("lead", "/round groups Council; People with lived experience; Health")
+    await world.command("lead", "/round open Summer")
+    started = texts(await world.press("alice", "Start"))
+    assert "whom do you speak for" not in started
+    assert "You speak for: People with lived experience (as you said before" in started
+    changed = texts(await world.press("alice", "Change my group"))
+    assert "You said before: People with lived experience." in changed
+    assert "[Health]" in changed and "[Other public service]" not in changed
+    await world.press("alice", "Health")
+    assert await group_in_round(world, "alice", 2) == "Health"
+    assert await group_in_round(world, "alice", 1) == "People with lived experience"
+    # the lead changes the list during the round: the round keeps its own
+    await world.command("lead", "/round groups Residents; Staff")
+    asked = texts(await world.press("bob", "Start"))
+    assert "You speak for: Council" in asked  # still one of round 2's groups
+
+
+async def answer_group(world: World, name: str, group: str) -> None:
+    await world.press(name, "Start")
+    await world.press(name, group)
+    for _ in range(9):
+        await world.press(name, "3")
+    await world.press(name, "Submit")
+
+
+async def test_a_group_is_not_asked_by_a_round_opened_before_perspectives(world: World) -> None:
+    await world.command("lead", "/round open Spring")
+    await world.command("lead", "/round groups on")
+    await answer_all(world, "alice", ["3"] * 9)
+    assert await group_in_round(world, "alice", 1) is None
