@@ -10,6 +10,10 @@ from support import World, answer_all, make_world, texts
 
 from bot.model import DEFAULT_GROUPS, PREFER_NOT_TO_SAY
 from bot.ports import Storage
+from bot.summary.numbers import round_summary
+from bot.summary.perspectives import OTHER_PERSPECTIVES
+from bot.summary.perspectives_chart import perspectives_chart, render_perspectives_png
+from bot.summary.perspectives_report import perspectives_alt
 
 
 @pytest.fixture
@@ -116,3 +120,74 @@ async def test_a_group_is_not_asked_by_a_round_opened_before_perspectives(world:
     await world.command("lead", "/round groups on")
     await answer_all(world, "alice", ["3"] * 9)
     assert await group_in_round(world, "alice", 1) is None
+
+
+COUNCIL, LIVED, NHS, VCS = (
+    "Council",
+    "People with lived experience",
+    "NHS and health",
+    "Voluntary and community sector",
+)
+# who speaks for whom, and the level each gives every card
+PEOPLE = {
+    **{f"council{i}": (COUNCIL, "4") for i in range(6)},
+    **{f"lived{i}": (LIVED, "2") for i in range(5)},
+    **{f"nhs{i}": (NHS, "3") for i in range(3)},
+    **{f"vcs{i}": (VCS, "3") for i in range(2)},
+}
+
+
+async def answer_as(world: World, name: str, group: str, level: str) -> None:
+    await world.press(name, "Start")
+    await world.press(name, group)
+    for _ in range(9):
+        await world.press(name, level)
+    await world.press(name, "Submit")
+
+
+async def test_a_round_shows_two_groups_merges_two_and_says_where_they_differ(
+    world: World,
+) -> None:
+    world.join(*PEOPLE)
+    await world.command("lead", "/round groups on")
+    await world.command("lead", "/round open Spring")
+    for name, (group, level) in PEOPLE.items():
+        await answer_as(world, name, group, level)
+    closed = await world.command("lead", "/round close")
+    summary = next(m.text for m in closed if "Where perspectives differ" in m.text)
+    assert "Where perspectives differ (by group: a group is shown only where at least 5" in summary
+    assert "• People with lived experience put Vision at 2; Council at 4." in summary
+    assert "What would help us see this the same way?" in summary
+    assert "NHS and health put" not in summary  # 3 people: merged, never named
+    async with world.storage.transaction() as repo:
+        round_ = await repo.round_by_number(1, 1)
+        assert round_ is not None
+        numbers = await round_summary(repo, round_)
+    assert numbers.perspectives is not None
+    chart = perspectives_chart("Round 1", numbers.perspectives)
+    assert chart is not None
+    assert chart.groups == (COUNCIL, LIVED, OTHER_PERSPECTIVES)
+    assert [(m.label, m.median) for m in chart.rows[0].markers] == [
+        (COUNCIL, 4.0),
+        (LIVED, 2.0),
+        (OTHER_PERSPECTIVES, 3.0),
+    ]
+    alt = perspectives_alt(numbers.perspectives)
+    assert "Vision: Council 4; People with lived experience 2; Other perspectives 3." in alt
+    assert render_perspectives_png(chart).startswith(b"\x89PNG")
+
+    # the next round only six answer: nothing may be shown by group, and it says so
+    await world.command("lead", "/round open Summer")
+    for name in [*list(PEOPLE)[:3], *list(PEOPLE)[6:9]]:
+        group, level = PEOPLE[name]
+        await world.press(name, "Start")  # their group is remembered: straight to the cards
+        for _ in range(9):
+            await world.press(name, level)
+        await world.press(name, "Submit")
+    closed = await world.command("lead", "/round close")
+    summary = next(m.text for m in closed if "Where perspectives differ" in m.text)
+    assert (
+        "Where perspectives differ: no group had enough answers to be shown without singling "
+        "anyone out" in summary
+    )
+    assert "put Vision at" not in summary

@@ -25,7 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from bot.model import PREFER_NOT_TO_SAY, Category, Rubric
+from bot.model import PREFER_NOT_TO_SAY, Category, Round, Rubric
+from bot.ports import Repository
 
 PERSPECTIVES_FLOOR = 5  # scored answers behind any group's figure, whatever min_responses says
 DIFFER_BY = 1.5  # medians this far apart are "where perspectives differ"
@@ -146,8 +147,8 @@ def category_perspectives(
     earlier: Sequence[Mapping[tuple[str, str], frozenset[int]]] = (),
 ) -> CategoryPerspectives:
     """The figures one category may show, by the rule in this module's docstring. Of the
-    arrangements that pass, the one showing the most groups wins (then the earliest groups in
-    the community's list)."""
+    arrangements that pass, the one showing the most groups wins, then the one with the most
+    people in the groups shown, then the earliest groups in the community's list."""
     members: dict[str, set[int]] = {}
     levels: dict[int, int] = {}
     for answer in scored:
@@ -159,13 +160,14 @@ def category_perspectives(
         ):
             members.setdefault(answer.group, set()).add(answer.person)
     everyone = frozenset(levels)
-    candidates = [
-        g
-        for g in groups
-        if len(members.get(g, ())) >= floor and len(everyone) - len(members[g]) >= floor
-    ]
+    sizes = {g: len(people) for g, people in members.items()}
+    candidates = [g for g in groups if floor <= sizes.get(g, 0) <= len(everyone) - floor]
     for size in range(len(candidates), 0, -1):
-        for shown in combinations(candidates, size):
+        # Of as many groups, those with the most people in named groups; then list order.
+        ordered = sorted(
+            combinations(candidates, size), key=lambda shown: -sum(sizes[g] for g in shown)
+        )
+        for shown in ordered:
             arrangement = _arrangement(category.id, shown, members, everyone, floor, earlier)
             if arrangement is not None:
                 figures = tuple(
@@ -229,3 +231,35 @@ def history_perspectives(
             )
         )
     return published
+
+
+async def perspectives_of(repo: Repository, round_: Round) -> RoundPerspectives | None:
+    """A closed round's perspectives, checked against every earlier closed round's; None when
+    it opened without groups or is not closed (figures by group are published once, at
+    close: a figure that moved while the round was open could be set beside its final one)."""
+    if round_.groups is None or round_.closed_at is None:
+        return None
+    earlier = [
+        r
+        for r in await repo.closed_rounds(round_.community_id)
+        if r.groups is not None and r.number < round_.number
+    ]
+    rounds = [*earlier, round_]
+    answers = [await round_answers(repo, r) for r in rounds]
+    return history_perspectives({r.id: r.rubric for r in rounds}, answers)[-1]
+
+
+async def round_answers(repo: Repository, round_: Round) -> RoundAnswers:
+    """What the rule needs of a round from the repository. A round with too few completed
+    for a summary publishes nothing, by group either."""
+    participations = await repo.participations(round_.id)
+    group_of = {p.person_id: p.group for p in participations}
+    completed = sum(1 for p in participations if p.completed_at is not None)
+    scored: dict[str, list[Scored]] = {}
+    if completed >= round_.min_responses:
+        for answer in await repo.answers(round_.id):
+            if answer.level is not None:
+                scored.setdefault(answer.category_id, []).append(
+                    Scored(answer.person_id, group_of.get(answer.person_id), answer.level)
+                )
+    return RoundAnswers(round_.id, round_.groups or (), round_.min_responses, scored)

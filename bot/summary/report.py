@@ -13,6 +13,8 @@ from bot.model import LEVELS, AgreedAction
 from bot.summary.disclosure import Detail, counts_floor
 from bot.summary.focus import Focus, Reason, focus
 from bot.summary.numbers import CategorySummary, RoundSummary
+from bot.summary.perspectives import perspectives_floor
+from bot.summary.perspectives_report import differences_lines
 
 
 def format_number(value: float | None) -> str:
@@ -157,6 +159,9 @@ def summary_text(
     picks = focus(summary)
     if picks:
         lines += ["", "Where to focus next:", *(focus_line(item) for item in picks)]
+    if summary.perspectives is not None:
+        floor = perspectives_floor(round_.min_responses)
+        lines += ["", *differences_lines(summary.perspectives, floor)]
     return "\n".join(lines)
 
 
