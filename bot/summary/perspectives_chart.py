@@ -124,7 +124,7 @@ def render_perspectives_png(chart: PerspectivesChart) -> bytes:
     )
     rows = len(chart.rows)
     legend_rows = (len(chart.groups) + 1) // 2
-    top = 0.90 - 0.045 * legend_rows - 0.02
+    top = 0.90 - 0.04 * legend_rows
     axes = figure.add_axes((0.1, 0.06, 0.82, top - 0.06))
     axes.set_xlim(0.6, 5.4)
     axes.set_ylim(rows - 0.35, -0.75)  # first category on top
@@ -164,13 +164,13 @@ def render_perspectives_png(chart: PerspectivesChart) -> bytes:
         count = len(row.markers)
         for index, marker in enumerate(row.markers):
             shape, colour = style_of(chart, marker.label)
-            lift = (index - (count - 1) / 2) * 0.17  # markers at one level stay apart
+            lift = (index - (count - 1) / 2) * 0.2  # markers at one level stay apart
             axes.plot(
                 marker.median,
                 y + lift,
                 marker=shape,
                 color=colour,
-                markersize=17,
+                markersize=15,
                 markeredgecolor=INK,
                 markeredgewidth=1.2,
                 linestyle="none",

@@ -41,8 +41,9 @@ def differences_lines(perspectives: RoundPerspectives, floor: int) -> list[str]:
         )
     hidden = len(perspectives.categories) - len(shown)
     if hidden:
+        are = "is" if hidden == 1 else "are"
         lines.append(
-            f"{hidden} of {len(perspectives.categories)} categories are not shown by group: "
+            f"{hidden} of {len(perspectives.categories)} categories {are} not shown by group: "
             "too few answers in some group."
         )
     return lines
