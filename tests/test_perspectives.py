@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from support import World, answer_all, make_world, texts
 
+from adapters.web.board import latest_section
+from bot.board.view import board_view
 from bot.model import DEFAULT_GROUPS, PREFER_NOT_TO_SAY
 from bot.ports import Storage
 from bot.summary.numbers import round_summary
@@ -175,6 +177,15 @@ async def test_a_round_shows_two_groups_merges_two_and_says_where_they_differ(
     alt = perspectives_alt(numbers.perspectives)
     assert "Vision: Council 4; People with lived experience 2; Other perspectives 3." in alt
     assert render_perspectives_png(chart).startswith(b"\x89PNG")
+    async with world.storage.transaction() as repo:
+        community = await repo.community_by_id(1)
+        assert community is not None
+        board = await board_view(repo, community, world.clock.now())
+    assert board.latest is not None
+    page = latest_section(board.latest, "chart.png")  # the board's and the lead pages' section
+    assert '<h2 id="perspectives">Where perspectives differ</h2>' in page
+    assert "<li>People with lived experience put Vision at 2; Council at 4.</li>" in page
+    assert "NHS and health" not in page
 
     # the next round only six answer: nothing may be shown by group, and it says so
     await world.command("lead", "/round open Summer")

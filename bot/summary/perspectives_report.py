@@ -3,14 +3,27 @@ not, and the chart's text alternative. Only what bot/summary/perspectives.py let
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.summary.perspectives import (
     DIFFER_BY,
     WORKSHOP_PROMPT,
     RoundPerspectives,
     level_text,
+    perspectives_floor,
 )
 
 HEADING = "Where perspectives differ"
+
+
+@dataclass(frozen=True)
+class PerspectivesWords:
+    """The section's parts, for a page to lay out or a text to join."""
+
+    note: str  # how groups are shown, or plainly why none is
+    differences: tuple[str, ...]  # one sentence per category where the groups differ
+    closing: tuple[str, ...]  # the workshop's question, or that nowhere differs; what is hidden
+    by_group: tuple[str, ...]  # each category's medians by group (the chart's data)
 
 
 def rule_words(floor: int) -> str:
@@ -20,33 +33,45 @@ def rule_words(floor: int) -> str:
     )
 
 
-def differences_lines(perspectives: RoundPerspectives, floor: int) -> list[str]:
-    """The section of the summary: the differences in words and the workshop's question, or
-    plainly why there is nothing to say."""
+def perspectives_words(perspectives: RoundPerspectives, min_responses: int) -> PerspectivesWords:
+    floor = perspectives_floor(min_responses)
     shown = [c for c in perspectives.categories if c.shown]
     if not shown:
-        return [
-            f"{HEADING}: no group had enough answers to be shown without singling anyone out "
+        note = (
+            f"no group had enough answers to be shown without singling anyone out "
             f"({rule_words(floor)}), so there are no results by group this round."
-        ]
-    found = perspectives.differences()
-    lines = [f"{HEADING} (by group: {rule_words(floor)}):"]
-    if found:
-        lines += [f"• {d.sentence()}" for d in found]
-        lines.append(WORKSHOP_PROMPT)
-    else:
-        lines.append(
-            f"• Nowhere: in every category shown by group, the groups' medians are less than "
-            f"{level_text(DIFFER_BY)} levels apart."
         )
+        return PerspectivesWords(note, (), (), ())
+    found = tuple(d.sentence() for d in perspectives.differences())
+    closing = (
+        [WORKSHOP_PROMPT]
+        if found
+        else [
+            f"Nowhere: in every category shown by group, the groups' medians are less than "
+            f"{level_text(DIFFER_BY)} levels apart."
+        ]
+    )
     hidden = len(perspectives.categories) - len(shown)
     if hidden:
         are = "is" if hidden == 1 else "are"
-        lines.append(
+        closing.append(
             f"{hidden} of {len(perspectives.categories)} categories {are} not shown by group: "
             "too few answers in some group."
         )
-    return lines
+    by_group = tuple(perspectives_alt(perspectives).splitlines()[1:])
+    return PerspectivesWords(f"by group: {rule_words(floor)}.", found, tuple(closing), by_group)
+
+
+def differences_lines(perspectives: RoundPerspectives, min_responses: int) -> list[str]:
+    """The summary's section, as lines of text."""
+    words = perspectives_words(perspectives, min_responses)
+    if not words.differences and not words.closing:
+        return [f"{HEADING}: {words.note}"]
+    return [
+        f"{HEADING} ({words.note.removesuffix('.')}):",
+        *(f"• {sentence}" for sentence in words.differences),
+        *(f"• {line}" if line.startswith("Nowhere") else line for line in words.closing),
+    ]
 
 
 def perspectives_alt(perspectives: RoundPerspectives) -> str:

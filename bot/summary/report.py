@@ -13,7 +13,6 @@ from bot.model import LEVELS, AgreedAction
 from bot.summary.disclosure import Detail, counts_floor
 from bot.summary.focus import Focus, Reason, focus
 from bot.summary.numbers import CategorySummary, RoundSummary
-from bot.summary.perspectives import perspectives_floor
 from bot.summary.perspectives_report import differences_lines
 
 
@@ -160,8 +159,7 @@ def summary_text(
     if picks:
         lines += ["", "Where to focus next:", *(focus_line(item) for item in picks)]
     if summary.perspectives is not None:
-        floor = perspectives_floor(round_.min_responses)
-        lines += ["", *differences_lines(summary.perspectives, floor)]
+        lines += ["", *differences_lines(summary.perspectives, round_.min_responses)]
     return "\n".join(lines)
 
 
