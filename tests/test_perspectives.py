@@ -12,6 +12,8 @@ from adapters.web.board import latest_section
 from bot.board.view import board_view
 from bot.model import DEFAULT_GROUPS, PREFER_NOT_TO_SAY
 from bot.ports import Storage
+from bot.privacy.data_rights import person_record
+from bot.summary.export import export_rows, perspectives_rows
 from bot.summary.numbers import round_summary
 from bot.summary.perspectives import OTHER_PERSPECTIVES
 from bot.summary.perspectives_chart import perspectives_chart, render_perspectives_png
@@ -177,6 +179,13 @@ async def test_a_round_shows_two_groups_merges_two_and_says_where_they_differ(
     alt = perspectives_alt(numbers.perspectives)
     assert "Vision: Council 4; People with lived experience 2; Other perspectives 3." in alt
     assert render_perspectives_png(chart).startswith(b"\x89PNG")
+    exported = perspectives_rows(numbers)
+    assert {(r["group"], r["median"]) for r in exported if r["category_id"] == "vision"} == {
+        (COUNCIL, 4.0),
+        (LIVED, 2.0),
+        (OTHER_PERSPECTIVES, 3.0),
+    }
+    assert all(set(r) == {"category_id", "group", "median"} for r in exported)  # no counts
     async with world.storage.transaction() as repo:
         community = await repo.community_by_id(1)
         assert community is not None
@@ -202,3 +211,50 @@ async def test_a_round_shows_two_groups_merges_two_and_says_where_they_differ(
         "anyone out" in summary
     )
     assert "put Vision at" not in summary
+
+
+async def test_a_group_is_in_the_persons_export_and_forget_erases_it(world: World) -> None:
+    await world.command("lead", "/round groups on")
+    await world.command("lead", "/round open Spring")
+    await answer_as(world, "alice", LIVED, "2")
+    async with world.storage.transaction() as repo:
+        alice = await repo.person("test", "ALICE")
+        assert alice is not None
+        record = (await person_record(repo, alice)).to_json()
+    assert record["communities"] == [
+        {"community": "Riverside", "role": "participant", "group": LIVED}
+    ]
+    assert record["rounds"][0]["group"] == LIVED
+    await world.say("alice", "forget me")
+    await world.say("alice", "yes, forget me")
+    async with world.storage.transaction() as repo:
+        assert await repo.person("test", "ALICE") is None
+        assert await repo.group_of(1, alice.id) is None
+        round_ = await repo.round_by_number(1, 1)
+        assert round_ is not None
+        assert all(p.person_id != alice.id for p in await repo.participations(round_.id))
+
+
+async def test_a_named_export_carries_groups_only_when_the_lead_turned_that_on(
+    world: World,
+) -> None:
+    await world.command("lead", "/round settings anonymous off")
+    await world.command("lead", "/round groups on")
+    await world.command("lead", "/round open Spring")
+    await answer_as(world, "alice", LIVED, "2")
+    await world.command("lead", "/round close anyway")
+
+    async def exported() -> tuple[tuple[str, ...], list[dict[str, object]]]:
+        async with world.storage.transaction() as repo:
+            community = await repo.community_by_id(1)
+            round_ = await repo.round_by_number(1, 1)
+            assert community is not None and round_ is not None
+            rows = await export_rows(repo, community, round_)
+        return rows.fields, rows.rows
+
+    fields, rows = await exported()
+    assert "group" not in fields and all("group" not in row for row in rows)
+    warned = texts(await world.command("lead", "/round groups export on"))
+    assert "special category data" in warned
+    fields, rows = await exported()
+    assert "group" in fields and {row["group"] for row in rows} == {LIVED}
