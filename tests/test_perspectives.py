@@ -225,6 +225,9 @@ async def test_a_group_is_in_the_persons_export_and_forget_erases_it(world: Worl
         {"community": "Riverside", "role": "participant", "group": LIVED}
     ]
     assert record["rounds"][0]["group"] == LIVED
+    mine = texts(await world.say("alice", "my data"))
+    assert f"In Riverside you said you speak for: {LIVED}" in mine
+    assert f"you spoke for: {LIVED}" in mine
     await world.say("alice", "forget me")
     await world.say("alice", "yes, forget me")
     async with world.storage.transaction() as repo:
