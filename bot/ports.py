@@ -193,6 +193,13 @@ class People(Protocol):
         ...
 
     async def members(self, community_id: int) -> Sequence[tuple[Person, Role]]: ...
+    async def group_of(self, community_id: int, person_id: int) -> str | None:
+        """Whom the person said they speak for in the community (None: not yet said)."""
+        ...
+
+    async def set_group(self, community_id: int, person_id: int, group: str) -> None:
+        """Remember whom a member speaks for in the community, for later rounds."""
+        ...
 
 
 class Rounds(Protocol):
@@ -209,6 +216,7 @@ class Rounds(Protocol):
         min_responses: int = 3,
         timezone: str = "UTC",
         priorities: bool = True,
+        groups: tuple[str, ...] | None = None,
     ) -> Round:
         """Open a round numbered after the community's last; raises ConcurrentUpdate
         when the community already has a round that is not closed."""

@@ -575,6 +575,10 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.set_role(community.id, person.id, Role.LEAD)
         await repo.role(community.id, person.id)
         await repo.members(community.id)
+        await repo.set_group(community.id, person.id, "Council")
+        assert await repo.group_of(community.id, person.id) == "Council"
+        await repo.set_role(community.id, person.id, Role.PARTICIPANT)  # keeps the group
+        assert await repo.group_of(community.id, person.id) == "Council"
         web = await repo.upsert_person(PersonRef("web", "a1b2", "ana"))
         await repo.set_role(community.id, web.id, Role.PARTICIPANT)
         await repo.set_address(web.id, "ana@example.org")
