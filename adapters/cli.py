@@ -25,6 +25,10 @@ from adapters.console.adapter import ConsoleAdapter, fixed_start
 from adapters.console.settings import ConsoleSettings
 from adapters.logs import configure as configure_logging
 from adapters.registry import PLATFORMS, all_settings
+from adapters.teams.package import PackageDetails
+from adapters.teams.package import package as teams_package
+from adapters.teams.settings import PLATFORM as TEAMS
+from adapters.teams.settings import TeamsSettings
 from adapters.web.settings import WebSettings
 from bot.commands.board import board_url, turn_off
 from bot.commands.community import create_community
@@ -137,6 +141,9 @@ In the console: /round setup Riverside, :as ana, /round open, Start, 1-5 … :he
   maturity-bot board --community Riverside          print the board page's link
   maturity-bot board --community Riverside --reset  a new link; the old one stops working
   maturity-bot board --community Riverside --off    no board page""",
+    "teams": """\
+  maturity-bot teams package --out maturity-bot-teams.zip   the zip to upload to Teams
+  maturity-bot teams package --privacy https://example.org/privacy --terms https://example.org/terms""",
     "config": """\
   maturity-bot config check                what the bot will use, secrets masked
   maturity-bot config table                every setting, as in docs/operating.md""",
@@ -249,6 +256,13 @@ def _parser() -> argparse.ArgumentParser:
         "--reset", action="store_true", help="a new link (the old one stops working)"
     )
     change.add_argument("--off", action="store_true", help="remove the link")
+    teams = sub.add_parser("teams", help="Microsoft Teams: write the app package to upload")
+    teams.add_argument("action", choices=("package",))
+    teams.add_argument("--out", default="maturity-bot-teams.zip", help="the zip to write")
+    teams.add_argument("--website", help="https address about this deployment (default PUBLIC_URL)")
+    teams.add_argument("--privacy", help="https address of its privacy notice (default: website)")
+    teams.add_argument("--terms", help="https address of its terms of use (default: website)")
+    teams.add_argument("--developer", default="maturity-bot", help="who runs this deployment")
     config = sub.add_parser(
         "config",
         help="check: the effective settings, secrets masked; table: every setting (Markdown)",
@@ -282,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config":
             print(describe(settings, PLATFORMS))
             return 0
+        if args.command == "teams":
+            return _teams_package(args, settings)
         return asyncio.run(_dispatch(args, settings))
     except (ConfigError, RubricError, ExportError, UsageError, ValueError) as problem:
         for line in str(problem).splitlines():  # one line per problem
@@ -296,6 +312,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         first_line = (str(error).strip().splitlines() or [""])[0]
         print(f"maturity-bot: {type(error).__name__}: {first_line}", file=sys.stderr)
         return 1
+
+
+def _teams_package(args: argparse.Namespace, settings: Settings) -> int:
+    """`teams package`: the zip an administrator uploads to Teams."""
+    teams = settings.platform(TEAMS)
+    if not isinstance(teams, TeamsSettings):
+        raise ConfigError(
+            "Set TEAMS_APP_ID (and its password and tenant) first: the package names it."
+        )
+    web = settings.platform("web")
+    website = args.website or (web.public_url if isinstance(web, WebSettings) else "")
+    for name, url in (("--website", website), ("--privacy", args.privacy), ("--terms", args.terms)):
+        if url is not None and not str(url).startswith("https://"):
+            raise ConfigError(
+                f"{name}: Teams needs an https:// address"
+                + (" (set PUBLIC_URL, or give --website)" if name == "--website" else "")
+            )
+    details = PackageDetails(
+        teams.app_id, website, args.privacy or website, args.terms or website, args.developer
+    )
+    Path(args.out).write_bytes(teams_package(details))
+    print(
+        f"{args.out}: the Teams app package. Upload it in Teams: Apps, Manage your apps, "
+        "Upload an app (or in the Teams admin centre)."
+    )
+    return 0
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

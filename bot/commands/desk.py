@@ -478,6 +478,8 @@ class LeadDesk:
     ) -> bool:
         """Whether to ask the platforms about a new lead at all (a refusal asks nothing)."""
         if isinstance(actor, ChatLead):
+            if self._chat_admin(actor) or actor.sender.key in self._admins:
+                return True  # so even on their first line to the bot (no person stored yet)
             return caller is not None and await self._leads_chat(repo, community, caller, actor)
         return True  # a web lead of this community (checked), or the operator
 

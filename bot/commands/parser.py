@@ -226,7 +226,8 @@ def parse_mention(text: str) -> UserMention | None:
     text = text.strip()
     if not text or " " in text:
         return None
-    if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.-]{1,64})", text):
+    # A platform user id: Slack U123, Telegram 123456789, Teams 29:1AbC… (ids hold colons).
+    if match := re.fullmatch(r"([a-z]+):([A-Za-z0-9_.:-]{1,200})", text):
         return UserMention(match.group(1), match.group(2), None, text)
     return UserMention(None, None, text.lstrip("@"), text)
 
