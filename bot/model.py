@@ -196,6 +196,9 @@ class Participation:
     reminders_off: bool = False  # "Stop reminders" for this round
     remind_after: datetime | None = None  # "Remind me tomorrow"
     priorities: tuple[str, ...] = ()  # category ids picked as what to work on first (up to 2)
+    # A comment typed on a card before its level was chosen, kept until that card is answered.
+    draft_category: str | None = None
+    draft_comment: str | None = None
 
 
 @dataclass(frozen=True)

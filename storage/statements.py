@@ -28,6 +28,8 @@ PARTICIPATION_FIELDS = (  # bound as b_<name>: SQLAlchemy reserves the bare colu
     "reminders_off",
     "remind_after",
     "priorities",
+    "draft_category",
+    "draft_comment",
 )
 
 
