@@ -351,8 +351,10 @@ def _answer(view: View, choice: ChoiceId, message_id: str | None, comment: str =
             )
         )
     old = view.answers.get(category.id)
-    kept = _with_comment(old.comment if old else None, comment)
-    if p.draft_category == category.id:  # a comment typed on this card before its level
+    # A comment sent with the level (a web form's box, which holds the comment so far) replaces
+    # the comment; without one, the comment held stays.
+    kept = comment or (old.comment if old else None)
+    if p.draft_category == category.id and not comment:  # typed on this card before its level
         kept = _with_comment(p.draft_comment, kept or "")
     if kept is not None and len(kept) > COMMENT_LIMIT:
         return refuse(view.dm, _too_long())  # nothing is kept, not even the level
