@@ -121,6 +121,13 @@ BAR = 0.62  # bar height in rows
 TITLE_PT, SUBTITLE_PT, LABEL_PT, TEXT_PT, SMALL_PT = 28, 19, 20, 18, 16
 MID: dict[str, Any] = {"ha": "center", "va": "center"}
 NOTCH: dict[str, Any] = {"marker": "v", "color": INK, "markersize": 14}
+MEDIAN_DOT: dict[str, Any] = {
+    "marker": "o",
+    "color": INK,
+    "markersize": 16,
+    "markeredgecolor": "white",
+    "markeredgewidth": 2,
+}
 NOTE: dict[str, Any] = {"ha": "center", "size": SMALL_PT - 2}
 LEGEND: dict[str, Any] = {
     "loc": "lower center",
@@ -169,9 +176,7 @@ def _bar(axes: Axes, y: int, row: ChartRow, bar_px: float) -> None:
     beside: dict[str, Any] = {"va": "center", "transform": axes.get_yaxis_transform()}
     median = f"median {_number(row.median)}"
     if row.counts is None or not row.scored:
-        axes.barh(y, 1, height=BAR, fill=False, edgecolor=EDGE, linewidth=1)
-        note = "too few answers to show counts"
-        axes.text(0.5, y, note, size=TEXT_PT, color=MUTED, style="italic", **MID)
+        _scale(axes, y, row.median)
         axes.text(1.025, y - 0.14, median, size=LABEL_PT, weight="bold", **beside)
         axes.text(1.025, y + 0.24, row.consensus or "", size=SMALL_PT, color=MUTED, **beside)
         return
@@ -191,6 +196,36 @@ def _bar(axes: Axes, y: int, row: ChartRow, bar_px: float) -> None:
     unsure = f" ({row.not_sure} not sure)" if row.not_sure else ""
     axes.text(1.025, y - 0.14, median, size=LABEL_PT, weight="bold", **beside)
     axes.text(1.025, y + 0.24, f"n = {row.scored}{unsure}", size=SMALL_PT, color=MUTED, **beside)
+
+
+def scale_x(level: float) -> float:
+    """Where a level sits on a row's 1-to-5 scale (0 at its left end, 1 at its right)."""
+    return (level - LEVELS[0] + 0.5) / len(LEVELS)
+
+
+def _scale(axes: Axes, y: int, median: float) -> None:
+    """Too few answers for counts: the 1-to-5 scale with the median marked on it (what may be
+    shown), in place of the bar of shares."""
+    axes.plot([0, 1], [y, y], color=EDGE, linewidth=2, solid_capstyle="butt")
+    for level in LEVELS:
+        x = scale_x(level)
+        axes.plot([x, x], [y - 0.12, y + 0.12], color=EDGE, linewidth=2)
+        axes.text(x, y + 0.3, str(level), size=SMALL_PT - 2, color=MUTED, **MID)
+    axes.plot(scale_x(median), y, **MEDIAN_DOT)
+
+
+def chart_kinds(chart: SummaryChart) -> set[Detail]:
+    """What the summary chart draws: bars of counts (COUNTS), medians on the scale (MEDIAN),
+    rows with nothing to show (NOTHING)."""
+    kinds = set()
+    for row in chart.rows:
+        if row.hidden or row.median is None:
+            kinds.add(Detail.NOTHING)
+        elif row.counts is None or not row.scored:
+            kinds.add(Detail.MEDIAN)
+        else:
+            kinds.add(Detail.COUNTS)
+    return kinds
 
 
 def render_summary_png(chart: SummaryChart) -> bytes:
@@ -216,11 +251,21 @@ def render_summary_png(chart: SummaryChart) -> bytes:
     labels = [str(level) for level in LEVELS]
     labels[0] = f"{LEVELS[0]} {chart.low_label}"
     labels[-1] = f"{LEVELS[-1]} {chart.high_label}"
-    handles: list[Patch | Line2D] = [
-        Patch(facecolor=colour, edgecolor=EDGE, label=label)
-        for colour, label in zip(PALETTE, labels, strict=True)
-    ]
-    handles.append(Line2D([], [], linestyle="none", label="middle answer (median)", **NOTCH))
+    # The legend explains only what is drawn: colours where some bar shows counts, the dot
+    # where some row shows only its median on the scale.
+    drawn = chart_kinds(chart)
+    handles: list[Patch | Line2D] = []
+    if Detail.COUNTS in drawn:
+        handles += [
+            Patch(facecolor=colour, edgecolor=EDGE, label=label)
+            for colour, label in zip(PALETTE, labels, strict=True)
+        ]
+        handles.append(Line2D([], [], linestyle="none", label="middle answer (median)", **NOTCH))
+    if Detail.MEDIAN in drawn:
+        scale = f"median on the scale, 1 {chart.low_label} to 5 {chart.high_label}"
+        handles.append(Line2D([], [], linestyle="none", label=scale, **MEDIAN_DOT))
+    if not handles:
+        return _png(figure)
     anchor = (0.5, max(0.02, box[1] - 0.1))  # just under the bars
     figure.legend(handles=handles, ncols=len(handles), bbox_to_anchor=anchor, **LEGEND)
     return _png(figure)
