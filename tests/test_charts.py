@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from PIL import Image, ImageStat
 
 from bot.model import Answer, Category, Participation, Round, Rubric, Stage
 from bot.rubric.loader import load_rubric
+from bot.summary import debrief_pdf
 from bot.summary.charts import (
     PALETTE,
     ChartRow,
@@ -235,7 +237,7 @@ def palette_pixels(png: bytes) -> int:
     import numpy
 
     pixels = numpy.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
-    strong = [PALETTE[i] for i in (0, 1, 3, 4)]  # the pale middle step is near the background
+    strong = PALETTE[1:]  # level 1's step is near white, like the background
     found = 0
     for colour in strong:
         target = numpy.array([int(colour[k : k + 2], 16) for k in (1, 3, 5)])
@@ -272,3 +274,12 @@ def test_forty_people_get_bars_of_counts_and_the_text_says_so() -> None:
     assert_chart_png(png)
     assert palette_pixels(png) > 20_000  # the bars of shares are drawn in the levels' colours
     save_for_docs("chart-40-people-landscape.png", png)
+
+
+def test_one_palette_for_chart_and_pdf_and_it_prints_in_grey() -> None:
+    assert debrief_pdf.GREYS == PALETTE
+    lightness = [
+        0.299 * int(c[1:3], 16) + 0.587 * int(c[3:5], 16) + 0.114 * int(c[5:7], 16) for c in PALETTE
+    ]
+    # Each level a clear step darker than the one before, in grey as in colour.
+    assert all(a - b > 25 for a, b in itertools.pairwise(lightness))

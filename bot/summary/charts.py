@@ -112,11 +112,12 @@ def trend_chart(summaries: Sequence[RoundSummary]) -> TrendChart | None:
 # --- rendering -------------------------------------------------------------------------------
 
 SIZE, DPI = (16.0, 10.0), 100  # 1600 x 1000 px: fills a phone screen turned sideways
-# ColorBrewer PuOr, 5 classes (marked colour-blind safe by ColorBrewer): orange for "getting
-# started", purple for "doing well"; light middle step, so each whole bar gets an outline.
-PALETTE = ("#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99")
+# One palette for the chart and the debrief PDF: ColorBrewer Purples, 5 classes (colour-blind
+# safe), each level a step darker, so a grey print keeps the order. Level 1 is near white:
+# each whole bar gets an outline.
+PALETTE = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 HIDDEN_GREY, INK, MUTED, EDGE = "#e4e4e4", "#1a1a1a", "#555555", "#8c8c8c"
-ON_PALETTE = ("white", INK, INK, INK, "white")  # count text that contrasts with each step
+ON_PALETTE = (INK, INK, INK, "white", "white")  # count text that contrasts with each step
 BAR = 0.62  # bar height in rows
 TITLE_PT, SUBTITLE_PT, LABEL_PT, TEXT_PT, SMALL_PT = 28, 19, 20, 18, 16
 MID: dict[str, Any] = {"ha": "center", "va": "center"}
