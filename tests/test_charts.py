@@ -23,7 +23,9 @@ from bot.summary.charts import (
     TrendChart,
     chart_kinds,
     render_summary_png,
+    render_summary_portrait_png,
     render_trend_png,
+    smallest_css_px,
     summary_chart,
     trend_chart,
 )
@@ -262,6 +264,10 @@ def test_four_people_get_medians_on_the_scale_and_the_text_says_so() -> None:
     assert_chart_png(png)
     assert palette_pixels(png) == 0  # no coloured bars, and so no legend of colours
     save_for_docs("chart-4-people-landscape.png", png)
+    portrait = render_summary_portrait_png(chart)
+    assert_portrait_png(portrait)
+    assert palette_pixels(portrait) == 0
+    save_for_docs("chart-4-people-portrait.png", portrait)
 
 
 def test_forty_people_get_bars_of_counts_and_the_text_says_so() -> None:
@@ -274,6 +280,18 @@ def test_forty_people_get_bars_of_counts_and_the_text_says_so() -> None:
     assert_chart_png(png)
     assert palette_pixels(png) > 20_000  # the bars of shares are drawn in the levels' colours
     save_for_docs("chart-40-people-landscape.png", png)
+    portrait = render_summary_portrait_png(chart)
+    assert_portrait_png(portrait)
+    assert palette_pixels(portrait) > 20_000
+    save_for_docs("chart-40-people-portrait.png", portrait)
+
+
+def assert_portrait_png(png: bytes) -> None:
+    """Taller than wide, 780 px across: at 390 CSS px its smallest text is at least 12 px."""
+    image = Image.open(io.BytesIO(png))
+    assert image.width == 780 and image.height > image.width
+    assert smallest_css_px(portrait=True) >= 12
+    assert smallest_css_px(portrait=False) < 12  # why phones get the portrait one
 
 
 def test_one_palette_for_chart_and_pdf_and_it_prints_in_grey() -> None:
