@@ -93,7 +93,7 @@ def test_the_console_round_runs_and_reads_like_a_chat(
     assert "1/9 · Vision" in first and "[Not sure]" in first
     # The comment lands on the card it was typed on, and a typed level answers that card.
     assert "Your comment on *Collaboration*: write it in your next message" in first
-    assert "Comment saved for Collaboration: “Partners meet monthly" in first
+    assert "Comment saved for Collaboration." in first
     assert "✓ Collaboration: 2 — " in first
     assert "Which answer would you like to change?" in first
     assert "Sorry, something went wrong" not in first + second

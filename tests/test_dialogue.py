@@ -455,7 +455,7 @@ async def test_a_comment_lands_on_the_card_shown_and_a_typed_level_is_an_answer(
         [
             ("alice", "say", "two", ["✓ Collaboration: 2", "3/9 · Accountability"]),
             ("alice", "say", note, ["Comment saved for Accountability", "now pick a level"]),
-            ("alice", "say", "hello", ["3/9 · Accountability", f"Your comment: “{note}”"]),
+            ("alice", "say", "hello", ["3/9 · Accountability", "You have a comment"]),
             ("alice", "say", "I'd say 3 really", ["✓ Accountability: 3", "4/9 · Involvement"]),
             ("alice", "say", "Level 5.", ["✓ Involvement: 5", "5/9 · Planning"]),
             ("alice", "say", "not sure", ["✓ Planning / strategy / programming: Not sure"]),
@@ -495,8 +495,8 @@ async def test_a_comment_can_be_asked_for_changed_and_removed_until_close(world:
     await verify_dialog(
         world,
         [
-            ("alice", "press", "6 Finance", ["6/9 · Finance", f"Your comment: “{first}”"]),
-            ("alice", "press", "Comment", ["It replaces your comment now", "“remove”"]),
+            ("alice", "press", "6 Finance", ["6/9 · Finance", "You have a comment"]),
+            ("alice", "press", "Comment", ["It replaces the comment you have", "“remove”"]),
             ("alice", "say", second, ["Comment saved for Finance"]),
         ],
     )

@@ -164,7 +164,8 @@ def _button(index: int, choice: Choice) -> Block:
 
 def text_input(choice: Choice) -> Block:
     """A choice that takes text (a comment) as a box on the message: Enter sends it back as a
-    block action whose block_id carries the choice id (the core's rules apply as to a press)."""
+    block action whose block_id carries the choice id (the core's rules apply as to a press).
+    The box starts empty: a comment in a message's blocks would reach slack_sdk's debug log."""
     if len(choice.id) > BLOCK_ID_LIMIT - len(INPUT_BLOCK_PREFIX):
         raise ValueError(f"choice id of {len(choice.id)} characters is too long for a block id")
     element: Block = {
@@ -174,8 +175,6 @@ def text_input(choice: Choice) -> Block:
         "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
         "placeholder": {"type": "plain_text", "text": INPUT_PLACEHOLDER},
     }
-    if choice.current_text:
-        element["initial_value"] = choice.current_text[:INPUT_LIMIT]
     return {
         "type": "input",
         "block_id": INPUT_BLOCK_PREFIX + choice.id,

@@ -16,7 +16,6 @@ from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import LEVELS, Answer, Category, Round
 
 SHORT_DESCRIPTOR = 70
-QUOTED_COMMENT = 200  # a comment quoted back on its card
 REPLY_HINT = 60  # Telegram shows at most 64 characters in a reply box's placeholder
 COMMENT_LABEL = "Comment"
 REMOVE_COMMENT_LABEL = "Remove comment"
@@ -119,7 +118,8 @@ def card(
     if current is not None:
         lines += ["", f"Your answer so far: {level_label(current.level)}"]
     if comment:
-        lines += ["", f"Your comment: “{shorten(comment, QUOTED_COMMENT)}”"]
+        # Not quoted: a message's text can reach a platform library's debug log.
+        lines += ["", "You have a comment on this question: Comment replaces it."]
     lines += ["", f"Pick a level. To comment on {category.title}, press Comment or type it here."]
     choices = list(levels)
     choices.append(_choice(round_, Action.NOT_SURE, "Not sure", category.id))
@@ -137,7 +137,7 @@ def comment_asked(to: Address, category: Category, comment: str | None) -> Outgo
     lines = [f"Your comment on *{category.title}*: write it in your next message."]
     if comment:
         lines += [
-            f"It replaces your comment now: “{shorten(comment, QUOTED_COMMENT)}”",
+            "It replaces the comment you have on it now.",
             "Type “remove” to remove it, or “cancel” to keep it as it is.",
         ]
     else:

@@ -514,16 +514,15 @@ def _comment(view: View, category_id: str, text: str, replacing: bool) -> Decisi
         return refuse(view.dm, _too_long())
     p = _without_comment(view.participation)
     old = view.answers.get(category.id)
-    quoted = cards.shorten(comment, cards.QUOTED_COMMENT)
     if old is None:  # the card shown, not answered yet: held until it is
         held_now = replace(p, draft_category=category.id, draft_comment=comment)
         saved = (
-            f"Comment saved for {category.title}: “{quoted}”\n"
+            f"Comment saved for {category.title}.\n"
             "It goes with your answer: now pick a level for it."
         )
         return Decision((Outgoing(view.dm, saved),), held_now)
     answer = replace(old, comment=comment, updated_at=view.now)
-    saved = f"Comment saved for {category.title}: “{quoted}”"
+    saved = f"Comment saved for {category.title}."
     if category.id != _current_category(view):
         saved += "\nYou can change or remove it until the round closes: “Change an answer”."
     # Saving the position too makes a concurrent answer to this card conflict.
