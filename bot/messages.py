@@ -43,6 +43,10 @@ class Choice:
     id: str
     label: str
     detail: str | None = None
+    # A choice that takes typed text (a comment): a platform with text inputs shows one,
+    # holding current_text; others show a button whose press asks for the text.
+    takes_text: bool = False
+    current_text: str = ""
 
     @property
     def detail_line(self) -> str:
@@ -99,6 +103,9 @@ class Outgoing:
     # A one-time link's token, made as the message is sent (a sign-in link, a join request's
     # confirmation) and carried to the platform in memory only: the outbox refuses to keep it.
     token: str | None = field(default=None, repr=False)
+    # The message asks for a typed reply (a comment): a platform that can opens a reply box
+    # with this placeholder (Telegram's ForceReply).
+    reply_hint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -215,6 +215,9 @@ class Participation:
     remind_after: datetime | None = None  # "Remind me tomorrow"
     priorities: tuple[str, ...] = ()  # category ids picked as what to work on first (up to 2)
     group: str | None = None  # whom they speak for in this round, fixed once they start
+    # A comment typed on a card before its level was chosen, kept until that card is answered.
+    draft_category: str | None = None
+    draft_comment: str | None = None
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,10 @@ def test_the_console_round_runs_and_reads_like_a_chat(
     assert "Riverside Partnership is set up, with lead as its lead" in first
     assert "I am sending 6 people a direct message" in first
     assert "1/9 · Vision" in first and "[Not sure]" in first
-    assert "Comment saved for Collaboration" in first
+    # The comment lands on the card it was typed on, and a typed level answers that card.
+    assert "Your comment on *Collaboration*: write it in your next message" in first
+    assert "Comment saved for Collaboration." in first
+    assert "✓ Collaboration: 2 — " in first
     assert "Which answer would you like to change?" in first
     assert "Sorry, something went wrong" not in first + second
     # carol picks up at her fifth card after the restart

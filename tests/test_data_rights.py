@@ -33,8 +33,8 @@ async def world(storage: Storage) -> World:
     await world.command("lead", "/round setup Riverside")
     await world.command("lead", "/round open")
     await world.say("alice", "start")
+    await world.say("alice", COMMENT)  # on the Vision card: a comment on Vision
     await world.say("alice", "2")
-    await world.say("alice", COMMENT)
     for level in ["3"] * 8:
         await world.say("alice", level)
     await world.say("alice", "submit")

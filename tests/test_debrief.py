@@ -45,9 +45,9 @@ async def answer(world: World, name: str, levels: list[str], comment: str | None
     Finance and Vision as priorities."""
     await world.press(name, "Start")
     for index, label in enumerate(levels):
-        await world.press(name, label)
-        if index == 5 and comment:
+        if index == 5 and comment:  # typed on the Finance card: a comment on Finance
             await world.say(name, comment)
+        await world.press(name, label)
     await world.press(name, "Submit")
     await world.press(name, "6 Finance")
     await world.press(name, "1 Vision")

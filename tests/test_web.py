@@ -323,3 +323,22 @@ async def test_your_data_shows_downloads_and_forgets_after_a_confirmation(
         assert (await world.get(path + "/data")).status == 404  # the link went with them
         again = await world.lead("/round people add ana@example.org")
         assert "asked for no more emails or to be forgotten" in again
+
+
+async def test_a_comment_shows_in_its_box_again_and_is_changed_or_removed(
+    database_url: str,
+) -> None:
+    async with web_world(database_url) as world:
+        path = (await opened(world, "ana@example.org"))["ana@example.org"]
+        card = await world.submit(await world.get(path), "Start")
+        card = await world.submit(card, "Continue", level="Level 2", comment="First words here.")
+        card = await world.submit(card, "Back")
+        assert "First words here.</textarea>" in card.html  # the box holds the comment so far
+        assert "Comment" not in card.form().buttons  # the box is the card's Comment choice
+        card = await world.submit(card, "Continue", level="Level 3", comment="Better words.")
+        [answer] = await answers_of(world, "ana@example.org")
+        assert (answer.level, answer.comment) == (3, "Better words.")  # replaced, not added
+        card = await world.submit(card, "Back")
+        await world.submit(card, "Remove comment")
+        [answer] = await answers_of(world, "ana@example.org")
+        assert (answer.level, answer.comment) == (3, None)

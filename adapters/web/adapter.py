@@ -102,6 +102,7 @@ class WebAdapter:
         self._storing = asyncio.Lock()  # one choice stored at a time: writers do not wait on
         # each other's database locks (SQLite's busy wait sleeps far longer than a write takes)
         self._charts: OrderedDict[object, bytes] = OrderedDict()
+        self._portraits: OrderedDict[object, bytes] = OrderedDict()  # phones: one per numbers
         router = context.http.app.router
         router.add_get("/web/static/web.css", self._css)
         router.add_get("/web/static/lead.css", self._css)
@@ -120,7 +121,8 @@ class WebAdapter:
         self.route("GET", "/u/{token}", self._unsubscribe_page)
         self.route("POST", "/u/{token}", self._unsubscribe)
         self.route("GET", "/board/{token}", self._board)
-        self.route("GET", "/board/{token}/{chart:chart|trend}.png", self._board_chart)
+        charts_path = "/board/{token}/{chart:chart|chart-portrait|trend}.png"
+        self.route("GET", charts_path, self._board_chart)
         self.leads = LeadPages(settings, context, self)
 
     @property
@@ -525,6 +527,8 @@ class WebAdapter:
         trend = view.trend if view is not None else None
         if which == "chart" and summary is not None:
             return await self._drawn(summary, charts.render_summary_png)
+        if which == "chart-portrait" and summary is not None:  # the board's narrow view
+            return await self._drawn_portrait(summary)
         if which == "trend" and trend is not None:
             return await self._drawn(trend, charts.render_trend_png)
         return None
@@ -537,6 +541,18 @@ class WebAdapter:
             self._charts[chart] = png
             while len(self._charts) > CHARTS_KEPT:
                 self._charts.popitem(last=False)
+        return png
+
+    async def _drawn_portrait(self, chart: charts.SummaryChart) -> bytes:
+        """The summary's portrait drawing (kept apart from the landscape one of the same
+        numbers)."""
+        key = ("portrait", chart)
+        png = self._portraits.get(key)
+        if png is None:
+            png = await asyncio.to_thread(charts.render_summary_portrait_png, chart)
+            self._portraits[key] = png
+            while len(self._portraits) > CHARTS_KEPT:
+                self._portraits.popitem(last=False)
         return png
 
 

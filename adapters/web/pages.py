@@ -108,7 +108,9 @@ def card_form(message: Outgoing, form: Form, error: str | None = None) -> str:
     """A card: the heading and question as the fieldset's legend and hint, a radio per level
     (level and descriptor in one label), a comment box, Continue, then the other choices."""
     levels = [c for c in message.choices if c.detail]
-    others = [c for c in message.choices if not c.detail]
+    others = [c for c in message.choices if not c.detail and not c.takes_text]
+    # The comment box is the card's Comment choice: it holds the comment so far.
+    held = next((c.current_text for c in message.choices if c.takes_text), "")
     first, *rest = _text_without_details(message)
     hint = "\n".join(rest).strip()
     caption, _, title = first.partition(" · ")
@@ -133,10 +135,10 @@ def card_form(message: Outgoing, form: Form, error: str | None = None) -> str:
         f'<div class="hint" id="card-hint">{paragraphs(hint)}</div>{problem}'
         f'<div class="radios">{radios}</div></fieldset>'
         '<label class="field" for="comment">Comment (optional)</label>'
-        '<p class="hint" id="comment-hint">Added to your answer to this question. Leads see '
+        '<p class="hint" id="comment-hint">Kept with your answer to this question. Leads see '
         "comments only together, never who wrote them.</p>"
         f'<textarea id="comment" name="comment" rows="4" maxlength="{COMMENT_LIMIT}" '
-        'aria-describedby="comment-hint"></textarea>'
+        f'aria-describedby="comment-hint">{esc(held)}</textarea>'
         '<div class="buttons"><button type="submit" name="go" value="continue">Continue</button>'
         + "".join(
             f'<button type="submit" name="choice" value="{esc(c.id)}" class="secondary">'
