@@ -64,13 +64,23 @@ def checked_nonce(form: dict[str, str], secret: str) -> str:
     return nonce
 
 
+async def whole_body(request: web.Request) -> bytes:
+    """The whole body, however many packets it comes in; BadRequest(413) past MAX_BODY.
+    (One `content.read(n)` returns only what has arrived so far: half a form from a slow
+    link.)"""
+    body = bytearray()
+    while chunk := await request.content.read(MAX_BODY + 1 - len(body)):
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise BadRequest(413, "body over the cap")
+    return bytes(body)
+
+
 async def read_form(request: web.Request) -> dict[str, str]:
     """The posted form's fields; BadRequest for anything a page of ours never sends."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise BadRequest(413, "body over the cap")
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        raise BadRequest(413, "body over the cap")
+    body = await whole_body(request)
     if request.content_type != "application/x-www-form-urlencoded":
         raise BadRequest(415, "not a form")
     try:
