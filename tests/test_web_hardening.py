@@ -5,10 +5,12 @@ and join requests that must not outlive what they are for."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from urllib.parse import urlencode
 
+import pytest
 from test_web import answers_of, opened
-from web_world import WebWorld, web_world
+from web_world import WebWorld, link_in, web_world
 
 
 async def post_in_pieces(world: WebWorld, path: str, body: bytes, cuts: list[int]) -> bytes:
@@ -64,3 +66,47 @@ async def test_a_join_form_sent_in_pieces_is_read_whole(database_url: str) -> No
         assert response.startswith(b"HTTP/1.1 303"), response[:300]
         await world.settle()
         assert len(world.mailbox.to("ana@example.org")) == 1
+
+
+async def join_requested(world: WebWorld, address: str) -> str:
+    """Riverside with a round open, and a join request for address: its confirmation path."""
+    await world.lead("/round setup Riverside")
+    await world.lead("/round open Spring check")
+    async with world.assembly.storage.transaction() as repo:
+        community = await repo.community_by_name("Riverside")
+    assert community is not None
+    join = f"/join/{community.join_code}"
+    await world.submit(await world.get(join), None, email=address)
+    [confirm] = world.mailbox.to(address)
+    return link_in(confirm, "/j/")
+
+
+async def test_doubled_and_repeated_confirms_give_the_same_page_one_person_one_email(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with web_world(database_url) as world:
+        confirm = await join_requested(world, "ana@example.org")
+        page = await world.get(confirm)
+        fields = page.form("Yes, take part").fill("Yes, take part")
+        other = (await world.get(confirm)).form("Yes, take part").fill("Yes, take part")
+        with caplog.at_level(logging.ERROR):
+            posted = await asyncio.gather(
+                world.post(confirm, fields), world.post(confirm, fields), world.post(confirm, other)
+            )
+            again = await world.post(confirm, other)  # later, from the browser's history
+        assert [p.status for p in posted] == [303, 303, 303] and again.status == 303
+        assert len({p.headers["Location"] for p in [*posted, again]}) == 1
+        card = await world.browser.follow(posted[0].headers["Location"])
+        assert "Spring check" in card.text and "Start" in card.form("Start").buttons
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        await world.settle()
+        async with world.assembly.storage.transaction() as repo:
+            ana = await repo.person_by_address("web", "ana@example.org")
+            assert ana is not None
+            community = await repo.community_by_name("Riverside")
+            assert community is not None
+            members = await repo.members(community.id)
+        assert len([p for p, _role in members if p.platform == "web"]) == 1
+        emails = world.mailbox.to("ana@example.org")
+        assert [e["Subject"] for e in emails[1:]] == [emails[-1]["Subject"]]  # one link email
+        assert "Your link" in emails[-1]["Subject"]

@@ -9,7 +9,7 @@ again (Post/Redirect/Get).
 Routes (the token in a path is a personal link's, never logged):
   GET  /join/{code}        the community's join page: enter an email address
   POST /join/{code}        a confirmation link is emailed (double opt-in)
-  GET  /j/{token}, POST    confirm: enrolled, and on to the personal page
+  GET  /j/{token}, POST    confirm: enrolled, and on to the personal page (the same token)
   GET  /a/{token}, POST    the personal page: the current card; a choice
   POST /a/{token}/renew    "Email me a new link" on an expired page
   GET  /a/{token}/data     "Your data": what is stored, a download, and "forget me"
@@ -444,6 +444,8 @@ class WebAdapter:
         token = request.match_info["token"]
         community = await self._access.join_request(token)
         if community is None:
+            if await self._access.holder(token) is not None:  # confirmed already
+                return see_other(f"/a/{token}")
             return self._not_valid()
         service = f"{community.name} self-assessment"
         intro = (
@@ -458,10 +460,9 @@ class WebAdapter:
         token = request.match_info["token"]
         form = await read_form(request)
         checked_nonce(form, token)
-        page = await self._access.confirm_join(token)
-        if page is None:
+        if not await self._access.confirm_join(token):
             return self._not_valid()
-        return see_other(f"/a/{page}")
+        return see_other(f"/a/{token}")  # the same page however often it is confirmed
 
     # unsubscribing
 
