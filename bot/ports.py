@@ -116,6 +116,11 @@ class ConcurrentUpdate(Exception):
     """Someone else changed the same row first; reload and decide again."""
 
 
+class StorageUnavailable(Exception):
+    """The database is out of reach (down, cut off, refusing connections): nothing was
+    changed, and trying again in a while may work."""
+
+
 class Deliveries(Protocol):
     """Which platform deliveries were handled already."""
 

@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.ports import ConcurrentUpdate
+from bot.ports import ConcurrentUpdate, StorageUnavailable
 from storage.base import ParsedRubrics
 from storage.database import check_sqlite_folder, make_engine
 from storage.deployment import deployment_secret
@@ -57,7 +57,7 @@ class SqlStorage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
         """Commit on normal exit, roll back on an exception; a unique-key race surfaces as
-        ConcurrentUpdate."""
+        ConcurrentUpdate, a database out of reach as StorageUnavailable."""
         async with self._sessions() as session:
             try:
                 async with session.begin():
@@ -68,6 +68,18 @@ class SqlStorage:
                 if translated is error:
                     raise
                 raise translated from error
+            except DBAPIError as error:
+                if error.connection_invalidated or isinstance(
+                    error, OperationalError | InterfaceError
+                ):
+                    raise StorageUnavailable(type(error).__name__) from error
+                raise
+            except (OSError, TimeoutError) as error:
+                # A driver's own error, raised as it connects (refused, timed out), or some
+                # other I/O inside the transaction: only the first, when the database is gone.
+                if await self.ping():
+                    raise
+                raise StorageUnavailable(type(error).__name__) from error
         if repository.queued:  # committed: what it queued can be sent now
             for listener in self._on_queued:
                 listener()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -121,3 +122,19 @@ async def test_out_of_reach_for_a_while_nothing_is_lost_and_trying_again_works(
         bot.settings, bot.storage, bot.clock, bot.directory, bot.platform
     )
     assert "3/9 · Accountability" in texts(await bot.say("bob", "continue"))
+
+
+async def test_an_outage_is_logged_once_without_tracebacks(
+    world: tuple[World, Proxy], caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, proxy = world
+    await bot.press("bob", "Start")
+    proxy.cut()
+    with caplog.at_level(logging.INFO):
+        for _ in range(4):
+            assert [m.text for m in await bot.press("bob", "3")] == [SORRY]
+    logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert all(r.exc_info is None for r in logged)
+    said = [r.name for r in logged if "database is out of reach" in r.getMessage()]
+    assert sorted(said) == sorted(set(said)) and "bot.app" in said  # once each, not per press
+    assert len(logged) == len(said)

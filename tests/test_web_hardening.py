@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import pytest
 from test_web import answers_of, opened
 from web_world import WebWorld, link_in, web_world
+
+from adapters.web import pages
+from bot.access.desk import AccessDesk
 
 
 async def post_in_pieces(world: WebWorld, path: str, body: bytes, cuts: list[int]) -> bytes:
@@ -110,3 +114,46 @@ async def test_doubled_and_repeated_confirms_give_the_same_page_one_person_one_e
         emails = world.mailbox.to("ana@example.org")
         assert [e["Subject"] for e in emails[1:]] == [emails[-1]["Subject"]]  # one link email
         assert "Your link" in emails[-1]["Subject"]
+
+
+def assert_secure(status: int, headers: Mapping[str, str]) -> None:
+    assert "default-src 'none'" in headers.get("Content-Security-Policy", ""), status
+    assert headers.get("X-Content-Type-Options") == "nosniff", status
+    assert headers.get("X-Frame-Options") == "DENY", status
+    assert headers.get("Referrer-Policy") == "no-referrer", status
+
+
+async def test_every_response_has_the_security_headers_errors_and_css_included(
+    database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with web_world(database_url) as world:
+        path = (await opened(world, "ana@example.org"))["ana@example.org"]
+        seen: list[tuple[str, str, int]] = []
+        for method, where in [
+            ("GET", "/no/such/page"),  # aiohttp's own 404
+            ("DELETE", path),  # aiohttp's own 405
+            ("PUT", "/join/abcdefgh"),
+            ("GET", pages.CSS_URL),
+            ("GET", "/web/static/lead.css"),
+            ("GET", "/healthz"),
+            ("GET", path),
+        ]:
+            async with world.session.request(method, world.base + where) as response:
+                assert_secure(response.status, response.headers)
+                seen.append((method, where, response.status))
+                if response.content_type == "text/html":
+                    body = await response.text()
+                    assert 'lang="en"' in body and "<script" not in body
+        assert [status for _m, _w, status in seen] == [404, 405, 405, 200, 200, 200, 200]
+
+        async def broken(self: object, token: str) -> None:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(AccessDesk, "visit", broken)
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            page = await world.get(path)
+        assert page.status == 500 and "Nothing was changed" in page.text
+        assert_secure(page.status, page.headers)
+        [line] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert path.rsplit("/", 1)[1] not in line.getMessage()  # never the token

@@ -122,6 +122,7 @@ class WebAdapter:
         self.route("GET", "/board/{token}", self._board)
         self.route("GET", "/board/{token}/{chart:chart|trend}.png", self._board_chart)
         self.leads = LeadPages(settings, context, self)
+        context.http.error_page = self.problem  # aiohttp's own errors, and outages, too
 
     @property
     def _access(self) -> AccessDesk:
@@ -175,11 +176,20 @@ class WebAdapter:
 
     def problem(self, status: int) -> web.Response:
         titles = {
+            404: (
+                "Page not found",
+                "<p>Check the address, or open the link from your email again.</p>",
+            ),
             413: ("Your answer is too long", "<p>Please shorten it, go back and try again.</p>"),
             429: (
                 "Too many requests",
                 "<p>Please wait an hour and try again. Check your email first: your link may "
                 "already be there.</p>",
+            ),
+            503: (
+                "Sorry, the service is unavailable",
+                "<p>Nothing was changed. Please try again in a minute: your answers so far "
+                "are safe.</p>",
             ),
         }
         title, text = titles.get(

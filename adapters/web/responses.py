@@ -11,21 +11,13 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from adapters.http import SECURITY_HEADERS
 from adapters.web import pages
 from bot.access.tokens import form_token, form_token_matches
 
 MAX_BODY = 32 * 1024  # a form with a 2,000-character comment fits with room to spare
 MAX_FIELDS = 12
-HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+HEADERS = SECURITY_HEADERS  # every response gets them (adapters/http.py); named for clarity
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
