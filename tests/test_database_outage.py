@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from conftest import exclusive_postgres, postgres_url
@@ -68,8 +69,9 @@ class Proxy:
             await self.server.wait_closed()
 
 
-@pytest.fixture
-async def world() -> AsyncIterator[tuple[World, Proxy]]:
+@asynccontextmanager
+async def behind_a_proxy() -> AsyncIterator[tuple[Proxy, str]]:
+    """The test database to itself, reached through a Proxy: (the proxy, the URL through it)."""
     url = postgres_url()
     async with exclusive_postgres(url):
         target = make_url(url)
@@ -78,6 +80,15 @@ async def world() -> AsyncIterator[tuple[World, Proxy]]:
         through = target.set(host="127.0.0.1", port=proxy.port).render_as_string(
             hide_password=False
         )
+        try:
+            yield proxy, through
+        finally:
+            await proxy.stop()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[World, Proxy]]:
+    async with behind_a_proxy() as (proxy, through):
         storage = await open_storage(through)
         try:
             world = await make_world(storage)
@@ -87,7 +98,6 @@ async def world() -> AsyncIterator[tuple[World, Proxy]]:
             yield world, proxy
         finally:
             await storage.close()
-            await proxy.stop()
 
 
 async def answers(world: World) -> int:

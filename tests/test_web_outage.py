@@ -8,36 +8,20 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import exclusive_postgres, postgres_url
-from sqlalchemy.engine import make_url
-from test_database_outage import Proxy
+from test_database_outage import Proxy, behind_a_proxy
 from test_web import answers_of, opened
-from web_world import WebWorld, web_world
+from web_world import Page, WebWorld, web_world
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 async def world() -> AsyncIterator[tuple[WebWorld, Proxy]]:
-    url = postgres_url()
-    async with exclusive_postgres(url):
-        target = make_url(url)
-        proxy = Proxy(target.host or "127.0.0.1", target.port or 5432)
-        await proxy.start()
-        through = target.set(host="127.0.0.1", port=proxy.port).render_as_string(
-            hide_password=False
-        )
-        try:
-            async with web_world(through) as world:
-                yield world, proxy
-        finally:
-            await proxy.stop()
+    async with behind_a_proxy() as (proxy, through), web_world(through) as world:
+        yield world, proxy
 
 
-def calm_503(page: object) -> None:
-    from web_world import Page
-
-    assert isinstance(page, Page)
+def calm_503(page: Page) -> None:
     assert page.status == 503, (page.status, page.text[:200])
     assert page.headers["Retry-After"].isdigit()
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
