@@ -443,6 +443,20 @@ class Addresses(Protocol):
         """Forget join requests (links with no person yet) made before then."""
         ...
 
+    async def forget_address(self, address: str) -> int:
+        """Erase every row that holds this address but the person's own (which goes with
+        them): join requests, and messages still owed that quote it. How many went."""
+        ...
+
+    async def personal_links_before(self, before: datetime, limit: int) -> Sequence[AccessLink]:
+        """Up to `limit` personal links made before then, oldest first."""
+        ...
+
+    async def drop_links(self, token_hashes: Sequence[str]) -> None: ...
+    async def prune_surplus_links(self, kept: int) -> int:
+        """Keep only the `kept` newest personal links of each person in each community."""
+        ...
+
 
 class Access(Protocol):
     """Leads' sign-in links and sessions (hashes of their tokens only), and the hits counted

@@ -7,14 +7,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import text
+from support import CHANNEL, person
 from test_web import answers_of, opened
-from web_world import WebWorld, link_in, web_world
+from web_world import LEAD, WebWorld, link_in, web_world
 
 from adapters.web import pages
 from bot.access.desk import AccessDesk
+from bot.access.joining import JOIN_REQUEST_LIFETIME
+from bot.access.links import GRACE, LINKS_KEPT, RENEW_WINDOW, mint_link
+from bot.messages import IncomingText
 
 
 async def post_in_pieces(world: WebWorld, path: str, body: bytes, cuts: list[int]) -> bytes:
@@ -157,3 +163,66 @@ async def test_every_response_has_the_security_headers_errors_and_css_included(
         assert_secure(page.status, page.headers)
         [line] = [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert path.rsplit("/", 1)[1] not in line.getMessage()  # never the token
+
+
+async def rows_holding(world: WebWorld, address: str) -> list[str]:
+    """Every access_links and outbox row that holds the address, as raw text."""
+    engine = world.assembly.storage.engine
+    async with engine.connect() as connection:
+        links = await connection.execute(text("SELECT address FROM access_links"))
+        owed = await connection.execute(text("SELECT CAST(payload AS TEXT) FROM outbox"))
+        found = [str(row[0]) for row in [*links, *owed] if row[0] is not None]
+    return [row for row in found if address in row.lower()]
+
+
+async def test_forget_erases_every_row_that_holds_the_address(database_url: str) -> None:
+    async with web_world(database_url) as world:
+        path = (await opened(world, "ana@example.org"))["ana@example.org"]
+        async with world.assembly.storage.transaction() as repo:
+            riverside = await repo.community_by_name("Riverside")
+        assert riverside is not None
+        join = f"/join/{riverside.join_code}"
+        await world.submit(await world.get(join), None, email="ana@example.org")  # not confirmed
+        # a lead's reply that quotes the address, owed but not sent yet
+        await world.assembly.dispatch(
+            IncomingText(person(LEAD), CHANNEL, "/round people")  # "By email: ana@…"
+        )
+        assert len(await rows_holding(world, "ana@example.org")) >= 2
+        confirm = await world.get(path + "/forget")
+        gone = await world.post(confirm.form().action, confirm.form().fill("Yes, forget me"))
+        assert "You have been forgotten" in gone.text
+        assert await rows_holding(world, "ana@example.org") == []
+
+
+async def links_of(world: WebWorld) -> list[tuple[str, bool]]:
+    """Every access_links row: (its hash, whether it is a join request)."""
+    async with world.assembly.storage.engine.connect() as connection:
+        rows = await connection.execute(text("SELECT token_hash, person_id FROM access_links"))
+        return [(row[0], row[1] is None) for row in rows]
+
+
+async def test_the_scheduler_prunes_old_join_requests_and_links_past_their_time(
+    database_url: str,
+) -> None:
+    async with web_world(database_url) as world:
+        path = (await opened(world, "ana@example.org"))["ana@example.org"]
+        async with world.assembly.storage.transaction() as repo:
+            community = await repo.community_by_name("Riverside")
+            ana = await repo.person_by_address("web", "ana@example.org")
+            assert community is not None and ana is not None
+            for _ in range(LINKS_KEPT + 10):  # a reminder, a renewal: each email makes one
+                world.clock.advance(timedelta(minutes=1))
+                newest = await mint_link(repo, ana.id, community.id, world.clock.now())
+        join = f"/join/{community.join_code}"
+        await world.submit(await world.get(join), None, email="ben@example.org")
+        world.clock.advance(JOIN_REQUEST_LIFETIME + timedelta(hours=1))
+        await world.assembly.duties.run_due()
+        rows = await links_of(world)
+        assert [is_request for _h, is_request in rows].count(True) == 0  # ben's, unconfirmed
+        assert len(rows) == LINKS_KEPT  # ana's newest only
+        assert (await world.get(f"/a/{newest}")).status == 200
+        assert (await world.get(path)).status == 404  # the first email's, long superseded
+        await world.lead("/round close anyway")
+        world.clock.advance(GRACE + RENEW_WINDOW + timedelta(days=1))
+        await world.assembly.duties.run_due()
+        assert await links_of(world) == []

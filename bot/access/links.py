@@ -18,6 +18,9 @@ from bot.outbox.keys import OutboxKey
 from bot.ports import Repository
 
 GRACE = timedelta(days=30)  # after the person's last round closes
+RENEW_WINDOW = timedelta(days=90)  # an expired link still offers a new one this long
+LINKS_KEPT = 20  # the newest of a person's links in a community: older emails' links stop
+PRUNED_AT_ONCE = 500  # expired links looked at in one pass (the rest wait for the next)
 
 
 class Access(enum.Enum):
@@ -94,3 +97,18 @@ async def queue_link_email(
     key = str(OutboxKey.personal_link())
     item = OutboxItem(key, OutboxKind.PERSONAL_LINK, community_id, now, person_id=person_id)
     await repo.queue([item])
+
+
+async def prune_links(repo: Repository, now: datetime) -> int:
+    """Forget personal links past their time: those expired more than RENEW_WINDOW ago, and
+    all but each person's LINKS_KEPT newest in a community (a link is made for every email,
+    so without this the table grows with every reminder). How many went."""
+    expired: list[str] = []
+    for link in await repo.personal_links_before(now - GRACE - RENEW_WINDOW, PRUNED_AT_ONCE):
+        person = await repo.person_by_id(link.person_id) if link.person_id else None
+        where = await standing(repo, person, link.community_id, now) if person else None
+        ends = expires_at(link, where)
+        if person is None or (ends is not None and ends + RENEW_WINDOW <= now):
+            expired.append(link.token_hash)
+    await repo.drop_links(expired)
+    return len(expired) + await repo.prune_surplus_links(LINKS_KEPT)

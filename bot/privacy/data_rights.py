@@ -193,8 +193,16 @@ async def forget(repo: Repository, person: Person) -> int:
     secret = repo.deployment_secret()
     await repo.add_opt_out(opt_out_key(secret, person.platform, person.platform_user_id))
     if address is not None:
-        await repo.add_opt_out(address_opt_out_key(secret, address))
+        await forget_address(repo, address)
     return answers
+
+
+async def forget_address(repo: Repository, address: str) -> int:
+    """Erase what else holds an address (a join request not yet confirmed, a message still
+    owed that quotes it), and keep it from being enrolled again by a lead: how many rows went.
+    Also for an address that never became a person."""
+    await repo.add_opt_out(address_opt_out_key(repo.deployment_secret(), address))
+    return await repo.forget_address(address)
 
 
 async def stop_emails(repo: Repository, person: Person, community_id: int) -> None:
