@@ -19,6 +19,7 @@ from web_world import LEAD, WebWorld, link_in, web_world
 from adapters.web import pages
 from bot.access.desk import AccessDesk
 from bot.access.joining import JOIN_REQUEST_LIFETIME
+from bot.access.limits import AccessLimits, Limit
 from bot.access.links import GRACE, LINKS_KEPT, RENEW_WINDOW, mint_link
 from bot.messages import IncomingText
 
@@ -226,3 +227,20 @@ async def test_the_scheduler_prunes_old_join_requests_and_links_past_their_time(
         world.clock.advance(GRACE + RENEW_WINDOW + timedelta(days=1))
         await world.assembly.duties.run_due()
         assert await links_of(world) == []
+
+
+async def test_join_emails_are_limited_per_mailbox_whatever_its_tag(database_url: str) -> None:
+    limits = AccessLimits(join_per_address=Limit("join address", 2))
+    async with web_world(database_url, limits=limits) as world:
+        await world.lead("/round setup Riverside")
+        async with world.assembly.storage.transaction() as repo:
+            community = await repo.community_by_name("Riverside")
+        assert community is not None
+        join = f"/join/{community.join_code}"
+        statuses = []
+        for address in ["victim+1@example.org", "Victim+2@Example.org", "victim+3@example.org"]:
+            posted = await world.post(join, (await world.get(join)).form().fill(email=address))
+            statuses.append(posted.status)
+        assert statuses == [303, 303, 429]
+        other = await world.post(join, (await world.get(join)).form().fill(email="vic@example.org"))
+        assert other.status == 303  # another mailbox has its own limit

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.access.limits import AccessLimits, allow
+from bot.access.limits import AccessLimits, allow, mailbox
 from bot.access.links import queue_link_email
 from bot.access.tokens import derive, new_salt, token_hash, well_formed
 from bot.commands.people import new_person
@@ -46,7 +46,7 @@ async def ask_to_join(
 ) -> bool:
     """A join request for this (checked) address: its confirmation is owed by email. False
     when over a rate limit (then nothing is kept or sent)."""
-    checks = [(limits.join_per_address, address), (limits.join_per_ip, ip)]
+    checks = [(limits.join_per_address, mailbox(address)), (limits.join_per_ip, ip)]
     if not await allow(repo, checks, now):
         return False
     await repo.prune_join_requests(now - JOIN_REQUEST_LIFETIME)
