@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Text, cast, delete, func, or_, select
 
-from bot.model import AccessLink, Person
+from bot.model import AccessLink, LinkKind, Person
 from storage.base import QueryBase
 from storage.tables import AccessLinkRow, AddressRow, OutboxRow, PersonRow, to_model
 
@@ -41,13 +41,14 @@ class AddressQueries(QueryBase):
                 address=link.address,
                 created_at=link.created_at,
                 salt=link.salt,
+                kind=str(link.kind),
             )
         )
         await self._session.flush()
 
     async def link_by_hash(self, token_hash: str) -> AccessLink | None:
         row = await self._session.get(AccessLinkRow, token_hash)
-        return None if row is None else to_model(AccessLink, row)
+        return None if row is None else _link(row)
 
     async def drop_link(self, token_hash: str) -> None:
         await self._session.execute(
@@ -83,7 +84,7 @@ class AddressQueries(QueryBase):
             .order_by(AccessLinkRow.created_at)
             .limit(limit)
         )
-        return [to_model(AccessLink, row) for row in rows]
+        return [_link(row) for row in rows]
 
     async def drop_links(self, token_hashes: Sequence[str]) -> None:
         if token_hashes:
@@ -95,7 +96,11 @@ class AddressQueries(QueryBase):
         newest_first = (
             func.row_number()
             .over(
-                partition_by=(AccessLinkRow.person_id, AccessLinkRow.community_id),
+                partition_by=(
+                    AccessLinkRow.person_id,
+                    AccessLinkRow.community_id,
+                    AccessLinkRow.kind,
+                ),
                 order_by=(AccessLinkRow.created_at.desc(), AccessLinkRow.token_hash),
             )
             .label("place")
@@ -110,3 +115,7 @@ class AddressQueries(QueryBase):
             delete(AccessLinkRow).where(AccessLinkRow.token_hash.in_(surplus))
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _link(row: AccessLinkRow) -> AccessLink:
+    return to_model(AccessLink, row, kind=LinkKind(row.kind))

@@ -329,4 +329,4 @@ async def test_your_data_shows_downloads_and_forgets_after_a_confirmation(
             assert await repo.person_by_address("web", "ana@example.org") is None
         assert (await world.get(path + "/data")).status == 404  # the link went with them
         again = await world.lead("/round people add ana@example.org")
-        assert "asked for no more emails or to be forgotten" in again
+        assert "Not added, because they asked us not to" in again

@@ -8,19 +8,21 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from sqlalchemy import text
 from support import CHANNEL, person
 from test_web import answers_of, opened
-from web_world import LEAD, WebWorld, link_in, web_world
+from web_world import LEAD, WebWorld, email_community, link_in, plain, web_world
 
 from adapters.web import pages
 from bot.access.desk import AccessDesk
 from bot.access.joining import JOIN_REQUEST_LIFETIME
 from bot.access.limits import AccessLimits, Limit
 from bot.access.links import GRACE, LINKS_KEPT, RENEW_WINDOW, mint_link
+from bot.commands.people import add_people
+from bot.commands.requests import EmailEntry
 from bot.messages import IncomingText
 
 
@@ -244,3 +246,56 @@ async def test_join_emails_are_limited_per_mailbox_whatever_its_tag(database_url
         assert statuses == [303, 303, 429]
         other = await world.post(join, (await world.get(join)).form().fill(email="vic@example.org"))
         assert other.status == 303  # another mailbox has its own limit
+
+
+async def test_list_unsubscribe_carries_a_token_that_can_only_unsubscribe(
+    database_url: str,
+) -> None:
+    async with web_world(database_url) as world:
+        page = (await opened(world, "ana@example.org"))["ana@example.org"]
+        [invitation] = world.mailbox.to("ana@example.org")
+        header = urlsplit(str(invitation["List-Unsubscribe"]).strip().strip("<>")).path
+        assert header.startswith("/u/")
+        stop_token, page_token = header.rsplit("/", 1)[1], page.rsplit("/", 1)[1]
+        assert stop_token != page_token and page_token not in invitation["List-Unsubscribe"]
+        assert f"/u/{stop_token}" in plain(invitation)  # the footer's link is the same one
+        for path in (f"/a/{stop_token}", f"/a/{stop_token}/data", f"/a/{stop_token}/forget"):
+            assert (await world.get(path)).status == 404
+        stop = await world.get(header)
+        assert stop.status == 200 and "Stop emails from Riverside" in stop.text
+        posted = await world.post(header, stop.form().fill("Stop emails"))
+        assert posted.status == 303
+        assert "no more emails" in (await world.browser.follow(posted.headers["Location"])).text
+        assert (await world.get(page)).status == 200  # their page still opens
+
+
+async def test_an_unsubscribe_applies_to_its_own_community_only_and_is_never_told(
+    database_url: str,
+) -> None:
+    async with web_world(database_url) as world:
+        await opened(world, "ana@example.org", "ben@example.org")
+        hillside_id = await email_community(world, "Hillside", "hil@example.org")
+        [invitation] = world.mailbox.to("ana@example.org")
+        header = urlsplit(str(invitation["List-Unsubscribe"]).strip().strip("<>")).path
+        one_click = {"Content-Type": "application/x-www-form-urlencoded"}
+        stopped = await world.post(header, "List-Unsubscribe=One-Click", headers=one_click)
+        assert stopped.status == 200
+
+        async def hillside_adds(address: str) -> str:
+            async with world.assembly.storage.transaction() as repo:
+                hillside = await repo.community_by_id(hillside_id)
+                assert hillside is not None
+                entries = [EmailEntry(address)]
+                change = await add_people(repo, hillside, entries, "web", world.clock.now())
+            return change.sentence("Hillside", "Added")
+
+        assert await hillside_adds("ana@example.org") == "Added 1 person to Hillside."
+        unsubscribed = await world.lead("/round people add ana@example.org")
+        assert "Not added, because they asked us not to" in unsubscribed
+        # ben is forgotten: everywhere, and told in the very same words
+        ben = link_in(world.mailbox.to("ben@example.org")[0])
+        confirm = await world.get(ben + "/forget")
+        await world.post(confirm.form().action, confirm.form().fill("Yes, forget me"))
+        forgotten = await world.lead("/round people add ben@example.org")
+        assert forgotten.replace("ben@", "ana@") == unsubscribed
+        assert "Not added, because they asked us not to" in await hillside_adds("ben@example.org")

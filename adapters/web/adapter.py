@@ -478,21 +478,21 @@ class WebAdapter:
 
     async def _unsubscribe_page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        found = await self._access.visit(token)
-        if found is None:
+        community = await self._access.unsubscribe_page(token)
+        if community is None:
             return self._not_valid()
-        service = f"{found.community.name} self-assessment"
+        service = f"{community.name} self-assessment"
         if request.query.get("done"):
             return html_response(
                 pages.message_page(
                     "You will get no more emails",
                     service,
-                    f"<p>You have left {pages.esc(found.community.name)}'s self-assessment and "
+                    f"<p>You have left {pages.esc(community.name)}'s self-assessment and "
                     "will get no more emails from it. To take part again, use its join page.</p>",
                 )
             )
         intro = (
-            f"<h1>Stop emails from {pages.esc(found.community.name)}'s self-assessment?</h1>"
+            f"<h1>Stop emails from {pages.esc(community.name)}'s self-assessment?</h1>"
             "<p>You will get no more invitations, reminders or summaries, and leave the "
             "group's self-assessment. Your answers so far stay in the round.</p>"
         )
@@ -504,7 +504,7 @@ class WebAdapter:
         form = await read_form(request)
         one_click = form.get("List-Unsubscribe") == "One-Click" and len(form) == 1
         if not one_click:
-            if await self._access.holder(token) is None:
+            if await self._access.unsubscribe_page(token) is None:
                 return self._not_valid()
             checked_nonce(form, token)
         if await self._access.stop_emails(token) is None:

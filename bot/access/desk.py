@@ -16,7 +16,7 @@ from typing import TypeVar
 from bot.access import sign_in as signing
 from bot.access.joining import ask_to_join, confirm, join_request
 from bot.access.limits import AccessLimits, allow
-from bot.access.links import Access, Visit, holder, queue_link_email, visit
+from bot.access.links import STOPS_EMAILS, Access, Visit, holder, queue_link_email, visit
 from bot.board.access import board_community
 from bot.board.view import BoardView, board_view
 from bot.messages import Outgoing
@@ -119,11 +119,22 @@ class AccessDesk:
 
         return await self._ask(work)
 
-    async def stop_emails(self, token: str) -> Community | None:
-        """Unsubscribe the link's person from its community; None: the link is not valid."""
+    async def unsubscribe_page(self, token: str) -> Community | None:
+        """The community an unsubscribe link (or a personal page's) stops emails from; None:
+        the link is not valid."""
 
         async def work(repo: Repository) -> Community | None:
-            found = await visit(repo, token, self._clock.now())
+            found = await visit(repo, token, self._clock.now(), STOPS_EMAILS)
+            return None if found is None else found.community
+
+        return await self._once(work, None)
+
+    async def stop_emails(self, token: str) -> Community | None:
+        """Unsubscribe the link's person from its community (an unsubscribe link, or their
+        page's); None: the link is not valid."""
+
+        async def work(repo: Repository) -> Community | None:
+            found = await visit(repo, token, self._clock.now(), STOPS_EMAILS)
             if found is None:
                 return None
             await stop_emails(repo, found.person, found.community.id)
