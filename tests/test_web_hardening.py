@@ -198,9 +198,9 @@ async def test_forget_erases_every_row_that_holds_the_address(database_url: str)
 
 
 async def links_of(world: WebWorld) -> list[tuple[str, bool]]:
-    """Every access_links row: (its hash, whether it is a join request)."""
+    """Every access_links row: (its kind, whether it is a join request)."""
     async with world.assembly.storage.engine.connect() as connection:
-        rows = await connection.execute(text("SELECT token_hash, person_id FROM access_links"))
+        rows = await connection.execute(text("SELECT kind, person_id FROM access_links"))
         return [(row[0], row[1] is None) for row in rows]
 
 
@@ -222,7 +222,8 @@ async def test_the_scheduler_prunes_old_join_requests_and_links_past_their_time(
         await world.assembly.duties.run_due()
         rows = await links_of(world)
         assert [is_request for _h, is_request in rows].count(True) == 0  # ben's, unconfirmed
-        assert len(rows) == LINKS_KEPT  # ana's newest only
+        # ana's newest page links only (and the invitation's unsubscribe link)
+        assert sorted(kind for kind, _r in rows) == ["page"] * LINKS_KEPT + ["unsubscribe"]
         assert (await world.get(f"/a/{newest}")).status == 200
         assert (await world.get(path)).status == 404  # the first email's, long superseded
         await world.lead("/round close anyway")
