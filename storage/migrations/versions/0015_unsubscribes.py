@@ -4,8 +4,8 @@ page), and community_opt_outs (a keyed hash of an address that unsubscribed from
 community). Only adds: every row of 0013 is kept as it was. Opt-outs stored before stay
 deployment-wide: they cannot tell an unsubscribe from a "forget me".
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0013"
+revision: str = "0015"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
