@@ -50,7 +50,7 @@ from bot.demo import DEMO_NAME, create_demo
 from bot.model import Community, Role, Round
 from bot.platforms import Platforms
 from bot.ports import Repository, ShiftedClock
-from bot.privacy.data_rights import find_person, forget, person_record
+from bot.privacy.data_rights import find_person, forget, forget_address, person_record
 from bot.rubric.loader import RubricError, load_rubric
 from bot.summary.debrief import DebriefPack, debrief_pack
 from bot.summary.debrief_pdf import render_debrief_pdf
@@ -491,6 +491,11 @@ async def _person(args: argparse.Namespace, assembly: Assembly) -> int:
     key = args.person
     async with assembly.storage.transaction() as repo:
         person = await find_person(repo, key, _email_platform())
+        address = check_address(key)
+        if person is None and args.command == "forget" and address is not None:
+            erased = await forget_address(repo, address)  # a join request, say: no person
+            print(f"Forgot {key}: {erased} row(s) that held the address. Nobody was stored.")
+            return 0
         if person is None:
             raise ExportError(
                 f"Nobody is stored as {key} (write it as slack:U123, or an email address)."

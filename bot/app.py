@@ -16,9 +16,9 @@ from bot.commands.leads import LeadCommands
 from bot.commands.parser import parse_command
 from bot.conversation.participants import Conversation
 from bot.messages import Incoming, IncomingChoice, IncomingJoin, Outgoing
-from bot.ports import Clock, Repository, Storage
+from bot.ports import Clock, Repository, Storage, StorageUnavailable
 from bot.privacy.requests import PrivacyDesk, request_of
-from bot.transaction import in_transaction
+from bot.transaction import OutageLog, in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +63,19 @@ class MaturityBot:
         self._conversation = conversation
         self._leads = leads
         self._privacy = privacy
+        self._outage = OutageLog(log, "everyone who writes is told nothing was changed")
 
     async def handle(self, event: Incoming) -> Handled:
         try:
-            return Handled(tuple(await self._route(event)))
+            handled = Handled(tuple(await self._route(event)))
+        except StorageUnavailable:  # said once per outage, not with a traceback per event
+            self._outage.failed()
         except Exception:
             log.exception("handling a %s event failed", type(event).__name__)
-            return Handled(apology=Outgoing(event.chat, SORRY, private_to=event.sender.user_id))
+        else:
+            self._outage.worked()
+            return handled
+        return Handled(apology=Outgoing(event.chat, SORRY, private_to=event.sender.user_id))
 
     async def _route(self, event: Incoming) -> list[Outgoing]:
         if isinstance(event, IncomingChoice):

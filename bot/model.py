@@ -230,6 +230,13 @@ class ParticipantState:
     answers: tuple[Answer, ...]
 
 
+class LinkKind(enum.StrEnum):
+    """What a personal link opens."""
+
+    PAGE = "page"  # the person's page: answer, see their data, unsubscribe, forget
+    UNSUBSCRIBE = "unsubscribe"  # only "stop emails from this community" (List-Unsubscribe)
+
+
 @dataclass(frozen=True)
 class AccessLink:
     """The stored side of a personal link: a hash of its token (never the token), whom and
@@ -242,6 +249,7 @@ class AccessLink:
     person_id: int | None = None
     address: str | None = None  # a join request's address, until it is confirmed
     salt: str | None = None  # a join request's: its token is derived again when emailed
+    kind: LinkKind = LinkKind.PAGE
 
     @property
     def is_join_request(self) -> bool:

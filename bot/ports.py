@@ -116,6 +116,11 @@ class ConcurrentUpdate(Exception):
     """Someone else changed the same row first; reload and decide again."""
 
 
+class StorageUnavailable(Exception):
+    """The database is out of reach (down, cut off, refusing connections): nothing was
+    changed, and trying again in a while may work."""
+
+
 class Deliveries(Protocol):
     """Which platform deliveries were handled already."""
 
@@ -427,6 +432,15 @@ class PersonalData(Protocol):
         ...
 
     async def remove_opt_out(self, key: OptOutKey) -> None: ...
+    async def community_opted_out(self, community_id: int, key: OptOutKey) -> bool:
+        """Whether someone unsubscribed from this community (and has not joined again)."""
+        ...
+
+    async def set_community_opt_out(self, community_id: int, key: OptOutKey, out: bool) -> None:
+        """Remember (by a keyed hash) that someone unsubscribed from this community, or
+        forget it (they joined again)."""
+        ...
+
     async def rounds_to_purge(self, closed_before: datetime) -> Sequence[int]:
         """Rounds closed before then that still link answers or positions to people."""
         ...
@@ -448,6 +462,20 @@ class Addresses(Protocol):
     async def drop_link(self, token_hash: str) -> None: ...
     async def prune_join_requests(self, before: datetime) -> int:
         """Forget join requests (links with no person yet) made before then."""
+        ...
+
+    async def forget_address(self, address: str) -> int:
+        """Erase every row that holds this address but the person's own (which goes with
+        them): join requests, and messages still owed that quote it. How many went."""
+        ...
+
+    async def personal_links_before(self, before: datetime, limit: int) -> Sequence[AccessLink]:
+        """Up to `limit` personal links made before then, oldest first."""
+        ...
+
+    async def drop_links(self, token_hashes: Sequence[str]) -> None: ...
+    async def prune_surplus_links(self, kept: int) -> int:
+        """Keep only the `kept` newest personal links of each person in each community."""
         ...
 
 

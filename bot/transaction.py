@@ -7,6 +7,7 @@ gets them back without their being queued: the outbox holds only what must be se
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -77,3 +78,22 @@ async def in_one_transaction(storage: Storage, work: Callable[[Repository], Awai
         except ConcurrentUpdate:
             continue
     raise ConcurrentUpdate("gave up after repeated concurrent updates")
+
+
+class OutageLog:
+    """Says once per outage that the database is out of reach, not once per request: a
+    crowd retrying through an outage would otherwise flood the log with the same news."""
+
+    def __init__(self, log: logging.Logger, what: str) -> None:
+        self._log, self._what = log, what
+        self.out = False
+
+    def failed(self) -> None:
+        """The database was out of reach just now."""
+        if not self.out:
+            self._log.warning("the database is out of reach: %s until it is back", self._what)
+            self.out = True
+
+    def worked(self) -> None:
+        """The database answered: the next failure is a new outage."""
+        self.out = False

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Text, cast, delete, func, or_, select
 
-from bot.model import AccessLink, Person
+from bot.model import AccessLink, LinkKind, Person
 from storage.base import QueryBase
-from storage.tables import AccessLinkRow, AddressRow, PersonRow, to_model
+from storage.tables import AccessLinkRow, AddressRow, OutboxRow, PersonRow, to_model
 
 
 class AddressQueries(QueryBase):
@@ -39,13 +41,14 @@ class AddressQueries(QueryBase):
                 address=link.address,
                 created_at=link.created_at,
                 salt=link.salt,
+                kind=str(link.kind),
             )
         )
         await self._session.flush()
 
     async def link_by_hash(self, token_hash: str) -> AccessLink | None:
         row = await self._session.get(AccessLinkRow, token_hash)
-        return None if row is None else to_model(AccessLink, row)
+        return None if row is None else _link(row)
 
     async def drop_link(self, token_hash: str) -> None:
         await self._session.execute(
@@ -59,3 +62,60 @@ class AddressQueries(QueryBase):
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def forget_address(self, address: str) -> int:
+        requests = await self._session.execute(
+            delete(AccessLinkRow).where(func.lower(AccessLinkRow.address) == address.lower())
+        )
+        # An owed message's payload is JSON: the address as written, or escaped in it.
+        payload = func.lower(cast(OutboxRow.payload, Text))
+        forms = {address.lower(), json.dumps(address.lower())[1:-1]}
+        owed = await self._session.execute(
+            delete(OutboxRow).where(
+                OutboxRow.payload.is_not(None), or_(*(payload.contains(f) for f in forms))
+            )
+        )
+        return sum(int(getattr(r, "rowcount", 0) or 0) for r in (requests, owed))
+
+    async def personal_links_before(self, before: datetime, limit: int) -> Sequence[AccessLink]:
+        rows = await self._session.scalars(
+            select(AccessLinkRow)
+            .where(AccessLinkRow.person_id.is_not(None), AccessLinkRow.created_at < before)
+            .order_by(AccessLinkRow.created_at)
+            .limit(limit)
+        )
+        return [_link(row) for row in rows]
+
+    async def drop_links(self, token_hashes: Sequence[str]) -> None:
+        if token_hashes:
+            await self._session.execute(
+                delete(AccessLinkRow).where(AccessLinkRow.token_hash.in_(token_hashes))
+            )
+
+    async def prune_surplus_links(self, kept: int) -> int:
+        newest_first = (
+            func.row_number()
+            .over(
+                partition_by=(
+                    AccessLinkRow.person_id,
+                    AccessLinkRow.community_id,
+                    AccessLinkRow.kind,
+                ),
+                order_by=(AccessLinkRow.created_at.desc(), AccessLinkRow.token_hash),
+            )
+            .label("place")
+        )
+        ranked = (
+            select(AccessLinkRow.token_hash, newest_first)
+            .where(AccessLinkRow.person_id.is_not(None))
+            .subquery()
+        )
+        surplus = select(ranked.c.token_hash).where(ranked.c.place > kept)
+        result = await self._session.execute(
+            delete(AccessLinkRow).where(AccessLinkRow.token_hash.in_(surplus))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _link(row: AccessLinkRow) -> AccessLink:
+    return to_model(AccessLink, row, kind=LinkKind(row.kind))

@@ -11,6 +11,7 @@ from bot.model import Answer, OptOutKey, Participation, Role
 from storage.base import QueryBase, chunks
 from storage.tables import (
     AnswerRow,
+    CommunityOptOutRow,
     MembershipRow,
     OptOutRow,
     OutboxRow,
@@ -134,3 +135,22 @@ class PersonalDataQueries(QueryBase):
         await self._session.execute(
             delete(OptOutRow).where(OptOutRow.key_hash.in_((key.keyed, key.unkeyed)))
         )
+
+    async def community_opted_out(self, community_id: int, key: OptOutKey) -> bool:
+        row = await self._session.get(CommunityOptOutRow, (community_id, key.keyed))
+        return row is not None
+
+    async def set_community_opt_out(self, community_id: int, key: OptOutKey, out: bool) -> None:
+        await self._session.execute(
+            delete(CommunityOptOutRow).where(
+                CommunityOptOutRow.community_id == community_id,
+                CommunityOptOutRow.key_hash == key.keyed,
+            )
+        )
+        if out:
+            self._session.add(
+                CommunityOptOutRow(
+                    community_id=community_id, key_hash=key.keyed, at=datetime.now(UTC)
+                )
+            )
+            await self._session.flush()

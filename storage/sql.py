@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.ports import ConcurrentUpdate, Courier
+from bot.ports import ConcurrentUpdate, Courier, StorageUnavailable
 from storage.base import ParsedRubrics
 from storage.database import check_sqlite_folder, make_engine
 from storage.deployment import deployment_secret
@@ -63,7 +63,7 @@ class SqlStorage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepository]:
         """Commit on normal exit, roll back on an exception; a unique-key race surfaces as
-        ConcurrentUpdate."""
+        ConcurrentUpdate, a database out of reach as StorageUnavailable."""
         courier = self._courier
         repository: SqlRepository | None = None
         async with self._sessions() as session:
@@ -79,6 +79,19 @@ class SqlStorage:
                     translated = translate_integrity_error(error)
                     if translated is not error:
                         raise translated from error
+                    raise
+                if isinstance(error, DBAPIError):
+                    if error.connection_invalidated or isinstance(
+                        error, OperationalError | InterfaceError
+                    ):
+                        raise StorageUnavailable(type(error).__name__) from error
+                    raise
+                if isinstance(error, OSError | TimeoutError):
+                    # A driver's own error, raised as it connects (refused, timed out), or some
+                    # other I/O inside the transaction: only the first, when the database is gone.
+                    if await self.ping():
+                        raise
+                    raise StorageUnavailable(type(error).__name__) from error
                 raise
             if courier is not None and repository.handed:  # committed: send them now
                 courier.take(repository.handed)

@@ -164,6 +164,9 @@ class AccessLinkRow(Base):
     address: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(index=True)
     salt: Mapped[str | None] = mapped_column(String(64))  # a join request's, since 0013
+    kind: Mapped[str] = mapped_column(  # since 0014: LinkKind
+        String(16), default="page", server_default=text("'page'")
+    )
 
 
 class SignInRow(Base):
@@ -409,6 +412,19 @@ class OptOutRow(Base):
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime]
     keyed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("false"))
+
+
+class CommunityOptOutRow(Base):
+    """Someone who unsubscribed from one community: a lead there does not add them again
+    (joining again themselves does). Only a keyed hash of their address is kept."""
+
+    __tablename__ = "community_opt_outs"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime]
 
 
 class DeploymentSecretRow(Base):

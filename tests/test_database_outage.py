@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from conftest import exclusive_postgres, postgres_url
@@ -67,8 +69,9 @@ class Proxy:
             await self.server.wait_closed()
 
 
-@pytest.fixture
-async def world() -> AsyncIterator[tuple[World, Proxy]]:
+@asynccontextmanager
+async def behind_a_proxy() -> AsyncIterator[tuple[Proxy, str]]:
+    """The test database to itself, reached through a Proxy: (the proxy, the URL through it)."""
     url = postgres_url()
     async with exclusive_postgres(url):
         target = make_url(url)
@@ -77,6 +80,15 @@ async def world() -> AsyncIterator[tuple[World, Proxy]]:
         through = target.set(host="127.0.0.1", port=proxy.port).render_as_string(
             hide_password=False
         )
+        try:
+            yield proxy, through
+        finally:
+            await proxy.stop()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[World, Proxy]]:
+    async with behind_a_proxy() as (proxy, through):
         storage = await open_storage(through)
         try:
             world = await make_world(storage)
@@ -86,7 +98,6 @@ async def world() -> AsyncIterator[tuple[World, Proxy]]:
             yield world, proxy
         finally:
             await storage.close()
-            await proxy.stop()
 
 
 async def answers(world: World) -> int:
@@ -121,3 +132,19 @@ async def test_out_of_reach_for_a_while_nothing_is_lost_and_trying_again_works(
         bot.settings, bot.storage, bot.clock, bot.directory, bot.platform
     )
     assert "3/9 · Accountability" in texts(await bot.say("bob", "continue"))
+
+
+async def test_an_outage_is_logged_once_without_tracebacks(
+    world: tuple[World, Proxy], caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, proxy = world
+    await bot.press("bob", "Start")
+    proxy.cut()
+    with caplog.at_level(logging.INFO):
+        for _ in range(4):
+            assert [m.text for m in await bot.press("bob", "3")] == [SORRY]
+    logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert all(r.exc_info is None for r in logged)
+    said = [r.name for r in logged if "database is out of reach" in r.getMessage()]
+    assert sorted(said) == sorted(set(said)) and "bot.app" in said  # once each, not per press
+    assert len(logged) == len(said)

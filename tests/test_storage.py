@@ -589,6 +589,15 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.link_by_hash("h1")
         await repo.drop_link("h1")
         assert await repo.prune_join_requests(T0 + timedelta(days=2)) == 1
+        await repo.save_link(AccessLink("h3", community.id, T0, address="cy@example.org"))
+        assert await repo.forget_address("CY@example.org") == 1
+        for n in range(3):
+            await repo.save_link(AccessLink(f"l{n}", community.id, T0 + timedelta(n), web.id))
+        assert await repo.prune_surplus_links(2) == 1  # the oldest
+        old = await repo.personal_links_before(T0 + timedelta(days=2), 10)
+        assert [link.token_hash for link in old] == ["l1"]
+        await repo.drop_links(["l1", "l2"])
+        assert await repo.personal_links_before(T0 + timedelta(days=9), 10) == []
         await repo.save_board_link(BoardLink(community.id, "b1", "salt1", T0))
         await repo.save_board_link(BoardLink(community.id, "b2", "salt2", T0))  # replaces b1
         assert await repo.board_link_by_hash("b1") is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pytest
@@ -268,8 +269,14 @@ async def test_join_page_double_opt_in_enrols_and_opens_the_page(database_url: s
         assert "Invited 2" in status  # lee and ana
         emails = world.mailbox.to("ana@example.org")
         assert "Your link" in emails[-1]["Subject"]
-        again = await world.get(link_in(confirm, "/j/"))
-        assert again.status == 404  # a confirmation works once
+        again = await world.get(link_in(confirm, "/j/"))  # the email opened again later
+        assert again.status == 303 and again.headers["Location"] == card_path(confirm)
+        assert len(world.mailbox.to("ana@example.org")) == len(emails)  # nothing more sent
+
+
+def card_path(confirm: EmailMessage) -> str:
+    """The personal page a confirmation opens: the confirmation's own token, under /a/."""
+    return link_in(confirm, "/j/").replace("/j/", "/a/", 1)
 
 
 async def test_join_requests_are_rate_limited_per_address_and_per_ip(database_url: str) -> None:
@@ -322,7 +329,7 @@ async def test_your_data_shows_downloads_and_forgets_after_a_confirmation(
             assert await repo.person_by_address("web", "ana@example.org") is None
         assert (await world.get(path + "/data")).status == 404  # the link went with them
         again = await world.lead("/round people add ana@example.org")
-        assert "asked for no more emails or to be forgotten" in again
+        assert "Not added, because they asked us not to" in again
 
 
 async def test_a_comment_shows_in_its_box_again_and_is_changed_or_removed(

@@ -179,7 +179,7 @@ async def test_one_click_unsubscribe_stops_emails_until_they_join_again(
         await world.settle()
         assert len(world.mailbox.to(ANA)) == 1  # no reminders
         again = await world.lead(f"/round people add {ANA}")
-        assert "Not added, because they asked for no more emails" in again
+        assert "Not added, because they asked us not to" in again
         await world.lead("/round close anyway")
         await world.lead("/round open Next")
         assert len(world.mailbox.to(ANA)) == 1  # neither a summary nor the next invitation

@@ -56,7 +56,7 @@ async def test_an_address_is_personal_data(database_url: str) -> None:
             await forget(repo, person)
             assert await repo.person_by_address("web", ANA) is None
         again = await world.lead(f"/round people add {ANA}")
-        assert "asked for no more emails or to be forgotten" in again
+        assert "Not added, because they asked us not to" in again
 
 
 def cli(

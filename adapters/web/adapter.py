@@ -9,7 +9,7 @@ again (Post/Redirect/Get).
 Routes (the token in a path is a personal link's, never logged):
   GET  /join/{code}        the community's join page: enter an email address
   POST /join/{code}        a confirmation link is emailed (double opt-in)
-  GET  /j/{token}, POST    confirm: enrolled, and on to the personal page
+  GET  /j/{token}, POST    confirm: enrolled, and on to the personal page (the same token)
   GET  /a/{token}, POST    the personal page: the current card; a choice
   POST /a/{token}/renew    "Email me a new link" on an expired page
   GET  /a/{token}/data     "Your data": what is stored, a download, and "forget me"
@@ -124,6 +124,7 @@ class WebAdapter:
         charts_path = "/board/{token}/{chart:chart|chart-portrait|trend}.png"
         self.route("GET", charts_path, self._board_chart)
         self.leads = LeadPages(settings, context, self)
+        context.http.error_page = self.problem  # aiohttp's own errors, and outages, too
 
     @property
     def _access(self) -> AccessDesk:
@@ -177,11 +178,20 @@ class WebAdapter:
 
     def problem(self, status: int) -> web.Response:
         titles = {
+            404: (
+                "Page not found",
+                "<p>Check the address, or open the link from your email again.</p>",
+            ),
             413: ("Your answer is too long", "<p>Please shorten it, go back and try again.</p>"),
             429: (
                 "Too many requests",
                 "<p>Please wait an hour and try again. Check your email first: your link may "
                 "already be there.</p>",
+            ),
+            503: (
+                "Sorry, the service is unavailable",
+                "<p>Nothing was changed. Please try again in a minute: your answers so far "
+                "are safe.</p>",
             ),
         }
         title, text = titles.get(
@@ -446,6 +456,8 @@ class WebAdapter:
         token = request.match_info["token"]
         community = await self._access.join_request(token)
         if community is None:
+            if await self._access.holder(token) is not None:  # confirmed already
+                return see_other(f"/a/{token}")
             return self._not_valid()
         service = f"{community.name} self-assessment"
         intro = (
@@ -460,30 +472,29 @@ class WebAdapter:
         token = request.match_info["token"]
         form = await read_form(request)
         checked_nonce(form, token)
-        page = await self._access.confirm_join(token)
-        if page is None:
+        if not await self._access.confirm_join(token):
             return self._not_valid()
-        return see_other(f"/a/{page}")
+        return see_other(f"/a/{token}")  # the same page however often it is confirmed
 
     # unsubscribing
 
     async def _unsubscribe_page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        found = await self._access.visit(token)
-        if found is None:
+        community = await self._access.unsubscribe_page(token)
+        if community is None:
             return self._not_valid()
-        service = f"{found.community.name} self-assessment"
+        service = f"{community.name} self-assessment"
         if request.query.get("done"):
             return html_response(
                 pages.message_page(
                     "You will get no more emails",
                     service,
-                    f"<p>You have left {pages.esc(found.community.name)}'s self-assessment and "
+                    f"<p>You have left {pages.esc(community.name)}'s self-assessment and "
                     "will get no more emails from it. To take part again, use its join page.</p>",
                 )
             )
         intro = (
-            f"<h1>Stop emails from {pages.esc(found.community.name)}'s self-assessment?</h1>"
+            f"<h1>Stop emails from {pages.esc(community.name)}'s self-assessment?</h1>"
             "<p>You will get no more invitations, reminders or summaries, and leave the "
             "group's self-assessment. Your answers so far stay in the round.</p>"
         )
@@ -495,7 +506,7 @@ class WebAdapter:
         form = await read_form(request)
         one_click = form.get("List-Unsubscribe") == "One-Click" and len(form) == 1
         if not one_click:
-            if await self._access.holder(token) is None:
+            if await self._access.unsubscribe_page(token) is None:
                 return self._not_valid()
             checked_nonce(form, token)
         if await self._access.stop_emails(token) is None:

@@ -32,8 +32,11 @@ class Links:
     unsubscribe: str | None = None
 
 
-def personal_links(settings: WebSettings, token: str) -> Links:
-    return Links(f"{settings.public_url}/a/{token}", f"{settings.public_url}/u/{token}")
+def personal_links(settings: WebSettings, token: str, unsubscribe: str | None) -> Links:
+    """The page's link, and the unsubscribe link (its own token: List-Unsubscribe URLs are
+    fetched and posted to by mail providers, so it must open nothing else)."""
+    stop = f"{settings.public_url}/u/{unsubscribe}" if unsubscribe else None
+    return Links(f"{settings.public_url}/a/{token}", stop)
 
 
 def _plain(text: str) -> str:
@@ -215,7 +218,7 @@ def compose(settings: WebSettings, letter: Letter) -> EmailMessage:
         subject = f"Confirm: take part in {community}'s self-assessment"
         why = "You get this email because your address was entered."
         return _one_link(settings, to, subject, message.text, url, "Confirm", None, why)
-    links = personal_links(settings, letter.token)
+    links = personal_links(settings, letter.token, letter.unsubscribe)
     if message.purpose is Purpose.PERSONAL_LINK:
         subject = f"Your link to {community}'s self-assessment"
         why = f"You take part in {community}'s self-assessment."

@@ -11,21 +11,13 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from adapters.http import SECURITY_HEADERS
 from adapters.web import pages
 from bot.access.tokens import form_token, form_token_matches
 
 MAX_BODY = 32 * 1024  # a form with a 2,000-character comment fits with room to spare
 MAX_FIELDS = 12
-HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+HEADERS = SECURITY_HEADERS  # every response gets them (adapters/http.py); named for clarity
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -64,13 +56,23 @@ def checked_nonce(form: dict[str, str], secret: str) -> str:
     return nonce
 
 
+async def whole_body(request: web.Request) -> bytes:
+    """The whole body, however many packets it comes in; BadRequest(413) past MAX_BODY.
+    (One `content.read(n)` returns only what has arrived so far: half a form from a slow
+    link.)"""
+    body = bytearray()
+    while chunk := await request.content.read(MAX_BODY + 1 - len(body)):
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise BadRequest(413, "body over the cap")
+    return bytes(body)
+
+
 async def read_form(request: web.Request) -> dict[str, str]:
     """The posted form's fields; BadRequest for anything a page of ours never sends."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise BadRequest(413, "body over the cap")
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        raise BadRequest(413, "body over the cap")
+    body = await whole_body(request)
     if request.content_type != "application/x-www-form-urlencoded":
         raise BadRequest(415, "not a form")
     try:

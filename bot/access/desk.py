@@ -14,13 +14,11 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from bot.access import sign_in as signing
-from bot.access.joining import ask_to_join, join_request
+from bot.access.joining import ask_to_join, confirm, join_request
 from bot.access.limits import AccessLimits, allow
-from bot.access.links import Access, Visit, holder, mint_link, queue_link_email, visit
+from bot.access.links import STOPS_EMAILS, Access, Visit, holder, queue_link_email, visit
 from bot.board.access import board_community
 from bot.board.view import BoardView, board_view
-from bot.commands.people import new_person
-from bot.conversation.participants import enrol
 from bot.messages import Outgoing
 from bot.model import Community, PersonRef
 from bot.outbox.letters import Letter, letter
@@ -121,11 +119,22 @@ class AccessDesk:
 
         return await self._ask(work)
 
-    async def stop_emails(self, token: str) -> Community | None:
-        """Unsubscribe the link's person from its community; None: the link is not valid."""
+    async def unsubscribe_page(self, token: str) -> Community | None:
+        """The community an unsubscribe link (or a personal page's) stops emails from; None:
+        the link is not valid."""
 
         async def work(repo: Repository) -> Community | None:
-            found = await visit(repo, token, self._clock.now())
+            found = await visit(repo, token, self._clock.now(), STOPS_EMAILS)
+            return None if found is None else found.community
+
+        return await self._once(work, None)
+
+    async def stop_emails(self, token: str) -> Community | None:
+        """Unsubscribe the link's person from its community (an unsubscribe link, or their
+        page's); None: the link is not valid."""
+
+        async def work(repo: Repository) -> Community | None:
+            found = await visit(repo, token, self._clock.now(), STOPS_EMAILS)
             if found is None:
                 return None
             await stop_emails(repo, found.person, found.community.id)
@@ -192,29 +201,15 @@ class AccessDesk:
 
         return await self._once(work, None)
 
-    async def confirm_join(self, token: str) -> str | None:
-        """Confirm a join request: the address becomes a member (and joins the round open
-        now), its page link is emailed, and a fresh page token is returned for the browser to
-        go to. None: the link is unknown, used or expired."""
+    async def confirm_join(self, token: str) -> bool:
+        """Confirm a join request (or find it confirmed already): the address becomes a
+        member (and joins the round open now), its page link is emailed, and the token opens
+        their page. False: the link is unknown or expired."""
 
-        async def work(repo: Repository) -> str | None:
-            now = self._clock.now()
-            asked = await join_request(repo, token, now)
-            community = await repo.community_by_id(asked.community_id) if asked else None
-            if asked is None or asked.address is None or community is None:
-                return None
-            platform = self._email_platform
-            person = await repo.person_by_address(platform, asked.address)
-            if person is None:
-                person = await repo.upsert_person(new_person(platform, asked.address))
-                await repo.set_address(person.id, asked.address)
-            who = PersonRef(person.platform, person.platform_user_id, person.display_name)
-            await enrol(repo, who, community, now)  # its page shows what it says
-            await repo.drop_link(asked.token_hash)
-            await queue_link_email(repo, person.id, community.id, now)
-            return await mint_link(repo, person.id, community.id, now)
+        async def work(repo: Repository) -> bool:
+            return await confirm(repo, token, self._email_platform, self._clock.now())
 
-        return await self._once(work, None)
+        return await self._once(work, False)
 
     # the partnership board
 

@@ -40,6 +40,13 @@ class AccessLimits:
     new_link_per_person: Limit = Limit("new link", 3)
 
 
+def mailbox(address: str) -> str:
+    """The mailbox an address reaches, as a limit counts it: the local part without its
+    +tag, lower-cased (victim+1@ and Victim+2@ land in one inbox, so they share one limit)."""
+    local, _, domain = address.rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}".lower()
+
+
 async def allow(repo: Repository, checks: Sequence[tuple[Limit, str]], now: datetime) -> bool:
     """Whether a request within every one of these limits (each with the value it counts);
     an allowed request is counted against each, a refused one against none."""

@@ -12,12 +12,16 @@ from datetime import datetime, timedelta
 
 from bot.access.tokens import mint, token_hash, well_formed
 from bot.conversation.participants import Standing, standing
-from bot.model import AccessLink, Community, Person, PersonRef
+from bot.model import AccessLink, Community, LinkKind, Person, PersonRef
 from bot.outbox.item import OutboxItem, OutboxKind
 from bot.outbox.keys import OutboxKey
 from bot.ports import Repository
 
 GRACE = timedelta(days=30)  # after the person's last round closes
+STOPS_EMAILS = frozenset({LinkKind.PAGE, LinkKind.UNSUBSCRIBE})  # the links /u/ accepts
+RENEW_WINDOW = timedelta(days=90)  # an expired link still offers a new one this long
+LINKS_KEPT = 20  # the newest of a person's links in a community: older emails' links stop
+PRUNED_AT_ONCE = 500  # expired links looked at in one pass (the rest wait for the next)
 
 
 class Access(enum.Enum):
@@ -25,11 +29,19 @@ class Access(enum.Enum):
     EXPIRED = "expired"  # genuine, but its time is over: a new one may be emailed
 
 
-async def mint_link(repo: Repository, person_id: int, community_id: int, now: datetime) -> str:
+async def mint_link(
+    repo: Repository,
+    person_id: int,
+    community_id: int,
+    now: datetime,
+    kind: LinkKind = LinkKind.PAGE,
+) -> str:
     """A new personal link's token (stored hashed; the token itself goes only into an email
-    being sent, or a redirect to the person who has just confirmed)."""
+    being sent, or a redirect to the person who has just confirmed). An UNSUBSCRIBE link
+    can only stop the person's emails from the community: it is the one in List-Unsubscribe,
+    which mail providers fetch and post to by themselves."""
     token = mint()
-    await repo.save_link(AccessLink(token_hash(token), community_id, now, person_id))
+    await repo.save_link(AccessLink(token_hash(token), community_id, now, person_id, kind=kind))
     return token
 
 
@@ -58,22 +70,30 @@ def expires_at(link: AccessLink, where: Standing | None) -> datetime | None:
     return max(where.round.ended_at(), link.created_at) + GRACE
 
 
-async def holder(repo: Repository, token: str) -> tuple[AccessLink, Person] | None:
-    """Whose genuine personal link a token is: (the link, its person); None when it is
-    unknown, altered, a join request's, or its person is gone."""
+async def holder(
+    repo: Repository, token: str, kinds: frozenset[LinkKind] = frozenset({LinkKind.PAGE})
+) -> tuple[AccessLink, Person] | None:
+    """Whose genuine personal link of one of these kinds a token is: (the link, its person);
+    None when it is unknown, altered, a join request's, of another kind, or its person is
+    gone."""
     if not well_formed(token):
         return None
     link = await repo.link_by_hash(token_hash(token))
-    if link is None or link.person_id is None:
+    if link is None or link.person_id is None or link.kind not in kinds:
         return None
     person = await repo.person_by_id(link.person_id)
     return None if person is None else (link, person)
 
 
-async def visit(repo: Repository, token: str, now: datetime) -> Visit | None:
+async def visit(
+    repo: Repository,
+    token: str,
+    now: datetime,
+    kinds: frozenset[LinkKind] = frozenset({LinkKind.PAGE}),
+) -> Visit | None:
     """The genuine personal link behind a token with where its person stands, or None: the
     caller shows the same "not valid" page for every None."""
-    found = await holder(repo, token)
+    found = await holder(repo, token, kinds)
     if found is None:
         return None
     link, person = found
@@ -94,3 +114,18 @@ async def queue_link_email(
     key = str(OutboxKey.personal_link())
     item = OutboxItem(key, OutboxKind.PERSONAL_LINK, community_id, now, person_id=person_id)
     await repo.queue([item])
+
+
+async def prune_links(repo: Repository, now: datetime) -> int:
+    """Forget personal links past their time: those expired more than RENEW_WINDOW ago, and
+    all but each person's LINKS_KEPT newest in a community (a link is made for every email,
+    so without this the table grows with every reminder). How many went."""
+    expired: list[str] = []
+    for link in await repo.personal_links_before(now - GRACE - RENEW_WINDOW, PRUNED_AT_ONCE):
+        person = await repo.person_by_id(link.person_id) if link.person_id else None
+        where = await standing(repo, person, link.community_id, now) if person else None
+        ends = expires_at(link, where)
+        if person is None or (ends is not None and ends + RENEW_WINDOW <= now):
+            expired.append(link.token_hash)
+    await repo.drop_links(expired)
+    return len(expired) + await repo.prune_surplus_links(LINKS_KEPT)

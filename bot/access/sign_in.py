@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.access.limits import AccessLimits, allow
+from bot.access.limits import AccessLimits, allow, mailbox
 from bot.access.tokens import mint, token_hash, well_formed
 from bot.model import Community, LeadSession, Person, Role, SignInLink
 from bot.outbox.item import OutboxItem, OutboxKind
@@ -53,7 +53,7 @@ async def ask_to_sign_in(
 ) -> bool:
     """Someone asked for a sign-in link for this (checked) address: one is emailed if it is a
     lead's. False when over a rate limit (then nothing is sent); True otherwise, lead or not."""
-    checks = [(limits.sign_in_per_address, address), (limits.sign_in_per_ip, ip)]
+    checks = [(limits.sign_in_per_address, mailbox(address)), (limits.sign_in_per_ip, ip)]
     if not await allow(repo, checks, now):
         return False
     person = await repo.person_by_address(email_platform, address)

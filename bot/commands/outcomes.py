@@ -22,7 +22,7 @@ class PeopleChange:
 
     done: list[str] = field(default_factory=list)  # added, or removed
     already: list[str] = field(default_factory=list)  # members already, or not members
-    opted_out: list[str] = field(default_factory=list)  # they unsubscribed or were forgotten
+    opted_out: list[str] = field(default_factory=list)  # unsubscribed here, or forgotten
     invalid: list[str] = field(default_factory=list)
     invited: int = 0  # invited to the round open now
 
@@ -36,8 +36,8 @@ class PeopleChange:
             lines.append(f"{state.capitalize()}: {', '.join(self.already)}")
         if self.opted_out:
             lines.append(
-                "Not added, because they asked for no more emails or to be forgotten (they can "
-                f"join again themselves from the join page): {', '.join(self.opted_out)}"
+                "Not added, because they asked us not to (they can join again themselves "
+                f"from the join page): {', '.join(self.opted_out)}"
             )
         if self.invalid:
             lines.append(f"Not valid email addresses: {', '.join(self.invalid)}")

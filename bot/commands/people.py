@@ -28,7 +28,7 @@ from bot.commands.requests import AddPeople, EmailEntry, JoinLink, RemovePeople,
 from bot.model import Community, Participation, Person, PersonRef, Role, Stage
 from bot.platforms import Platforms, PlatformTraits
 from bot.ports import Repository
-from bot.privacy.data_rights import address_opt_out_key
+from bot.privacy.data_rights import asked_not_to_be_added
 from bot.schedule.reminders import queue_invitations
 
 __all__ = ["check_address"]  # where the web and the command line find it
@@ -70,7 +70,7 @@ async def add_people(
     invited = []
     for entry in entries:
         address = entry.address
-        if await repo.is_opted_out(address_opt_out_key(repo.deployment_secret(), address)):
+        if await asked_not_to_be_added(repo, community.id, address):
             change.opted_out.append(address)
             continue
         person = await person_by_email(repo, platform, entry)

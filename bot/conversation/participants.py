@@ -107,8 +107,10 @@ async def enrol(
     secret = repo.deployment_secret()
     await repo.remove_opt_out(opt_out_key(secret, who.platform, who.user_id))
     address = await repo.address_of(person.id)
-    if address is not None:  # nor a past unsubscribe, when a lead adds them again
-        await repo.remove_opt_out(address_opt_out_key(secret, address))
+    if address is not None:  # nor a past unsubscribe from here, when a lead adds them again
+        key = address_opt_out_key(secret, address)
+        await repo.remove_opt_out(key)
+        await repo.set_community_opt_out(community.id, key, False)
     if await repo.role(community.id, person.id) is None:
         await repo.set_role(community.id, person.id, Role.PARTICIPANT)
     welcome = Outgoing(dm, f"Welcome! You take part in {community.name}'s assessments.")

@@ -1,6 +1,7 @@
 """An email, as the core works it out when it is sent: the address it goes to, the message,
 the community and round it is about, and the token of the link it carries. That token is a
-personal link minted now (so the outbox never holds one), or the message's own one-time token
+personal link minted now (so the outbox never holds one, and with it a link that can only
+unsubscribe, for List-Unsubscribe), or the message's own one-time token
 (a sign-in link, a join request's confirmation). The email platform only lays it out."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import datetime
 
 from bot.access.links import mint_link
 from bot.messages import Outgoing, Purpose
-from bot.model import Round
+from bot.model import LinkKind, Round
 from bot.ports import Repository, Unreachable
 
 
@@ -24,6 +25,7 @@ class Letter:
     round: Round | None
     token: str = field(repr=False)
     personal: bool  # the token opens the person's page (and stops their emails)
+    unsubscribe: str | None = field(default=None, repr=False)  # a link that only unsubscribes
 
 
 async def letter(repo: Repository, message: Outgoing, now: datetime) -> Letter:
@@ -48,4 +50,5 @@ async def letter(repo: Repository, message: Outgoing, now: datetime) -> Letter:
     if round_ is None and message.purpose not in (Purpose.ACTION, Purpose.PERSONAL_LINK):
         raise Unreachable("the round this was about is gone")
     token = await mint_link(repo, person.id, community.id, now)
-    return Letter(address, message, community.name, round_, token, True)
+    stop = await mint_link(repo, person.id, community.id, now, LinkKind.UNSUBSCRIBE)
+    return Letter(address, message, community.name, round_, token, True, stop)

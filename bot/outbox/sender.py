@@ -44,10 +44,12 @@ from bot.ports import (
     Refused,
     Repository,
     Storage,
+    StorageUnavailable,
     TryAgain,
     Unreachable,
 )
 from bot.schedule.lease import HEARTBEAT_TIME, LEASE_NAME, heartbeat
+from bot.transaction import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,7 @@ class OutboxSender:
         self._stopping = False
         self._slots = asyncio.Semaphore(PARALLEL_CHATS)
         self._transactions = asyncio.Semaphore(TRANSACTIONS)
+        self._outage = OutageLog(log, "what is owed waits in the outbox")
         self._running = False  # taking hand-overs: only while its loop runs
         self._in_hand: set[int] = set()  # handed over (or about to be), not yet recorded
         self._handing: set[asyncio.Task[None]] = set()
@@ -187,8 +190,12 @@ class OutboxSender:
             try:
                 await self.send_due(in_parallel=True)
                 await self.recover()
-            except Exception:  # the database went away: look again shortly
+            except StorageUnavailable:  # the database went away: look again shortly
+                self._outage.failed()
+            except Exception:
                 log.exception("sending the outbox failed")
+            else:
+                self._outage.worked()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), await self._idle_seconds())
         self._running = False
@@ -206,10 +213,15 @@ class OutboxSender:
         the database cannot be reached, none (what is owed waits for the next pass)."""
         await self._handed_over()
         try:
-            return await self.send_due(in_parallel=False)
+            handled = await self.send_due(in_parallel=False)
+        except StorageUnavailable:
+            self._outage.failed()
+            return 0
         except Exception as error:
             log.warning("the outbox could not be read (%s)", type(error).__name__)
             return 0
+        self._outage.worked()
+        return handled
 
     async def send_due(self, *, in_parallel: bool) -> int:
         handled = 0

@@ -206,14 +206,23 @@ async def forget(repo: Repository, person: Person) -> int:
     secret = repo.deployment_secret()
     await repo.add_opt_out(opt_out_key(secret, person.platform, person.platform_user_id))
     if address is not None:
-        await repo.add_opt_out(address_opt_out_key(secret, address))
+        await forget_address(repo, address)
     return answers
+
+
+async def forget_address(repo: Repository, address: str) -> int:
+    """Erase what else holds an address (a join request not yet confirmed, a message still
+    owed that quotes it), and keep it from being enrolled again by a lead: how many rows went.
+    Also for an address that never became a person."""
+    await repo.add_opt_out(address_opt_out_key(repo.deployment_secret(), address))
+    return await repo.forget_address(address)
 
 
 async def stop_emails(repo: Repository, person: Person, community_id: int) -> None:
     """Someone reached by email unsubscribed from a community: the same as "Stop reminders" in
     its rounds still open, and they leave it, so later rounds do not invite them and a lead
-    adding their address again does not enrol them (joining again themselves does)."""
+    of that community adding their address again does not enrol them (joining again
+    themselves does). Other communities are not told, nor kept from adding them."""
     for participation in await repo.active_participations(person.id):
         round_ = await repo.round_by_id(participation.round_id)
         if round_ is not None and round_.community_id == community_id:
@@ -223,7 +232,15 @@ async def stop_emails(repo: Repository, person: Person, community_id: int) -> No
         await repo.remove_member(community_id, person.id)
     address = await repo.address_of(person.id)
     if address is not None:
-        await repo.add_opt_out(address_opt_out_key(repo.deployment_secret(), address))
+        key = address_opt_out_key(repo.deployment_secret(), address)
+        await repo.set_community_opt_out(community_id, key, True)
+
+
+async def asked_not_to_be_added(repo: Repository, community_id: int, address: str) -> bool:
+    """Whether a lead of this community may not add this address: it was forgotten (anywhere)
+    or unsubscribed from this community. Which of the two is never said."""
+    key = address_opt_out_key(repo.deployment_secret(), address)
+    return await repo.is_opted_out(key) or await repo.community_opted_out(community_id, key)
 
 
 async def purge_old_rounds(repo: Repository, now: datetime, retention_days: int) -> int:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.access.joining import JOIN_REQUEST_LIFETIME
 from bot.access.limits import KEEP_HITS
+from bot.access.links import prune_links
 from bot.access.sign_in import SESSION_IDLE, SIGN_IN_LIFETIME
 from bot.conversation import cards
 from bot.messages import Outgoing
@@ -125,6 +126,7 @@ class Duties:
             await repo.prune_access(now - SIGN_IN_LIFETIME, now - SESSION_IDLE)
             await repo.prune_hits(now - KEEP_HITS)
             await repo.prune_join_requests(now - JOIN_REQUEST_LIFETIME)
+            await prune_links(repo, now)
             if self._settings.retention_days:
                 await purge_old_rounds(repo, now, self._settings.retention_days)
             self._pruned_at = now  # if this transaction fails, pruning waits an hour: harmless
