@@ -99,6 +99,9 @@ class Person:
         return self.display_name or self.platform_user_id
 
 
+DEFAULT_MIN_RESPONSES = 5  # below 5, two people comparing notes learn a third's answers
+
+
 @dataclass(frozen=True)
 class Community:
     id: int
@@ -106,7 +109,7 @@ class Community:
     anonymous: bool
     chats: tuple[ChatRef, ...] = ()
     export_salt: str = ""
-    min_responses: int = 3  # fewer scored answers than this and a category is not shown
+    min_responses: int = DEFAULT_MIN_RESPONSES  # fewer scored answers: a category is hidden
     join_code: str = ""  # unguessable: a "Take part" deep link enrols people with it
     priorities: bool = True  # after Submit, ask which areas to work on first
     email_summary: bool = True  # people in none of its chats get the summary directly at close
@@ -123,7 +126,7 @@ class Round:
     closed_at: datetime | None
     anonymous: bool
     rubric: Rubric
-    min_responses: int = 3  # the community's setting when the round opened
+    min_responses: int = DEFAULT_MIN_RESPONSES  # the community's setting when it opened
     extended: bool = False  # closing was put off once for want of responses
     manual_reminded_at: datetime | None = None  # the last /round remind
     tallies: dict[str, Any] | None = None  # kept at close: the summary as posted

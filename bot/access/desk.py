@@ -89,7 +89,7 @@ class AccessDesk:
         """A personal link's page: whose it is and where they stand; None: not valid."""
 
         async def work(repo: Repository) -> Visit | None:
-            return await visit(repo, token, self._clock.now())
+            return await visit(repo, token, self._clock.now(), self._platforms)
 
         return await self._once(work, None)
 
@@ -110,7 +110,7 @@ class AccessDesk:
 
         async def work(repo: Repository) -> Asked:
             now = self._clock.now()
-            found = await visit(repo, token, now)
+            found = await visit(repo, token, now, self._platforms)
             if found is None:
                 return Asked.NOT_VALID
             limit = [(self.limits.new_link_per_person, str(found.person.id))]
@@ -125,7 +125,7 @@ class AccessDesk:
         """Unsubscribe the link's person from its community; None: the link is not valid."""
 
         async def work(repo: Repository) -> Community | None:
-            found = await visit(repo, token, self._clock.now())
+            found = await visit(repo, token, self._clock.now(), self._platforms)
             if found is None:
                 return None
             await stop_emails(repo, found.person, found.community.id)
@@ -137,7 +137,7 @@ class AccessDesk:
         """Everything stored about the link's person; None: the link is not valid."""
 
         async def work(repo: Repository) -> tuple[Visit, PersonRecord] | None:
-            found = await visit(repo, token, self._clock.now())
+            found = await visit(repo, token, self._clock.now(), self._platforms)
             if found is None:
                 return None
             return found, await person_record(repo, found.person)
@@ -148,7 +148,7 @@ class AccessDesk:
         """Erase the link's person (their link stops working with them); None: not valid."""
 
         async def work(repo: Repository) -> Community | None:
-            found = await visit(repo, token, self._clock.now())
+            found = await visit(repo, token, self._clock.now(), self._platforms)
             if found is None or found.access is Access.EXPIRED:
                 return None
             await forget(repo, found.person)
@@ -209,7 +209,7 @@ class AccessDesk:
                 person = await repo.upsert_person(new_person(platform, asked.address))
                 await repo.set_address(person.id, asked.address)
             who = PersonRef(person.platform, person.platform_user_id, person.display_name)
-            await enrol(repo, who, community, now)  # its page shows what it says
+            await enrol(repo, who, community, now, self._platforms)  # its page shows what it says
             await repo.drop_link(asked.token_hash)
             await queue_link_email(repo, person.id, community.id, now)
             return await mint_link(repo, person.id, community.id, now)

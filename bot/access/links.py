@@ -15,6 +15,7 @@ from bot.conversation.participants import Standing, standing
 from bot.model import AccessLink, Community, Person, PersonRef
 from bot.outbox.item import OutboxItem, OutboxKind
 from bot.outbox.keys import OutboxKey
+from bot.platforms import Platforms
 from bot.ports import Repository
 
 GRACE = timedelta(days=30)  # after the person's last round closes
@@ -70,7 +71,7 @@ async def holder(repo: Repository, token: str) -> tuple[AccessLink, Person] | No
     return None if person is None else (link, person)
 
 
-async def visit(repo: Repository, token: str, now: datetime) -> Visit | None:
+async def visit(repo: Repository, token: str, now: datetime, platforms: Platforms) -> Visit | None:
     """The genuine personal link behind a token with where its person stands, or None: the
     caller shows the same "not valid" page for every None."""
     found = await holder(repo, token)
@@ -80,7 +81,7 @@ async def visit(repo: Repository, token: str, now: datetime) -> Visit | None:
     community = await repo.community_by_id(link.community_id)
     if community is None:
         return None
-    where = await standing(repo, person, community.id, now)
+    where = await standing(repo, person, community.id, now, platforms)
     ends = expires_at(link, where)
     access = Access.OPEN if ends is None or now < ends else Access.EXPIRED
     return Visit(link.token_hash, person, community, where, access)

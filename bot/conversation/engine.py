@@ -54,6 +54,7 @@ class View:
     dm: Address
     now: datetime
     community_name: str
+    enrolled: str = ""  # who takes part, in words (cards.taking_part): on the first card
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,10 @@ def prompt(view: View) -> Outgoing:
         return cards.invitation(view.dm, round_, view.community_name)
     if p.stage is Stage.ANSWERING:
         category = round_.rubric.categories[p.position]
-        return cards.card(view.dm, round_, p.position, view.answers.get(category.id))
+        enrolled = view.enrolled if p.position == 0 else ""
+        return cards.card(
+            view.dm, round_, p.position, view.answers.get(category.id), False, enrolled
+        )
     if p.stage is Stage.CHANGING:
         category = round_.rubric.categories[p.position]
         return cards.card(view.dm, round_, p.position, view.answers.get(category.id), True)

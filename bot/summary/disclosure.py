@@ -37,6 +37,27 @@ def enough_people(people: int, min_responses: float) -> bool:
     return not math.isinf(min_responses) and people >= people_floor(min_responses)
 
 
+def what_a_pair_learns(min_responses: int) -> str:
+    """In plain words, what two people who compare notes (or one person with two accounts) can
+    learn about the others when a summary may rest on min_responses people; "" from
+    PEOPLE_FLOOR on, where no one's answer can be read off exactly."""
+    if min_responses >= PEOPLE_FLOOR:
+        return ""
+    if min_responses <= 3:
+        return (
+            "With 3, a summary can rest on three people's answers. Two of them who compare "
+            "notes (or one person with two accounts) learn the third person's answers: if the "
+            "two answer 1 and 5 on every card, each median shown is exactly what the third "
+            "person chose."
+        )
+    return (
+        f"With {min_responses}, a summary can rest on {min_responses} people's answers. Two "
+        "of them who compare notes (or one person with two accounts) learn where the other "
+        "two stand: if the two answer 1 and 5 on every card, each median shown is half-way "
+        "between the others' answers, and exactly their answer wherever those two agree."
+    )
+
+
 def detail_for(scored: int, min_responses: float) -> Detail:
     """How much a category scored by this many people may show (min_responses may be
     infinite: a round with too few completed shows nothing)."""
