@@ -39,6 +39,7 @@ from adapters.telegram.fake import running_bot as running_telegram
 
 JSON = Any
 FORM = "application/x-www-form-urlencoded"
+JSON_TYPE = "application/json"
 # Each example is a real HTTP request through the whole bot: fewer of them than pure fuzzing.
 OVER_HTTP = settings(max_examples=max(15, settings.default.max_examples // 3))
 
@@ -143,6 +144,7 @@ def without(name: str, *keys: str) -> str:
 @given(slack_bodies())
 @example((without("message_im", "event_id"), "application/json"))  # was a 500 (defect 8)
 @example((json.dumps(fixture("message_im") | {"event_id": 7}), "application/json"))
+@example((json.dumps(fixture("channel_id_changed") | {"authorizations": [None]}), JSON_TYPE))
 async def test_a_signed_slack_body_with_fields_missing_or_mistyped_never_gets_a_5xx(
     slack: tuple[RunningBot, SlackSends], caplog: pytest.LogCaptureFixture, body: tuple[str, str]
 ) -> None:

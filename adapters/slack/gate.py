@@ -88,6 +88,8 @@ _INTERACTION: Types = {"type": str, "trigger_id": str, "response_url": str, "tok
 _INTERACTION |= {"api_app_id": str, "is_enterprise_install": bool}
 _INTERACTION |= {"container": dict, "channel": dict, "message": dict, "team": (dict, type(None))}
 _INTERACTION |= {"enterprise": (dict, type(None))}
+_AUTHORIZATION: Types = {"user_id": str, "is_bot": bool, "is_enterprise_install": bool}
+_AUTHORIZATION |= {"team_id": (str, type(None)), "enterprise_id": (str, type(None))}
 _USER: Types = {"id": str, "name": str, "username": str, "team_id": str}
 _ACTION: Types = {"action_id": str, "block_id": str, "value": str, "action_ts": str, "type": str}
 _PLACE: Types = {"id": str, "channel_id": str, "message_ts": str, "ts": str, "text": str}
@@ -120,7 +122,11 @@ def _event(body: dict[str, Any]) -> Refusal | None:
         return Refusal(400, "an event without its type")
     if (field := _mistyped(event, _EVENT)) is not None:
         return Refusal(400, f"an event whose {field} has the wrong type")
-    if not isinstance(body.get("authorizations", []), list):
+    authorizations = body.get("authorizations", [])
+    if not isinstance(authorizations, list) or not all(
+        isinstance(each, dict) and _mistyped(each, _AUTHORIZATION) is None
+        for each in authorizations
+    ):
         return Refusal(400, "an event whose authorizations have the wrong type")
     return None
 
