@@ -1,8 +1,8 @@
 """Nothing acknowledged is lost: a round under load, the bot killed with SIGKILL at random moments.
 
-For each platform mode (Slack over HTTP, Telegram polling, Telegram webhook) and database
+For each platform mode (Slack over HTTP, Telegram polling, Telegram webhook, Teams) and database
 (SQLite, and PostgreSQL at TEST_DATABASE_URL), the real bot (`python -m bot run`, against the
-fake Slack or Telegram in this process) runs a round: N participants answer nine cards and
+fake Slack, Telegram or Teams in this process) runs a round: N participants answer nine cards and
 submit, as people do: each answer pressed as soon as its card shows, and pressed again when the
 press got no acknowledgement (the bot was down). Meanwhile the bot is killed K times with
 SIGKILL, once during the round's invitations and then at random moments, and started again at
@@ -50,6 +50,10 @@ from adapters.slack.fake import (  # noqa: E402
     SlackSends,
 )
 from adapters.slack.fake import TOKEN as SLACK_TOKEN  # noqa: E402
+from adapters.teams.fake import APP_ID as TEAMS_APP_ID  # noqa: E402
+from adapters.teams.fake import APP_PASSWORD as TEAMS_PASSWORD  # noqa: E402
+from adapters.teams.fake import TEAM, FakeTeams, TeamsSends  # noqa: E402
+from adapters.teams.fake import TENANT as TEAMS_TENANT  # noqa: E402
 from adapters.telegram.fake import (  # noqa: E402
     JSON,
     TOKEN,
@@ -62,7 +66,7 @@ from adapters.telegram.fake import (  # noqa: E402
 )
 from storage.database import make_engine  # noqa: E402
 
-MODES = ("slack", "telegram-polling", "telegram-webhook")
+MODES = ("slack", "telegram-polling", "telegram-webhook", "teams")
 LEVELS = ("1", "2", "3", "4", "5")
 STRANDED_AFTER = 60.0  # seconds a participant waits for their next question before giving up
 CONTINUE_AFTER = 20.0  # seconds before a participant who sees no next question presses again
@@ -219,6 +223,64 @@ class Slack(Platform):
 
     def posts(self) -> list[str]:
         return [m.text for m in self.fake.in_channel("C1")]
+
+
+class Teams(Platform):
+    """A team whose lead owns it; each person answers in their 1:1 chat with the bot."""
+
+    def __init__(self, size: int, session: aiohttp.ClientSession) -> None:
+        self.fake = FakeTeams(page_size=100)
+        self.lead_id = "29:lead"
+        self._people = [f"29:p{n:03d}" for n in range(size)]
+        self.fake.add_member(self.lead_id, "Lee Lead", role="owner")
+        for person in self._people:
+            self.fake.add_member(person, person)
+        self.session = session
+        self.sends: TeamsSends | None = None
+
+    async def start(self, bot: Bot) -> None:
+        await self.fake.start()
+        self.sends = TeamsSends(self.fake, bot.url, self.session)
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TEAMS_APP_ID": TEAMS_APP_ID,
+            "TEAMS_APP_PASSWORD": TEAMS_PASSWORD,
+            "TEAMS_TENANT_ID": TEAMS_TENANT,
+            "TEAMS_SERVICE_URL": self.fake.service_url,
+            "TEAMS_OPENID_METADATA_URL": f"{self.fake.url}/v1/.well-known/openidconfiguration",
+            "TEAMS_TOKEN_URL": f"{self.fake.url}/oauth2/v2.0/token",
+        }
+
+    async def lead(self, command: str) -> bool:
+        assert self.sends is not None
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+            return await self.sends.command(self.lead_id, command.removeprefix("/")) == 200
+        return False
+
+    def people(self) -> list[str]:
+        return self._people
+
+    def latest(self, who: str, label: str) -> Any:
+        return self.fake.latest(self.fake.personal(who), with_button=label)
+
+    def mark(self) -> int:
+        return self.fake.seq
+
+    def shows(self, who: str, words: str, after: int) -> bool:
+        chat = self.fake.personal(who)
+        return any(a.seq > after and words in a.text for a in self.fake.in_conversation(chat))
+
+    async def press(self, who: str, message: Any, label: str) -> bool:
+        assert self.sends is not None
+        button = message.button(label)
+        body = self.sends.personal_body(who, value=dict(button["data"]), replyToId=message.id)
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+            return await self.sends.post(body) == 200
+        return False
+
+    def posts(self) -> list[str]:
+        return [a.text for a in self.fake.in_conversation(TEAM)]
 
 
 class Telegram(Platform):
@@ -429,9 +491,11 @@ async def combination(
         lock = await reset_postgres(url)
     folder = Path(tempfile.mkdtemp(prefix="crash-"))
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        platform: Slack | Telegram = (
+        platform: Slack | Telegram | Teams = (
             Slack(size, session)
             if mode == "slack"
+            else Teams(size, session)
+            if mode == "teams"
             else Telegram(size, session, webhook=mode == "telegram-webhook")
         )
         env = {

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
-from bot.model import DEFAULT_MIN_RESPONSES, ChatRef, Community
+from bot.model import DEFAULT_GROUPS, DEFAULT_MIN_RESPONSES, ChatRef, Community
 from storage.base import QueryBase
 from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, OutboxRow, fit, to_model
 
@@ -16,6 +16,10 @@ from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, OutboxRo
 def new_join_code() -> str:
     """16 unguessable characters of [A-Za-z0-9_-]: fits a Telegram deep-link payload."""
     return secrets.token_urlsafe(12)
+
+
+def _groups(row: CommunityRow) -> tuple[str, ...]:
+    return DEFAULT_GROUPS if not row.groups else tuple(row.groups)
 
 
 class CommunityQueries(QueryBase):
@@ -34,6 +38,7 @@ class CommunityQueries(QueryBase):
             row,
             chats=tuple(ChatRef(c.platform, c.chat_id) for c in chats),
             join_code=row.join_code or "",
+            groups=_groups(row),
         )
 
     async def community_for_chat(self, chat: ChatRef) -> Community | None:
@@ -70,7 +75,9 @@ class CommunityQueries(QueryBase):
             )
             await self._session.flush()
         chats = (chat,) if chat is not None else ()
-        return to_model(Community, row, chats=chats, join_code=row.join_code or "")
+        return to_model(
+            Community, row, chats=chats, join_code=row.join_code or "", groups=_groups(row)
+        )
 
     async def community_by_join_code(self, code: str) -> Community | None:
         row = await self._session.scalar(select(CommunityRow).where(CommunityRow.join_code == code))
@@ -142,5 +149,8 @@ class CommunityQueries(QueryBase):
                 min_responses=community.min_responses,
                 priorities=community.priorities,
                 email_summary=community.email_summary,
+                perspectives=community.perspectives,
+                groups=None if community.groups == DEFAULT_GROUPS else list(community.groups),
+                export_groups=community.export_groups,
             )
         )

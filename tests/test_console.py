@@ -400,11 +400,16 @@ def test_demo_then_report_writes_the_summary_and_the_trend(tmp_path: Path) -> No
     assert "Where to focus next:" in result.stdout
     files = sorted(p.name for p in out.iterdir())
     assert files == [
+        "round-3-perspectives.png",
+        "round-3-perspectives.txt",
         "round-3-summary.png",
         "round-3-summary.txt",
         "trend-to-round-3.png",
         "trend-to-round-3.txt",
     ]
+    assert "Where perspectives differ" in result.stdout  # the demo's last round has groups
+    alt = (out / "round-3-perspectives.txt").read_text()
+    assert alt.startswith("Chart of medians by group, one marker per group on the 1 to 5 scale:")
     trend = (out / "trend-to-round-3.txt").read_text()
     assert trend.startswith("Medians over time (round 1, round 2, round 3):")
     first = run_cli("report", "--db", str(db), "--round", "1", "--out", str(tmp_path / "r1"))

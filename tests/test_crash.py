@@ -1,5 +1,5 @@
 """The short variant of bench/crash.py: the real bot, killed with SIGKILL in the middle of a
-round on Slack, Telegram polling and Telegram webhook (SQLite), loses no acknowledged answer,
+round on Slack, Telegram polling, Telegram webhook and Teams (SQLite), loses no acknowledged answer,
 doubles nothing, strands nobody and posts nothing twice."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def test_killing_the_bot_under_load_loses_and_doubles_nothing() -> None:
         cwd=ROOT,
     )
     lines = [line for line in result.stdout.splitlines() if "killed" in line]
-    assert len(lines) == 3, result.stdout + result.stderr
+    assert len(lines) == 4, result.stdout + result.stderr
     for line in lines:
         assert "killed 2," in line and line.split(" | ")[1].startswith("ok"), line
         assert "lost 0, doubled 0, stranded 0, posts doubled 0" in line, line

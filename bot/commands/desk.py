@@ -26,6 +26,7 @@ from bot.access.sign_in import SignedIn, signed_in
 from bot.commands import actions as action_commands
 from bot.commands import board as board_commands
 from bot.commands import community as community_commands
+from bot.commands import groups as group_commands
 from bot.commands import people as people_commands
 from bot.commands import rounds as round_commands
 from bot.commands import web as web_commands
@@ -60,13 +61,17 @@ from bot.commands.requests import (
     ReopenRound,
     ScheduleOff,
     SendDebrief,
+    SetGroups,
     SetSchedule,
     SetUp,
+    ShowGroups,
     ShowPeople,
     ShowSchedule,
     ShowSettings,
     ShowStatus,
     ShowSummary,
+    SwitchExportGroups,
+    SwitchGroups,
     Unparsed,
     WebLead,
     WebSignIn,
@@ -120,6 +125,8 @@ async def perform(ctx: LeadContext, request: LeadRequest) -> Outcome:
             return await community_commands.link(ctx, request)
         case ShowSchedule() | SetSchedule() | ScheduleOff():
             return await community_commands.schedule(ctx, request)
+        case ShowGroups() | SwitchGroups() | SetGroups() | SwitchExportGroups():
+            return await group_commands.groups(ctx, request)
         case AddAction() | EditAction() | FinishAction():
             return await action_commands.action(ctx, request)
         case ListActions():
@@ -471,6 +478,8 @@ class LeadDesk:
     ) -> bool:
         """Whether to ask the platforms about a new lead at all (a refusal asks nothing)."""
         if isinstance(actor, ChatLead):
+            if self._chat_admin(actor) or actor.sender.key in self._admins:
+                return True  # so even on their first line to the bot (no person stored yet)
             return caller is not None and await self._leads_chat(repo, community, caller, actor)
         return True  # a web lead of this community (checked), or the operator
 

@@ -190,12 +190,22 @@ async def _view(
     if stage is Stage.INVITED:  # only the invitation names the community
         community = await repo.community_by_id(state.round.community_id)
         name = community.name if community else "Your community"
-    if stage is Stage.INVITED or (stage is Stage.ANSWERING and state.participation.position == 0):
+    if stage in (Stage.INVITED, Stage.GROUP) or (
+        stage is Stage.ANSWERING and state.participation.position == 0
+    ):
         # The first card says who takes part (a lead cannot pad a round unseen): read only
         # where it may be shown, off the hot path of the other cards.
         enrolled = taking_part(await repo.enrolment(state.round.id), platforms)
     answers = {a.category_id: a for a in state.answers}
-    return engine.View(state.round, state.participation, answers, dm, now, name, enrolled)
+    group = None
+    if state.round.groups is not None and state.participation.stage in (
+        Stage.INVITED,
+        Stage.GROUP,
+    ):  # only starting asks whom they speak for
+        group = await repo.group_of(state.round.community_id, state.person.id)
+    return engine.View(
+        state.round, state.participation, answers, dm, now, name, enrolled=enrolled, group=group
+    )
 
 
 def taking_part(enrolment: Mapping[str, int], platforms: Platforms) -> str:
@@ -215,6 +225,11 @@ async def _apply(repo: Repository, view: engine.View, decision: engine.Decision)
     # The position first: a concurrent twin fails here before it writes an answer.
     if participation is not None:
         await repo.save_participation(replace(participation, unreachable=False))
+        if participation.group is not None and participation.group != view.participation.group:
+            # remembered for later rounds; this round keeps what it was given
+            await repo.set_group(
+                view.round.community_id, participation.person_id, participation.group
+            )
     if decision.answer is not None:
         await repo.save_answer(decision.answer)
     return list(decision.replies)
