@@ -91,10 +91,29 @@ def invitation(
     return Outgoing(to, text, choices, purpose=purpose, round_id=round_.id)
 
 
+def taking_part(groups: Sequence[tuple[str, int]]) -> str:
+    """Who else is in the round, so nobody can be added unseen: "12 people are taking part:
+    5 on Slack, 7 by email." groups: (where, people) such as ("on Slack", 5)."""
+    groups = [(where, n) for where, n in groups if n > 0]
+    total = sum(n for _, n in groups)
+    if not total:
+        return ""
+    head = "1 person is taking part" if total == 1 else f"{total} people are taking part"
+    if len(groups) == 1:
+        return f"{head}, all {groups[0][0]}." if total > 1 else f"{head}, {groups[0][0]}."
+    return f"{head}: " + ", ".join(f"{n} {where}" for where, n in groups) + "."
+
+
 def card(
-    to: Address, round_: Round, index: int, current: Answer | None, back_to_review: bool = False
+    to: Address,
+    round_: Round,
+    index: int,
+    current: Answer | None,
+    back_to_review: bool = False,
+    enrolled: str = "",
 ) -> Outgoing:
-    """The card for one category: progress, title, question and the five descriptors."""
+    """The card for one category: progress, title, question and the five descriptors.
+    enrolled: who takes part (taking_part()), shown on the first card."""
     rubric = round_.rubric
     category = rubric.categories[index]
     lines = [
@@ -110,6 +129,8 @@ def card(
     if current is not None:
         lines += ["", f"Your answer so far: {level_label(current.level)}"]
     lines += ["", "Pick a level. You can type a comment after choosing, if you like."]
+    if enrolled:
+        lines += ["", enrolled]
     choices = list(levels)
     choices.append(_choice(round_, Action.NOT_SURE, "Not sure", category.id))
     if index > 0 or back_to_review:

@@ -57,6 +57,7 @@ class View:
     dm: Address
     now: datetime
     community_name: str
+    enrolled: str = ""  # who takes part, in words (cards.taking_part): on the first card
     group: str | None = None  # whom they said they speak for in the community (when asked)
 
 
@@ -76,7 +77,10 @@ def prompt(view: View) -> Outgoing:
         return group_card.ask(view.dm, round_, view.group)
     if p.stage is Stage.ANSWERING:
         category = round_.rubric.categories[p.position]
-        return cards.card(view.dm, round_, p.position, view.answers.get(category.id))
+        enrolled = view.enrolled if p.position == 0 else ""
+        return cards.card(
+            view.dm, round_, p.position, view.answers.get(category.id), False, enrolled
+        )
     if p.stage is Stage.CHANGING:
         category = round_.rubric.categories[p.position]
         return cards.card(view.dm, round_, p.position, view.answers.get(category.id), True)
