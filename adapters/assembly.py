@@ -254,7 +254,7 @@ async def assemble(
     assembly.bot = MaturityBot(
         storage,
         clock,
-        Conversation(storage, clock),
+        Conversation(storage, clock, platforms),
         LeadCommands(leads, platforms),
         PrivacyDesk(storage, clock, platforms),
     )

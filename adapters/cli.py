@@ -45,7 +45,15 @@ from bot.commands.requests import (
     RemovePeople,
 )
 from bot.commands.views import people_page
-from bot.config import ConfigError, Settings, describe, load_settings, settings_table
+from bot.config import (
+    ConfigError,
+    Settings,
+    describe,
+    environment,
+    load_settings,
+    settings_table,
+    unknown_settings,
+)
 from bot.demo import DEMO_NAME, create_demo
 from bot.model import Community, Role, Round
 from bot.platforms import Platforms
@@ -78,8 +86,13 @@ from storage import NewerDatabase, refuse_newer
 T = TypeVar("T")
 
 
-def _no_platform() -> str:
+def _no_platform(console: bool = True) -> str:
     enable = " ".join(p.how_to_enable for p in PLATFORMS if p.name != "console")
+    if not console:
+        return (
+            f"No chat platform is set up, and there is no terminal for the console. {enable}\n"
+            "See README: Configuration. Not starting."
+        )
     return (
         f"No chat platform is set up. {enable}\n"
         "Every setting: docs/operating.md (or `maturity-bot config table`).\n"
@@ -285,7 +298,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(settings_table(all_settings()), end="")
         return 0
     try:
-        settings = load_settings(platforms=PLATFORMS)
+        env = environment()
+        unknown = unknown_settings(env, PLATFORMS)
+        if unknown and args.command == "config":  # a typo is why a check is run: say it
+            raise ConfigError("\n".join(unknown))
+        settings = load_settings(env, platforms=PLATFORMS)
+        for line in unknown:  # `run` and the rest go on, but not in silence
+            print(f"maturity-bot: {line}", file=sys.stderr)
         # The console and one-off commands stay quiet; a running bot logs at LOG_LEVEL.
         running = args.command == "run" and settings.platforms
         quiet = [name for platform in PLATFORMS for name in platform.quiet_loggers]
@@ -352,6 +371,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "run" and settings.platforms:
         await serve(settings)
         return 0
+    if command == "run" and not sys.stdin.isatty():
+        load_rubric(settings.rubric_path)  # a broken rubric is named first, as at start-up
+        # Under systemd or in a container there is nobody to talk to: a bot with no platform
+        # is a dead service, so it must not look like a clean stop (Restart=on-failure).
+        print(_no_platform(console=False), file=sys.stderr)
+        return 2
     if command == "run":
         print(_no_platform(), file=sys.stderr)
         return await _console(None, settings)

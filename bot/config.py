@@ -6,10 +6,12 @@ Secrets are kept out of repr(), so a settings object printed or logged shows no 
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import os
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -173,6 +175,11 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def environment(env_file: Path | None = None) -> dict[str, str]:
+    """The settings' source: the process's environment over a .env file."""
+    return {**read_env_file(env_file or Path(".env")), **os.environ}
+
+
 def load_settings(
     env: Mapping[str, str] | None = None,
     env_file: Path | None = None,
@@ -181,7 +188,7 @@ def load_settings(
     """Read the environment (over a .env file), with each platform's own settings; raise
     ConfigError naming every bad value, one per line."""
     if env is None:
-        env = {**read_env_file(env_file or Path(".env")), **os.environ}
+        env = environment(env_file)
     problems: list[str] = []
     admins = frozenset(a.strip() for a in env.get("BOT_ADMINS", "").split(",") if a.strip())
     problems += [
@@ -224,6 +231,68 @@ def load_settings(
     if problems:
         raise ConfigError("\n".join(one_line(problem) for problem in problems))
     return settings
+
+
+# Variables that look like ours: one of these that no reader asks for is a typo, such as
+# SLACK_BOT_TOKN (the bot would start without Slack and say nothing).
+SETTING_PREFIXES = (
+    "SLACK_",
+    "TELEGRAM_",
+    "TEAMS_",
+    "SMTP_",
+    "EMAIL_",
+    "BOT_",
+    "PUBLIC_",
+    "DATABASE_",
+    "RUBRIC_",
+    "LOG_",
+)
+
+
+class _Asked(Mapping[str, str]):
+    """An environment in which every name is set (to a plausible value), remembering which
+    names were asked for: reading settings from it lists the names the readers know."""
+
+    def __init__(self) -> None:
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.add(name)
+        return "https://probe.example.org/1"  # a URL, a number and a token all at once
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self.asked.add(name)
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def known_names(platforms: Sequence[PlatformConfig] = ()) -> frozenset[str]:
+    """Every setting the bot reads: its own and each platform's, found by asking the readers
+    themselves, so a platform's new setting is known as soon as it reads it."""
+    probe = _Asked()
+    with contextlib.suppress(ConfigError):  # the probe's values need not make sense
+        load_settings(probe, platforms=platforms)
+    return frozenset(probe.asked)
+
+
+def unknown_settings(env: Mapping[str, str], platforms: Sequence[PlatformConfig] = ()) -> list[str]:
+    """One line for each variable that looks like a setting but is none, with the nearest
+    known name."""
+    known = known_names(platforms)
+    lines = []
+    for name in sorted(env):
+        if not name.startswith(SETTING_PREFIXES) or name in known:
+            continue
+        nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {nearest[0]}?" if nearest else " and is ignored."
+        lines.append(one_line(f"{name} is not a setting this bot knows{hint}"))
+    return lines
 
 
 PROBLEM_CHARS = 240  # a problem line quotes the value: a long value is cut

@@ -108,6 +108,14 @@ class Person:
         return self.display_name or self.platform_user_id
 
 
+# What a new community starts with. Issue 21 (defect 3) asks for 5: below 5, two people
+# comparing notes learn a third person's answers (bot/summary/disclosure.py), and a lead who
+# sets 3 or 4 is now told so and must confirm. Raising this default is one line here, but the
+# test suite's three- and four-person rounds must first set `min_responses 3 confirm`
+# (tests/support.py allow_three): not finished on this branch.
+DEFAULT_MIN_RESPONSES = 3
+
+
 @dataclass(frozen=True)
 class Community:
     id: int
@@ -115,7 +123,7 @@ class Community:
     anonymous: bool
     chats: tuple[ChatRef, ...] = ()
     export_salt: str = ""
-    min_responses: int = 3  # fewer scored answers than this and a category is not shown
+    min_responses: int = DEFAULT_MIN_RESPONSES  # fewer scored answers: a category is hidden
     join_code: str = ""  # unguessable: a "Take part" deep link enrols people with it
     priorities: bool = True  # after Submit, ask which areas to work on first
     email_summary: bool = True  # people in none of its chats get the summary directly at close
@@ -135,7 +143,7 @@ class Round:
     closed_at: datetime | None
     anonymous: bool
     rubric: Rubric
-    min_responses: int = 3  # the community's setting when the round opened
+    min_responses: int = DEFAULT_MIN_RESPONSES  # the community's setting when it opened
     extended: bool = False  # closing was put off once for want of responses
     manual_reminded_at: datetime | None = None  # the last /round remind
     tallies: dict[str, Any] | None = None  # kept at close: the summary as posted

@@ -6,13 +6,14 @@ adapters implement MemberDirectory and Messenger; the clock is injected so tests
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.messages import Outgoing
 from bot.model import (
+    DEFAULT_MIN_RESPONSES,
     AccessLink,
     ActionStatus,
     AgreedAction,
@@ -218,7 +219,7 @@ class Rounds(Protocol):
         closes_at: datetime,
         anonymous: bool,
         rubric: Rubric,
-        min_responses: int = 3,
+        min_responses: int = DEFAULT_MIN_RESPONSES,
         timezone: str = "UTC",
         priorities: bool = True,
         groups: tuple[str, ...] | None = None,
@@ -262,6 +263,10 @@ class Rounds(Protocol):
 
     async def participation(self, round_id: int, person_id: int) -> Participation | None: ...
     async def participations(self, round_id: int) -> Sequence[Participation]: ...
+    async def enrolment(self, round_id: int) -> Mapping[str, int]:
+        """How many people take part in the round, per platform (platform name -> people)."""
+        ...
+
     async def active_participations(self, person_id: int) -> Sequence[Participation]:
         """The person's participations in rounds not yet closed, most recently opened first."""
         ...

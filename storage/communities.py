@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
-from bot.model import DEFAULT_GROUPS, ChatRef, Community
+from bot.model import DEFAULT_GROUPS, DEFAULT_MIN_RESPONSES, ChatRef, Community
 from storage.base import QueryBase
 from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, OutboxRow, fit, to_model
 
@@ -64,6 +64,7 @@ class CommunityQueries(QueryBase):
             anonymous=anonymous,
             export_salt=secrets.token_hex(16),
             created_at=at,
+            min_responses=DEFAULT_MIN_RESPONSES,  # rows from before keep theirs
             join_code=new_join_code(),
         )
         self._session.add(row)

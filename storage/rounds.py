@@ -8,7 +8,7 @@ and kept by SqlStorage.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
@@ -27,7 +27,16 @@ from sqlalchemy import (
     update,
 )
 
-from bot.model import Answer, ParticipantState, Participation, Person, Round, Rubric, Stage
+from bot.model import (
+    DEFAULT_MIN_RESPONSES,
+    Answer,
+    ParticipantState,
+    Participation,
+    Person,
+    Round,
+    Rubric,
+    Stage,
+)
 from bot.outbox.item import OutboxKind
 from bot.ports import ConcurrentUpdate
 from bot.rubric.loader import rubric_to_dict
@@ -59,7 +68,7 @@ class RoundQueries(QueryBase):
         closes_at: datetime,
         anonymous: bool,
         rubric: Rubric,
-        min_responses: int = 3,
+        min_responses: int = DEFAULT_MIN_RESPONSES,
         timezone: str = "UTC",
         priorities: bool = True,
         groups: tuple[str, ...] | None = None,
@@ -171,6 +180,15 @@ class RoundQueries(QueryBase):
             .order_by(ParticipationRow.person_id)
         )
         return [participation_model(row) for row in rows]
+
+    async def enrolment(self, round_id: int) -> Mapping[str, int]:
+        rows = await self._session.execute(
+            select(PersonRow.platform, func.count())
+            .join(ParticipationRow, ParticipationRow.person_id == PersonRow.id)
+            .where(ParticipationRow.round_id == round_id)
+            .group_by(PersonRow.platform)
+        )
+        return {platform: int(people) for platform, people in rows.all()}
 
     async def active_participations(self, person_id: int) -> Sequence[Participation]:
         rows = await self._session.scalars(

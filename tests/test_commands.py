@@ -175,7 +175,7 @@ async def test_too_few_completed_is_not_summarised_and_says_how_many_more(world:
 
 async def test_min_responses_setting_applies_from_the_next_round(world: World) -> None:
     await world.command("lead", "/round open")
-    reply = texts(await world.command("lead", "/round settings min_responses 4"))
+    reply = texts(await world.command("lead", "/round settings min_responses 4 confirm"))
     assert "min_responses is now 4" in reply
     for bad in ("min_responses 2", "min_responses 11", "min_responses four"):
         assert "whole number from 3 to 10" in texts(

@@ -11,7 +11,15 @@ import pytest
 
 from adapters.registry import PLATFORMS
 from adapters.telegram.settings import TelegramSettings
-from bot.config import ConfigError, Settings, describe, read_env_file
+from bot.config import (
+    SETTING_PREFIXES,
+    ConfigError,
+    Settings,
+    describe,
+    known_names,
+    read_env_file,
+    unknown_settings,
+)
 from bot.config import load_settings as load_core_settings
 
 
@@ -26,7 +34,7 @@ def test_every_problem_is_named_on_its_own_line() -> None:
         "BOT_TIMEZONE": "Mars/Olympus",
         "BOT_ADMINS": "U123",
         "SLACK_BOT_TOKEN": "xoxb-1",
-        "TELEGRAM_BOT_TOKEN": "1:abc",
+        "TELEGRAM_BOT_TOKEN": "1:AAE-telegram-token-of-35-characters",
         "TELEGRAM_WEBHOOK_URL": "http://insecure",
         "LOG_FORMAT": "xml",
         "RETENTION_DAYS": "-3",
@@ -71,7 +79,7 @@ def test_config_check_masks_every_secret() -> None:
     secrets = {
         "SLACK_BOT_TOKEN": "xoxb-very-secret-token",
         "SLACK_SIGNING_SECRET": "sign-me-0",
-        "TELEGRAM_BOT_TOKEN": "123:telegram-secret",
+        "TELEGRAM_BOT_TOKEN": "123:AAE-telegram-secret-token-xyz",
         "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram/webhook",
         "TELEGRAM_WEBHOOK_SECRET": "hook-secret-1",
         "DATABASE_URL": "postgresql://bot:db-password@db/bot",
@@ -129,7 +137,7 @@ def test_a_plain_http_webhook_is_refused_only_for_the_public_bot_api(
     api_url: str, allowed: bool
 ) -> None:
     env = {
-        "TELEGRAM_BOT_TOKEN": "1:abc",
+        "TELEGRAM_BOT_TOKEN": "1:AAE-telegram-token-of-35-characters",
         "TELEGRAM_API_URL": api_url,
         "TELEGRAM_WEBHOOK_URL": "http://maturity-bot:3000/telegram/webhook",
         "TELEGRAM_WEBHOOK_SECRET": "hook-secret-1",
@@ -143,3 +151,52 @@ def test_a_plain_http_webhook_is_refused_only_for_the_public_bot_api(
     assert telegram.webhook_url == "http://maturity-bot:3000/telegram/webhook"
     with pytest.raises(ConfigError, match="must be an https:// or http:// URL"):
         load_settings({**env, "TELEGRAM_WEBHOOK_URL": "ftp://maturity-bot/hook"})
+
+
+def cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The real command line, in its own process, with only these settings (and no TTY)."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**kept, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_a_setting_with_a_typo_is_named_with_the_nearest_known_name(tmp_path: Path) -> None:
+    # Defect 12 of issue 21: SLACK_BOT_TOKN made `run` fall back to the console and exit 0.
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SLACK_BOT_TOKN": "xoxb-1"}
+    env |= {"LOG_LEVL": "DEBUG", "HOME_DIR": "/x"}  # not one of ours: no prefix of ours
+    checked = cli("config", "check", env=env)
+    assert checked.returncode == 2
+    assert "SLACK_BOT_TOKN is not a setting this bot knows; did you mean SLACK_BOT_TOKEN?" in (
+        checked.stderr
+    )
+    assert "did you mean LOG_LEVEL?" in checked.stderr and "HOME_DIR" not in checked.stderr
+    assert "xoxb-1" not in checked.stderr  # a value is never shown
+    ran = cli("run", env=env)  # no TTY, as under systemd: not a clean stop
+    assert ran.returncode != 0
+    assert "did you mean SLACK_BOT_TOKEN?" in ran.stderr and "Not starting" in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+def test_the_known_names_come_from_each_platforms_own_reader() -> None:
+    # A platform's new setting is known as soon as its reader reads it: no list to keep.
+    known = known_names(PLATFORMS)
+    assert {"SLACK_APP_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SMTP_URL", "PUBLIC_URL"} <= known
+    assert {"LOG_LEVEL", "DATABASE_URL", "RUBRIC_PATH", "BOT_ADMINS"} <= known
+    assert unknown_settings({"TELEGRAM_BOT_TOKEN": "1:x", "PATH": "/bin"}, PLATFORMS) == []
+
+
+def test_a_telegram_token_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "TELEGRAM_BOT_TOKEN": "not-a-token"}
+    checked = cli("config", "check", env=env)
+    assert checked.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN: does not look like a bot token" in checked.stderr
+    assert "not-a-token" not in checked.stderr
+    good = {**env, "TELEGRAM_BOT_TOKEN": "7000000001:AAFakeTokenForTests_abcdefghijklmnopq"}
+    assert cli("config", "check", env=good).returncode == 0

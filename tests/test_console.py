@@ -320,12 +320,16 @@ def test_a_broken_rubric_stops_start_up_without_a_traceback(tmp_path: Path) -> N
     assert result.stderr.strip().splitlines()[-1].startswith(f"maturity-bot: {broken}")
 
 
-def test_run_without_tokens_explains_and_starts_the_console(tmp_path: Path) -> None:
+def test_run_without_tokens_and_without_a_terminal_explains_and_does_not_start(
+    tmp_path: Path,
+) -> None:
+    # Under systemd (no TTY) a bot with no platform is a dead service: it must not exit 0 as
+    # if it had stopped cleanly (issue 21, defect 12). In a terminal it starts the console.
     result = run_cli("run", stdin="/round help\n", env_db=tmp_path / "x.db")
-    assert result.returncode == 0
-    assert len(result.stderr.splitlines()) == 3
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 2 and "Not starting" in result.stderr
     assert "SLACK_BOT_TOKEN" in result.stderr and "TELEGRAM_BOT_TOKEN" in result.stderr
-    assert "/round open" in result.stdout
+    assert "/round open" not in result.stdout
 
 
 def test_an_unusable_database_gets_one_line(tmp_path: Path) -> None:

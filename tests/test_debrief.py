@@ -17,6 +17,7 @@ from bot.ports import Storage
 from bot.rubric.loader import load_rubric
 from bot.summary import debrief_pdf
 from bot.summary.debrief import DebriefPack, debrief_pack
+from bot.summary.export import export_rows
 
 RUBRIC = load_rubric(ROOT / "rubric.toml")
 PEOPLE = ("alice", "bob", "carol", "dave", "erin")
@@ -128,7 +129,7 @@ async def test_few_comments_stay_out_and_a_thin_category_shows_nothing(storage: 
     assert "Only one comment" not in words(" ".join(p.extract_text() for p in reader.pages))
     assert "What is already working in Finance that we could build on?" in finance
     vision = words(reader.pages[1].extract_text())
-    assert "Comments are left out: the round has fewer than 5" in vision
+    assert "Comments are left out: fewer than 5 different people commented" in vision
 
 
 async def test_a_category_without_counts_shows_no_distribution_range_or_votes(
@@ -252,3 +253,84 @@ def test_the_last_page_says_where_perspectives_differ_for_the_workshop() -> None
     assert "People with lived experience put Involvement at 1; Council at 4." in last
     assert "What would help us see this the same way?" in last
     assert "page 11 of 11" in last
+
+
+async def set_min_responses(world: World, value: int) -> None:
+    """The lead sets min_responses, confirming what a small threshold lets people learn."""
+    replies = texts(await world.command("lead", f"/round settings min_responses {value}"))
+    if "is now" not in replies:
+        replies = texts(await world.command("lead", f"/round settings min_responses {value} yes"))
+    assert f"min_responses is now {value}" in replies
+
+
+async def test_one_persons_many_comments_reach_no_lead_however_many_they_are(
+    storage: Storage,
+) -> None:
+    # Defect 2 of issue 21: comments were counted, not their writers. Carol writes a comment on
+    # five cards; nobody else comments. Five comments but one person: the PDF and the export
+    # must not hand the leads (who may control other accounts) her words.
+    world = await make_world(storage)
+    world.join("lead", *PEOPLE)
+    await world.command("lead", "/round setup Riverside")
+    await set_min_responses(world, 3)
+    await world.command("lead", "/round open")
+    secrets = [f"Carol's private remark number {n}." for n in range(5)]
+    await world.press("carol", "Start")
+    for index in range(9):
+        await world.press("carol", "3")
+        if index < len(secrets):
+            await world.say("carol", secrets[index])
+    await world.press("carol", "Submit")
+    for name in ("alice", "bob", "dave", "erin"):
+        await answer_all(world, name, ["3"] * 9)
+    closing = await world.command("lead", "/round close")
+    (pack,) = [m for m in closing if m.attachment and m.attachment.media_type == PDF]
+    everything = words(" ".join(page.extract_text() for page in pdf_of(pack).pages))
+    assert "private remark" not in everything
+    assert "Comments are left out: fewer than 5 different people commented" in everything
+    async with world.storage.transaction() as repo:
+        community = await repo.community_by_name("Riverside")
+        round_ = await repo.round_by_number(1, 1)
+        assert community is not None and round_ is not None
+        stored = [a.comment for a in await repo.answers(round_.id) if a.comment]
+        assert len(stored) == 5  # the comments were kept: they are only not shown
+        rows = await export_rows(repo, community, round_)
+    assert rows.rows and not any(row["comment"] for row in rows.rows)
+
+
+async def test_comments_from_enough_different_people_reach_the_pack(storage: Storage) -> None:
+    # The other side of the rule: one comment each from five people is shared.
+    world = await make_world(storage)
+    world.join("lead", *PEOPLE)
+    await world.command("lead", "/round setup Riverside")
+    await world.command("lead", "/round open")
+    for name in PEOPLE:
+        await answer(world, name, ["3"] * 9, COMMENTS[name])
+    closing = await world.command("lead", "/round close")
+    (pack,) = [m for m in closing if m.attachment and m.attachment.media_type == PDF]
+    finance = words(pdf_of(pack).pages[6].extract_text())
+    assert all(words(comment) in finance for comment in COMMENTS.values())
+
+
+async def test_a_prompt_never_cites_how_few_picked_a_priority(storage: Storage) -> None:
+    # Issue 23 item 10: "1 of 7 of us picked Collaboration" pointed at one person in the room.
+    # Seven people pick priorities; only Gus picks Collaboration. The votes table may say 1
+    # (a count among seven voters); no discussion prompt may build on it.
+    seven = (*PEOPLE, "fay", "gus")
+    world = await make_world(storage)
+    world.join("lead", *seven)
+    await world.command("lead", "/round setup Riverside")
+    await world.command("lead", "/round open")
+    for name in seven:
+        await answer_all(world, name, ["3"] * 9)
+        await world.press(name, "6 Finance")
+        await world.press(name, "2 Collaboration" if name == "gus" else "1 Vision")
+        await world.press(name, "Done")
+    closing = await world.command("lead", "/round close")
+    (pack,) = [m for m in closing if m.attachment and m.attachment.media_type == PDF]
+    reader = pdf_of(pack)
+    collaboration = words(reader.pages[2].extract_text())
+    assert "1 of the 7 people who picked priorities chose this one." in collaboration
+    assert "of us picked Collaboration" not in collaboration
+    finance = words(reader.pages[6].extract_text())
+    assert "7 of 7 of us picked Finance as a priority." in finance  # enough people: cited

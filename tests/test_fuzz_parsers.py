@@ -366,7 +366,12 @@ def test_settings_are_read_or_every_problem_is_named(env: dict[str, str]) -> Non
     shown = describe(settings, PLATFORMS)
     # The same settings with other secrets of the same length: what shows anyway (a secret
     # "0000" is in "DATABASE_URL: 0000" when that is the database's URL too).
-    masked = {name: "Q" * len(env[name].strip()) for name in SECRETS if env.get(name, "").strip()}
+    # (Letters and digits are swapped for others, so a token keeps the shape it is checked for.)
+    masked = {
+        name: "".join("7" if c.isdigit() else "Q" if c.isalpha() else c for c in env[name].strip())
+        for name in SECRETS
+        if env.get(name, "").strip()
+    }
     anyway = describe(load_settings({**env, **masked}, platforms=PLATFORMS), PLATFORMS)
     for name in SECRETS:
         value = env.get(name, "").strip()

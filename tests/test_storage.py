@@ -618,6 +618,7 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.add_participations([Participation(round_.id, bo.id, Stage.INVITED)])
         await repo.participation(round_.id, person.id)
         await repo.participations(round_.id)
+        assert await repo.enrolment(round_.id) == {"slack": 2}  # people per platform
         await repo.active_participations(person.id)
         await repo.save_participation(participation)
         await repo.save_answer(Answer(round_.id, person.id, "vision", 1, None, T0, T0))

@@ -3,9 +3,12 @@
 A request must carry Slack's signature over its exact body (HMAC-SHA256 with the signing
 secret, a timestamp within five minutes), be UTF-8, and be one of the shapes Slack sends: a
 slash command (a form with its ids), an interaction (a form whose `payload` is a JSON object
-naming its user), or an event (a JSON object). Anything else is refused with a 4xx; the refusal
-is logged as one line (its reason and size, never its body: a body can hold what someone wrote)
-and no more than once per LOG_EVERY seconds, however fast refusals come.
+naming its user), or an event (a JSON object; an event callback with its event and event_id).
+Every field the bot or Bolt reads must have the type Slack gives it: a body that lacks one, or
+has it mistyped, is refused with a 400 rather than failing inside with a 500. Anything else is
+refused with a 4xx too; the refusal is logged as one line (its reason and size, never its
+body: a body can hold what someone wrote) and no more than once per LOG_EVERY seconds, however
+fast refusals come.
 """
 
 from __future__ import annotations
@@ -62,9 +65,7 @@ def well_formed(body: bytes, content_type: str) -> Refusal | None:
     event = _json_object(text)
     if event is None:
         return Refusal(400, "not a JSON object")
-    if event.get("type") == "event_callback" and not isinstance(event.get("event"), dict):
-        return Refusal(400, "an event callback without its event")
-    return None
+    return _event(event)
 
 
 def _json_object(text: str) -> dict[str, Any] | None:
@@ -75,14 +76,81 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+# The fields the bot (and Bolt, routing a request) reads, with the types Slack gives them. A
+# field may be absent where Slack may leave it out; where present, it must have its type.
+Types = dict[str, type | tuple[type, ...]]
+_TEAM_FIELDS: Types = {"team_id": str, "api_app_id": str, "enterprise_id": (str, type(None))}
+_ENVELOPE: Types = {"type": str, "token": str, "is_enterprise_install": bool, **_TEAM_FIELDS}
+_EVENT: Types = {"type": str, "user": str, "text": str, "channel": str, "channel_type": str}
+_EVENT |= {"subtype": str, "bot_id": str, "ts": str, "event_ts": str, "team": str}
+_EVENT |= {"old_channel_id": str, "new_channel_id": str}
+_INTERACTION: Types = {"type": str, "trigger_id": str, "response_url": str, "token": str}
+_INTERACTION |= {"api_app_id": str, "is_enterprise_install": bool}
+_INTERACTION |= {"container": dict, "channel": dict, "message": dict, "team": (dict, type(None))}
+_INTERACTION |= {"enterprise": (dict, type(None))}
+_AUTHORIZATION: Types = {"user_id": str, "is_bot": bool, "is_enterprise_install": bool}
+_AUTHORIZATION |= {"team_id": (str, type(None)), "enterprise_id": (str, type(None))}
+_USER: Types = {"id": str, "name": str, "username": str, "team_id": str}
+_ACTION: Types = {"action_id": str, "block_id": str, "value": str, "action_ts": str, "type": str}
+_PLACE: Types = {"id": str, "channel_id": str, "message_ts": str, "ts": str, "text": str}
+_PLACE |= {"domain": str, "name": str}
+
+
+def _mistyped(value: dict[str, Any], types: Types) -> str | None:
+    """The first field of value that has a type other than Slack gives it."""
+    for key, expected in types.items():
+        if key in value and not isinstance(value[key], expected):
+            return key
+    return None
+
+
+def _event(body: dict[str, Any]) -> Refusal | None:
+    if (field := _mistyped(body, _ENVELOPE)) is not None:
+        return Refusal(400, f"a body whose {field} has the wrong type")
+    kind = body.get("type")
+    if kind == "url_verification":
+        challenge = body.get("challenge")
+        return None if isinstance(challenge, str) else Refusal(400, "a challenge without it")
+    if kind != "event_callback":
+        return None  # nothing the bot takes: Bolt acknowledges it
+    event, event_id = body.get("event"), body.get("event_id")
+    if not isinstance(event, dict):
+        return Refusal(400, "an event callback without its event")
+    if not (isinstance(event_id, str) and event_id):
+        return Refusal(400, "an event callback without its event_id")
+    if not isinstance(event.get("type"), str):
+        return Refusal(400, "an event without its type")
+    if (field := _mistyped(event, _EVENT)) is not None:
+        return Refusal(400, f"an event whose {field} has the wrong type")
+    authorizations = body.get("authorizations", [])
+    if not isinstance(authorizations, list) or not all(
+        isinstance(each, dict) and _mistyped(each, _AUTHORIZATION) is None
+        for each in authorizations
+    ):
+        return Refusal(400, "an event whose authorizations have the wrong type")
+    return None
+
+
 def _interaction(payload: dict[str, Any] | None) -> Refusal | None:
     if payload is None:
         return Refusal(400, "a payload that is not a JSON object")
     user = payload.get("user")
     if not (isinstance(user, dict) and isinstance(user.get("id"), str) and user["id"]):
         return Refusal(400, "an interaction without its user")
-    if payload.get("type") == "block_actions" and not isinstance(payload.get("actions"), list):
-        return Refusal(400, "block actions without actions")
+    if (field := _mistyped(payload, _INTERACTION)) is not None or _mistyped(user, _USER):
+        return Refusal(400, f"an interaction whose {field or 'user'} has the wrong type")
+    for place in ("container", "channel", "message", "team", "enterprise"):
+        if isinstance(payload.get(place), dict) and _mistyped(payload[place], _PLACE):
+            return Refusal(400, f"an interaction whose {place} has the wrong type")
+    if payload.get("type") == "block_actions":
+        actions = payload.get("actions")
+        if not (isinstance(actions, list) and actions):
+            return Refusal(400, "block actions without actions")
+        for action in actions:
+            if not isinstance(action, dict) or not isinstance(action.get("action_ts"), str):
+                return Refusal(400, "an action without its time")
+            if _mistyped(action, _ACTION):
+                return Refusal(400, "an action with a field of the wrong type")
     return None
 
 

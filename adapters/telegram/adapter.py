@@ -253,7 +253,7 @@ class TelegramAdapter:
             data = json.loads(body)
         except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        if not translate.UPDATE.fits(data):  # a field missing or mistyped: not Telegram's
             return None
         try:
             return Update.de_json(data, self._bot)

@@ -42,10 +42,18 @@ class TelegramSettings:
     platform: str = PLATFORM
 
 
+TOKEN_SHAPE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")  # the bot's id, then its secret
+
+
 def read_settings(env: Mapping[str, str], problems: list[str]) -> TelegramSettings | None:
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         return None
+    if not TOKEN_SHAPE.fullmatch(token):  # the value is secret: say only what is wrong
+        problems.append(
+            "TELEGRAM_BOT_TOKEN: does not look like a bot token (BotFather gives one like "
+            "123456789:AAE… : digits, a colon, then letters, digits, _ and -)"
+        )
     webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip()
     secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
     if webhook_url and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", secret):

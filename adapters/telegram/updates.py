@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from telegram import Bot, CallbackQuery, Message, User
 from telegram.constants import ChatType
@@ -24,6 +25,59 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 ADMINS_TTL = 300.0  # seconds a group's administrator list is trusted
 _ROUND = re.compile(r"^/round(?:@([A-Za-z0-9_]+))?(?=\s|$)", re.IGNORECASE)
+
+
+# The fields of an update the bot reads, with the types the Bot API gives them. A webhook body
+# that lacks a required field, or has any of these mistyped, is no update: the library would
+# take it, and the bot would trip over it later.
+Kind = type | tuple[type, ...]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An object of the Bot API: its required and optional fields, each a type or a Shape."""
+
+    required: Mapping[str, Kind | Shape]
+    optional: Mapping[str, Kind | Shape] = field(default_factory=dict)
+
+    def fits(self, value: object) -> bool:
+        """Whether value is such an object (a JSON true is no number here)."""
+        if not isinstance(value, dict) or any(key not in value for key in self.required):
+            return False
+        fields = {**self.required, **self.optional}
+        return all(_fits(value[key], kind) for key, kind in fields.items() if key in value)
+
+
+def _fits(value: object, kind: Kind | Shape) -> bool:
+    if isinstance(kind, Shape):
+        return kind.fits(value)
+    return isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
+
+
+_USER = Shape({"id": int, "is_bot": bool, "first_name": str}, {"last_name": str, "username": str})
+_CHAT = Shape({"id": int, "type": str}, {"title": str, "username": str, "first_name": str})
+_MESSAGE = Shape(
+    {"message_id": int, "date": int, "chat": _CHAT},
+    {"from": _USER, "text": str, "migrate_to_chat_id": int, "migrate_from_chat_id": int},
+)
+_CALLBACK = Shape(
+    {"id": str, "from": _USER, "chat_instance": str}, {"message": _MESSAGE, "data": str}
+)
+_MEMBER = Shape({"status": str, "user": _USER})
+_MEMBER_UPDATED = Shape(
+    {"chat": _CHAT, "from": _USER, "date": int, "old_chat_member": _MEMBER},
+    {"new_chat_member": _MEMBER},
+)
+UPDATE = Shape(
+    {"update_id": int},
+    {
+        "message": _MESSAGE,
+        "edited_message": _MESSAGE,
+        "callback_query": _CALLBACK,
+        "my_chat_member": _MEMBER_UPDATED,
+        "chat_member": _MEMBER_UPDATED,
+    },
+)
 
 
 def person(user: User) -> PersonRef:

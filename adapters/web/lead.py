@@ -17,6 +17,7 @@ Routes (a token in a path is a sign-in link's, never logged):
   GET  /lead/c/{id}/close         the warning before closing with too few answers
   GET  /lead/c/{id}/people        POST …/people/add, …/people/remove
   GET  /lead/c/{id}/settings      POST …/settings, …/schedule, …/schedule/off, …/link
+  GET  /lead/c/{id}/settings/min-responses?value=N   what a minimum below 5 gives away
   GET  /lead/c/{id}/results       and its charts and debrief pack; POST …/actions/add,
                                   GET/POST …/actions/{n}, POST …/actions/{n}/done|drop,
                                   POST …/board, …/board/reset, …/board/off
@@ -60,7 +61,13 @@ from bot.access.desk import Asked
 from bot.access.sign_in import SESSION_LONGEST
 from bot.access.tokens import mint
 from bot.commands.desk import LeadDesk, NotSignedIn, NotYours
-from bot.commands.outcomes import CloseWarning, LinkGiven, Outcome, PeopleChanged
+from bot.commands.outcomes import (
+    CloseWarning,
+    LinkGiven,
+    Outcome,
+    PeopleChanged,
+    SettingWarning,
+)
 from bot.commands.parser import check_address, parse_entries, parse_mention, someone
 from bot.commands.requests import (
     AddAction,
@@ -99,6 +106,7 @@ from bot.commands.views import (
 from bot.model import ActionStatus, Unit
 from bot.schedule.cadence import WEEKDAYS
 from bot.summary.debrief_pdf import render_debrief_pdf
+from bot.summary.disclosure import what_a_pair_learns
 
 if TYPE_CHECKING:
     from adapters.web.adapter import WebAdapter
@@ -151,6 +159,7 @@ class LeadPages:
         route("GET", f"{community}/close", self._close_warning)
         route("GET", f"{community}/people", self._people)
         route("GET", f"{community}/settings", self._settings_page)
+        route("GET", f"{community}/settings/min-responses", self._min_responses_warning)
         route("GET", f"{community}/results", self._results)
         route("GET", f"{community}/results/{{chart:chart|trend}}.png", self._chart)
         route("GET", f"{community}/results/round-{{n:[0-9]{{1,9}}}}-debrief.pdf", self._pdf)
@@ -287,6 +296,8 @@ class LeadPages:
         """Where a form leads once its request ran, and what that page says."""
         if isinstance(outcome, CloseWarning):
             return self._redirect(f"{page}/close")
+        if isinstance(outcome, SettingWarning):
+            return self._redirect(f"{page}/min-responses?{urlencode({'value': outcome.value})}")
         if isinstance(outcome, PeopleChanged) and outcome.change.invalid:
             return self._redirect(page, Flash(outcome.said, bad=tuple(outcome.change.invalid)))
         if outcome.refused:
@@ -450,6 +461,21 @@ class LeadPages:
         )
         return html_response(body)
 
+    async def _min_responses_warning(self, request: web.Request) -> web.Response:
+        page = await self._view(request, settings_page)
+        if isinstance(page, web.Response):
+            return page
+        typed = request.query.get("value", "")
+        value = int(typed) if typed.isdecimal() and len(typed) < 3 else 0
+        if value not in page.min_responses or not what_a_pair_learns(value):
+            return see_other(f"/lead/c/{page.community.id}/settings")
+        form = self._forms(request, "settings")["settings"]
+        session = self._session(request)
+        body = lead_pages.min_responses_warning_page(
+            page, value, form, self._sign_out_form(session)
+        )
+        return html_response(body)
+
     async def _results(self, request: web.Request) -> web.Response:
         page = await self._view(request, results_page)
         if isinstance(page, web.Response):
@@ -570,7 +596,8 @@ def _setting(_request: web.Request, form: dict[str, str]) -> ChangeSetting:
         raise BadRequest(400, "no such setting") from None
     value = form.get("value", "")
     if setting is Setting.MIN_RESPONSES:
-        return ChangeSetting(setting, _number(value, "min-value"))
+        confirmed = form.get("confirmed") == "yes"
+        return ChangeSetting(setting, _number(value, "min-value"), confirmed)
     if value not in ("on", "off"):
         raise FormProblem(f"value-{'on'}", f"Choose on or off for {setting}")
     return ChangeSetting(setting, value == "on")

@@ -24,6 +24,7 @@ from bot.commands.views import (
 from bot.conversation.cards import format_moment
 from bot.model import PREFER_NOT_TO_SAY, ActionStatus, Community, Role
 from bot.schedule.cadence import WEEKDAYS
+from bot.summary.disclosure import PEOPLE_FLOOR, what_a_pair_learns
 
 LEAD_CSS_PATH = Path(__file__).with_name("static") / "lead.css"
 LEAD_CSS = LEAD_CSS_PATH.read_bytes()
@@ -363,6 +364,30 @@ def close_warning_page(page: CommunityPage, close: Form, sign_out: Form) -> str:
     return layout("Close the round now?", body, community, "", sign_out)
 
 
+def min_responses_warning_page(
+    page: SettingsPage, value: int, settings: Form, sign_out: Form
+) -> str:
+    """A minimum below 5: say what two people comparing notes could learn, and ask."""
+    community = page.community
+    base = f"/lead/c/{community.id}/settings"
+    body = (
+        f"<h1>Set the minimum to {value}?</h1>"
+        '<div class="warning-text"><span class="warning-icon" aria-hidden="true">!</span>'
+        f'<strong><span class="visually-hidden">Warning</span>{esc(what_a_pair_learns(value))}'
+        "</strong></div>"
+        f"<p>From {PEOPLE_FLOOR} people on, no one's answers can be read off like this. "
+        f"The minimum is {community.min_responses} now.</p>"
+        + settings.open()
+        + '<input type="hidden" name="setting" value="min_responses">'
+        + f'<input type="hidden" name="value" value="{value}">'
+        + '<input type="hidden" name="confirmed" value="yes"><div class="buttons">'
+        + _button(f"Set it to {value}", kind="warning")
+        + f'<a class="button-link secondary" href="{esc(base)}">Keep '
+        + f"{community.min_responses}</a></div></form>"
+    )
+    return layout(f"Set the minimum to {value}?", body, community, "/settings", sign_out)
+
+
 # people
 
 
@@ -513,7 +538,8 @@ def settings_page(
             '<div class="field-group"><label class="field" for="min-value">How many must '
             "answer before a category's figures are shown</label>"
             '<p class="hint" id="min-hint">Fewer, and a category shows "not enough answers"; '
-            "a round needs as many completed for a summary.</p>"
+            f"a round needs as many completed for a summary. Below {PEOPLE_FLOOR}, you are "
+            "asked to confirm.</p>"
             f'<select id="min-value" name="value" aria-describedby="min-hint">{options}'
             "</select></div>",
             _button("Save minimum responses", kind="secondary"),

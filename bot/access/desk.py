@@ -87,7 +87,7 @@ class AccessDesk:
         """A personal link's page: whose it is and where they stand; None: not valid."""
 
         async def work(repo: Repository) -> Visit | None:
-            return await visit(repo, token, self._clock.now())
+            return await visit(repo, token, self._clock.now(), self._platforms)
 
         return await self._once(work, None)
 
@@ -108,7 +108,7 @@ class AccessDesk:
 
         async def work(repo: Repository) -> Asked:
             now = self._clock.now()
-            found = await visit(repo, token, now)
+            found = await visit(repo, token, now, self._platforms)
             if found is None:
                 return Asked.NOT_VALID
             limit = [(self.limits.new_link_per_person, str(found.person.id))]
@@ -124,7 +124,7 @@ class AccessDesk:
         the link is not valid."""
 
         async def work(repo: Repository) -> Community | None:
-            found = await visit(repo, token, self._clock.now(), STOPS_EMAILS)
+            found = await visit(repo, token, self._clock.now(), self._platforms, STOPS_EMAILS)
             return None if found is None else found.community
 
         return await self._once(work, None)
@@ -134,7 +134,7 @@ class AccessDesk:
         page's); None: the link is not valid."""
 
         async def work(repo: Repository) -> Community | None:
-            found = await visit(repo, token, self._clock.now(), STOPS_EMAILS)
+            found = await visit(repo, token, self._clock.now(), self._platforms, STOPS_EMAILS)
             if found is None:
                 return None
             await stop_emails(repo, found.person, found.community.id)
@@ -146,7 +146,7 @@ class AccessDesk:
         """Everything stored about the link's person; None: the link is not valid."""
 
         async def work(repo: Repository) -> tuple[Visit, PersonRecord] | None:
-            found = await visit(repo, token, self._clock.now())
+            found = await visit(repo, token, self._clock.now(), self._platforms)
             if found is None:
                 return None
             return found, await person_record(repo, found.person)
@@ -157,7 +157,7 @@ class AccessDesk:
         """Erase the link's person (their link stops working with them); None: not valid."""
 
         async def work(repo: Repository) -> Community | None:
-            found = await visit(repo, token, self._clock.now())
+            found = await visit(repo, token, self._clock.now(), self._platforms)
             if found is None or found.access is Access.EXPIRED:
                 return None
             await forget(repo, found.person)
@@ -207,7 +207,9 @@ class AccessDesk:
         their page. False: the link is unknown or expired."""
 
         async def work(repo: Repository) -> bool:
-            return await confirm(repo, token, self._email_platform, self._clock.now())
+            return await confirm(
+                repo, token, self._email_platform, self._clock.now(), self._platforms
+            )
 
         return await self._once(work, False)
 

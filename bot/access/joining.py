@@ -24,6 +24,7 @@ from bot.conversation.participants import enrol
 from bot.model import AccessLink, Community, PersonRef
 from bot.outbox.item import OutboxItem, OutboxKind
 from bot.outbox.keys import OutboxKey
+from bot.platforms import Platforms
 from bot.ports import Repository
 
 JOIN_REQUEST_LIFETIME = timedelta(hours=24)
@@ -85,7 +86,9 @@ def join_request_fresh(request: AccessLink, now: datetime) -> bool:
     return now < request.created_at + JOIN_REQUEST_LIFETIME
 
 
-async def confirm(repo: Repository, token: str, email_platform: str, now: datetime) -> bool:
+async def confirm(
+    repo: Repository, token: str, email_platform: str, now: datetime, platforms: Platforms
+) -> bool:
     """Confirm a join request: the address becomes a member (and joins the round open now),
     its page link is owed by email, and the confirmation token opens their page from now on.
     True when the token opens a page (confirmed now, or before); False: unknown or expired."""
@@ -104,7 +107,7 @@ async def confirm(repo: Repository, token: str, email_platform: str, now: dateti
         person = await repo.upsert_person(new_person(email_platform, asked.address))
         await repo.set_address(person.id, asked.address)  # a concurrent twin fails here
     who = PersonRef(person.platform, person.platform_user_id, person.display_name)
-    await enrol(repo, who, community, now)  # its page shows what it says
+    await enrol(repo, who, community, now, platforms)  # its page shows what it says
     await repo.drop_link(asked.token_hash)
     await repo.save_link(AccessLink(asked.token_hash, community.id, now, person.id))
     await queue_link_email(repo, person.id, community.id, now)

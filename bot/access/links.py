@@ -15,6 +15,7 @@ from bot.conversation.participants import Standing, standing
 from bot.model import AccessLink, Community, LinkKind, Person, PersonRef
 from bot.outbox.item import OutboxItem, OutboxKind
 from bot.outbox.keys import OutboxKey
+from bot.platforms import Platforms
 from bot.ports import Repository
 
 GRACE = timedelta(days=30)  # after the person's last round closes
@@ -89,6 +90,7 @@ async def visit(
     repo: Repository,
     token: str,
     now: datetime,
+    platforms: Platforms,
     kinds: frozenset[LinkKind] = frozenset({LinkKind.PAGE}),
 ) -> Visit | None:
     """The genuine personal link behind a token with where its person stands, or None: the
@@ -100,7 +102,7 @@ async def visit(
     community = await repo.community_by_id(link.community_id)
     if community is None:
         return None
-    where = await standing(repo, person, community.id, now)
+    where = await standing(repo, person, community.id, now, platforms)
     ends = expires_at(link, where)
     access = Access.OPEN if ends is None or now < ends else Access.EXPIRED
     return Visit(link.token_hash, person, community, where, access)
@@ -116,14 +118,14 @@ async def queue_link_email(
     await repo.queue([item])
 
 
-async def prune_links(repo: Repository, now: datetime) -> int:
+async def prune_links(repo: Repository, now: datetime, platforms: Platforms) -> int:
     """Forget personal links past their time: those expired more than RENEW_WINDOW ago, and
     all but each person's LINKS_KEPT newest in a community (a link is made for every email,
     so without this the table grows with every reminder). How many went."""
     expired: list[str] = []
     for link in await repo.personal_links_before(now - GRACE - RENEW_WINDOW, PRUNED_AT_ONCE):
         person = await repo.person_by_id(link.person_id) if link.person_id else None
-        where = await standing(repo, person, link.community_id, now) if person else None
+        where = await standing(repo, person, link.community_id, now, platforms) if person else None
         ends = expires_at(link, where)
         if person is None or (ends is not None and ends + RENEW_WINDOW <= now):
             expired.append(link.token_hash)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.access.sign_in import queue_sign_in
 from bot.commands.context import LeadContext
-from bot.commands.outcomes import Outcome, announced, said
+from bot.commands.outcomes import Outcome, SettingWarning, announced, said
 from bot.commands.parser import (
     MIN_RESPONSES_RANGE,
     SCHEDULE_EXAMPLE,
@@ -44,6 +44,7 @@ from bot.model import Cadence, ChatRef, Community, Person, Role, Schedule, Unit
 from bot.platform_text import COMMUNITY_NAME_CHARS, clip, one_line
 from bot.ports import ConcurrentUpdate, Repository, Storage
 from bot.schedule import cadence
+from bot.summary.disclosure import PEOPLE_FLOOR, what_a_pair_learns
 
 LINK_CODE_LIFETIME = timedelta(hours=1)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are typed by hand
@@ -208,6 +209,16 @@ async def settings(ctx: LeadContext, request: ShowSettings | ChangeSetting) -> O
     if isinstance(request, ShowSettings):
         return said(describe_settings(ctx.community))
     changed, sentence = apply_setting(ctx.community, request)
+    risk = what_a_pair_learns(changed.min_responses)
+    if request.setting is Setting.MIN_RESPONSES and risk and not request.confirmed:
+        # Nothing changes until the lead has read what a small threshold gives away.
+        value = changed.min_responses
+        ask = (
+            f"Set min_responses to {value}? {risk} From {PEOPLE_FLOOR} on, no one's answers "
+            "can be read off like this. To set it anyway, "
+            f"/round settings min_responses {value} confirm"
+        )
+        return SettingWarning(said=(ask,), setting=request.setting.value, value=value)
     await ctx.repo.update_community(changed)
     return announced(sentence)
 

@@ -88,6 +88,15 @@ class CloseWarning(Outcome):
 
 
 @dataclass(frozen=True)
+class SettingWarning(Outcome):
+    """A setting that asks to be confirmed first (min_responses below 5): nothing changed;
+    `said` says what it would let people learn."""
+
+    setting: str = ""
+    value: int = 0
+
+
+@dataclass(frozen=True)
 class PeopleChanged(Outcome):
     """People added or removed, and the entries that were no address."""
 

@@ -85,7 +85,8 @@ HELP = {
     "/round schedule shows it, /round schedule off stops it",
     "link": "/round link — a one-time code to bring a group on another platform into this "
     "community; /round link CODE there",
-    "settings": "/round settings [anonymous on|off | min_responses 3..10 | priorities on|off | "
+    "settings": "/round settings [anonymous on|off | min_responses 3..10 [confirm] | "
+    "priorities on|off | "
     "email_summary on|off] — show or change the community's settings",
     "groups": "/round groups [on | off | Council; NHS and health; … | default | export on|off] "
     "— perspectives: results by group (off until turned on); the groups people pick from, "
@@ -590,8 +591,12 @@ def _leads(args: str, words: PlatformTraits) -> ListLeads | AddLead | RemoveLead
 
 
 def parse_setting(args: str) -> ChangeSetting:
-    """`anonymous on|off`, `min_responses 3..10`, `priorities on|off`, `email_summary on|off`."""
+    """`anonymous on|off`, `min_responses 3..10 [confirm]`, `priorities on|off`,
+    `email_summary on|off`. `confirm` sets a min_responses below 5 the bot asked about."""
     words = args.lower().split()
+    confirmed = len(words) == 3 and words[0] == Setting.MIN_RESPONSES and words[2] in CONFIRM
+    if confirmed:
+        words = words[:2]
     if len(words) != 2:
         raise UsageError("Say which setting and its new value.", "settings")
     name, value = words
@@ -600,7 +605,7 @@ def parse_setting(args: str) -> ChangeSetting:
         return ChangeSetting(switches[name], value == "on")
     number = whole_number(value, 2)
     if name == Setting.MIN_RESPONSES and number is not None and number in MIN_RESPONSES_RANGE:
-        return ChangeSetting(Setting.MIN_RESPONSES, number)
+        return ChangeSetting(Setting.MIN_RESPONSES, number, confirmed)
     if name == Setting.MIN_RESPONSES:
         first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
         raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")
@@ -654,6 +659,7 @@ def check_groups(names: Sequence[str]) -> tuple[str, ...]:
 
 
 MIN_RESPONSES_RANGE = range(3, 11)  # below 3, a category's numbers could single people out
+CONFIRM = ("confirm", "yes")  # after a setting the bot asked about
 
 
 def _board(args: str) -> BoardLink:

@@ -94,6 +94,19 @@ def invitation(
     return Outgoing(to, text, choices, purpose=purpose, round_id=round_.id)
 
 
+def taking_part(groups: Sequence[tuple[str, int]]) -> str:
+    """Who else is in the round, so nobody can be added unseen: "12 people are taking part:
+    5 on Slack, 7 by email." groups: (where, people) such as ("on Slack", 5)."""
+    groups = [(where, n) for where, n in groups if n > 0]
+    total = sum(n for _, n in groups)
+    if not total:
+        return ""
+    head = "1 person is taking part" if total == 1 else f"{total} people are taking part"
+    if len(groups) == 1:
+        return f"{head}, all {groups[0][0]}." if total > 1 else f"{head}, {groups[0][0]}."
+    return f"{head}: " + ", ".join(f"{n} {where}" for where, n in groups) + "."
+
+
 def card(
     to: Address,
     round_: Round,
@@ -101,9 +114,11 @@ def card(
     current: Answer | None,
     back_to_review: bool = False,
     comment: str | None = None,
+    enrolled: str = "",
 ) -> Outgoing:
     """The card for one category: progress, title, question, the five descriptors, and the
-    person's answer and comment on it so far (the comment may be held before the answer)."""
+    person's answer and comment on it so far (the comment may be held before the answer).
+    enrolled: who takes part (taking_part()), shown on the first card."""
     rubric = round_.rubric
     category = rubric.categories[index]
     lines = [
@@ -122,6 +137,8 @@ def card(
         # Not quoted: a message's text can reach a platform library's debug log.
         lines += ["", "You have a comment on this question: Comment replaces it."]
     lines += ["", f"Pick a level. To comment on {category.title}, press Comment or type it here."]
+    if enrolled:
+        lines += ["", enrolled]
     choices = list(levels)
     choices.append(_choice(round_, Action.NOT_SURE, "Not sure", category.id))
     if index > 0 or back_to_review:

@@ -68,6 +68,7 @@ class View:
     dm: Address
     now: datetime
     community_name: str
+    enrolled: str = ""  # who takes part, in words (cards.taking_part): on the first card
     group: str | None = None  # whom they said they speak for in the community (when asked)
 
 
@@ -95,6 +96,7 @@ def prompt(view: View) -> Outgoing:
             answer,
             back_to_review=p.stage is Stage.CHANGING,
             comment=_comment_held(view, category.id),
+            enrolled=view.enrolled if p.position == 0 and p.stage is Stage.ANSWERING else "",
         )
     if p.stage is Stage.PICKING:
         return cards.picker(view.dm, round_)

@@ -7,6 +7,7 @@ position and answer are stored together. A concurrent twin is retried against fr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from bot.model import (
     Round,
     Stage,
 )
+from bot.platforms import Platforms, PlatformTraits
 from bot.ports import Clock, Repository, Storage
 from bot.privacy.data_rights import address_opt_out_key, opt_out_key
 from bot.transaction import in_transaction
@@ -37,9 +39,10 @@ NOTHING_OPEN = (
 class Conversation:
     """Handles what participants do in their DM with the bot."""
 
-    def __init__(self, storage: Storage, clock: Clock) -> None:
+    def __init__(self, storage: Storage, clock: Clock, platforms: Platforms) -> None:
         self._storage = storage
         self._clock = clock
+        self._platforms = platforms
 
     async def choice(self, event: IncomingChoice) -> list[Outgoing]:
         """A pressed button (or a typed label the adapter matched)."""
@@ -65,7 +68,7 @@ class Conversation:
             community = await repo.community_by_join_code(code) if code else None
             if community is None:
                 return [Outgoing(Address.dm(event.sender), BAD_LINK)]
-            return await enrol(repo, event.sender, community, self._clock.now())
+            return await enrol(repo, event.sender, community, self._clock.now(), self._platforms)
 
         return await in_transaction(self._storage, self._clock, work, event)
 
@@ -83,7 +86,7 @@ class Conversation:
         now = self._clock.now()
         if not state.round.is_open(now):
             return [Outgoing(dm, _closed_note(state.round), replaces=event.message_id)]
-        view = await _view(repo, state, dm, now)
+        view = await _view(repo, state, dm, now, self._platforms)
         decision = engine.on_choice(view, choice, event.message_id, event.comment)
         return await _apply(repo, view, decision)
 
@@ -93,11 +96,11 @@ class Conversation:
         person = await repo.person(sender.platform, sender.user_id)
         if person is None:
             return [Outgoing(dm, NOTHING_OPEN)]
-        return await _typed(repo, event, person, self._clock.now())
+        return await _typed(repo, event, person, self._clock.now(), self._platforms)
 
 
 async def enrol(
-    repo: Repository, who: PersonRef, community: Community, now: datetime
+    repo: Repository, who: PersonRef, community: Community, now: datetime, platforms: Platforms
 ) -> list[Outgoing]:
     """Make someone a member of the community (and of its round open now), in the caller's
     transaction: what they are told, the first card when a round is open."""
@@ -121,11 +124,11 @@ async def enrol(
         invited = Participation(round_.id, person.id, Stage.INVITED, invited_at=round_.opened_at)
         await repo.add_participation(invited)
     resume = IncomingText(who, dm, "continue")
-    return [welcome, *await _typed(repo, resume, person, now)]
+    return [welcome, *await _typed(repo, resume, person, now, platforms)]
 
 
 async def _typed(
-    repo: Repository, event: IncomingText, person: Person, now: datetime
+    repo: Repository, event: IncomingText, person: Person, now: datetime, platforms: Platforms
 ) -> list[Outgoing]:
     """Text the person typed in their DM, against the round open for them."""
     dm = Address.dm(event.sender)
@@ -134,7 +137,7 @@ async def _typed(
     for active in await repo.active_participations(person.id):
         state = await repo.participant_state(active.round_id, sender.platform, sender.user_id)
         if state is not None and state.round.is_open(now):
-            view = await _view(repo, state, dm, now)
+            view = await _view(repo, state, dm, now, platforms)
             return await _apply(repo, view, engine.on_text(view, event.text))
         ended = ended or (state.round if state else None)
     if ended is not None:  # past its deadline, not yet closed by a lead
@@ -151,7 +154,7 @@ class Standing:
 
 
 async def standing(
-    repo: Repository, person: Person, community_id: int, now: datetime
+    repo: Repository, person: Person, community_id: int, now: datetime, platforms: Platforms
 ) -> Standing | None:
     """Read-only: the person's latest round in the community and, while it is open, the same
     prompt the engine would send them (a page shows it instead of a message)."""
@@ -161,7 +164,7 @@ async def standing(
         if state is not None and state.round.community_id == community_id:
             if not state.round.is_open(now):
                 return Standing(state.round, None)
-            view = await _view(repo, state, Address.dm(who), now)
+            view = await _view(repo, state, Address.dm(who), now, platforms)
             return Standing(state.round, engine.prompt(view))
     latest: Round | None = None
     for participation in await repo.participations_of(person.id):
@@ -182,12 +185,19 @@ def _closed_note(round_: Round) -> str:
 
 
 async def _view(
-    repo: Repository, state: ParticipantState, dm: Address, now: datetime
+    repo: Repository, state: ParticipantState, dm: Address, now: datetime, platforms: Platforms
 ) -> engine.View:
-    name = ""
-    if state.participation.stage is Stage.INVITED:  # only the invitation names the community
+    name, enrolled = "", ""
+    stage = state.participation.stage
+    if stage is Stage.INVITED:  # only the invitation names the community
         community = await repo.community_by_id(state.round.community_id)
         name = community.name if community else "Your community"
+    if stage in (Stage.INVITED, Stage.GROUP) or (
+        stage is Stage.ANSWERING and state.participation.position == 0
+    ):
+        # The first card says who takes part (a lead cannot pad a round unseen): read only
+        # where it may be shown, off the hot path of the other cards.
+        enrolled = taking_part(await repo.enrolment(state.round.id), platforms)
     answers = {a.category_id: a for a in state.answers}
     group = None
     if state.round.groups is not None and state.participation.stage in (
@@ -195,7 +205,19 @@ async def _view(
         Stage.GROUP,
     ):  # only starting asks whom they speak for
         group = await repo.group_of(state.round.community_id, state.person.id)
-    return engine.View(state.round, state.participation, answers, dm, now, name, group)
+    return engine.View(
+        state.round, state.participation, answers, dm, now, name, enrolled=enrolled, group=group
+    )
+
+
+def taking_part(enrolment: Mapping[str, int], platforms: Platforms) -> str:
+    """Who takes part in a round, per platform, in words (largest group first)."""
+    groups = sorted(enrolment.items(), key=lambda item: (-item[1], item[0]))
+    return cards.taking_part([(_where(platforms[name]), n) for name, n in groups])
+
+
+def _where(traits: PlatformTraits) -> str:
+    return "by email" if traits.reached_by_email else f"on {traits.title}"
 
 
 async def _apply(repo: Repository, view: engine.View, decision: engine.Decision) -> list[Outgoing]:

@@ -126,7 +126,7 @@ class Duties:
             await repo.prune_access(now - SIGN_IN_LIFETIME, now - SESSION_IDLE)
             await repo.prune_hits(now - KEEP_HITS)
             await repo.prune_join_requests(now - JOIN_REQUEST_LIFETIME)
-            await prune_links(repo, now)
+            await prune_links(repo, now, self._platforms)
             if self._settings.retention_days:
                 await purge_old_rounds(repo, now, self._settings.retention_days)
             self._pruned_at = now  # if this transaction fails, pruning waits an hour: harmless

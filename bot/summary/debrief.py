@@ -6,9 +6,10 @@ the comments and discussion prompts). bot/summary/debrief_pdf.py draws it.
 It goes to leads only, privately. Its numbers follow bot/summary/disclosure.py like every
 other view: a category's distribution (and n, "not sure", the range of answers) only where the
 summary may show counts, below that its median and agreed/split, nothing below min_responses;
-priority votes only from as many voters. Comments follow the export's rule (only when the round
-has at least max(min_responses, 5) of them), are never attributed, come in random order, and
-are left out for a category too thin to show.
+priority votes only from as many voters, and a prompt cites a category's votes only when as
+many picked it. Comments follow the export's rule (only when at least max(min_responses, 5)
+different people commented in the round), are never attributed, come in random order, and are
+left out for a category too thin to show.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.actions.ledger import actions_around, by_category, counts
 from bot.model import AgreedAction, Answer, Round
 from bot.ports import Repository
 from bot.summary import charts, report
-from bot.summary.disclosure import COMMENTS_FLOOR, counts_floor
+from bot.summary.disclosure import people_floor
 from bot.summary.focus import Focus, focus, level_at, next_level
 from bot.summary.numbers import (
     SPLIT,
@@ -172,7 +173,7 @@ def _page(
         category.levels[following] if following is not None else None,
         _votes_words(summary, shown_votes, voters),
         tuple(actions),
-        discussion_prompts(numbers, shown_votes, voters),
+        discussion_prompts(numbers, votes.cited(category.id) if votes else None, voters),
         () if numbers.hidden or comments is None else tuple(comments),
         _comments_note(summary, numbers, comments),
     )
@@ -193,7 +194,7 @@ def _facts(summary: RoundSummary, numbers: CategorySummary, previous: int | None
     else:
         agreement = "the group broadly agrees (most answers within one level)"
     if numbers.scored is None:
-        floor = report.format_number(counts_floor(summary.round.min_responses))
+        floor = report.format_number(people_floor(summary.round.min_responses))
         return (
             f"Median {median}{change} · {agreement} · fewer than {floor} scored it, so how "
             "many chose each level is not shown"
@@ -206,7 +207,7 @@ def _votes_words(summary: RoundSummary, votes: int | None, voters: int) -> str:
     if summary.priorities is None:
         return ""
     if votes is None:
-        floor = report.format_number(counts_floor(summary.round.min_responses))
+        floor = report.format_number(people_floor(summary.round.min_responses))
         return f"Priority votes are not shown: fewer than {floor} people picked priorities."
     if votes == 0:
         return f"None of the {voters} people who picked priorities chose this one."
@@ -219,10 +220,10 @@ def _comments_note(
     if numbers.hidden:
         return "Comments on it are left out too, so as not to single anyone out."
     if comments is None:
-        floor = max(summary.round.min_responses, COMMENTS_FLOOR)
+        floor = report.format_number(people_floor(summary.round.min_responses))
         return (
-            f"Comments are left out: the round has fewer than {floor}, too few to share "
-            "without singling anyone out."
+            f"Comments are left out: fewer than {floor} different people commented, too few "
+            "to share without singling anyone out."
         )
     if not comments:
         return "Nobody commented on this category."

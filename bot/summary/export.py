@@ -151,8 +151,8 @@ async def export_rows(
     keys: bool = False,
     shuffle: Shuffle = _SHUFFLE,
 ) -> AnswerRows:
-    """The round's answers as rows. Comments are left out unless there are enough of them that
-    none singles its writer out; an anonymous round's rows follow the module's rules."""
+    """The round's answers as rows. Comments are left out unless enough different people wrote
+    them that none singles its writer out; an anonymous round's rows follow the module's rules."""
     if round_.anonymous and round_.closed_at is None:
         # Exports taken while answers trickle in would show, by difference, each newcomer's
         # answers: like its summary, an anonymous round's answers wait until it has closed.

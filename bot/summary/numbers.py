@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.model import LEVELS, Answer, Category, Participation, Round
 from bot.ports import Repository
-from bot.summary.disclosure import Detail, comments_allowed, detail_for
+from bot.summary.disclosure import Detail, detail_for, enough_people
 from bot.summary.perspectives import RoundPerspectives, perspectives_of
 from bot.summary.priorities import PriorityVotes, priority_votes
 
@@ -259,6 +259,12 @@ async def history_to(repo: Repository, round_: Round) -> list[RoundSummary]:
     ]
 
 
+def commenters(answers: Sequence[Answer]) -> int:
+    """How many different people wrote a comment among these answers."""
+    return len({a.person_id for a in answers if a.comment})
+
+
 def comments_shareable(round_: Round, answers: Sequence[Answer]) -> bool:
-    """Comments go to leads only when there are enough of them not to single anyone out."""
-    return comments_allowed(sum(1 for a in answers if a.comment), round_.min_responses)
+    """Comments go to leads only when enough different people wrote them that none singles its
+    writer out (bot/summary/disclosure.py): one person's five comments are still one person."""
+    return enough_people(commenters(answers), round_.min_responses)

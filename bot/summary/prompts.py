@@ -11,7 +11,7 @@ MAX_PROMPTS = 3
 
 def discussion_prompts(numbers: CategorySummary, votes: int | None, voters: int) -> tuple[str, ...]:
     """Two or three questions about one category; votes: how many of the voters picked it as
-    a priority (None when not shown)."""
+    a priority, None unless enough people picked it to say so (PriorityVotes.cited)."""
     title = numbers.category.title
     at = level_at(numbers)
     if numbers.hidden or at is None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from bot.actions.ledger import brief
 from bot.conversation.cards import format_day
 from bot.model import LEVELS, AgreedAction
-from bot.summary.disclosure import Detail, counts_floor
+from bot.summary.disclosure import Detail, people_floor
 from bot.summary.focus import Focus, Reason, focus
 from bot.summary.numbers import CategorySummary, RoundSummary
 from bot.summary.perspectives_report import differences_lines
@@ -79,7 +79,7 @@ def priorities_line(summary: RoundSummary) -> str:
     if votes is None:
         return ""
     if votes.hidden:
-        floor = format_number(counts_floor(summary.round.min_responses))
+        floor = format_number(people_floor(summary.round.min_responses))
         return (
             f"The group's priorities: fewer than {floor} people picked any, so they are not shown."
         )
@@ -129,7 +129,7 @@ def threshold_notes(summary: RoundSummary) -> list[str]:
         )
     if any(c.detail is Detail.MEDIAN for c in summary.categories):
         notes.append(
-            f"Categories with fewer than {format_number(counts_floor(round_.min_responses))} "
+            f"Categories with fewer than {format_number(people_floor(round_.min_responses))} "
             "scored answers show only their median and whether people agreed."
         )
     return notes
