@@ -172,7 +172,8 @@ def owed_email(
         text += f"\n\n{action}: {links.page}"
         body += _button(links.page, action)
         if message.purpose is Purpose.REMINDER:
-            for choice in message.choices[1:]:  # after Continue: snooze, stop reminders
+            # after Continue: snooze, stop reminders (never Later: an email needs no answer)
+            for choice in [c for c in message.choices[1:] if not c.chat_only]:
                 url = choice_url(links, choice.id, choice.label)
                 text += f"\n{choice.label}: {url}"
                 body += f'<p><a href="{html.escape(url)}">{html.escape(choice.label)}</a></p>'

@@ -80,7 +80,7 @@ def invitation(
     )
     choices: tuple[Choice, ...] = (
         _choice(round_, Action.START, "Start"),
-        _choice(round_, Action.LATER, "Later"),
+        replace(_choice(round_, Action.LATER, "Later"), chat_only=True),
     )
     if reminder:
         choices += (
