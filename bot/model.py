@@ -14,6 +14,7 @@ from typing import Any
 from bot.platform_text import PERSON_NAME_CHARS, known_timezone, one_line
 
 LEVELS = (1, 2, 3, 4, 5)
+WORKING_WEEK = (0, 1, 2, 3, 4)  # Monday to Friday
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ class Community:
     join_code: str = ""  # unguessable: a "Take part" deep link enrols people with it
     priorities: bool = True  # after Submit, ask which areas to work on first
     email_summary: bool = True  # people in none of its chats get the summary directly at close
+    timezone: str = ""  # where it is, from its lead's profile at setup ("": the bot's default)
+    working_days: tuple[int, ...] = WORKING_WEEK  # weekdays (0 Monday) reminders may go on
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,10 @@ async def test_open_invites_every_member_and_announces_in_the_channel(world: Wor
     replies = await world.command("lead", "/round open Spring 2027 until 2026-12-01")
     announcement, *invitations = replies
     assert announcement.private_to is None and not announcement.to.direct
-    assert "Round 1 “Spring 2027” is open until Tue 1 Dec 2026, 23:59 UTC" in announcement.text
+    assert (
+        "Round 1 “Spring 2027” is open until Tuesday 1 December 2026 at 11:59pm"
+        in announcement.text
+    )
     assert sorted(m.to.chat_id for m in invitations) == ["ALICE", "BOB", "CAROL", "LEAD"]
     again = await world.command("lead", "/round open Another")
     assert "still open" in texts(again) and await round_count(world) == 1

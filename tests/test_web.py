@@ -237,7 +237,7 @@ async def test_a_closed_round_says_so_and_an_expired_link_can_be_renewed(
         world.clock.advance(timedelta(days=1))
         await world.lead("/round close anyway")
         page = await world.get(path)
-        assert "This round closed on Tue 3 Nov 2026" in page.text
+        assert "This round closed on Tuesday 3 November 2026" in page.text
         world.clock.advance(GRACE + timedelta(days=1))
         expired = await world.get(path)
         assert expired.status == 410 and "This link has expired" in expired.text

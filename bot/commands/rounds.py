@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.commands.context import LeadContext
 from bot.commands.outcomes import CloseWarning, Outcome, announced, said
-from bot.commands.parser import DEFAULT_DURATION, UsageError, closing_time
+from bot.commands.parser import DEFAULT_DURATION, UsageError, closing_time, days_from_now
 from bot.commands.requests import (
     CloseRound,
     OpenRound,
@@ -43,7 +43,7 @@ async def open(ctx: LeadContext, request: OpenRound) -> Outcome:
         ctx.repo,
         ctx.community,
         title,
-        closes_at or now + DEFAULT_DURATION,
+        closes_at or days_from_now(DEFAULT_DURATION.days, now, zone),
         ctx.rubric,
         ctx.members,
         now,
@@ -125,7 +125,8 @@ async def reopen(ctx: LeadContext, request: ReopenRound) -> Outcome:
         return said(f"{why_not} Open a new round with /round open.")
     closes_at = closing_time(request.days, request.until, ctx.now, round_.timezone, "reopen")
     if closes_at is None:
-        closes_at = max(round_.closes_at, ctx.now + REOPENED_FOR)
+        again = days_from_now(REOPENED_FOR.days, ctx.now, round_.timezone)
+        closes_at = max(round_.closes_at, again)
     await ctx.repo.reopen_round(round_.id, closes_at)
     ends = cards.format_moment(closes_at, round_.timezone)
     return announced(
