@@ -51,6 +51,12 @@ def day_words(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def short_day_words(moment: datetime, timezone: str) -> str:
+    """'Monday 16 November', the day it is in that zone (a subject line: short)."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%A} {local.day} {local:%B}"
+
+
 def local_day(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 

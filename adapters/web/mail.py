@@ -15,7 +15,7 @@ from email.utils import formatdate, make_msgid
 from urllib.parse import urlencode
 
 from adapters.web.settings import WebSettings
-from bot.conversation.cards import format_day
+from bot.dates import short_day_words
 from bot.messages import Attachment, Outgoing, Purpose
 from bot.model import Round
 from bot.outbox.letters import Letter
@@ -142,7 +142,8 @@ def subject_of(message: Outgoing, round_: Round | None, community: str) -> str:
     if message.purpose is Purpose.DEBRIEF:
         return f"{community}: the debrief pack of {round_.title}"
     if message.purpose is Purpose.REMINDER:
-        return f"Reminder: {round_.title} closes on {format_day(round_.closes_at, round_.timezone)}"
+        closes = short_day_words(round_.closes_at, round_.timezone)
+        return f"Reminder: {round_.title} closes on {closes}"
     return f"{community}: {round_.title}, your questions"
 
 
