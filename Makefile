@@ -1,22 +1,47 @@
 # Two commands for a fresh machine:  make run  (the bot)  and  make test  (the checks).
-# Both create .venv and install the project into it from pyproject.toml when needed.
+# Both create .venv from pyproject.toml when needed: `run` installs the bot's own dependencies
+# only; `test` adds the dev extras (ruff, mypy, pytest, Selenium, …) and needs Debian's
+# Chromium and its driver for the browser tests (installed here when run as root, as .ci/run
+# does; otherwise it stops at once and says what to install).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+MAIN := $(VENV)/.installed-main
 STAMP := $(VENV)/.installed
+CHROMIUM ?= chromium
+CHROMEDRIVER ?= chromedriver
+APT_GET ?= apt-get
 
-.PHONY: run test lint typecheck unit bench
+.PHONY: run test browsers lint typecheck unit bench
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(MAIN): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	touch $(MAIN)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP) $(MAIN)
+
+run: $(MAIN)
 	$(BIN)/maturity-bot run
 
-test: $(STAMP) lint typecheck unit
+test: browsers $(STAMP) lint typecheck unit
+
+# Chromium for the browser tests: there already, or installed (root with apt-get), or one line
+# saying what to install, before anything else is done.
+HAVE_BROWSERS = $(and $(shell command -v $(CHROMIUM)),$(shell command -v $(CHROMEDRIVER)))
+CAN_INSTALL = $(and $(filter 0,$(shell id -u)),$(shell command -v $(APT_GET)))
+INSTALL_BROWSERS = echo "Installing Debian's chromium and chromium-driver for the browser tests" \
+	&& DEBIAN_FRONTEND=noninteractive $(APT_GET) update -qq \
+	&& DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium chromium-driver >/dev/null
+NEED_BROWSERS = the browser tests need Chromium: run  sudo apt-get install chromium chromium-driver  (Debian or Ubuntu) and then make test again
+
+browsers:
+	@$(if $(HAVE_BROWSERS),true,$(if $(CAN_INSTALL),$(INSTALL_BROWSERS),$(error $(NEED_BROWSERS))))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

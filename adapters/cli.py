@@ -24,7 +24,7 @@ from adapters.assembly import ONE_OFF, Assembly, assembled, serve
 from adapters.console.adapter import ConsoleAdapter, fixed_start
 from adapters.console.settings import ConsoleSettings
 from adapters.logs import configure as configure_logging
-from adapters.registry import PLATFORMS
+from adapters.registry import PLATFORMS, all_settings
 from adapters.web.settings import WebSettings
 from bot.commands.board import board_url, turn_off
 from bot.commands.community import create_community
@@ -41,7 +41,7 @@ from bot.commands.requests import (
     RemovePeople,
 )
 from bot.commands.views import people_page
-from bot.config import ConfigError, Settings, describe, load_settings
+from bot.config import ConfigError, Settings, describe, load_settings, settings_table
 from bot.demo import DEMO_NAME, create_demo
 from bot.model import Community, Role, Round
 from bot.platforms import Platforms
@@ -78,9 +78,88 @@ def _no_platform() -> str:
     enable = " ".join(p.how_to_enable for p in PLATFORMS if p.name != "console")
     return (
         f"No chat platform is set up. {enable}\n"
-        "See README: Configuration.\n"
+        "Every setting: docs/operating.md (or `maturity-bot config table`).\n"
         "To try the bot in this terminal use `maturity-bot console`; starting it now."
     )
+
+
+# Examples at the foot of each subcommand's --help: what a user would type, and what happens.
+EXAMPLES: dict[str, str] = {
+    "run": """\
+  maturity-bot run                        the platforms your settings turn on (.env or the
+                                          environment); the console when none is set
+  SLACK_BOT_TOKEN=xoxb-… SLACK_SIGNING_SECRET=… maturity-bot run
+  DATABASE_URL=postgresql://bot:secret@db.example.org/maturity maturity-bot run
+Check first what it will use, secrets masked: maturity-bot config check""",
+    "console": """\
+  maturity-bot console                    chat with the bot in this terminal (maturity.db)
+  maturity-bot console --db try.db        on a database of its own
+  maturity-bot console --db sched.db --now 2027-03-01T08:00 < script.txt
+                                          replay a script on a fixed clock; :clock +3d moves it
+In the console: /round setup Riverside, :as ana, /round open, Start, 1-5 … :help lists more.""",
+    "export": """\
+  maturity-bot export --format csv > answers.csv             the latest round's answers
+  maturity-bot export --round 2 --format csv --summary       one row per category
+  maturity-bot export --community Riverside --format json    round, summary, answers, actions
+  maturity-bot export --format csv --actions                 the community's actions""",
+    "report": """\
+  maturity-bot report --out charts                   summary text, chart and trend as PNGs
+  maturity-bot report --round 3 --out charts --pdf   also the debrief pack for the workshop""",
+    "demo": """\
+  maturity-bot demo --db demo.db && maturity-bot report --db demo.db --out charts --pdf""",
+    "rubric": """\
+  maturity-bot rubric check                the model in use (RUBRIC_PATH, or rubric.toml)
+  maturity-bot rubric check my-model.toml  another model, before you point RUBRIC_PATH at it""",
+    "db": """\
+  maturity-bot db upgrade                  apply the migrations this database lacks (back it
+                                           up first; the bot also does this at every start)""",
+    "export-person": """\
+  maturity-bot export-person slack:U0123ABCD > person.json
+  maturity-bot export-person ana@example.org""",
+    "forget": """\
+  maturity-bot forget telegram:123456789
+  maturity-bot forget ana@example.org      erased at once; posted summaries stay as they were""",
+    "community": """\
+  maturity-bot community create "Riverside Partnership" --lead you@example.org
+                                           run from the leads' web pages (needs PUBLIC_URL,
+                                           SMTP_URL and EMAIL_FROM); each lead gets a sign-in link
+  maturity-bot community list""",
+    "lead": """\
+  maturity-bot lead add --community Riverside sam@example.org
+  maturity-bot lead add slack:U0123ABCD
+  maturity-bot lead remove --community Riverside sam@example.org""",
+    "people": """\
+  maturity-bot people add --community Riverside "Ana Smith <ana@example.org>; ben@example.org"
+  maturity-bot people add --community Riverside --csv people.csv
+  maturity-bot people list --community Riverside
+  maturity-bot people remove --community Riverside ben@example.org""",
+    "board": """\
+  maturity-bot board --community Riverside          print the board page's link
+  maturity-bot board --community Riverside --reset  a new link; the old one stops working
+  maturity-bot board --community Riverside --off    no board page""",
+    "config": """\
+  maturity-bot config check                what the bot will use, secrets masked
+  maturity-bot config table                every setting, as in docs/operating.md""",
+}
+MORE = "More: the README and docs/ (docs/operating.md for settings, docs/lead-guide.md for leads)."
+
+
+def _add_examples(
+    parser: argparse.ArgumentParser, sub: argparse._SubParsersAction[argparse.ArgumentParser]
+) -> None:
+    """Each command's --help opens with what it does (its line in the list) and ends with
+    examples."""
+    said = {action.dest: action.help for action in sub._choices_actions}
+    parser.epilog = (
+        "examples:\n  maturity-bot console       try it in this terminal\n"
+        "  maturity-bot run           serve the platforms your settings turn on\n"
+        "  maturity-bot export --help the help, with examples, of one command\n\n" + MORE
+    )
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    for name, command in sub.choices.items():
+        command.description = command.description or said.get(name)
+        command.epilog = f"examples:\n{EXAMPLES[name]}\n\n{MORE}"
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -170,8 +249,12 @@ def _parser() -> argparse.ArgumentParser:
         "--reset", action="store_true", help="a new link (the old one stops working)"
     )
     change.add_argument("--off", action="store_true", help="remove the link")
-    config = sub.add_parser("config", help="the effective settings, secrets masked")
-    config.add_argument("action", choices=("check",))
+    config = sub.add_parser(
+        "config",
+        help="check: the effective settings, secrets masked; table: every setting (Markdown)",
+    )
+    config.add_argument("action", choices=("check", "table"))
+    _add_examples(parser, sub)
     return parser
 
 
@@ -184,6 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:
         args.addresses = [*args.addresses, *extra]
+    if args.command == "config" and args.action == "table":  # needs no valid settings
+        print(settings_table(all_settings()), end="")
+        return 0
     try:
         settings = load_settings(platforms=PLATFORMS)
         # The console and one-off commands stay quiet; a running bot logs at LOG_LEVEL.
@@ -201,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in str(problem).splitlines():  # one line per problem
             print(f"maturity-bot: {line}", file=sys.stderr)
         return 2
-    except NewerDatabase as newer:  # its message is the whole line, as the README quotes it
+    except NewerDatabase as newer:  # its message is the whole line, as docs/operating.md quotes it
         print(newer, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -536,7 +622,7 @@ async def _board(args: argparse.Namespace, assembly: Assembly) -> int:
             return 0
         if page is None:
             raise ConfigError(
-                "The board is a web page: set PUBLIC_URL (see README: Configuration)."
+                "The board is a web page: set PUBLIC_URL (see docs/web-and-email.md)."
             )
         url = await board_url(repo, community, page, assembly.clock.now(), fresh=args.reset)
     print(url)

@@ -13,7 +13,7 @@ from typing import Generic, Protocol, TypeVar
 
 from adapters.delivery import Sender
 from adapters.http import WebServer
-from bot.config import PlatformSettings
+from bot.config import PlatformSettings, Setting
 from bot.core import Core
 from bot.messages import Incoming
 from bot.model import ChatRef
@@ -78,6 +78,7 @@ class Platform(Generic[S]):
     lines: Callable[[S | None], list[str]]  # for `config check`, secrets masked
     build: Callable[[S, AdapterContext], PlatformAdapter]  # imports its client libraries
     quiet_loggers: tuple[str, ...] = ()  # its libraries' loggers that print secrets or texts
+    settings: tuple[Setting, ...] = ()  # its environment variables, for docs/operating.md
     configure: Callable[[S], PlatformTraits] | None = None  # its traits once its settings are
     # known (the web's join page lives under PUBLIC_URL)
 

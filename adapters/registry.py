@@ -7,6 +7,7 @@ from typing import Any
 
 from adapters import console, slack, telegram, web
 from adapters.platform import Platform
+from bot.config import SETTINGS, Setting
 
 PLATFORMS: tuple[Platform[Any], ...] = (
     slack.PLUGIN,
@@ -14,3 +15,8 @@ PLATFORMS: tuple[Platform[Any], ...] = (
     web.PLUGIN,
     console.PLUGIN,
 )
+
+
+def all_settings() -> tuple[Setting, ...]:
+    """Every environment variable the bot reads: its own, then each platform's."""
+    return SETTINGS + tuple(each for platform in PLATFORMS for each in platform.settings)

@@ -948,7 +948,8 @@ async def report(year: Year, wall: float, seeded: float) -> dict[str, bool]:
             f" the killed opening's rounds: {year.kill_rounds})"
         )
     # A direct message is sent at least once: the few in flight when a replica is killed
-    # may go twice (README: what each message promises); anywhere else a repeat is a fault.
+    # may go twice (docs/security.md: what each message promises); anywhere else a repeat is a
+    # fault.
     doubled_invitations = sum(
         n - 1 for (r, _), n in sends.invites.items() if n > 1 and r not in year.kill_rounds
     )

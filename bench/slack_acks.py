@@ -1,7 +1,7 @@
 """How fast the Slack adapter acknowledges clicks while a crowd answers a round.
 
 The bot runs in a child process, wired as `maturity-bot run` wires it (runner building blocks,
-real slack_bolt and slack_sdk), against the fake Slack Web API of tests/fake_slack.py in this
+real slack_bolt and slack_sdk), against the fake Slack Web API of adapters/slack/fake.py in this
 process. A lead sets up a community and opens a round for N participants; then all N click
 through Start, nine cards and Submit at once, each pressing the next button as soon as Slack
 (the fake) has received the card. Every click is signed and posted over HTTP like Slack's own;

@@ -23,6 +23,73 @@ _ADMIN = re.compile(r"^[a-z]+:[A-Za-z0-9_.-]+$")
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")  # user:password@ in a database URL
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable as an operator sees it: docs/operating.md's settings table is
+    made from these (tests/test_docs.py checks that it is, and that every variable the code
+    reads has one)."""
+
+    name: str
+    default: str  # as the operator would write it; "" when unset means off or none
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "`sqlite:///path` or `postgresql://user:password@host:5432/db`; the async driver is "
+        "chosen for you. Migrations run at every start",
+    ),
+    Setting(
+        "RUBRIC_PATH",
+        "`rubric.toml` in the project",
+        "the maturity model for new rounds; another model in the same format works unchanged "
+        "(`maturity-bot rubric check PATH`)",
+    ),
+    Setting(
+        "BOT_ADMINS",
+        "",
+        "`platform:user_id` list, e.g. `slack:U123,telegram:456`: leads in every community",
+    ),
+    Setting("HOST", "0.0.0.0", "the HTTP server's address (`127.0.0.1` behind a proxy)"),
+    Setting(
+        "PORT",
+        "3000",
+        "the HTTP server's port: `/healthz`, `/readyz`, `/metrics`, Slack events, the Telegram "
+        "webhook, the web pages",
+    ),
+    Setting(
+        "BOT_TIMEZONE",
+        "Europe/London",
+        "the default timezone of communities, schedules and reminders (IANA name), where the "
+        "lead's platform profile gives none at setup",
+    ),
+    Setting(
+        "QUORUM_EXTENSION_DAYS",
+        "7",
+        "days a round with too few responses stays open (once) before it closes; 0 never",
+    ),
+    Setting(
+        "RETENTION_DAYS",
+        "",
+        "purge comments and who-answered-what of rounds closed longer ago (1 to 36500); "
+        "summaries stay. Unset: keep everything",
+    ),
+    Setting("LOG_FORMAT", "text", "`text`, or `json` for one JSON object per line"),
+    Setting("LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`"),
+)
+
+
+def settings_table(settings: Sequence[Setting]) -> str:
+    """The settings as a Markdown table (what `maturity-bot config table` prints)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for each in settings:
+        default = each.default if each.default.startswith("`") else f"`{each.default}`"
+        rows.append(f"| `{each.name}` | {default if each.default else '(none)'} | {each.meaning} |")
+    return "\n".join(rows) + "\n"
+
+
 class ConfigError(Exception):
     """A setting has a value the bot cannot use; the message names it."""
 

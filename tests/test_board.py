@@ -182,7 +182,7 @@ def test_an_operator_gets_the_board_link_on_the_command_line(tmp_path: Path) -> 
     assert board("board", public_url="") == [
         "2",
         "",
-        "maturity-bot: The board is a web page: set PUBLIC_URL (see README: Configuration).",
+        "maturity-bot: The board is a web page: set PUBLIC_URL (see docs/web-and-email.md).",
     ]
     code, link, _ = board("board")
     assert code == "0" and re.fullmatch(r"https://assess.example.org/board/[\w-]{43}", link)

@@ -1,6 +1,6 @@
 """The bot in Slack, end to end: the real slack_bolt and slack_sdk over loopback HTTP.
 
-Slack's side is tests/fake_slack.py: a fake Web API, and slash commands, clicks and events
+Slack's side is adapters/slack/fake.py: a fake Web API, and slash commands, clicks and events
 signed with the signing secret and posted to the running bot. Waits are on what the fake
 receives (never on the clock), each bounded by a timeout.
 """

@@ -36,6 +36,7 @@ PLUGIN = Platform(
     settings_type=settings.SlackSettings,
     read=settings.read_settings,
     lines=settings.describe,
+    settings=settings.SETTINGS,
     build=_build,
     quiet_loggers=("slack_bolt", "slack_sdk"),  # they log request bodies
 )

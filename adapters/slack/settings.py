@@ -6,10 +6,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.config import mask
+from bot.config import Setting, mask
 
 PLATFORM = "slack"
 DEFAULT_API_URL = "https://slack.com/api/"
+
+SETTINGS = (
+    Setting("SLACK_BOT_TOKEN", "", "the *Bot User OAuth Token* (`xoxb-…`): turns Slack on"),
+    Setting(
+        "SLACK_SIGNING_SECRET",
+        "",
+        "the app's *Signing Secret*: HTTP mode, at `/slack/events`",
+    ),
+    Setting(
+        "SLACK_APP_TOKEN",
+        "",
+        "an app-level token (`xapp-…`, scope `connections:write`): Socket Mode instead of HTTP",
+    ),
+    Setting(
+        "SLACK_API_URL",
+        DEFAULT_API_URL,
+        "the Slack Web API (GovSlack: `https://slack-gov.com/api/`; a local fake in tests)",
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ PLUGIN = Platform(
     settings_type=settings.TelegramSettings,
     read=settings.read_settings,
     lines=settings.describe,
+    settings=settings.SETTINGS,
     build=_build,
     quiet_loggers=("httpx", "httpcore", "telegram"),  # httpx logs URLs holding the token
 )

@@ -315,7 +315,7 @@ class TelegramAdapter:
 
 def quiet_secret_logs() -> None:
     """Request URLs carry the bot token, and PTB's debug lines carry message texts. Levels are
-    only ever raised here (bot/logs.py may have set them higher already)."""
+    only ever raised here (adapters/logs.py may have set them higher already)."""
     floors = {"httpx": logging.WARNING, "httpcore": logging.INFO, "telegram.Bot": logging.INFO}
     for name, floor in floors.items():
         logger = logging.getLogger(name)

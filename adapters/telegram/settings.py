@@ -7,10 +7,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.config import mask
+from bot.config import Setting, mask
 
 PLATFORM = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+SETTINGS = (
+    Setting("TELEGRAM_BOT_TOKEN", "", "the token from @BotFather: turns Telegram on"),
+    Setting(
+        "TELEGRAM_WEBHOOK_URL",
+        "",
+        "a public https URL reaching `/telegram/webhook`: a webhook instead of long polling",
+    ),
+    Setting(
+        "TELEGRAM_WEBHOOK_SECRET",
+        "",
+        "the webhook's secret, 8 to 256 of `A-Z a-z 0-9 _ -` (needed with the webhook URL)",
+    ),
+    Setting(
+        "TELEGRAM_API_URL",
+        DEFAULT_API_URL,
+        "the Bot API (a self-hosted server, where the webhook may be plain http; a fake in tests)",
+    ),
+)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ PLUGIN = Platform(
     settings_type=settings.WebSettings,
     read=settings.read_settings,
     lines=settings.describe,
+    settings=settings.SETTINGS,
     build=_build,
     quiet_loggers=("aiosmtplib", "mail.log"),  # they log addresses and message lines
     configure=_configured,

@@ -11,10 +11,27 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.config import mask
+from bot.config import Setting, mask
 
 PLATFORM = "web"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")  # plain http is allowed for these (tests, trials)
+
+SETTINGS = (
+    Setting(
+        "PUBLIC_URL",
+        "",
+        "the https address people reach the bot at (http only on 127.0.0.1): turns the web "
+        "pages on",
+    ),
+    Setting(
+        "SMTP_URL",
+        "",
+        "the mail server: `smtp://user:password@host:587` (STARTTLS when offered), "
+        "`smtps://…@host:465`, or `file:mail/` to write each email to that folder. Email is on "
+        "when it and `EMAIL_FROM` are set",
+    ),
+    Setting("EMAIL_FROM", "", "the sender of every email: `Name <address>` or an address"),
+)
 
 
 @dataclass(frozen=True)

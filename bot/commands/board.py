@@ -19,8 +19,8 @@ from bot.ports import Repository
 
 NEEDS_WEB = (
     "The board is a web page, and the web pages are off here. An administrator sets PUBLIC_URL "
-    "(the address where people reach the bot; see the README: Run it on the web and by "
-    "email), then /round board gives you its link."
+    "(the address where people reach the bot; see docs/web-and-email.md), then /round board "
+    "gives you its link."
 )
 WHAT_IT_SHOWS = (
     "It shows the latest summary with its chart, the trend, the group's priorities, the "

@@ -35,7 +35,7 @@ __all__ = ["check_address"]  # where the web and the command line find it
 
 WEB_OFF = (
     "People cannot take part by email here: the web channel is off. An administrator sets "
-    "PUBLIC_URL, SMTP_URL and EMAIL_FROM (see the README: Run it on the web and by email)."
+    "PUBLIC_URL, SMTP_URL and EMAIL_FROM (see docs/web-and-email.md)."
 )
 
 

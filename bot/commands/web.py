@@ -14,7 +14,7 @@ from bot.model import Role
 
 NEEDS_WEB = (
     "The leads' pages are on the web, and the web pages are off here. An administrator sets "
-    "PUBLIC_URL (see the README: Run it on the web and by email)."
+    "PUBLIC_URL (see docs/web-and-email.md)."
 )
 
 

@@ -1,7 +1,7 @@
 """The conversation engine: (participant's state, what they did) -> (new state, replies).
 
-Pure: it reads a View and returns a Decision; bot/conversation.py loads the view from the
-repository and stores the decision in one transaction.
+Pure: it reads a View and returns a Decision; bot/conversation/participants.py loads the view
+from the repository and stores the decision in one transaction.
 """
 
 from __future__ import annotations
