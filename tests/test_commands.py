@@ -99,7 +99,7 @@ async def test_remind_nudges_only_those_not_finished(world: World) -> None:
     await world.press("bob", "Start")
     await world.press("bob", "4")
     replies = await world.command("lead", "/round remind")
-    assert "Sent 3 reminder(s)" in replies[0].text
+    assert "Sent 3 reminders" in replies[0].text
     nudged = {m.to.chat_id: m.text for m in replies[1:]}
     assert set(nudged) == {"BOB", "CAROL", "LEAD"}
     assert "answered 1 of 9" in nudged["BOB"] and "A reminder" in nudged["CAROL"]
@@ -253,7 +253,7 @@ async def test_remind_invites_people_who_joined_after_the_round_opened(world: Wo
     world.join("dave")
     replies = await world.command("lead", "/round remind")
     (to_lead,) = [m for m in replies if m.private_to == "LEAD"]
-    assert "Invited 1 newcomer(s)" in to_lead.text
+    assert "Invited 1 newcomer who" in to_lead.text
     to_dave = [m for m in replies if m.to.chat_id == "DAVE"]
     assert len(to_dave) == 1 and to_dave[0].text.startswith("Hello!")
     await world.press("dave", "Start")

@@ -67,7 +67,7 @@ async def test_a_lead_by_email_runs_a_whole_round_from_the_pages(database_url: s
         status = await lead.follow(f"/lead/c/{community}")
         assert "Completed 2 (50%): a summary needs at least 3" in status.text
         reminded = await lead.submit(status, "Send a reminder")
-        assert "Sent 2 reminder(s)." in reminded.text
+        assert "Sent 2 reminders." in reminded.text
         warning = await lead.submit(reminded, "Close the round")
         assert "Closing now gives no summary: 2 of the 3 needed have finished" in warning.text
         kept = await lead.follow(f"/lead/c/{community}")  # "Keep it open" is a link back

@@ -297,7 +297,7 @@ async def test_schedule_show_and_off_and_the_once_a_day_manual_reminder(world: W
     assert "For example: /round schedule every 3 months" in bad[0].text
     await world.command("lead", "/round open")
     first = await world.command("lead", "/round remind")
-    assert first[0].text.startswith("Sent 4 reminder(s).")
+    assert first[0].text.startswith("Sent 4 reminders.")
     again = await world.command("lead", "/round remind")
     assert "the next can go after" in again[0].text and len(again) == 1
     world.clock.advance(timedelta(days=1))

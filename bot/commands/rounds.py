@@ -19,7 +19,7 @@ from bot.commands.requests import (
 from bot.conversation import cards
 from bot.model import Round
 from bot.outbox.queue import queue_debriefs, queue_summary
-from bot.platform_text import ROUND_TITLE_CHARS, one_line
+from bot.platform_text import ROUND_TITLE_CHARS, counted, one_line
 from bot.ports import Repository
 from bot.roster import odd_note
 from bot.rounds import lifecycle as rounds
@@ -70,7 +70,7 @@ async def remind(ctx: LeadContext, _request: Remind) -> Outcome:
         return said("There is no open round to remind people about.")
     newcomers = await rounds.invite_newcomers(ctx.repo, ctx.community, round_, ctx.members, ctx.now)
     joined = (
-        f" Invited {len(newcomers)} newcomer(s) who joined since the round opened."
+        f" Invited {counted(len(newcomers), 'newcomer')} who joined since the round opened."
         if newcomers
         else ""
     )
@@ -86,7 +86,7 @@ async def remind(ctx: LeadContext, _request: Remind) -> Outcome:
     skip = {rounds.dm_to(person) for person in newcomers}  # they have just been invited
     nudges = await rounds.reminders(ctx.repo, round_, skip=skip)
     await ctx.repo.set_manual_reminded(round_.id, ctx.now)
-    sent = f"Sent {len(nudges)} reminder(s).{joined}"
+    sent = f"Sent {counted(len(nudges), 'reminder')}.{joined}"
     return said(sent, _odd_records(ctx), owed=tuple(nudges))
 
 
