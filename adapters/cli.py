@@ -418,6 +418,9 @@ async def _report(args: argparse.Namespace, assembly: Assembly) -> int:
     if published.trend_png is not None:
         files[f"trend-to-{name}.png"] = published.trend_png
         files[f"trend-to-{name}.txt"] = published.trend_text.encode()
+    if published.perspectives_png is not None:
+        files[f"{name}-perspectives.png"] = published.perspectives_png
+        files[f"{name}-perspectives.txt"] = published.perspectives_text.encode()
     if pack is not None:
         if not pack.summary.enough:
             raise ExportError(f"Round {round_.number} has too few answers for a debrief pack.")

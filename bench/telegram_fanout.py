@@ -35,9 +35,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import aiohttp  # noqa: E402
+from measure import CpuMeter  # noqa: E402
 
 from adapters.telegram.fake import (  # noqa: E402
     WEBHOOK_SECRET,
@@ -186,12 +187,20 @@ async def callbacks(url: str, concurrent: int, think: float, cards: int, burst: 
                     if presses.failed > failed:  # "Sorry…": press it again, as a person would
                         await presses.press(chat, label)
 
+            cpu = CpuMeter()
+            cpu.start()
             started = time.perf_counter()
             await asyncio.gather(*(participant(chat) for chat in people[:concurrent]))
             rate = concurrent * (cards + 1) / (time.perf_counter() - started)
+            await asyncio.wait_for(bot.adapter.idle(), 120)  # every press stored
+            cpu_ms = cpu.stop() / (concurrent * (cards + 1))
             what = f"{concurrent} participants answering at once ({rate:.0f} presses/s)"
             report(what, presses.latencies(), P99_TARGET_MS)
             print(f"presses the core failed to handle (then pressed again): {presses.failed}")
+            print(
+                f"CPU of this process (the bot, with the fake server and the client): "
+                f"{cpu_ms:.2f} ms per press"
+            )
             if not burst:
                 return
             # Past capacity, for the record: the others all press Start in the same instant.

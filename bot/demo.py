@@ -1,6 +1,7 @@
 """`maturity-bot demo`: a demo community with three closed rounds of plausible answers (the last
-with comments and priorities) and actions agreed between them, so a newcomer sees a summary,
-a trend and a debrief pack without running a round first."""
+with comments and priorities, and with perspectives: a wider partnership saying whom each
+speaks for) and actions agreed between them, so a newcomer sees a summary, a trend, results by
+group and a debrief pack without running a round first."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.model import (
+    DEFAULT_GROUPS,
     ActionStatus,
     Answer,
     ChatRef,
@@ -36,6 +38,24 @@ PEOPLE = [
     "Kiran",
     "Lena",
 ]
+# Joined for the last round, when the partnership widened and turned perspectives on.
+NEWCOMERS = ["Maya", "Noor", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Vik", "Wen"]
+COUNCIL, NHS, VCS, LIVED, OTHER_PUBLIC, PREFER_NOT = DEFAULT_GROUPS
+GROUPS = {  # whom each speaks for
+    "Asha": COUNCIL, "Ben": COUNCIL, "Chloe": NHS, "Dev": VCS, "Emeka": LIVED,
+    "Fatima": COUNCIL, "Grace": NHS, "Hugo": VCS, "Iris": LIVED, "Jon": OTHER_PUBLIC,
+    "Kiran": NHS, "Lena": PREFER_NOT, "Maya": COUNCIL, "Noor": COUNCIL, "Omar": LIVED,
+    "Priya": LIVED, "Quinn": LIVED, "Rosa": NHS, "Sam": NHS, "Tariq": VCS, "Uma": VCS,
+    "Vik": COUNCIL, "Wen": LIVED,
+}  # fmt: skip
+# How far a group's view of a category sits from everyone's, in the last round: people with
+# lived experience see involvement and service delivery lower, the council sees them higher.
+GROUP_SHIFT = {
+    (LIVED, "involvement"): -1.6,
+    (LIVED, "service-delivery"): -1.0,
+    (COUNCIL, "involvement"): 0.8,
+    (COUNCIL, "vision"): 0.5,
+}
 ROUND_STARTS = [
     datetime(2026, 3, 2, 9, tzinfo=UTC),
     datetime(2026, 6, 1, 9, tzinfo=UTC),
@@ -98,25 +118,44 @@ async def create_demo(repo: Repository, rubric: Rubric) -> bool:
     people = [await repo.upsert_person(PersonRef("demo", name.lower(), name)) for name in PEOPLE]
     for index, person in enumerate(people):
         await repo.set_role(community.id, person.id, Role.LEAD if index == 0 else Role.PARTICIPANT)
+    newcomer_rng = random.Random(25)  # the newcomers' own: the others' answers stay as they were
     for number, (opened, title) in enumerate(zip(ROUND_STARTS, TITLES, strict=True)):
         closes = opened + timedelta(days=14)
-        round_ = await repo.create_round(community.id, title, opened, closes, True, rubric)
+        last = number == len(ROUND_STARTS) - 1
+        if last:
+            community = replace(community, perspectives=True)
+            await repo.update_community(community)
+            newcomers = [
+                await repo.upsert_person(PersonRef("demo", name.lower(), name))
+                for name in NEWCOMERS
+            ]
+            await repo.add_members(community.id, [p.id for p in newcomers])
+            people += newcomers
+            for person in people:
+                await repo.set_group(community.id, person.id, GROUPS[person.display_name])
+        groups = community.groups if last else None
+        round_ = await repo.create_round(
+            community.id, title, opened, closes, True, rubric, groups=groups
+        )
         for index, person in enumerate(people):
-            if rng.random() < 0.15:  # some never take part in a given round
+            draw = newcomer_rng if person.display_name in NEWCOMERS else rng
+            group = GROUPS[person.display_name] if last else None
+            if person.display_name not in NEWCOMERS and rng.random() < 0.15:  # some skip a round
                 await repo.add_participation(
                     Participation(round_.id, person.id, Stage.INVITED, invited_at=opened)
                 )
                 continue
-            answered_at = opened + timedelta(days=rng.randint(0, 12), minutes=index)
+            answered_at = opened + timedelta(days=draw.randint(0, 12), minutes=index)
             for position, category in enumerate(rubric.categories):
                 base = STARTING_LEVEL[position % len(STARTING_LEVEL)]
                 growth = GROWTH[position % len(GROWTH)]
-                level = _level(rng, base + growth * number, category.id in CONTESTED)
+                shift = GROUP_SHIFT.get((group or "", category.id), 0.0)
+                contested = category.id in CONTESTED and group is None
+                level = _level(draw, base + growth * number + shift, contested)
                 when = answered_at + timedelta(minutes=position)
                 await repo.save_answer(
                     Answer(round_.id, person.id, category.id, level, None, when, when)
                 )
-            last = number == len(ROUND_STARTS) - 1
             await repo.add_participation(
                 Participation(
                     round_.id,
@@ -127,6 +166,7 @@ async def create_demo(repo: Repository, rubric: Rubric) -> bool:
                     started_at=answered_at,
                     completed_at=answered_at,
                     priorities=_priorities(picker) if last else (),
+                    group=group,
                 )
             )
         if number == len(ROUND_STARTS) - 1:

@@ -15,6 +15,15 @@ from bot.platform_text import PERSON_NAME_CHARS, known_timezone, one_line
 
 LEVELS = (1, 2, 3, 4, 5)
 WORKING_WEEK = (0, 1, 2, 3, 4)  # Monday to Friday
+PREFER_NOT_TO_SAY = "Prefer not to say"  # always among a community's groups, always last
+DEFAULT_GROUPS: tuple[str, ...] = (
+    "Council",
+    "NHS and health",
+    "Voluntary and community sector",
+    "People with lived experience",
+    "Other public service",
+    PREFER_NOT_TO_SAY,
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,9 @@ class Community:
     email_summary: bool = True  # people in none of its chats get the summary directly at close
     timezone: str = ""  # where it is, from its lead's profile at setup ("": the bot's default)
     working_days: tuple[int, ...] = WORKING_WEEK  # weekdays (0 Monday) reminders may go on
+    perspectives: bool = False  # results by group: off until a lead turns them on
+    groups: tuple[str, ...] = DEFAULT_GROUPS  # whom people may say they speak for
+    export_groups: bool = False  # a named round's per-person export carries each group
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,11 @@ class Round:
     tallies: dict[str, Any] | None = None  # kept at close: the summary as posted
     timezone: str = "UTC"  # the community's when the round opened: times are shown in it
     priorities: bool = True  # the community's setting when the round opened
+    groups: tuple[str, ...] | None = None  # the community's when the round opened; None: off
+
+    def __post_init__(self) -> None:
+        if self.groups is not None and not isinstance(self.groups, tuple):
+            object.__setattr__(self, "groups", tuple(self.groups))  # stored as a JSON list
 
     def is_open(self, now: datetime) -> bool:
         return self.closed_at is None and now < self.closes_at
@@ -173,6 +190,7 @@ class Stage(enum.StrEnum):
     """Where a participant is in a round's conversation."""
 
     INVITED = "invited"  # has the invitation, has not pressed Start
+    GROUP = "group"  # pressed Start; saying whom they speak for before the first card
     ANSWERING = "answering"  # stepping through the cards in order
     CHANGING = "changing"  # redoing one card picked from the review
     PICKING = "picking"  # choosing which answer to change
@@ -199,6 +217,7 @@ class Participation:
     reminders_off: bool = False  # "Stop reminders" for this round
     remind_after: datetime | None = None  # "Remind me tomorrow"
     priorities: tuple[str, ...] = ()  # category ids picked as what to work on first (up to 2)
+    group: str | None = None  # whom they speak for in this round, fixed once they start
 
 
 @dataclass(frozen=True)

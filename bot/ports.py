@@ -193,6 +193,13 @@ class People(Protocol):
         ...
 
     async def members(self, community_id: int) -> Sequence[tuple[Person, Role]]: ...
+    async def group_of(self, community_id: int, person_id: int) -> str | None:
+        """Whom the person said they speak for in the community (None: not yet said)."""
+        ...
+
+    async def set_group(self, community_id: int, person_id: int, group: str) -> None:
+        """Remember whom a member speaks for in the community, for later rounds."""
+        ...
 
 
 class Rounds(Protocol):
@@ -209,6 +216,7 @@ class Rounds(Protocol):
         min_responses: int = 3,
         timezone: str = "UTC",
         priorities: bool = True,
+        groups: tuple[str, ...] | None = None,
     ) -> Round:
         """Open a round numbered after the community's last; raises ConcurrentUpdate
         when the community already has a round that is not closed."""
@@ -331,6 +339,10 @@ class Outbox(Protocol):
         ...
 
     async def finish_outbox(self, item_id: int, now: datetime, outcome: Outcome) -> None: ...
+    async def finish_sent(self, item_ids: Sequence[int], now: datetime) -> None:
+        """Record that these items were sent, in one statement."""
+        ...
+
     async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:
         """Put an item back, due again at due_at; a failed attempt is counted."""
         ...
@@ -495,6 +507,37 @@ class Repository(
     """Everything the core reads and writes, inside one transaction."""
 
 
+class Courier(Protocol):
+    """This process's running outbox sender, taking the replies a transaction stored straight
+    from it: they are stored already claimed by the courier (its holder), and handed over in
+    memory once the transaction commits, so no transaction of the sender's claims them. A
+    crash before they are sent leaves them claimed in the outbox, to be sent again once the
+    claim is found abandoned (bot/outbox/sender.py)."""
+
+    @property
+    def holder(self) -> str:
+        """The name claims are made in (this process's)."""
+        ...
+
+    def serves(self, item: OutboxItem) -> bool:
+        """Whether this item is one to hand over (a direct message decided in full, due now,
+        on a platform this process sends on)."""
+        ...
+
+    def hold(self, item_ids: Sequence[int]) -> None:
+        """These items are claimed for it in a transaction not yet committed: until taken or
+        dropped, they are in its hands (not claims left behind)."""
+        ...
+
+    def take(self, items: Sequence[OutboxItem]) -> None:
+        """The transaction that stored these items committed: send them."""
+        ...
+
+    def drop(self, item_ids: Sequence[int]) -> None:
+        """The transaction that held these items rolled back: they never existed."""
+        ...
+
+
 class Storage(Protocol):
     """A database: hands out one Repository per transaction."""
 
@@ -505,6 +548,11 @@ class Storage(Protocol):
 
     def on_queued(self, listener: Callable[[], None]) -> None:
         """Call listener after each commit that queued outbox items (to wake the sender)."""
+        ...
+
+    def hand_to(self, courier: Courier | None) -> None:
+        """Store the replies the courier serves claimed by it, and hand them to it after each
+        commit (None: leave every item to be claimed from the outbox)."""
         ...
 
     async def ping(self) -> bool:

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.model import Rubric
+from bot.outbox.item import OutboxItem
+from bot.ports import Courier
 
 CHUNK = 500  # values in one IN (...): far below either database's limit on parameters
 
@@ -55,12 +57,16 @@ class QueryBase:
         session: AsyncSession,
         rubrics: ParsedRubrics | None = None,
         secret: bytes | None = None,
+        courier: Courier | None = None,
     ) -> None:
         self._session = session
         self._rubrics = ParsedRubrics() if rubrics is None else rubrics
         self._secret = secret  # read once when the storage was opened
         self._postgres = session.get_bind().dialect.name == "postgresql"
         self.queued = False  # outbox rows added: the storage tells its listeners after commit
+        # Replies stored claimed by this process's sender: handed to it after the commit.
+        self._courier = courier
+        self.handed: list[OutboxItem] = []
 
     async def _run(
         self, statement: Any, params: dict[str, Any] | list[dict[str, Any]] | None = None

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from bot.model import WORKING_WEEK, ChatRef, Community
+from bot.model import DEFAULT_GROUPS, WORKING_WEEK, ChatRef, Community
 from storage.base import QueryBase
 from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, OutboxRow, fit, to_model
 
@@ -17,6 +17,10 @@ from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, OutboxRo
 def new_join_code() -> str:
     """16 unguessable characters of [A-Za-z0-9_-]: fits a Telegram deep-link payload."""
     return secrets.token_urlsafe(12)
+
+
+def _groups(row: CommunityRow) -> tuple[str, ...]:
+    return DEFAULT_GROUPS if not row.groups else tuple(row.groups)
 
 
 class CommunityQueries(QueryBase):
@@ -36,6 +40,7 @@ class CommunityQueries(QueryBase):
             chats=tuple(ChatRef(c.platform, c.chat_id) for c in chats),
             join_code=row.join_code or "",
             **_from_settings(row.settings),
+            groups=_groups(row),
         )
 
     async def community_for_chat(self, chat: ChatRef) -> Community | None:
@@ -72,7 +77,12 @@ class CommunityQueries(QueryBase):
             await self._session.flush()
         chats = (chat,) if chat is not None else ()
         return to_model(
-            Community, row, chats=chats, join_code=row.join_code or "", **_from_settings({})
+            Community,
+            row,
+            chats=chats,
+            join_code=row.join_code or "",
+            groups=_groups(row),
+            **_from_settings({}),
         )
 
     async def community_by_join_code(self, code: str) -> Community | None:
@@ -149,6 +159,9 @@ class CommunityQueries(QueryBase):
                     "timezone": community.timezone,
                     "working_days": sorted(community.working_days),
                 },
+                perspectives=community.perspectives,
+                groups=None if community.groups == DEFAULT_GROUPS else list(community.groups),
+                export_groups=community.export_groups,
             )
         )
 

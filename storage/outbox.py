@@ -4,17 +4,19 @@ when it was queued is kept whole, as JSON; the rest are worked out when sent."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import ChatRef
 from bot.outbox.item import FAN_OUT, OutboxItem, OutboxKind, Outcome
+from bot.ports import Courier
 from bot.schedule.lease import heartbeat
 from storage.base import QueryBase
 from storage.tables import LeaseRow, OutboxRow, PersonRow, RoundRow
@@ -54,7 +56,9 @@ def json_message(data: dict[str, Any]) -> Outgoing:
     )
 
 
-def _item(row: OutboxRow) -> OutboxItem:
+def _item(row: Any) -> OutboxItem:
+    """An item from an ORM row or a plain row of the outbox's columns."""
+
     def utc(moment: datetime | None) -> datetime | None:
         return None if moment is None else moment.astimezone(UTC)
 
@@ -104,6 +108,31 @@ def queue_statement(postgres: bool) -> Any:
     return insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
 
 
+def _outbox_table() -> Table:
+    table = OutboxRow.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+OUTBOX = _outbox_table()  # for Core statements that return plain rows
+
+
+@cache
+def hand_over_statement(postgres: bool) -> Any:
+    """The same, saying which rows went in (their ids, by key): items stored claimed."""
+    return queue_statement(postgres).returning(OutboxRow.id, OutboxRow.key)
+
+
+@cache
+def finish_sent_statement() -> Any:
+    """Items sent: what they said and to whom is no longer kept (see finish_outbox)."""
+    return (
+        update(OUTBOX)
+        .where(OutboxRow.id.in_(bindparam("ids", expanding=True)))
+        .values(sent_at=bindparam("now"), outcome=str(Outcome.SENT), payload=None, chat_id=None)
+    )
+
+
 def _kinds(fan_out: bool) -> list[Any]:
     """The condition on an item's kind: none, or not an invitation or reminder."""
     return [] if fan_out else [OutboxRow.kind.not_in(sorted(str(kind) for kind in FAN_OUT))]
@@ -124,12 +153,34 @@ class OutboxQueries(QueryBase):
     """The outbox."""
 
     async def queue(self, items: Sequence[OutboxItem]) -> None:
-        if items:
+        courier = self._courier
+        handed = [item for item in items if courier is not None and courier.serves(item)]
+        if courier is not None and handed:
+            await self._hand_over(courier, handed)
+        rest = [item for item in items if courier is None or not courier.serves(item)]
+        if rest:
             # One statement on the hot path (every answer queues its replies): a key queued
             # before, or by a concurrent twin (which waits for our commit), is left out by the
             # unique index.
-            await self._run(queue_statement(self._postgres), [_row(item) for item in items])
+            await self._run(queue_statement(self._postgres), [_row(item) for item in rest])
             self.queued = True
+
+    async def _hand_over(self, courier: Courier, items: Sequence[OutboxItem]) -> None:
+        """Store items claimed by the courier, to be handed to it after the commit (a reply's
+        key is new: each goes in)."""
+        rows = [
+            {**_row(item), "claimed_at": item.due_at, "claimed_by": courier.holder}
+            for item in items
+        ]
+        stored = await self._run(hand_over_statement(self._postgres), rows)
+        ids = {key: item_id for item_id, key in stored}
+        claimed = [
+            replace(item, id=ids[item.key], claimed_at=item.due_at, claimed_by=courier.holder)
+            for item in items
+            if item.key in ids
+        ]
+        courier.hold([item.id for item in claimed])
+        self.handed.extend(claimed)
 
     async def claim_due(
         self,
@@ -168,21 +219,15 @@ class OutboxQueries(QueryBase):
         )
         if self._postgres:  # replicas claim side by side without waiting for each other
             due = due.with_for_update(skip_locked=True)
-        ids = list(await self._session.scalars(due))
-        if not ids:
-            return []
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(ids), OutboxRow.claimed_at.is_(None))
+        # One statement: claim what is unclaimed among the chosen, and read it back.
+        claimed = await self._run(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(due.scalar_subquery()), OUTBOX.c.claimed_at.is_(None))
             .values(claimed_at=now, claimed_by=holder)
+            .returning(*OUTBOX.c)
         )
-        rows = await self._session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == holder)
-            .order_by(OutboxRow.due_at, OutboxRow.id)
-            .execution_options(populate_existing=True)
-        )
-        return [_item(row) for row in rows]
+        items = [_item(row) for row in claimed]
+        return sorted(items, key=lambda item: (item.due_at, item.id))
 
     async def stale_claims(
         self, holder: str, stale_before: datetime, silent_before: datetime, now: datetime
@@ -212,6 +257,10 @@ class OutboxQueries(QueryBase):
             .where(OutboxRow.id == item_id)
             .values(sent_at=now, outcome=str(outcome), payload=None, chat_id=None)
         )
+
+    async def finish_sent(self, item_ids: Sequence[int], now: datetime) -> None:
+        if item_ids:
+            await self._run(finish_sent_statement(), {"ids": list(item_ids), "now": now})
 
     async def retry_outbox(self, item_id: int, due_at: datetime, failed: bool = True) -> None:
         attempts = OutboxRow.attempts + 1 if failed else OutboxRow.attempts

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -107,6 +107,17 @@ class PeopleQueries(QueryBase):
         row = MembershipRow(community_id=community_id, person_id=person_id, role=str(role))
         await self._session.merge(row)  # insert, or update the stored role
         await self._session.flush()
+
+    async def group_of(self, community_id: int, person_id: int) -> str | None:
+        row = await self._session.get(MembershipRow, (community_id, person_id))
+        return None if row is None else row.group
+
+    async def set_group(self, community_id: int, person_id: int, group: str) -> None:
+        await self._session.execute(
+            update(MembershipRow)
+            .where(MembershipRow.community_id == community_id, MembershipRow.person_id == person_id)
+            .values(group=group)
+        )
 
     async def remove_member(self, community_id: int, person_id: int) -> None:
         await self._session.execute(

@@ -62,6 +62,7 @@ class RoundQueries(QueryBase):
         min_responses: int = 3,
         timezone: str = "UTC",
         priorities: bool = True,
+        groups: tuple[str, ...] | None = None,
     ) -> Round:
         if await self.unclosed_round(community_id) is not None:
             raise ConcurrentUpdate(f"community {community_id} already has an unclosed round")
@@ -80,6 +81,7 @@ class RoundQueries(QueryBase):
             min_responses=min_responses,
             timezone=timezone,
             priorities=priorities,
+            groups=None if groups is None else list(groups),
         )
         self._session.add(row)
         await self._session.flush()  # the partial unique index stops a concurrent twin

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.ports import ConcurrentUpdate
+from bot.ports import ConcurrentUpdate, Courier
 from storage.base import ParsedRubrics
 from storage.database import check_sqlite_folder, make_engine
 from storage.deployment import deployment_secret
@@ -49,6 +49,12 @@ class SqlStorage:
         self._rubrics = ParsedRubrics()  # parsed round snapshots, shared by transactions
         self._secret = secret  # the deployment's (open_storage reads it); never logged
         self._on_queued: list[Callable[[], None]] = []
+        self._courier: Courier | None = None
+
+    def hand_to(self, courier: Courier | None) -> None:
+        """Store the replies the courier serves claimed by it, and hand them to it after each
+        commit (None: leave every item to be claimed from the outbox)."""
+        self._courier = courier
 
     def on_queued(self, listener: Callable[[], None]) -> None:
         """Call listener after each commit that queued outbox items."""
@@ -58,16 +64,24 @@ class SqlStorage:
     async def transaction(self) -> AsyncIterator[SqlRepository]:
         """Commit on normal exit, roll back on an exception; a unique-key race surfaces as
         ConcurrentUpdate."""
+        courier = self._courier
+        repository: SqlRepository | None = None
         async with self._sessions() as session:
             try:
                 async with session.begin():
-                    repository = SqlRepository(session, self._rubrics, self._secret)
+                    repository = SqlRepository(session, self._rubrics, self._secret, courier)
                     yield repository
-            except IntegrityError as error:
-                translated = translate_integrity_error(error)
-                if translated is error:
-                    raise
-                raise translated from error
+            except BaseException as error:
+                if courier is not None and repository is not None and repository.handed:
+                    # never stored
+                    courier.drop([item.id for item in repository.handed])
+                if isinstance(error, IntegrityError):
+                    translated = translate_integrity_error(error)
+                    if translated is not error:
+                        raise translated from error
+                raise
+            if courier is not None and repository.handed:  # committed: send them now
+                courier.take(repository.handed)
         if repository.queued:  # committed: what it queued can be sent now
             for listener in self._on_queued:
                 listener()

@@ -28,6 +28,7 @@ PARTICIPATION_FIELDS = (  # bound as b_<name>: SQLAlchemy reserves the bare colu
     "reminders_off",
     "remind_after",
     "priorities",
+    "group",
 )
 
 

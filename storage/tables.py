@@ -99,6 +99,11 @@ class CommunityRow(Base):
     join_code: Mapped[str | None] = mapped_column(String(64))
     email_summary: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     priorities: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    perspectives: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    groups: Mapped[list[str] | None] = mapped_column(JSON)  # None: the default list
+    export_groups: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
 
 
 class CommunityChatRow(Base):
@@ -217,6 +222,7 @@ class MembershipRow(Base):
         ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     role: Mapped[str] = mapped_column(String(32))
+    group: Mapped[str | None] = mapped_column(String(60))  # whom they speak for, remembered
 
 
 class RoundRow(Base):
@@ -247,6 +253,7 @@ class RoundRow(Base):
     tallies: Mapped[dict[str, Any] | None]
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     priorities: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    groups: Mapped[list[str] | None] = mapped_column(JSON)  # None: perspectives were off
 
 
 class ParticipationRow(Base):
@@ -272,6 +279,7 @@ class ParticipationRow(Base):
     )
     remind_after: Mapped[datetime | None] = mapped_column(index=True)
     priorities: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    group: Mapped[str | None] = mapped_column(String(60))  # whom they spoke for in this round
 
 
 class AnswerRow(Base):

@@ -212,14 +212,17 @@ def test_a_scheduled_round_runs_in_the_console_on_its_moved_clock(tmp_path: Path
     before, opened, reminded, closed = steps
     assert "Next opening: Monday 1 March 2027 at 9am" in before and "Hello!" not in before
     assert opened.startswith("+1h\n(the bot's clock: Monday 1 March 2027 at 9am)")
-    assert "Round 1 “March 2027 self-assessment” is open until Monday 8 March 2027 at 9am" in opened
+    assert (
+        "Round 1 “March 2027 self-assessment” is open until Monday 8 March 2027 at 11:59pm"
+        in opened
+    )
     invited = [line for line in opened.splitlines() if line.startswith("── DM to ")]
     assert {line.split()[3] for line in invited[:4]} == {"lead", "alice", "bob", "carol"}
     assert "(the bot's clock: Thursday 4 March 2027 at 9am)" in reminded
     reminders = reminded.split("carol> Start")[0]
     assert reminders.count("A reminder:") == 2  # lead and carol; alice and bob had finished
     assert "── DM to carol" in reminders and "── DM to alice" not in reminders
-    assert "(the bot's clock: Monday 8 March 2027 at 9am)" in closed
+    assert "(the bot's clock: Tuesday 9 March 2027 at 9am)" in closed
     assert "is closed: 3 of 4 completed" in closed and "(chart saved: " in closed
 
 
@@ -396,11 +399,16 @@ def test_demo_then_report_writes_the_summary_and_the_trend(tmp_path: Path) -> No
     assert "Where to focus next:" in result.stdout
     files = sorted(p.name for p in out.iterdir())
     assert files == [
+        "round-3-perspectives.png",
+        "round-3-perspectives.txt",
         "round-3-summary.png",
         "round-3-summary.txt",
         "trend-to-round-3.png",
         "trend-to-round-3.txt",
     ]
+    assert "Where perspectives differ" in result.stdout  # the demo's last round has groups
+    alt = (out / "round-3-perspectives.txt").read_text()
+    assert alt.startswith("Chart of medians by group, one marker per group on the 1 to 5 scale:")
     trend = (out / "trend-to-round-3.txt").read_text()
     assert trend.startswith("Medians over time (round 1, round 2, round 3):")
     first = run_cli("report", "--db", str(db), "--round", "1", "--out", str(tmp_path / "r1"))

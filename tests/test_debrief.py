@@ -218,7 +218,7 @@ def test_comments_that_do_not_fit_the_page_end_with_how_many_more() -> None:
     assert "Comment 0: the budget cycle" in text and "Comment 5" not in text
     shown = sum(f"Comment {n}:" in text for n in range(6))
     assert f"… and {6 - shown} more (they are in the export)." in text
-    assert "page 7 of 10" in text  # the footer is still there, nothing ran over it
+    assert "page 7 of 11" in text  # the footer is still there, nothing ran over it
 
 
 def _demo_pack() -> DebriefPack:
@@ -242,3 +242,13 @@ def _demo_pack() -> DebriefPack:
                 await storage.close()
 
     return asyncio.run(make())
+
+
+def test_the_last_page_says_where_perspectives_differ_for_the_workshop() -> None:
+    """The demo's last round has groups: the pack ends with its perspectives page."""
+    reader = PdfReader(io.BytesIO(debrief_pdf.render_debrief_pdf(_demo_pack())))
+    last = words(reader.pages[-1].extract_text())
+    assert "Where perspectives differ" in last
+    assert "People with lived experience put Involvement at 1; Council at 4." in last
+    assert "What would help us see this the same way?" in last
+    assert "page 11 of 11" in last

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+from collections.abc import Sequence
 from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -13,10 +14,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.pool import NullPool
+from support import FakeClock, Recorder
 
 from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import (
@@ -38,6 +41,7 @@ from bot.model import (
     Stage,
 )
 from bot.outbox.item import OutboxItem, OutboxKind, Outcome
+from bot.outbox.sender import OutboxSender
 from bot.ports import (
     Access,
     Addresses,
@@ -66,6 +70,7 @@ from storage.sql import translate_integrity_error
 from storage.tables import Base, ProcessedDeliveryRow, RoundRow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DM_REPLY = Outgoing(Address("slack", "U1", direct=True), "✓ Vision: 3")
 CHAT = ChatRef("slack", "C01")
 
 
@@ -570,6 +575,10 @@ async def test_no_orm_object_leaves_storage(storage: SqlStorage) -> None:
         await repo.set_role(community.id, person.id, Role.LEAD)
         await repo.role(community.id, person.id)
         await repo.members(community.id)
+        await repo.set_group(community.id, person.id, "Council")
+        assert await repo.group_of(community.id, person.id) == "Council"
+        await repo.set_role(community.id, person.id, Role.PARTICIPANT)  # keeps the group
+        assert await repo.group_of(community.id, person.id) == "Council"
         web = await repo.upsert_person(PersonRef("web", "a1b2", "ana"))
         await repo.set_role(community.id, web.id, Role.PARTICIPANT)
         await repo.set_address(web.id, "ana@example.org")
@@ -772,6 +781,117 @@ async def test_the_sender_is_woken_after_a_commit_that_queued_and_only_then(
         )
         assert wakes == []  # not before the commit: the sender would not see it yet
     assert wakes == ["woken"]
+
+
+class HandOver:
+    """A running sender as the storage sees it (bot.ports.Courier): what it was handed."""
+
+    holder = "A"
+
+    def __init__(self) -> None:
+        self.held: set[int] = set()
+        self.taken: list[OutboxItem] = []
+
+    def serves(self, item: OutboxItem) -> bool:
+        return item.message is not None and item.message.to.direct
+
+    def hold(self, item_ids: Sequence[int]) -> None:
+        self.held.update(item_ids)
+
+    def take(self, items: Sequence[OutboxItem]) -> None:
+        self.taken.extend(items)
+
+    def drop(self, item_ids: Sequence[int]) -> None:
+        self.held.difference_update(item_ids)
+
+
+async def test_replies_go_to_the_running_sender_claimed_and_only_after_the_commit(
+    storage: SqlStorage,
+) -> None:
+    """A running sender gets an event's direct replies in hand, already claimed (no pass over
+    the outbox to claim them), once they are committed; a crash before it sends them leaves
+    them claimed, and they are sent again at the restart. Posts still go through the outbox,
+    and with no sender running (the console) nothing is handed over."""
+    courier, wakes = HandOver(), []
+    storage.hand_to(courier)
+    storage.on_queued(lambda: wakes.append("woken"))
+    dm = Outgoing(Address("slack", "U1", direct=True), "✓ Vision: 3")
+    post = Outgoing(Address("slack", "C1"), "Round 1 is open")
+    async with storage.transaction() as repo:
+        community = await repo.create_community("Hand", CHAT, True, T0)
+    with pytest.raises(RuntimeError):
+        async with storage.transaction() as repo:
+            await repo.queue([OutboxItem("reply:0", OutboxKind.MESSAGE, None, T0, message=dm)])
+            assert courier.held  # in its hands: no stale claim to take back meanwhile
+            raise RuntimeError("rolled back")
+    assert courier.taken == [] and courier.held == set() and wakes == []
+    async with storage.transaction() as repo:
+        await repo.queue(
+            [
+                OutboxItem("reply:1", OutboxKind.MESSAGE, None, T0, message=dm),
+                OutboxItem("post:1", OutboxKind.MESSAGE, community.id, T0, message=post),
+            ]
+        )
+        assert courier.taken == []  # not before the commit
+    (handed,) = courier.taken
+    assert handed.message == dm and handed.claimed_by == "A" and handed.id in courier.held
+    assert wakes == ["woken"]  # the post waits in the outbox for a pass
+    async with storage.transaction() as repo:
+        (claimed,) = await repo.claim_due(T0, 10, "B")
+        assert claimed.message == post  # the reply is A's: nobody else sends it
+        # A dies before sending it: at its restart the claim is its own, left behind.
+        assert [i.id for i in await repo.stale_claims("A", T0, T0, T0)] == [handed.id]
+    storage.hand_to(None)  # no sender running
+    async with storage.transaction() as repo:
+        await repo.queue([OutboxItem("reply:2", OutboxKind.MESSAGE, None, T0, message=dm)])
+    assert len(courier.taken) == 1
+    async with storage.transaction() as repo:
+        (waiting,) = await repo.claim_due(T0, 10, "B")
+        assert waiting.key == "reply:2"
+
+
+async def test_a_running_sender_sends_an_answers_replies_without_claiming_them(
+    storage: SqlStorage,
+) -> None:
+    """The replies reach the person, and are recorded as sent in one statement, with no
+    transaction of the sender's to claim them."""
+    sent = Recorder()
+    sender = OutboxSender(storage, FakeClock(T0), sent, "A")
+    statements: list[str] = []
+    sqlalchemy_event.listen(
+        storage.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_a: statements.append(statement),
+    )
+    running = asyncio.create_task(sender.run())
+    for _ in range(5000):  # its first pass over the outbox, then it waits (and takes hand-overs)
+        if any("min(outbox.due_at)" in statement for statement in statements):
+            break
+        await asyncio.sleep(0.001)
+    statements.clear()
+    replies = [DM_REPLY, replace(DM_REPLY, text="2/9 · Leadership")]
+    async with storage.transaction() as repo:
+        await repo.queue(
+            [
+                OutboxItem(f"reply:{n}", OutboxKind.MESSAGE, None, T0, message=message)
+                for n, message in enumerate(replies)
+            ]
+        )
+    for _ in range(5000):
+        if len(sent.sent) == 2 and len(statements) == 2:
+            break
+        await asyncio.sleep(0.001)
+    sender.stop_soon()
+    await running
+    assert sent.sent == replies  # in order
+    # Stored claimed, then recorded in one statement: no claim of the sender's in between.
+    assert [s.split("(")[0].split(" SET ")[0] for s in statements] == [
+        "INSERT INTO outbox ",
+        "UPDATE outbox",
+    ], statements
+    async with storage.transaction() as repo:
+        assert await repo.claim_due(T0, 10, "B") == []
+        assert await repo.stale_claims("A", T0, T0, T0) == []  # all recorded
 
 
 async def test_two_communities_opening_at_once_take_turns_in_the_outbox(

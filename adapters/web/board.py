@@ -102,6 +102,27 @@ def latest_section(latest: LatestRound | None, chart_src: str) -> str:
         out.append('<h2 id="focus">Where to focus next</h2><ul class="list">')
         out += [f"<li>{esc(line)}</li>" for line in latest.focus]
         out.append("</ul>")
+    out.append(perspectives_section(latest))
+    return "".join(out)
+
+
+def perspectives_section(latest: LatestRound) -> str:
+    """Where perspectives differ, and each category's medians by group (only what
+    bot/summary/perspectives.py let through)."""
+    words = latest.perspectives
+    if words is None:
+        return ""
+    out = ['<h2 id="perspectives">Where perspectives differ</h2>']
+    out.append(f"<p>{esc(words.note[:1].upper() + words.note[1:])}</p>")
+    if words.differences:
+        out.append('<ul class="list">')
+        out += [f"<li>{esc(sentence)}</li>" for sentence in words.differences]
+        out.append("</ul>")
+    out += [f"<p>{esc(line)}</p>" for line in words.closing]
+    if words.by_group:
+        out.append('<h3 id="by-group">Medians by group</h3><ul class="list">')
+        out += [f"<li>{esc(line)}</li>" for line in words.by_group]
+        out.append("</ul>")
     return "".join(out)
 
 

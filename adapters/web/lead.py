@@ -80,8 +80,10 @@ from bot.commands.requests import (
     RemovePeople,
     ReopenRound,
     ScheduleOff,
+    SetGroups,
     SetSchedule,
     Setting,
+    SwitchGroups,
     UserMention,
     WebLead,
 )
@@ -165,6 +167,8 @@ class LeadPages:
             "schedule": (_schedule, "/settings"),
             "schedule/off": (lambda _r, _f: ScheduleOff(), "/settings"),
             "link": (lambda _r, _f: LinkCode(), "/settings"),
+            "groups/switch": (_switch_groups, "/settings"),
+            "groups": (_set_groups, "/settings"),
             "actions/add": (_add_action, "/results"),
             "board": (lambda _r, _f: BoardLink(), "/results"),
             "board/reset": (lambda _r, _f: BoardLink(BoardChange.RESET), "/results"),
@@ -429,12 +433,16 @@ class LeadPages:
         if isinstance(page, web.Response):
             return page
         flash = self._flash(request)
-        forms = self._forms(request, "settings", "schedule", "schedule/off", "link")
+        forms = self._forms(
+            request, "settings", "schedule", "schedule/off", "link", "groups/switch", "groups"
+        )
         forms = {
             **{name: forms["settings"] for name in (s.value for s in Setting)},
             "schedule": forms["schedule"],
             "schedule_off": forms["schedule/off"],
             "link": forms["link"],
+            "perspectives": forms["groups/switch"],
+            "groups": forms["groups"],
         }
         session = self._session(request)
         body = lead_pages.settings_page(
@@ -573,6 +581,18 @@ def _setting(_request: web.Request, form: dict[str, str]) -> ChangeSetting:
     return ChangeSetting(setting, value == "on")
 
 
+def _switch_groups(_request: web.Request, form: dict[str, str]) -> SwitchGroups:
+    value = form.get("value", "")
+    if value not in ("on", "off"):
+        raise FormProblem("perspectives-on", "Choose on or off for results by group")
+    return SwitchGroups(value == "on")
+
+
+def _set_groups(_request: web.Request, form: dict[str, str]) -> SetGroups:
+    lines = (" ".join(line.split()) for line in form.get("groups", "").splitlines())
+    return SetGroups(tuple(name for name in lines if name))  # none: the default list
+
+
 def _schedule(_request: web.Request, form: dict[str, str]) -> SetSchedule:
     every = _number(form.get("every", ""), "every")
     try:
@@ -658,5 +678,6 @@ def _field_of(request: LeadRequest) -> str:
         AddLead: "who",
         SetSchedule: "every",
         ChangeSetting: "min-value",
+        SetGroups: "groups",
     }
     return fields.get(type(request), "main")

@@ -22,7 +22,7 @@ from bot.commands.views import (
     SettingsPage,
 )
 from bot.conversation.cards import format_moment
-from bot.model import ActionStatus, Community, Role
+from bot.model import PREFER_NOT_TO_SAY, ActionStatus, Community, Role
 from bot.schedule.cadence import WEEKDAYS
 
 LEAD_CSS_PATH = Path(__file__).with_name("static") / "lead.css"
@@ -536,6 +536,7 @@ def settings_page(
             _button("Save working days", kind="secondary"),
         )
     )
+    parts.append(_perspectives(community, forms, error))
     schedule = page.schedule
     plan = schedule.cadence if schedule is not None else None
     units = "".join(
@@ -604,6 +605,49 @@ def settings_page(
     )
     title = f"{'Error: ' if error else ''}Settings"
     return layout(title, "".join(parts), community, "/settings", sign_out)
+
+
+def _perspectives(
+    community: Community, forms: dict[str, Form], error: tuple[str, str] | None
+) -> str:
+    """Perspectives on or off, and the groups people pick from (one a line)."""
+    bad = error is not None and error[0] == "groups"
+    problem = error[1] if error is not None and bad else ""
+    named = [g for g in community.groups if g != PREFER_NOT_TO_SAY]
+    return (
+        "<h2>Perspectives</h2>"
+        + _form(
+            forms["perspectives"],
+            _radios(
+                "perspectives",
+                "Results by group",
+                "Each person says once whom they speak for. A group's results are shown only "
+                "where at least 5 people in it, and as many outside it, answered.",
+                (("on", "On"), ("off", "Off")),
+                "on" if community.perspectives else "off",
+            ),
+            '<button type="submit" class="secondary">Save'
+            + _hidden_label("results by group")
+            + "</button>",
+        )
+        + _form(
+            forms["groups"],
+            '<div class="field-group' + (" field-error" if bad else "") + '">'
+            '<label class="field" for="groups">Groups people pick from</label>'
+            '<p class="hint" id="groups-hint">One a line, two to seven. “Prefer not to say” '
+            "is always added; leave it empty for the usual list. An open round keeps its "
+            "groups.</p>"
+            + (
+                f'<p class="error-message" id="groups-error">Error: {esc(problem)}</p>'
+                if bad
+                else ""
+            )
+            + '<textarea id="groups" name="groups" rows="6" aria-describedby="groups-hint'
+            + (' groups-error" aria-invalid="true' if bad else "")
+            + f'">{esc(chr(10).join(named))}</textarea></div>',
+            _button("Save the groups", kind="secondary"),
+        )
+    )
 
 
 # results

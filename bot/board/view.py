@@ -22,6 +22,7 @@ from bot.summary.charts import SummaryChart, TrendChart
 from bot.summary.focus import focus
 from bot.summary.numbers import CategorySummary, RoundSummary
 from bot.summary.overview import Overview, overview
+from bot.summary.perspectives_report import PerspectivesWords, perspectives_words
 
 NO_RUBRIC = Rubric("", "", "", "", ())
 
@@ -55,6 +56,7 @@ class LatestRound:
     priorities: str  # the summary's sentence on the group's priorities ("": not asked)
     votes: tuple[tuple[str, int], ...]  # (category, people who picked it), most first
     focus: tuple[str, ...]  # where to focus next, one sentence each
+    perspectives: PerspectivesWords | None = None  # None: the round had no groups
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,9 @@ def latest_round(seen: Overview) -> LatestRound | None:
         report.priorities_line(summary),
         tuple((titles[cid], n) for cid, n in votes),
         tuple(report.focus_line(item).removeprefix("• ") for item in focus(summary)),
+        None
+        if summary.perspectives is None
+        else perspectives_words(summary.perspectives, round_.min_responses),
     )
 
 

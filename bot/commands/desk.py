@@ -26,6 +26,7 @@ from bot.access.sign_in import SignedIn, signed_in
 from bot.commands import actions as action_commands
 from bot.commands import board as board_commands
 from bot.commands import community as community_commands
+from bot.commands import groups as group_commands
 from bot.commands import people as people_commands
 from bot.commands import rounds as round_commands
 from bot.commands import web as web_commands
@@ -60,13 +61,17 @@ from bot.commands.requests import (
     ReopenRound,
     ScheduleOff,
     SendDebrief,
+    SetGroups,
     SetSchedule,
     SetUp,
+    ShowGroups,
     ShowPeople,
     ShowSchedule,
     ShowSettings,
     ShowStatus,
     ShowSummary,
+    SwitchExportGroups,
+    SwitchGroups,
     Unparsed,
     WebLead,
     WebSignIn,
@@ -120,6 +125,8 @@ async def perform(ctx: LeadContext, request: LeadRequest) -> Outcome:
             return await community_commands.link(ctx, request)
         case ShowSchedule() | SetSchedule() | ScheduleOff():
             return await community_commands.schedule(ctx, request)
+        case ShowGroups() | SwitchGroups() | SetGroups() | SwitchExportGroups():
+            return await group_commands.groups(ctx, request)
         case AddAction() | EditAction() | FinishAction():
             return await action_commands.action(ctx, request)
         case ListActions():

@@ -7,6 +7,7 @@ Bad input never escapes as anything but a UsageError carrying that command's hel
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,24 +42,29 @@ from bot.commands.requests import (
     ReopenRound,
     ScheduleOff,
     SendDebrief,
+    SetGroups,
     SetSchedule,
     Setting,
     SetUp,
+    ShowGroups,
     ShowPeople,
     ShowSchedule,
     ShowSettings,
     ShowStatus,
     ShowSummary,
+    SwitchExportGroups,
+    SwitchGroups,
     Unparsed,
     UserMention,
     WebSignIn,
 )
 from bot.conversation.choices import MAX_ID_DIGITS
 from bot.digits import whole_number
-from bot.model import ActionStatus, Cadence, Category, Rubric, Unit
+from bot.model import PREFER_NOT_TO_SAY, ActionStatus, Cadence, Category, Rubric, Unit
 from bot.platform_text import ROUND_TITLE_CHARS, one_line
 from bot.platforms import PlatformTraits
 from bot.schedule.cadence import WEEKDAYS, WORKING_HOUR
+from bot.summary.perspectives import GROUP_NAME_CHARS, MAX_GROUPS
 from bot.timezones import zone_named
 
 HELP = {
@@ -82,6 +88,9 @@ HELP = {
     "community; /round link CODE there",
     "settings": "/round settings [anonymous on|off | min_responses 3..10 | priorities on|off | "
     "email_summary on|off | working_days mon-fri] — show or change the community's settings",
+    "groups": "/round groups [on | off | Council; NHS and health; … | default | export on|off] "
+    "— perspectives: results by group (off until turned on); the groups people pick from, "
+    "separated by “;” (“Prefer not to say” is always there)",
     "debrief": "/round debrief [round number] — the debrief pack (a PDF) of the latest (or that) "
     "round, sent to you privately",
     "action": "/round action add <category> <what> [owner <person or name>] [due 01/02/2027] — "
@@ -621,6 +630,46 @@ def parse_setting(args: str) -> ChangeSetting:
     )
 
 
+def parse_groups(args: str) -> ShowGroups | SwitchGroups | SetGroups | SwitchExportGroups:
+    """`on`, `off`, `default`, `export on|off`, or the groups separated by ";" (or lines)."""
+    word = " ".join(args.split()).lower()
+    if not word:
+        return ShowGroups()
+    if word in ("on", "off"):
+        return SwitchGroups(word == "on")
+    if word in ("export on", "export off"):
+        return SwitchExportGroups(word == "export on")
+    if word == "default":
+        return SetGroups(())
+    names = tuple(n for n in (" ".join(part.split()) for part in re.split(r"[;\n]", args)) if n)
+    return SetGroups(check_groups(names))
+
+
+def check_groups(names: Sequence[str]) -> tuple[str, ...]:
+    """The groups a lead named, checked: each on one line and short, none twice, and few
+    enough to pick from on a phone ("Prefer not to say" is added by the bot, wherever named)."""
+    named = [n for n in names if n.casefold() != PREFER_NOT_TO_SAY.casefold()]
+    if len(named) < 2:
+        raise UsageError("Name at least two groups, separated by “;”.", "groups")
+    if len(named) > MAX_GROUPS - 1:
+        raise UsageError(
+            f"At most {MAX_GROUPS - 1} groups (with “{PREFER_NOT_TO_SAY}” added, "
+            f"{MAX_GROUPS}): few enough to pick from on a phone.",
+            "groups",
+        )
+    for name in named:
+        if len(name) > GROUP_NAME_CHARS:
+            raise UsageError(
+                f"“{name[:20]}…” is too long: a group's name has at most {GROUP_NAME_CHARS} "
+                "characters.",
+                "groups",
+            )
+    folded = [n.casefold() for n in named]
+    if len(set(folded)) < len(folded):
+        raise UsageError("A group is named twice.", "groups")
+    return tuple(named)
+
+
 MIN_RESPONSES_RANGE = range(3, 11)  # below 3, a category's numbers could single people out
 
 
@@ -694,6 +743,8 @@ def parse_request(command: Command, rubric: Rubric, words: PlatformTraits) -> Le
         return parse_people(args)
     if sub == "board":
         return _board(args)
+    if sub == "groups":
+        return parse_groups(args)
     raise UsageError(f"I don't know “/round {sub}”.\n{help_text()}", "")
 
 

@@ -215,6 +215,40 @@ class ScheduleOff:
     command: ClassVar[str] = "schedule"
 
 
+# perspectives (bot/commands/groups.py)
+
+
+@dataclass(frozen=True)
+class ShowGroups:
+    command: ClassVar[str] = "groups"
+
+
+@dataclass(frozen=True)
+class SwitchGroups:
+    """Perspectives on or off: whether rounds opened from now on ask people whom they speak
+    for, and show results by group."""
+
+    command: ClassVar[str] = "groups"
+    on: bool
+
+
+@dataclass(frozen=True)
+class SetGroups:
+    """The groups people may pick from, in order ("Prefer not to say" is always added last);
+    empty: the default list."""
+
+    command: ClassVar[str] = "groups"
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SwitchExportGroups:
+    """Whether a named round's per-person export carries each person's group."""
+
+    command: ClassVar[str] = "groups"
+    on: bool
+
+
 # actions
 
 
@@ -365,6 +399,10 @@ LeadRequest = (
     | ShowSchedule
     | SetSchedule
     | ScheduleOff
+    | ShowGroups
+    | SwitchGroups
+    | SetGroups
+    | SwitchExportGroups
     | AddAction
     | EditAction
     | FinishAction

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import dates
+from bot.conversation import group_card
 from bot.conversation.choices import Action, ChoiceId
 from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import LEVELS, Answer, Category, Round
@@ -74,7 +75,7 @@ def invitation(
         f"It closes on {format_moment(round_.closes_at, round_.timezone)}. "
         f"{count} questions, about "
         f"{max(1, round(count * 10 / 9))} minutes. You can stop at any time and carry on later "
-        f"where you left off.\n{privacy}"
+        f"where you left off.\n{privacy}{group_card.invitation_note(round_)}"
     )
     choices: tuple[Choice, ...] = (
         _choice(round_, Action.START, "Start"),

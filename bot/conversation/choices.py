@@ -29,6 +29,8 @@ class Action(enum.StrEnum):
     DONE = "done"  # done picking priorities
     SKIP = "skip"  # no priorities from me
     PRIORITIES = "prio"  # change my priorities, after submitting
+    GROUP = "grp"  # whom I speak for: the round's group number `option` (1 = its first)
+    REGROUP = "regrp"  # change my group, before my first answer of the round
 
 
 MAX_ID_DIGITS = 9  # database ids are 32-bit integers; a longer number is a forgery
@@ -42,6 +44,7 @@ class ChoiceId:
     action: Action
     category_id: str | None = None
     level: int | None = None
+    option: int | None = None  # GROUP's: which of the round's groups, from 1
 
     def encode(self) -> str:
         parts = [str(self.round_id), self.action.value]
@@ -49,6 +52,8 @@ class ChoiceId:
             parts.append(self.category_id)
         if self.level is not None:
             parts.append(str(self.level))
+        if self.option is not None:
+            parts.append(str(self.option))
         return ":".join(parts)
 
 
@@ -65,6 +70,9 @@ def parse_choice(raw: str) -> ChoiceId | None:
     except ValueError:
         return None
     rest = parts[2:]
+    if action is Action.GROUP:
+        option = whole_number(rest[0], 2) if len(rest) == 1 else None
+        return ChoiceId(round_id, action, option=option) if option else None
     if action not in _WITH_CATEGORY:
         return ChoiceId(round_id, action) if not rest else None
     if not rest or not _SLUG.match(rest[0]):

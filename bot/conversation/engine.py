@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.conversation import cards
+from bot.conversation import cards, group_card
 from bot.conversation.choices import Action, ChoiceId, parse_choice
 from bot.digits import whole_number
 from bot.messages import Address, Outgoing
@@ -38,6 +38,9 @@ PRESS_START_FIRST = (
 ALL_ANSWERED = (
     "You have answered every question. To change one, press “Change an answer” (or type it)."
 )
+PICK_GROUP = (
+    "First, whom do you speak for? Press a group or type its name (or “Prefer not to say”)."
+)
 PICK_ONE = "Which answer would you like to change? Type its number, or “cancel”."
 PICK_PRIORITIES = (
     "Type an area's number to pick it (again to take it back), then “done”; or “skip”."
@@ -54,6 +57,7 @@ class View:
     dm: Address
     now: datetime
     community_name: str
+    group: str | None = None  # whom they said they speak for in the community (when asked)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ def prompt(view: View) -> Outgoing:
     p, round_ = view.participation, view.round
     if p.stage is Stage.INVITED:
         return cards.invitation(view.dm, round_, view.community_name)
+    if p.stage is Stage.GROUP:
+        return group_card.ask(view.dm, round_, view.group)
     if p.stage is Stage.ANSWERING:
         category = round_.rubric.categories[p.position]
         return cards.card(view.dm, round_, p.position, view.answers.get(category.id))
@@ -112,13 +118,12 @@ def on_choice(
     if action is Action.BACK:
         return _back(view, choice, message_id)
     if action is Action.START and p.stage is Stage.INVITED:
-        started = replace(p, stage=Stage.ANSWERING, position=0, started_at=view.now)
-        return _moved(
-            view,
-            started,
-            message_id,
-            cards.invitation(view.dm, view.round, view.community_name).text,
-        )
+        return _start(view, message_id)
+    if action is Action.GROUP and p.stage is Stage.GROUP:
+        return _pick_group(view, choice, message_id)
+    if action is Action.REGROUP and _may_regroup(view):
+        regroup = replace(p, stage=Stage.GROUP, group=None)
+        return _moved(replace(view, group=p.group), regroup, message_id)
     if action is Action.LATER and p.stage is Stage.INVITED:
         note = (
             "No problem. When you are ready, press Start above or type “start”, any time "
@@ -191,6 +196,44 @@ def on_text(view: View, text: str) -> Decision:
     return _comment(view, p.comment_category, text.strip())
 
 
+def _start(view: View, message_id: str | None) -> Decision:
+    """Start: the first card, or first whom they speak for, when the round asks and they have
+    not said (or said a group the round no longer has)."""
+    p, round_ = view.participation, view.round
+    old_text = cards.invitation(view.dm, round_, view.community_name).text
+    started = replace(p, stage=Stage.ANSWERING, position=0, started_at=view.now)
+    if round_.groups is None or p.group is not None:
+        return _moved(view, started, message_id, old_text)
+    if view.group not in group_card.round_groups(round_):
+        return _moved(view, replace(started, stage=Stage.GROUP), message_id, old_text)
+    started = replace(started, group=view.group)
+    moved = _moved(view, started, message_id, old_text)
+    note = group_card.kept(view.dm, round_, view.group)
+    return replace(moved, replies=(*moved.replies[:-1], note, moved.replies[-1]))
+
+
+def _pick_group(view: View, choice: ChoiceId, message_id: str | None) -> Decision:
+    groups = group_card.round_groups(view.round)
+    if choice.option is None or not 1 <= choice.option <= len(groups):
+        return Decision((prompt(view),))
+    group = groups[choice.option - 1]
+    picked = replace(view.participation, stage=Stage.ANSWERING, position=0, group=group)
+    first = prompt(replace(view, participation=picked))
+    said = Outgoing(view.dm, group_card.chosen(group), replaces=message_id)
+    return Decision((said, first), picked)
+
+
+def _may_regroup(view: View) -> bool:
+    """A group may be changed until the first answer of the round, never during it."""
+    p = view.participation
+    return (
+        view.round.groups is not None
+        and p.stage is Stage.ANSWERING
+        and p.position == 0
+        and not view.answers
+    )
+
+
 def _looks_like_an_answer(typed: str) -> bool:
     """A level ("3", "6"), "not sure", "back" or "submit": an attempt to answer or move on."""
     word = typed.lower().rstrip(".!")
@@ -203,6 +246,8 @@ def _not_offered_here(stage: Stage) -> str:
         return PRESS_START_FIRST
     if stage is Stage.PICKING:
         return PICK_ONE
+    if stage is Stage.GROUP:
+        return PICK_GROUP
     if stage in (Stage.REVIEW, Stage.SUBMITTED):
         return ALL_ANSWERED
     if stage is Stage.PRIORITIES:

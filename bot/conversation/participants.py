@@ -193,7 +193,13 @@ async def _view(
         community = await repo.community_by_id(state.round.community_id)
         name = community.name if community else "Your community"
     answers = {a.category_id: a for a in state.answers}
-    return engine.View(state.round, state.participation, answers, dm, now, name)
+    group = None
+    if state.round.groups is not None and state.participation.stage in (
+        Stage.INVITED,
+        Stage.GROUP,
+    ):  # only starting asks whom they speak for
+        group = await repo.group_of(state.round.community_id, state.person.id)
+    return engine.View(state.round, state.participation, answers, dm, now, name, group)
 
 
 async def _apply(repo: Repository, view: engine.View, decision: engine.Decision) -> list[Outgoing]:
@@ -203,6 +209,11 @@ async def _apply(repo: Repository, view: engine.View, decision: engine.Decision)
     # The position first: a concurrent twin fails here before it writes an answer.
     if participation is not None:
         await repo.save_participation(replace(participation, unreachable=False))
+        if participation.group is not None and participation.group != view.participation.group:
+            # remembered for later rounds; this round keeps what it was given
+            await repo.set_group(
+                view.round.community_id, participation.person_id, participation.group
+            )
     if decision.answer is not None:
         await repo.save_answer(decision.answer)
     return list(decision.replies)

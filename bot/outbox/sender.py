@@ -10,10 +10,16 @@
   tried again with a growing wait, and after a bounded time given up and counted as "could not
   be reached". Someone the platform will not deliver to is counted so at once.
 
-Items are claimed in batches and sent in order within each chat, chats side by side. The
-sender wakes as soon as a transaction that queued something commits, so the outbox is a
-record, not a delay; it also looks every few seconds for items due later (retries,
-reminders), and for claims left behind by a process that died.
+Items are claimed in batches and sent in order within each chat, chats side by side; the
+items of a chat that were sent are recorded together, in one statement. The sender wakes as
+soon as a transaction that queued something commits, so the outbox is a record, not a delay;
+it also looks every few seconds for items due later (retries, reminders), and for claims left
+behind by a process that died.
+
+While it runs, it is also the storage's courier (bot.ports.Courier): the direct replies an
+event's transaction stores are stored already claimed by this process and handed to it in
+memory after the commit, so no transaction of its own claims them. They are in its hands
+until recorded; should the process die first, they are claims left behind, sent again.
 """
 
 from __future__ import annotations
@@ -101,12 +107,65 @@ class OutboxSender:
         self._stopping = False
         self._slots = asyncio.Semaphore(PARALLEL_CHATS)
         self._transactions = asyncio.Semaphore(TRANSACTIONS)
+        self._running = False  # taking hand-overs: only while its loop runs
+        self._in_hand: set[int] = set()  # handed over (or about to be), not yet recorded
+        self._handing: set[asyncio.Task[None]] = set()
+        # Per chat: one hand-over at a time, and how many are sending or waiting to.
+        self._chats: dict[Address | None, tuple[asyncio.Lock, int]] = {}
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Repository]:
         """A transaction, at most TRANSACTIONS of this sender's at once (never nested)."""
         async with self._transactions, self._storage.transaction() as repo:
             yield repo
+
+    @property
+    def holder(self) -> str:
+        return self._holder
+
+    def serves(self, item: OutboxItem) -> bool:
+        """A direct message decided in full, due now, on a platform this process sends on,
+        while the loop runs (the console and the command line drain instead)."""
+        message = item.message
+        return (
+            self._running
+            and not self._stopping
+            and item.kind is OutboxKind.MESSAGE
+            and message is not None
+            and message.to.direct
+            and (self._platforms is None or message.to.platform in self._platforms)
+            and item.due_at <= self._clock.now()
+        )
+
+    def hold(self, item_ids: Sequence[int]) -> None:
+        self._in_hand.update(item_ids)
+
+    def drop(self, item_ids: Sequence[int]) -> None:
+        self._in_hand.difference_update(item_ids)
+
+    def take(self, items: Sequence[OutboxItem]) -> None:
+        task = asyncio.create_task(self._handed(items))
+        self._handing.add(task)
+        task.add_done_callback(self._handing.discard)
+
+    async def _handed(self, items: Sequence[OutboxItem]) -> None:
+        """Items handed over, sent in order after those handed before to the same chat."""
+        try:
+            for group in _by_chat(items):
+                to = group[0].message.to if group[0].message else None
+                lock, users = self._chats.get(to, (asyncio.Lock(), 0))
+                self._chats[to] = (lock, users + 1)
+                try:
+                    async with lock:
+                        await self._chat(group)
+                finally:
+                    lock, users = self._chats[to]
+                    if users == 1:
+                        del self._chats[to]
+                    else:
+                        self._chats[to] = (lock, users - 1)
+        finally:
+            self.drop([item.id for item in items])
 
     def wake(self) -> None:
         """Something was queued: send it now."""
@@ -121,6 +180,8 @@ class OutboxSender:
         """Send whatever comes due until stop_soon(); at start, first deal with the claims
         this process left behind when it last stopped."""
         await self.recover()
+        self._running = True
+        self._storage.hand_to(self)  # the replies of this process's events come straight here
         while not self._stopping:
             self._woken.clear()  # before the pass: a wake during it is not lost
             try:
@@ -130,11 +191,20 @@ class OutboxSender:
                 log.exception("sending the outbox failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), await self._idle_seconds())
+        self._running = False
+        self._storage.hand_to(None)
+        await self._handed_over()  # the hand-overs in hand finish (or hand the rest back)
+
+    async def _handed_over(self) -> None:
+        """Wait until the items handed over so far are sent (or handed back)."""
+        while self._handing:
+            await asyncio.gather(*self._handing, return_exceptions=True)
 
     async def drain(self) -> int:
         """Send everything due now, one item at a time in the order queued (the console and
         tests: what was owed is printed in order). Returns how many items were handled; when
         the database cannot be reached, none (what is owed waits for the next pass)."""
+        await self._handed_over()
         try:
             return await self.send_due(in_parallel=False)
         except Exception as error:
@@ -170,11 +240,16 @@ class OutboxSender:
         messages go again; posts are not risked."""
         async with self._one_pass:  # not while this process is sending: its claims are live
             now = self._clock.now()
+            # What is in hand now or comes to hand meanwhile is being sent, not left behind
+            # (a claim made after this reads the outbox is not among what it reads).
+            in_hand = set(self._in_hand)
             async with self._transaction() as repo:
                 await self._beat(repo, now)
                 stale = await repo.stale_claims(
                     self._holder, now - STALE_AFTER, now - SILENT_AFTER, now
                 )
+            in_hand |= self._in_hand
+            stale = [item for item in stale if item.id not in in_hand]
             for item in stale:
                 async with self._transaction() as repo:
                     if item.is_post:
@@ -211,23 +286,48 @@ class OutboxSender:
         return min(max(wait, 0.05), LOOK_AGAIN_SECONDS)
 
     async def _chat(self, items: Sequence[OutboxItem]) -> None:
-        """One chat's items, in order; once stopping, the rest are handed back unsent."""
+        """One chat's items, in order; once stopping, the rest are handed back unsent. Those
+        sent are recorded together at the end."""
+        sent: list[tuple[OutboxItem, str]] = []
         async with self._slots:
-            for number, item in enumerate(items):
-                if self._stopping:
-                    await self._release(items[number:])
-                    return
-                try:
-                    await self._send(item)
-                except Exception:  # the database failed mid-way: the claim goes stale
-                    log.exception("outbox item %s could not be finished", item.id)
+            try:
+                for number, item in enumerate(items):
+                    if self._stopping:
+                        await self._release(items[number:])
+                        return
+                    if item.message is None and sent:
+                        # Worked out when sent (a reminder): from what is recorded so far.
+                        await self._record_sent(sent)
+                        sent.clear()
+                    try:
+                        await self._send(item, sent)
+                    except Exception:  # the database failed mid-way: the claim goes stale
+                        log.exception("outbox item %s could not be finished", item.id)
+            finally:
+                await self._record_sent(sent)
+
+    async def _record_sent(self, sent: Sequence[tuple[OutboxItem, str]]) -> None:
+        """Record these items as sent, in one statement. Should the database fail, the claims
+        go stale: direct messages are sent again, posts are reported (never doubled)."""
+        if not sent:
+            return
+        try:
+            async with self._transaction() as repo:
+                await repo.finish_sent([item.id for item, _platform in sent], self._clock.now())
+        except Exception:
+            log.exception("%d sent outbox items could not be recorded", len(sent))
+            return
+        for _item, platform in sent:
+            self._observe(platform, Outcome.SENT)
 
     async def _release(self, items: Sequence[OutboxItem]) -> None:
         async with self._transaction() as repo:
             for item in items:
                 await repo.retry_outbox(item.id, item.due_at, failed=False)
 
-    async def _send(self, item: OutboxItem) -> None:
+    async def _send(self, item: OutboxItem, sent: list[tuple[OutboxItem, str]]) -> None:
+        """Send one item and record how it ended; a message decided when queued, once sent,
+        is added to sent instead, to be recorded with the chat's others."""
         now = self._clock.now()
         try:
             message: Outgoing | None = item.message  # decided when queued: nothing to read
@@ -266,7 +366,10 @@ class OutboxSender:
             log.warning("sending outbox item %s failed: %s", item.id, type(error).__name__)
             await self._failed(item, now, TryAgain(type(error).__name__), platform)
         else:
-            await self._end(item, now, Outcome.SENT, platform)
+            if item.message is None:  # worked out from the records: recorded before the next
+                await self._end(item, now, Outcome.SENT, platform)
+            else:
+                sent.append((item, platform))
 
     async def _finish_later(self, item: OutboxItem, due: datetime) -> None:
         async with self._transaction() as repo:

@@ -67,6 +67,7 @@ class RoundRecord:
     reminders_off: bool = False
     answers: tuple[AnswerRecord, ...] = ()
     priorities: tuple[str, ...] = ()  # category ids picked as what to work on first
+    group: str | None = None  # whom they spoke for in that round (perspectives)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class PersonRecord:
     rounds: tuple[RoundRecord, ...]
     actions: tuple[AgreedAction, ...] = ()  # actions they own
     address: str | None = None  # their email address, when they take part by email
+    groups: tuple[tuple[str, str], ...] = ()  # (community name, whom they said they speak for)
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for `maturity-bot export-person`."""
@@ -92,7 +94,8 @@ class PersonRecord:
         return {
             "person": person,
             "communities": [
-                {"community": name, "role": str(role)} for name, role in self.communities
+                {"community": name, "role": str(role)} | _group_of(dict(self.groups), name)
+                for name, role in self.communities
             ],
             "rounds": [
                 {
@@ -104,6 +107,7 @@ class PersonRecord:
                     "completed_at": _iso(r.completed_at),
                     "reminders_off": r.reminders_off,
                     "priorities": list(r.priorities),
+                    "group": r.group,
                     "answers": [
                         {
                             "category": a.category,
@@ -131,12 +135,19 @@ class PersonRecord:
         }
 
 
+def _group_of(groups: dict[str, str], community: str) -> dict[str, str]:
+    return {"group": groups[community]} if community in groups else {}
+
+
 async def person_record(repo: Repository, person: Person) -> PersonRecord:
     """Everything stored about the person."""
-    communities = []
+    communities, groups = [], []
     for community_id, role in await repo.roles_of(person.id):
         community = await repo.community_by_id(community_id)
-        communities.append((community.name if community else str(community_id), role))
+        name = community.name if community else str(community_id)
+        communities.append((name, role))
+        if (group := await repo.group_of(community_id, person.id)) is not None:
+            groups.append((name, group))
     rounds: dict[int, RoundRecord] = {}
     for p in await repo.participations_of(person.id):
         round_ = await repo.round_by_id(p.round_id)
@@ -149,6 +160,7 @@ async def person_record(repo: Repository, person: Person) -> PersonRecord:
             p.completed_at,
             p.reminders_off,
             priorities=p.priorities,
+            group=p.group,
         )
     answers: dict[int, list[AnswerRecord]] = {}
     for answer in await repo.answers_of(person.id):
@@ -171,6 +183,7 @@ async def person_record(repo: Repository, person: Person) -> PersonRecord:
         ),
         tuple(await repo.actions_owned_by(person.id)),
         await repo.address_of(person.id),
+        tuple(groups),
     )
 
 

@@ -80,6 +80,7 @@ def readable(record: PersonRecord, limit: int) -> str:
     if record.address:
         lines.append(f"Your email address: {record.address}")
     lines += [f"Community {name}: {role}" for name, role in record.communities]
+    lines += [f"In {name} you said you speak for: {group}" for name, group in record.groups]
     for round_ in record.rounds:
         lines.append(
             f"Round {round_.number} “{round_.title}”: "
@@ -90,6 +91,8 @@ def readable(record: PersonRecord, limit: int) -> str:
             lines.append(f"  {answer.category}: {level_label(answer.level).lower()}{comment}")
         if round_.priorities:
             lines.append(f"  priorities: {', '.join(round_.priorities)}")
+        if round_.group:
+            lines.append(f"  you spoke for: {round_.group}")
     for action in record.actions:
         lines.append(f"Action {action.number} you own ({action.category_id}): {action.what}")
     lines.append("To erase it all, write: forget me")

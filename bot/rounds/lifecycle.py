@@ -95,6 +95,7 @@ async def open_round(
         community.min_responses,
         timezone,
         community.priorities,
+        community.groups if community.perspectives else None,
     )
     await repo.add_participations(
         [Participation(round_.id, person.id, Stage.INVITED, invited_at=now) for person in people]

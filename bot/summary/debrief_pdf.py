@@ -20,6 +20,9 @@ from bot.actions.ledger import brief
 from bot.model import LEVELS
 from bot.summary.charts import SummaryChart, TrendChart
 from bot.summary.debrief import CategoryPage, DebriefPack
+from bot.summary.perspectives import WORKSHOP_PROMPT, RoundPerspectives
+from bot.summary.perspectives_chart import perspectives_chart, render_perspectives_png
+from bot.summary.perspectives_report import HEADING, perspectives_words
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -131,10 +134,43 @@ def render_debrief_pdf(pack: DebriefPack) -> bytes:
 
 def pages(pack: DebriefPack) -> Iterator[Figure]:
     """Each page as a figure (the PDF's pages; a PNG of one for documentation)."""
-    total = 1 + len(pack.pages)
+    by_group = pack.summary.perspectives if pack.summary.enough else None
+    total = 1 + len(pack.pages) + (by_group is not None)
     yield _headline(pack, total)
     for number, page in enumerate(pack.pages, start=2):
         yield _category(pack, page, number, total)
+    if by_group is not None:
+        yield _perspectives(pack, by_group, total)
+
+
+def _perspectives(pack: DebriefPack, by_group: RoundPerspectives, total: int) -> Figure:
+    """The last page, for the workshop: where perspectives differ, and the chart of medians
+    by group (only what bot/summary/perspectives.py let through)."""
+    import matplotlib.image
+
+    figure = _figure()
+    sheet = _Sheet(figure)
+    words = perspectives_words(by_group, pack.summary.round.min_responses)
+    sheet.write(HEADING, TITLE_PT, weight="bold")
+    sheet.gap(0.08)
+    sheet.write(words.note[:1].upper() + words.note[1:], SMALL_PT, color=MUTED)
+    for sentence in words.differences:
+        sheet.gap(0.06)
+        sheet.write(f"• {sentence}", BODY_PT, 0.15)
+    for line in words.closing:
+        sheet.gap(0.08)
+        sheet.write(line, BODY_PT, weight="bold" if line == WORKSHOP_PROMPT else "normal")
+    chart = perspectives_chart(pack.chart.title, by_group)
+    if chart is not None:
+        sheet.gap(0.15)
+        image = matplotlib.image.imread(io.BytesIO(render_perspectives_png(chart)), format="png")
+        height = sheet.room() - 0.1
+        width = height * image.shape[1] / image.shape[0]
+        axes = figure.add_axes(sheet.box(height, (WIDTH - 2 * MARGIN - width) / 2, width))
+        axes.imshow(image)
+        axes.set_axis_off()
+    _footer(sheet, pack, total, total)
+    return figure
 
 
 def _figure() -> Figure:

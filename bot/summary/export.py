@@ -171,11 +171,19 @@ async def export_rows(
         if not keys:
             fields = tuple(f for f in FIELDS if f != "participant")
     with_comments = comments_shareable(round_, answers)
+    # A person's group goes beside their name only where a lead chose that (a group such as
+    # lived experience may be special category data); never in an anonymous round's rows.
+    groups: dict[int, str | None] | None = None
+    if not round_.anonymous and community.export_groups and round_.groups is not None:
+        groups = {p.person_id: p.group for p in await repo.participations(round_.id)}
+        fields = (*fields, "group")
     rows = []
     for answer in answers:
         row = _answer_row(round_, answer, with_comments)
         if "participant" in fields:
             row["participant"] = await _participant(repo, community, round_, answer)
+        if groups is not None:
+            row["group"] = groups.get(answer.person_id) or ""
         rows.append(row)
     return AnswerRows(fields, rows, left_out)
 
@@ -324,10 +332,23 @@ def render_json(
             "answers_left_out_for": list(answers.left_out),
         },
         "summary": summary_rows(summary),
+        "perspectives": perspectives_rows(summary),
         "answers": rows,
         "actions": list(actions),
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def perspectives_rows(summary: RoundSummary) -> list[dict[str, Any]]:
+    """The figures by group that bot/summary/perspectives.py lets through: a median per shown
+    group and category, never a count."""
+    if summary.perspectives is None or not summary.enough:
+        return []
+    return [
+        {"category_id": c.category.id, "group": f.label, "median": f.median}
+        for c in summary.perspectives.categories
+        for f in c.figures
+    ]
 
 
 def render_csv(rows: list[dict[str, Any]], fields: Sequence[str]) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from bot.model import LEVELS, Answer, Category, Participation, Round
 from bot.ports import Repository
 from bot.summary.disclosure import Detail, comments_allowed, detail_for
+from bot.summary.perspectives import RoundPerspectives, perspectives_of
 from bot.summary.priorities import PriorityVotes, priority_votes
 
 AGREED_SHARE = 0.75  # "most answers within one level of each other": three in four
@@ -69,6 +70,7 @@ class RoundSummary:
     categories: tuple[CategorySummary, ...]
     previous: Round | None = None  # the closed round the changes compare with
     priorities: PriorityVotes | None = None  # None: the round did not ask for priorities
+    perspectives: RoundPerspectives | None = None  # None: no groups (or not closed)
 
     @property
     def enough(self) -> bool:
@@ -232,7 +234,8 @@ async def round_summary(repo: Repository, round_: Round) -> RoundSummary:
     previous = None
     if earlier:
         previous = summarise_tallies(earlier[-1], await round_tallies(repo, earlier[-1]))
-    return summarise_tallies(round_, await round_tallies(repo, round_), previous)
+    summary = summarise_tallies(round_, await round_tallies(repo, round_), previous)
+    return replace(summary, perspectives=await perspectives_of(repo, round_))
 
 
 async def closed_round_summaries(repo: Repository, community_id: int) -> list[RoundSummary]:

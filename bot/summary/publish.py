@@ -15,6 +15,8 @@ from bot.summary import charts, report
 from bot.summary.debrief import debrief_pack
 from bot.summary.debrief_pdf import render_debrief_pdf
 from bot.summary.numbers import RoundSummary, history_to, round_summary
+from bot.summary.perspectives_chart import perspectives_chart, render_perspectives_png
+from bot.summary.perspectives_report import perspectives_alt
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Published:
     trend_text: str
     trend_png: bytes | None
     summary: RoundSummary
+    perspectives_text: str = ""  # the perspectives chart's text alternative
+    perspectives_png: bytes | None = None  # None: no groups, or nothing may be shown by group
 
 
 async def summary_in_words(repo: Repository, round_: Round) -> tuple[RoundSummary, str]:
@@ -61,7 +65,21 @@ async def publish(repo: Repository, round_: Round, heading: str = "") -> Publish
     """Summarise the round and draw its charts."""
     text, summary_png, summary = await _summary(repo, round_, heading)
     trend_text, trend_png = await _trend(repo, round_)
-    return Published(text, summary_png, trend_text, trend_png, summary)
+    perspectives_text, perspectives_png = await perspectives_drawn(summary)
+    return Published(
+        text, summary_png, trend_text, trend_png, summary, perspectives_text, perspectives_png
+    )
+
+
+async def perspectives_drawn(summary: RoundSummary) -> tuple[str, bytes | None]:
+    """The perspectives chart and its text alternative, when anything may be shown by group."""
+    if summary.perspectives is None or not summary.enough:
+        return "", None
+    chart = perspectives_chart(charts.summary_chart(summary).title, summary.perspectives)
+    if chart is None:
+        return "", None
+    png = await asyncio.to_thread(render_perspectives_png, chart)
+    return perspectives_alt(summary.perspectives), png
 
 
 async def summary_message(

@@ -13,6 +13,7 @@ from bot.model import LEVELS, AgreedAction
 from bot.summary.disclosure import Detail, counts_floor
 from bot.summary.focus import Focus, Reason, focus
 from bot.summary.numbers import CategorySummary, RoundSummary
+from bot.summary.perspectives_report import differences_lines
 
 
 def format_number(value: float | None) -> str:
@@ -157,6 +158,8 @@ def summary_text(
     picks = focus(summary)
     if picks:
         lines += ["", "Where to focus next:", *(focus_line(item) for item in picks)]
+    if summary.perspectives is not None:
+        lines += ["", *differences_lines(summary.perspectives, round_.min_responses)]
     return "\n".join(lines)
 
 
