@@ -47,6 +47,7 @@ class Choice:
     # holding current_text; others show a button whose press asks for the text.
     takes_text: bool = False
     current_text: str = ""
+    chat_only: bool = False  # only where a conversation goes on (Later): no page or email shows it
 
     @property
     def detail_line(self) -> str:
@@ -132,6 +133,10 @@ class IncomingChoice:
     delivery_id: str | None = None
     comment: str | None = None  # typed beside the choice in a form (the web): added to its answer
     shown_in_place: bool = False  # the platform shows the replies itself (a web page)
+    # Posted from a form that shows the answer whole (the web): its comment replaces the one
+    # stored ("" removes it), and an answered question can be changed straight from the review.
+    whole_answer: bool = False
+    picks: tuple[str, ...] | None = None  # with whole_answer: the priorities ticked, with Done
 
 
 @dataclass(frozen=True)

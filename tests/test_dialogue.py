@@ -53,7 +53,7 @@ async def test_invitation_says_what_it_is_and_what_leads_see(world: World) -> No
     invitation = world.last_to("alice")
     assert "Spring 2027" in invitation.text
     assert "9 questions, about 10 minutes" in invitation.text
-    assert "closes on Mon 16 Nov 2026, 09:00 UTC" in invitation.text
+    assert "closes on Monday 16 November 2026 at 11:59pm" in invitation.text
     assert "only totals" in invitation.text
     assert [c.label for c in invitation.choices] == ["Start", "Later"]
 
@@ -62,7 +62,7 @@ async def test_whole_round_with_not_sure_back_and_comment(world: World) -> None:
     await verify_dialog(
         world,
         [
-            ("alice", "press", "Later", ["No problem", "Mon 16 Nov 2026"]),
+            ("alice", "press", "Later", ["No problem", "Monday 16 November 2026"]),
             ("alice", "press", "Start", ["1/9 · Vision", "1 — There is no clear shared vision"]),
             (
                 "alice",
@@ -151,15 +151,19 @@ async def test_choice_after_close_is_refused_with_the_date(world: World) -> None
     await world.press("alice", "Start")
     world.clock.advance(timedelta(days=1))
     await world.command("lead", "/round close anyway")
-    await verify_dialog(world, [("alice", "press", "3", ["This round closed on Tue 3 Nov 2026"])])
+    await verify_dialog(
+        world, [("alice", "press", "3", ["This round closed on Tuesday 3 November 2026"])]
+    )
     assert await answers_of(world, "alice") == {}
 
 
 async def test_choice_after_the_deadline_is_refused(world: World) -> None:
     await world.press("alice", "Start")
     world.clock.advance(timedelta(days=15))
-    await verify_dialog(world, [("alice", "press", "3", ["closed on Mon 16 Nov 2026"])])
-    await verify_dialog(world, [("alice", "say", "3", ["This round closed on Mon 16 Nov 2026"])])
+    await verify_dialog(world, [("alice", "press", "3", ["closed on Monday 16 November 2026"])])
+    await verify_dialog(
+        world, [("alice", "say", "3", ["This round closed on Monday 16 November 2026"])]
+    )
     assert await answers_of(world, "alice") == {}
 
 

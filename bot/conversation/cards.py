@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from bot import dates
 from bot.conversation import group_card
 from bot.conversation.choices import Action, ChoiceId
 from bot.messages import Address, Choice, Outgoing, Purpose
@@ -27,15 +27,13 @@ PRIORITIES_QUESTION = (
 
 
 def format_day(moment: datetime, timezone: str = "UTC") -> str:
-    """'Sat 12 Dec 2026', on the day it is in that timezone."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%a} {local.day} {local:%b %Y}"
+    """'Saturday 12 December 2026', the day it is in that timezone."""
+    return dates.day_words(dates.local_day(moment, timezone))
 
 
 def format_moment(moment: datetime, timezone: str = "UTC") -> str:
-    """'Sat 12 Dec 2026, 18:47 GMT': local time in the round's timezone."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{format_day(moment, timezone)}, {local:%H:%M %Z}"
+    """'Saturday 12 December 2026 at 6:47pm', in the round's timezone."""
+    return dates.moment_words(moment, timezone)
 
 
 def shorten(text: str, limit: int = SHORT_DESCRIPTOR) -> str:
@@ -84,7 +82,7 @@ def invitation(
     )
     choices: tuple[Choice, ...] = (
         _choice(round_, Action.START, "Start"),
-        _choice(round_, Action.LATER, "Later"),
+        replace(_choice(round_, Action.LATER, "Later"), chat_only=True),
     )
     if reminder:
         choices += (

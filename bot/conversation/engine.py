@@ -106,15 +106,33 @@ def prompt(view: View) -> Outgoing:
     return cards.review(view.dm, round_, view.answers, submitted, p.priorities)
 
 
+@dataclass(frozen=True)
+class FormAnswer:
+    """What a form (a web page) posts beside its choice. It shows an answer whole, so its
+    comment replaces the one stored ("" removes it), and any answered question can be changed
+    from the review; picks are the priorities ticked, posted with Done."""
+
+    comment: str = ""
+    picks: tuple[str, ...] | None = None
+
+
 def on_choice(
-    view: View, choice: ChoiceId, message_id: str | None, comment: str | None = None
+    view: View,
+    choice: ChoiceId,
+    message_id: str | None,
+    comment: str | None = None,
+    form: FormAnswer | None = None,
 ) -> Decision:
     """Apply a pressed (or typed) choice that already passed the round/person checks; a
-    comment typed beside a level (a web form) is added to that answer."""
+    comment typed beside a level is added to that answer (or, from a form, replaces it)."""
     p = view.participation
     action = choice.action
     if action in (Action.LEVEL, Action.NOT_SURE):
+        if form is not None:
+            return _answer(view, choice, message_id, form.comment.strip(), whole=True)
         return _answer(view, choice, message_id, (comment or "").strip())
+    if form is not None and form.picks is not None and action is Action.DONE:
+        return _picked(view, form.picks)
     if action is Action.BACK:
         return _back(view, choice, message_id)
     if action is Action.COMMENT:
@@ -377,12 +395,20 @@ def _with_comment(old: str | None, text: str) -> str | None:
     return f"{old}\n{text}" if old else text
 
 
-def _answer(view: View, choice: ChoiceId, message_id: str | None, comment: str = "") -> Decision:
+_REVIEWING = (Stage.REVIEW, Stage.SUBMITTED, Stage.PICKING)
+
+
+def _answer(
+    view: View, choice: ChoiceId, message_id: str | None, comment: str = "", whole: bool = False
+) -> Decision:
+    """Record a level (or Not sure) for the card on show; from a form (whole), the comment
+    replaces the one stored, and an answered card may be changed straight from the review."""
     p, rubric = view.participation, view.round.rubric
     category = rubric.category(choice.category_id or "")
     if category is None:
         return refuse(view.dm, "That question is not part of this round; nothing was changed.")
-    if choice.category_id != _current_category(view):
+    amending = whole and p.stage in _REVIEWING and choice.category_id in view.answers
+    if choice.category_id != _current_category(view) and not amending:
         if choice.category_id in view.answers:
             return refuse(
                 view.dm,
@@ -398,11 +424,14 @@ def _answer(view: View, choice: ChoiceId, message_id: str | None, comment: str =
             )
         )
     old = view.answers.get(category.id)
-    # A comment sent with the level (a web form's box, which holds the comment so far) replaces
-    # the comment; without one, the comment held stays.
-    kept = comment or (old.comment if old else None)
-    if p.draft_category == category.id and not comment:  # typed on this card before its level
-        kept = _with_comment(p.draft_comment, kept or "")
+    if whole:  # a web form's box holds the whole comment: what is posted replaces it
+        kept = comment or None
+    else:
+        # A comment sent with the level replaces the comment; without one, the comment held
+        # stays.
+        kept = comment or (old.comment if old else None)
+        if p.draft_category == category.id and not comment:  # typed on this card before
+            kept = _with_comment(p.draft_comment, kept or "")
     if kept is not None and len(kept) > COMMENT_LIMIT:
         return refuse(view.dm, _too_long())  # nothing is kept, not even the level
     answer = Answer(
@@ -414,7 +443,7 @@ def _answer(view: View, choice: ChoiceId, message_id: str | None, comment: str =
         old.answered_at if old else view.now,
         view.now,
     )
-    if p.stage is Stage.CHANGING or p.position + 1 >= len(rubric.categories):
+    if p.stage is Stage.CHANGING or amending or p.position + 1 >= len(rubric.categories):
         stage, position = _review_stage(p), p.position
     else:
         stage, position = Stage.ANSWERING, p.position + 1
@@ -460,6 +489,22 @@ def _prioritise(view: View, choice: ChoiceId, message_id: str | None) -> Decisio
     new = replace(p, priorities=picked)
     card = cards.priorities(view.dm, round_, picked)
     return Decision((replace(card, replaces=message_id),), new)
+
+
+def _picked(view: View, picks: tuple[str, ...]) -> Decision:
+    """The priorities ticked on a form, with Done: they replace those picked before (from the
+    priorities step, or once submitted)."""
+    p, round_ = view.participation, view.round
+    if p.stage not in (Stage.PRIORITIES, Stage.SUBMITTED) or not round_.priorities:
+        return Decision((prompt(view),))
+    known = [c.id for c in round_.rubric.categories]
+    if any(pick not in known for pick in picks) or len(set(picks)) != len(picks):
+        return refuse(view.dm, "That is not one of this round's areas; nothing was changed.")
+    if len(picks) > cards.MAX_PRIORITIES:
+        return refuse(view.dm, f"Select up to {cards.MAX_PRIORITIES} areas; nothing was changed.")
+    picked = tuple(sorted(picks, key=known.index))
+    ended = cards.priorities_done(view.dm, round_, picked)
+    return Decision((ended,), replace(p, stage=Stage.SUBMITTED, priorities=picked))
 
 
 _SEPARATORS = re.compile(r"\s*(?:,|;|&|\+|\band\b)\s*")
