@@ -11,6 +11,7 @@ from sqlalchemy.pool import NullPool
 from bot.access.joining import join_request
 from bot.access.links import visit
 from bot.access.tokens import token_hash
+from bot.platforms import Platforms
 from storage import open_storage, upgrade
 from storage.database import make_engine
 
@@ -49,7 +50,7 @@ async def test_upgrading_keeps_every_row_and_every_link_working(database_url: st
             person = await repo.person_by_address("web", "ana@example.org")
             assert community is not None and community.min_responses == 4
             assert person is not None and await repo.address_of(person.id) == "ana@example.org"
-            found = await visit(repo, PAGE, T0 + timedelta(days=1))
+            found = await visit(repo, PAGE, T0 + timedelta(days=1), Platforms())
             assert found is not None and found.person == person
             asked = await join_request(repo, JOIN, T0 + timedelta(hours=1))
             assert asked is not None and asked.address == "ben@example.org" and asked.salt is None

@@ -12,6 +12,7 @@ from bot.access.joining import join_request
 from bot.access.links import visit
 from bot.access.tokens import token_hash
 from bot.model import LinkKind, OptOutKey
+from bot.platforms import Platforms
 from storage import open_storage, upgrade
 from storage.database import make_engine
 
@@ -49,7 +50,7 @@ async def test_upgrading_keeps_every_row_link_and_opt_out(database_url: str) -> 
         async with storage.transaction() as repo:
             person = await repo.person_by_address("web", "ana@example.org")
             assert person is not None
-            found = await visit(repo, PAGE, T0 + timedelta(days=1))
+            found = await visit(repo, PAGE, T0 + timedelta(days=1), Platforms())
             assert found is not None and found.person == person
             link = await repo.link_by_hash(token_hash(PAGE))
             assert link is not None and link.kind is LinkKind.PAGE
