@@ -130,9 +130,8 @@ async def test_close_posts_the_summary_with_its_chart(world: World) -> None:
     assert "9. Learning, evaluation and continuous improvement: not enough answers" in (
         closing.text
     )
-    assert "Where to focus next:" in closing.text and "Chart: one bar per category" in (
-        closing.text
-    )
+    assert "Where to focus next:" in closing.text
+    assert "Chart: one row per category" in closing.text  # medians only: too few for counts
     assert closing.attachment is not None and closing.attachment.content.startswith(b"\x89PNG")
     summary = await world.command("lead", "/round summary 1")
     assert "1. Vision: median 3" in summary[0].text and summary[0].attachment is not None

@@ -104,7 +104,7 @@ async def answer_from_email(world: WebWorld, address: str) -> None:
     """Someone opens their invitation from their email and answers every question."""
     invitation = next(m for m in world.mailbox.to(address) if "your questions" in m["Subject"])
     done = await world.browser.answer_round(link_in(invitation), "3")
-    assert "Your answers for" in done.text
+    assert "Your answers are in." in done.text
 
 
 async def test_a_lead_runs_a_whole_round_from_the_browser(

@@ -349,7 +349,7 @@ class WebAdapter:
         answer = where.answers.get(category)
         chosen = level_label(answer.level) if answer is not None else ""
         comment = (answer.comment or "") if answer is not None else ""
-        page = pages.card_form(card, form, error, chosen, comment, hidden)
+        page = pages.card_form(card, form, error, chosen, comment, hidden, where.enrolled)
         return f"{first}: {where.round.title}", page
 
     def _answer_rows(self, where: Standing, token: str) -> list[pages.AnswerRow]:

@@ -113,6 +113,7 @@ def card_form(
     chosen: str = "",
     comment: str = "",
     hidden: Sequence[tuple[str, str]] = (),
+    enrolled: str = "",
 ) -> str:
     """A card: the heading and question as the fieldset's legend and hint, a radio per level
     (level and descriptor in one label), "or" Not sure, a comment box, Continue, and Back as a
@@ -155,7 +156,9 @@ def card_form(
         + form.open()
         + fields
         + f'<fieldset aria-describedby="{described}"><legend><h1>{heading}</h1></legend>'
-        f'<div class="hint" id="card-hint">{paragraphs(_question_hint(message))}</div>{problem}'
+        f'<div class="hint" id="card-hint">{paragraphs(_question_hint(message))}'
+        + (f"<p>{esc(enrolled)}</p>" if enrolled else "")
+        + f"</div>{problem}"
         f'<div class="radios">{radios}</div></fieldset>'
         '<label class="field" for="comment">Comment (optional)</label>'
         '<p class="hint" id="comment-hint">Kept with your answer to this question. Leads see '

@@ -155,6 +155,7 @@ class Standing:
     prompt: Outgoing | None  # what the engine shows them now; None once the round has ended
     participation: Participation | None = None  # while the round is open
     answers: Mapping[str, Answer] = field(default_factory=dict)  # theirs, while it is open
+    enrolled: str = ""  # who takes part, in words, while the first card is theirs to answer
 
 
 async def standing(
@@ -170,7 +171,11 @@ async def standing(
                 return Standing(state.round, None)
             view = await _view(repo, state, Address.dm(who), now, platforms)
             prompt = engine.prompt(view)
-            return Standing(state.round, prompt, view.participation, view.answers)
+            first_card = (
+                view.participation.stage is Stage.ANSWERING and not view.participation.position
+            )
+            enrolled = view.enrolled if first_card else ""
+            return Standing(state.round, prompt, view.participation, view.answers, enrolled)
     latest: Round | None = None
     for participation in await repo.participations_of(person.id):
         round_ = await repo.round_by_id(participation.round_id)
