@@ -56,6 +56,7 @@ from bot.config import (
 )
 from bot.demo import DEMO_NAME, create_demo
 from bot.model import Community, Role, Round
+from bot.platform_text import counted
 from bot.platforms import Platforms
 from bot.ports import Repository, ShiftedClock
 from bot.privacy.data_rights import find_person, forget, forget_address, person_record
@@ -531,8 +532,8 @@ async def _person(args: argparse.Namespace, assembly: Assembly) -> int:
             return 0
         answers = await forget(repo, person)
     print(
-        f"Forgot {key}: identity, memberships and {answers} answer(s) with their comments. "
-        "Closed rounds' summaries are unchanged."
+        f"Forgot {key}: identity, memberships and {counted(answers, 'answer')} with their "
+        "comments. Closed rounds' summaries are unchanged."
     )
     return 0
 
@@ -665,8 +666,8 @@ async def _communities(assembly: Assembly) -> int:
                 else f"round {latest.number} {'open' if latest.closed_at is None else 'closed'}"
             )
             print(
-                f"{community.name}\tid {community.id}\t{chats}\t{leads} lead(s), "
-                f"{len(members)} people\t{state}"
+                f"{community.name}\tid {community.id}\t{chats}\t{counted(leads, 'lead')}, "
+                f"{counted(len(members), 'person', 'people')}\t{state}"
             )
     return 0
 

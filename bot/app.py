@@ -26,8 +26,11 @@ SORRY = "Sorry, something went wrong on my side and nothing was changed. Please 
 PARTICIPANT_HELP = (
     "I run your community's maturity self-assessment. When a round is open I send you the "
     "questions here; press a button or type its label (1 to 5, “not sure”, “back”). "
-    "Type “continue” any time to pick up where you left off, “my data” to see what I store "
-    "about you, or “forget me” to erase it."
+    "To comment on the question you are looking at, press Comment or just type a sentence: "
+    "it is saved on that question, and the reply names it. To change or remove a comment "
+    "later, press “Change an answer” and pick the question. Type “continue” any time to "
+    "pick up where you left off, “my data” to see what I store about you, or “forget me” "
+    "to erase it."
 )
 LEAD_COMMANDS_HERE = (
     "Lead commands work in your community's channel or group, not in this chat. "

@@ -61,7 +61,12 @@ SETTINGS: tuple[Setting, ...] = (
         "the HTTP server's port: `/healthz`, `/readyz`, `/metrics`, Slack events, the Telegram "
         "webhook, the web pages",
     ),
-    Setting("BOT_TIMEZONE", "UTC", "the default timezone of schedules and reminders (IANA name)"),
+    Setting(
+        "BOT_TIMEZONE",
+        "Europe/London",
+        "the default timezone of communities, schedules and reminders (IANA name), where the "
+        "lead's platform profile gives none at setup",
+    ),
     Setting(
         "QUORUM_EXTENSION_DAYS",
         "7",
@@ -116,6 +121,9 @@ class PlatformConfig(Protocol):
         ...
 
 
+DEFAULT_TIMEZONE = "Europe/London"  # where a community is, until its lead's profile says
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -123,7 +131,7 @@ class Settings:
     admins: frozenset[str] = frozenset()
     host: str = "0.0.0.0"
     port: int = 3000
-    timezone: str = "UTC"
+    timezone: str = "Europe/London"
     quorum_extension_days: int = 7
     retention_days: int | None = None  # None: keep comments and identities
     log_format: str = "text"
@@ -197,10 +205,10 @@ def load_settings(
         if not _ADMIN.match(admin)
     ]
     port = _number(env, "PORT", 3000, 65535, problems, "a port number (0 to 65535)")
-    timezone = env.get("BOT_TIMEZONE", "").strip() or "UTC"
+    timezone = env.get("BOT_TIMEZONE", "").strip() or DEFAULT_TIMEZONE
     if zone_named(timezone) is None:
         problems.append(f"BOT_TIMEZONE: “{timezone}” is not a timezone (e.g. Europe/London)")
-        timezone = "UTC"
+        timezone = DEFAULT_TIMEZONE
     extension = _number(env, "QUORUM_EXTENSION_DAYS", 7, 60, problems, "0 to 60 days")
     retention = env.get("RETENTION_DAYS", "").strip()
     retention_days = whole_number(retention, 5)

@@ -43,6 +43,11 @@ class Choice:
     id: str
     label: str
     detail: str | None = None
+    # A choice that takes typed text (a comment): a platform with text inputs shows one,
+    # holding current_text; others show a button whose press asks for the text.
+    takes_text: bool = False
+    current_text: str = ""
+    chat_only: bool = False  # only where a conversation goes on (Later): no page or email shows it
 
     @property
     def detail_line(self) -> str:
@@ -99,6 +104,9 @@ class Outgoing:
     # A one-time link's token, made as the message is sent (a sign-in link, a join request's
     # confirmation) and carried to the platform in memory only: the outbox refuses to keep it.
     token: str | None = field(default=None, repr=False)
+    # The message asks for a typed reply (a comment): a platform that can opens a reply box
+    # with this placeholder (Telegram's ForceReply).
+    reply_hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,10 @@ class IncomingChoice:
     delivery_id: str | None = None
     comment: str | None = None  # typed beside the choice in a form (the web): added to its answer
     shown_in_place: bool = False  # the platform shows the replies itself (a web page)
+    # Posted from a form that shows the answer whole (the web): its comment replaces the one
+    # stored ("" removes it), and an answered question can be changed straight from the review.
+    whole_answer: bool = False
+    picks: tuple[str, ...] | None = None  # with whole_answer: the priorities ticked, with Done
 
 
 @dataclass(frozen=True)

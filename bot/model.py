@@ -14,6 +14,7 @@ from typing import Any
 from bot.platform_text import PERSON_NAME_CHARS, known_timezone, one_line
 
 LEVELS = (1, 2, 3, 4, 5)
+WORKING_WEEK = (0, 1, 2, 3, 4)  # Monday to Friday
 PREFER_NOT_TO_SAY = "Prefer not to say"  # always among a community's groups, always last
 DEFAULT_GROUPS: tuple[str, ...] = (
     "Council",
@@ -127,6 +128,8 @@ class Community:
     join_code: str = ""  # unguessable: a "Take part" deep link enrols people with it
     priorities: bool = True  # after Submit, ask which areas to work on first
     email_summary: bool = True  # people in none of its chats get the summary directly at close
+    timezone: str = ""  # where it is, from its lead's profile at setup ("": the bot's default)
+    working_days: tuple[int, ...] = WORKING_WEEK  # weekdays (0 Monday) reminders may go on
     perspectives: bool = False  # results by group: off until a lead turns them on
     groups: tuple[str, ...] = DEFAULT_GROUPS  # whom people may say they speak for
     export_groups: bool = False  # a named round's per-person export carries each group
@@ -223,6 +226,9 @@ class Participation:
     remind_after: datetime | None = None  # "Remind me tomorrow"
     priorities: tuple[str, ...] = ()  # category ids picked as what to work on first (up to 2)
     group: str | None = None  # whom they speak for in this round, fixed once they start
+    # A comment typed on a card before its level was chosen, kept until that card is answered.
+    draft_category: str | None = None
+    draft_comment: str | None = None
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,8 @@ def known_timezone(name: str) -> str:
     """The zone when this machine's tz database knows it; "" otherwise (a platform passes
     whatever a profile holds, and one unknown zone must not stop anyone else's round)."""
     return name if zone_named(name) is not None else ""
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """'1 reminder', '3 reminders', '0 people' (plural given when it is not noun + s)."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"

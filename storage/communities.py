@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from bot.model import DEFAULT_GROUPS, DEFAULT_MIN_RESPONSES, ChatRef, Community
+from bot.model import DEFAULT_GROUPS, DEFAULT_MIN_RESPONSES, WORKING_WEEK, ChatRef, Community
 from storage.base import QueryBase
 from storage.tables import CommunityChatRow, CommunityRow, LinkCodeRow, OutboxRow, fit, to_model
 
@@ -38,6 +39,7 @@ class CommunityQueries(QueryBase):
             row,
             chats=tuple(ChatRef(c.platform, c.chat_id) for c in chats),
             join_code=row.join_code or "",
+            **_from_settings(row.settings),
             groups=_groups(row),
         )
 
@@ -76,7 +78,12 @@ class CommunityQueries(QueryBase):
             await self._session.flush()
         chats = (chat,) if chat is not None else ()
         return to_model(
-            Community, row, chats=chats, join_code=row.join_code or "", groups=_groups(row)
+            Community,
+            row,
+            chats=chats,
+            join_code=row.join_code or "",
+            groups=_groups(row),
+            **_from_settings({}),
         )
 
     async def community_by_join_code(self, code: str) -> Community | None:
@@ -149,8 +156,31 @@ class CommunityQueries(QueryBase):
                 min_responses=community.min_responses,
                 priorities=community.priorities,
                 email_summary=community.email_summary,
+                settings={
+                    "timezone": community.timezone,
+                    "working_days": sorted(community.working_days),
+                },
                 perspectives=community.perspectives,
                 groups=None if community.groups == DEFAULT_GROUPS else list(community.groups),
                 export_groups=community.export_groups,
             )
         )
+
+
+def _from_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The community's settings kept in its JSON column: its zone and working days (a value
+    this version cannot read falls back to the default)."""
+    kept = settings if isinstance(settings, dict) else {}
+    zone = kept.get("timezone")
+    days = kept.get("working_days")
+    good_days = (
+        isinstance(days, list)
+        and bool(days)
+        and all(isinstance(d, int) and 0 <= d <= 6 for d in days)
+    )
+    return {
+        "timezone": zone if isinstance(zone, str) else "",
+        "working_days": tuple(sorted(set(days)))
+        if good_days and isinstance(days, list)
+        else WORKING_WEEK,
+    }

@@ -31,13 +31,17 @@ def message_json(message: Outgoing) -> dict[str, Any]:
     return {
         "to": [message.to.platform, message.to.chat_id, message.to.direct],
         "text": message.text,
-        "choices": [[c.id, c.label, c.detail] for c in message.choices],
+        "choices": [
+            [c.id, c.label, c.detail, *([c.takes_text, c.current_text] if c.takes_text else [])]
+            for c in message.choices
+        ],
         "replaces": message.replaces,
         "private_to": message.private_to,
         "join_code": message.join_code,
         "purpose": str(message.purpose),
         "round_id": message.round_id,
         "community_id": message.community_id,
+        **({"reply_hint": message.reply_hint} if message.reply_hint else {}),
     }
 
 
@@ -46,13 +50,15 @@ def json_message(data: dict[str, Any]) -> Outgoing:
     return Outgoing(
         Address(platform, chat_id, bool(direct)),
         data["text"],
-        tuple(Choice(id_, label, detail) for id_, label, detail in data["choices"]),
+        # A choice kept before comments took text has three parts.
+        tuple(Choice(*choice) for choice in data["choices"]),
         replaces=data["replaces"],
         private_to=data["private_to"],
         join_code=data["join_code"],
         purpose=Purpose(data.get("purpose", Purpose.REPLY)),  # rows from before 0011: replies
         round_id=data.get("round_id"),
         community_id=data.get("community_id"),
+        reply_hint=data.get("reply_hint"),
     )
 
 

@@ -29,6 +29,8 @@ PARTICIPATION_FIELDS = (  # bound as b_<name>: SQLAlchemy reserves the bare colu
     "remind_after",
     "priorities",
     "group",
+    "draft_category",
+    "draft_comment",
 )
 
 

@@ -283,6 +283,8 @@ class ParticipationRow(Base):
     remind_after: Mapped[datetime | None] = mapped_column(index=True)
     priorities: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     group: Mapped[str | None] = mapped_column(String(60))  # whom they spoke for in this round
+    draft_category: Mapped[str | None] = mapped_column(String(100))
+    draft_comment: Mapped[str | None] = mapped_column(Text)
 
 
 class AnswerRow(Base):

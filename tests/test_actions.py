@@ -24,7 +24,7 @@ async def world(storage: Storage) -> World:
 
 
 async def test_an_owner_on_a_platform_is_told_and_reminded_three_days_before(world: World) -> None:
-    # START is Mon 2 Nov 2026 09:00 UTC.
+    # START is Monday 2 November 2026 09:00 UTC.
     replies = await world.command(
         "lead",
         "/round action add finance Set up a joint budget meeting owner @alice due 2026-11-20",
@@ -33,11 +33,11 @@ async def test_an_owner_on_a_platform_is_told_and_reminded_three_days_before(wor
     assert post.to.chat_id == "C1" and post.private_to is None
     assert post.text == (
         "Action 1 agreed. 1. Finance: Set up a joint budget meeting · owner Alice · "
-        "due Fri 20 Nov 2026"
+        "due Friday 20 November 2026"
     )
     assert dm.to.direct and dm.to.chat_id == "ALICE"
     assert "Riverside agreed an action and Lead noted you as its owner" in dm.text
-    assert "“Set up a joint budget meeting” (Finance), due Fri 20 Nov 2026" in dm.text
+    assert "“Set up a joint budget meeting” (Finance), due Friday 20 November 2026" in dm.text
     assert "remind you 3 days before" in dm.text and "/round action done 1" in dm.text
     world.clock.advance(timedelta(days=14, hours=12))  # Mon 16 Nov, 21:00: not yet due
     assert not [m for m in await world.due_work() if m.text.startswith(OWNED)]
@@ -47,7 +47,7 @@ async def test_an_owner_on_a_platform_is_told_and_reminded_three_days_before(wor
     (reminder,) = [m for m in await world.due_work() if m.text.startswith(OWNED)]
     assert reminder.to.chat_id == "ALICE"
     assert reminder.text.startswith("A reminder: the action you own for Riverside, ")
-    assert "is due on Fri 20 Nov 2026" in reminder.text
+    assert "is due on Friday 20 November 2026" in reminder.text
     world.clock.advance(timedelta(days=1))
     assert not [m for m in await world.due_work() if m.text.startswith(OWNED)]  # once only
 
@@ -58,14 +58,14 @@ async def test_a_plain_name_is_just_shown_and_a_finished_action_is_not_reminded(
     replies = await world.command(
         "lead", "/round action add 7 Ask the clinics about referrals due 2026-11-30 owner Dr Jo Ng"
     )
-    assert len(replies) == 1 and "owner Dr Jo Ng · due Mon 30 Nov 2026" in replies[0].text
+    assert len(replies) == 1 and "owner Dr Jo Ng · due Monday 30 November 2026" in replies[0].text
     await world.command(
         "lead", "/round action add vision Write the vision down owner bob due 2026-12-01"
     )
     assert [m.to.chat_id for m in world.sent[-2:]] == ["C1", "BOB"]
     done = await world.command("lead", "/round action done 2")
     assert done[0].private_to is None and done[0].text.startswith("Action 2 is done. Well done!")
-    assert "done Mon 2 Nov 2026" in done[0].text
+    assert "done Monday 2 November 2026" in done[0].text
     again = await world.command("lead", "/round action drop 2")
     assert again[0].private_to == "LEAD" and "is done already; nothing was changed" in again[0].text
     world.clock.advance(timedelta(days=26))  # past Bob's reminder day: done, so none
@@ -93,9 +93,9 @@ async def test_the_list_shows_open_and_recently_done_actions_to_the_lead(world: 
         "Actions of Riverside:",
         "Open:",
         "1. Involvement: Invite carers to the next meeting",
-        "3. Service delivery: Map the referral routes · due Wed 4 Nov 2026 (overdue)",
+        "3. Service delivery: Map the referral routes · due Wednesday 4 November 2026 (overdue)",
         "Done recently:",
-        "2. Finance: Pool the two budgets · owner Carol · done Mon 2 Nov 2026",
+        "2. Finance: Pool the two budgets · owner Carol · done Monday 2 November 2026",
         "Mark one with /round action done N (or drop N).",
     ]
     world.clock.advance(timedelta(days=91))
@@ -111,8 +111,10 @@ async def test_the_list_shows_open_and_recently_done_actions_to_the_lead(world: 
         ("/round action add nowhere Do something", "“nowhere” is not a category"),
         ("/round action add finance", "Say what was agreed for Finance"),
         ("/round action add finance Do it due 2026-11-01", "The due date has passed"),
-        ("/round action add finance Do it due 2026-13-45", "“2026-13-45” is not a date"),
+        ("/round action add finance Do it due 2026-13-45", "“2026-13-45” is not a real date"),
         ("/round action add finance Do it owner Sam due friday", "Write the due date like"),
+        ("/round action add finance Do it due 02/15/2027", "looks month first"),
+        ("/round action add finance Do it due 15/02/27", "write the year in full"),
         ("/round action add finance " + "x" * 301, "under 300 characters"),
         ("/round action done", "Nothing is not an action number"),
         ("/round action done three", "“three” is not an action number"),

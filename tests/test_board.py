@@ -59,6 +59,8 @@ async def test_a_lead_gets_the_board_privately_and_it_shows_the_summary_never_a_
         assert "How many chose each level" in text
         assert "6. Finance 0 0 5 0 0 0" in text
         assert f'src="{path}/chart.png"' in page.html
+        # Phones get the portrait drawing: a <picture> source for the narrow view.
+        assert f'<source media="(max-width: 40em)" srcset="{path}/chart-portrait.png"' in page.html
         assert "The tables above give the same figures." in page.html  # the chart's alt
         assert "The group's priorities (5 people picked up to two areas" in text
         assert "Where to focus next" in text
@@ -69,7 +71,7 @@ async def test_a_lead_gets_the_board_privately_and_it_shows_the_summary_never_a_
         assert "The next round opens on Mon" in text
         assert SECRET not in page.html and "ana@example.org" not in page.html
 
-        for chart in ("chart", "trend"):
+        for chart in ("chart", "chart-portrait", "trend"):
             async with world.session.get(f"{world.base}{path}/{chart}.png") as response:
                 assert response.status == 200
                 assert response.headers["Content-Type"] == "image/png"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import itertools
+import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -14,16 +16,21 @@ from PIL import Image, ImageStat
 from bot.model import Answer, Category, Participation, Round, Rubric, Stage
 from bot.rubric.loader import load_rubric
 from bot.summary.charts import (
+    PALETTE,
     ChartRow,
     SummaryChart,
     TrendChart,
+    chart_kinds,
     render_summary_png,
+    render_summary_portrait_png,
     render_trend_png,
+    smallest_css_px,
     summary_chart,
     trend_chart,
 )
 from bot.summary.disclosure import Detail
 from bot.summary.numbers import RoundSummary, summarise
+from bot.summary.report import MEDIAN_ONLY_ALT, SUMMARY_CHART_ALT, summary_chart_alt
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVEL_TEXT = {level: f"level {level}" for level in range(1, 6)}
@@ -212,3 +219,84 @@ def test_importing_charts_does_not_import_matplotlib() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "False"
+
+
+def people_round(people: int) -> RoundSummary:
+    """A closed round of the real rubric where `people` all answered, spread over the levels
+    (a few "not sure"); category i leans a little higher than category i-1."""
+    model = load_rubric(ROOT / "rubric.toml")
+    levels = {
+        c.id: [None if (p + i) % 9 == 8 else min(5, 1 + (p * 7 + i) % 5) for p in range(people)]
+        for i, c in enumerate(model.categories)
+    }
+    return summary(1, datetime(2026, 3, 2, tzinfo=UTC), levels, completed=people, model=model)
+
+
+def palette_pixels(png: bytes) -> int:
+    """How many pixels are (nearly) one of the counts' strong colours: only bars of counts
+    are drawn in them."""
+    import numpy
+
+    pixels = numpy.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    strong = PALETTE[1:]  # level 1's step is near white, like the background
+    found = 0
+    for colour in strong:
+        target = numpy.array([int(colour[k : k + 2], 16) for k in (1, 3, 5)])
+        found += int((numpy.abs(pixels - target).sum(axis=2) < 12).sum())
+    return found
+
+
+def save_for_docs(name: str, png: bytes) -> None:
+    """With CHART_DOCS=1 the charts are kept in docs/ (the README shows them)."""
+    if os.environ.get("CHART_DOCS"):
+        (ROOT / "docs" / name).write_bytes(png)
+
+
+def test_four_people_get_medians_on_the_scale_and_the_text_says_so() -> None:
+    four = people_round(4)
+    chart = summary_chart(four)
+    assert chart_kinds(chart) == {Detail.MEDIAN}  # four scored: no counts may be shown
+    assert all(row.counts is None and row.median is not None for row in chart.rows)
+    alt = summary_chart_alt(four)
+    assert alt == MEDIAN_ONLY_ALT and "one bar per category" not in alt
+    png = render_summary_png(chart)
+    assert_chart_png(png)
+    assert palette_pixels(png) == 0  # no coloured bars, and so no legend of colours
+    save_for_docs("chart-4-people-landscape.png", png)
+    portrait = render_summary_portrait_png(chart)
+    assert_portrait_png(portrait)
+    assert palette_pixels(portrait) == 0
+    save_for_docs("chart-4-people-portrait.png", portrait)
+
+
+def test_forty_people_get_bars_of_counts_and_the_text_says_so() -> None:
+    forty = people_round(40)
+    chart = summary_chart(forty)
+    assert chart_kinds(chart) == {Detail.COUNTS}
+    assert all(row.counts is not None and sum(row.counts) == row.scored for row in chart.rows)
+    assert summary_chart_alt(forty) == SUMMARY_CHART_ALT
+    png = render_summary_png(chart)
+    assert_chart_png(png)
+    assert palette_pixels(png) > 20_000  # the bars of shares are drawn in the levels' colours
+    save_for_docs("chart-40-people-landscape.png", png)
+    portrait = render_summary_portrait_png(chart)
+    assert_portrait_png(portrait)
+    assert palette_pixels(portrait) > 20_000
+    save_for_docs("chart-40-people-portrait.png", portrait)
+
+
+def assert_portrait_png(png: bytes) -> None:
+    """Taller than wide, 780 px across: at 390 CSS px its smallest text is at least 12 px."""
+    image = Image.open(io.BytesIO(png))
+    assert image.width == 780 and image.height > image.width
+    assert smallest_css_px(portrait=True) >= 12
+    assert smallest_css_px(portrait=False) < 12  # why phones get the portrait one
+
+
+def test_one_palette_for_chart_and_pdf_and_it_prints_in_grey() -> None:
+    # The PDF's greys are the chart's palette itself (debrief_pdf.GREYS = PALETTE).
+    lightness = [
+        0.299 * int(c[1:3], 16) + 0.587 * int(c[3:5], 16) + 0.114 * int(c[5:7], 16) for c in PALETTE
+    ]
+    # Each level a clear step darker than the one before, in grey as in colour.
+    assert all(a - b > 25 for a, b in itertools.pairwise(lightness))

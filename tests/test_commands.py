@@ -70,7 +70,10 @@ async def test_open_invites_every_member_and_announces_in_the_channel(world: Wor
     replies = await world.command("lead", "/round open Spring 2027 until 2026-12-01")
     announcement, *invitations = replies
     assert announcement.private_to is None and not announcement.to.direct
-    assert "Round 1 “Spring 2027” is open until Tue 1 Dec 2026, 23:59 UTC" in announcement.text
+    assert (
+        "Round 1 “Spring 2027” is open until Tuesday 1 December 2026 at 11:59pm"
+        in announcement.text
+    )
     assert sorted(m.to.chat_id for m in invitations) == ["ALICE", "BOB", "CAROL", "LEAD"]
     again = await world.command("lead", "/round open Another")
     assert "still open" in texts(again) and await round_count(world) == 1
@@ -96,7 +99,7 @@ async def test_remind_nudges_only_those_not_finished(world: World) -> None:
     await world.press("bob", "Start")
     await world.press("bob", "4")
     replies = await world.command("lead", "/round remind")
-    assert "Sent 3 reminder(s)" in replies[0].text
+    assert "Sent 3 reminders" in replies[0].text
     nudged = {m.to.chat_id: m.text for m in replies[1:]}
     assert set(nudged) == {"BOB", "CAROL", "LEAD"}
     assert "answered 1 of 9" in nudged["BOB"] and "A reminder" in nudged["CAROL"]
@@ -127,9 +130,8 @@ async def test_close_posts_the_summary_with_its_chart(world: World) -> None:
     assert "9. Learning, evaluation and continuous improvement: not enough answers" in (
         closing.text
     )
-    assert "Where to focus next:" in closing.text and "Chart: one bar per category" in (
-        closing.text
-    )
+    assert "Where to focus next:" in closing.text
+    assert "Chart: one row per category" in closing.text  # medians only: too few for counts
     assert closing.attachment is not None and closing.attachment.content.startswith(b"\x89PNG")
     summary = await world.command("lead", "/round summary 1")
     assert "1. Vision: median 3" in summary[0].text and summary[0].attachment is not None
@@ -250,7 +252,7 @@ async def test_remind_invites_people_who_joined_after_the_round_opened(world: Wo
     world.join("dave")
     replies = await world.command("lead", "/round remind")
     (to_lead,) = [m for m in replies if m.private_to == "LEAD"]
-    assert "Invited 1 newcomer(s)" in to_lead.text
+    assert "Invited 1 newcomer who" in to_lead.text
     to_dave = [m for m in replies if m.to.chat_id == "DAVE"]
     assert len(to_dave) == 1 and to_dave[0].text.startswith("Hello!")
     await world.press("dave", "Start")

@@ -91,7 +91,10 @@ def test_the_console_round_runs_and_reads_like_a_chat(
     assert "Riverside Partnership is set up, with lead as its lead" in first
     assert "I am sending 6 people a direct message" in first
     assert "1/9 · Vision" in first and "[Not sure]" in first
-    assert "Comment saved for Collaboration" in first
+    # The comment lands on the card it was typed on, and a typed level answers that card.
+    assert "Your comment on *Collaboration*: write it in your next message" in first
+    assert "Comment saved for Collaboration." in first
+    assert "✓ Collaboration: 2 — " in first
     assert "Which answer would you like to change?" in first
     assert "Sorry, something went wrong" not in first + second
     # carol picks up at her fifth card after the restart
@@ -159,7 +162,7 @@ def test_actions_are_added_done_reminded_and_recalled_at_the_next_opening(
     db, out = next_round
     assert (
         "Action 1 agreed. 1. Finance: Draft a joint bid for a three-year pooled fund · "
-        "owner alice · due Fri 25 Jan 2030"
+        "owner alice · due Friday 25 January 2030"
     ) in out
     told = out.split("── DM to alice · message 2 ──", 1)[1]
     assert told.lstrip().startswith("Hello! Riverside Partnership agreed an action")
@@ -169,7 +172,7 @@ def test_actions_are_added_done_reminded_and_recalled_at_the_next_opening(
     listing = out.split("lead> /round actions", 1)[1].split("lead> ", 1)[0]
     assert "Open:\n1. Finance:" in listing and "Done recently:\n2. Collaboration:" in listing
     reminded = out.split("lead> :clock +15d", 1)[1].split("lead> ", 1)[0]
-    assert "(the bot's clock: Tue 22 Jan 2030, 10:00 UTC)" in reminded
+    assert "(the bot's clock: Tuesday 22 January 2030 at 10am)" in reminded
     assert "── DM to alice" in reminded
     assert "A reminder: the action you own for Riverside Partnership" in reminded
     opened = out.split("lead> /round open Winter 2030", 1)[1].split("── DM", 1)[0]
@@ -210,16 +213,19 @@ def test_a_scheduled_round_runs_in_the_console_on_its_moved_clock(tmp_path: Path
     steps = result.stdout.split("> :clock ")
     assert len(steps) == 4
     before, opened, reminded, closed = steps
-    assert "Next opening: Mon 1 Mar 2027, 09:00 UTC" in before and "Hello!" not in before
-    assert opened.startswith("+1h\n(the bot's clock: Mon 1 Mar 2027, 09:00 UTC)")
-    assert "Round 1 “March 2027 self-assessment” is open until Mon 8 Mar 2027, 09:00 UTC" in opened
+    assert "Next opening: Monday 1 March 2027 at 9am" in before and "Hello!" not in before
+    assert opened.startswith("+1h\n(the bot's clock: Monday 1 March 2027 at 9am)")
+    assert (
+        "Round 1 “March 2027 self-assessment” is open until Monday 8 March 2027 at 11:59pm"
+        in opened
+    )
     invited = [line for line in opened.splitlines() if line.startswith("── DM to ")]
     assert {line.split()[3] for line in invited[:4]} == {"lead", "alice", "bob", "carol"}
-    assert "(the bot's clock: Thu 4 Mar 2027, 09:00 UTC)" in reminded
+    assert "(the bot's clock: Thursday 4 March 2027 at 9am)" in reminded
     reminders = reminded.split("carol> Start")[0]
     assert reminders.count("A reminder:") == 2  # lead and carol; alice and bob had finished
     assert "── DM to carol" in reminders and "── DM to alice" not in reminders
-    assert "(the bot's clock: Mon 8 Mar 2027, 09:00 UTC)" in closed
+    assert "(the bot's clock: Tuesday 9 March 2027 at 9am)" in closed
     assert "is closed: 3 of 4 completed" in closed and "(chart saved: " in closed
 
 

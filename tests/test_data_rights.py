@@ -33,8 +33,8 @@ async def world(storage: Storage) -> World:
     await world.command("lead", "/round setup Riverside")
     await world.command("lead", "/round open")
     await world.say("alice", "start")
+    await world.say("alice", COMMENT)  # on the Vision card: a comment on Vision
     await world.say("alice", "2")
-    await world.say("alice", COMMENT)
     for level in ["3"] * 8:
         await world.say("alice", level)
     await world.say("alice", "submit")
@@ -82,7 +82,7 @@ async def test_forget_me_asks_first_then_erases_but_keeps_the_posted_summary(
     async with world.storage.transaction() as repo:
         assert await repo.person("test", "ALICE") is not None  # nothing happens without a yes
     done = texts(await world.say("alice", "yes, forget me"))
-    assert "forgotten you and your 9 answer(s)" in done
+    assert "forgotten you and your 9 answers" in done
     async with world.storage.transaction() as repo:
         assert await repo.person("test", "ALICE") is None
         remaining = await repo.answers(1)
@@ -114,7 +114,7 @@ def test_export_person_and_forget_from_the_command_line(tmp_path: object) -> Non
     record = json.loads(shown.stdout)
     assert record["person"]["display_name"] == "ann" and record["rounds"][0]["answers"]
     gone = run_cli("forget", "console:ann", env_db=db)
-    assert gone.returncode == 0 and "1 answer(s)" in gone.stdout
+    assert gone.returncode == 0 and "1 answer with" in gone.stdout
     again = run_cli("export-person", "console:ann", env_db=db)
     assert again.returncode == 2 and "Nobody is stored as console:ann" in again.stderr
 

@@ -46,9 +46,9 @@ async def answer(world: World, name: str, levels: list[str], comment: str | None
     Finance and Vision as priorities."""
     await world.press(name, "Start")
     for index, label in enumerate(levels):
-        await world.press(name, label)
-        if index == 5 and comment:
+        if index == 5 and comment:  # typed on the Finance card: a comment on Finance
             await world.say(name, comment)
+        await world.press(name, label)
     await world.press(name, "Submit")
     await world.press(name, "6 Finance")
     await world.press(name, "1 Vision")
@@ -274,7 +274,11 @@ async def test_one_persons_many_comments_reach_no_lead_however_many_they_are(
     await world.command("lead", "/round setup Riverside")
     await set_min_responses(world, 3)
     await world.command("lead", "/round open")
-    secrets = [f"Carol's private remark number {n}." for n in range(5)]
+    # No digits in them: "remark number 3" would read as the answer 3.
+    secrets = [
+        f"Carol's private remark, the {n} one."
+        for n in ("first", "second", "third", "fourth", "fifth")
+    ]
     await world.press("carol", "Start")
     for index in range(9):
         await world.press("carol", "3")

@@ -189,14 +189,26 @@ def test_a_setting_changes_or_is_refused(args: str) -> None:
 CATEGORY = st.from_regex(r"[a-z0-9][a-z0-9-]{0,31}", fullmatch=True)
 
 
+WITH_CATEGORY = (
+    Action.NOT_SURE,
+    Action.BACK,
+    Action.REDO,
+    Action.PICK,
+    Action.COMMENT,
+    Action.UNCOMMENT,
+)
+
+
 @st.composite
 def choice_ids(draw: st.DrawFn) -> ChoiceId:
     action = draw(st.sampled_from(Action))
     round_id = draw(st.integers(0, 999_999_999))
     if action is Action.LEVEL:
         return ChoiceId(round_id, action, draw(CATEGORY), draw(st.integers(1, 5)))
-    if action in (Action.NOT_SURE, Action.BACK, Action.REDO, Action.PICK):
+    if action in WITH_CATEGORY:
         return ChoiceId(round_id, action, draw(CATEGORY))
+    if action is Action.GROUP:  # the round's group number, from 1
+        return ChoiceId(round_id, action, option=draw(st.integers(1, 99)))
     return ChoiceId(round_id, action)
 
 

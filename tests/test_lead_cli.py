@@ -70,7 +70,7 @@ def test_an_operator_sets_up_a_community_led_by_email(tmp_path: Path) -> None:
     again = cli(tmp_path, "community", "create", "Riverside Partnership", "--lead", ANA)
     assert again.returncode == 2 and "already a community called" in again.stderr
     listed = cli(tmp_path, "community", "list")
-    assert "Riverside Partnership\tid 1\tno chat\t1 lead(s), 1 people\tno rounds yet" in (
+    assert "Riverside Partnership\tid 1\tno chat\t1 lead, 1 person\tno rounds yet" in (
         listed.stdout
     )
     added = cli(tmp_path, "lead", "add", "ben@example.org")

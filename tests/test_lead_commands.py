@@ -77,7 +77,10 @@ async def test_a_round_closed_too_early_is_reopened_and_carries_on(world: World)
     await world.command("lead", "/round close anyway")
     reopened = await world.command("lead", "/round reopen")
     assert reopened[0].private_to is None  # everyone in the chat hears it
-    assert "Round 1 “Spring” is open again until Mon 16 Nov 2026, 09:00 UTC" in reopened[0].text
+    assert (
+        "Round 1 “Spring” is open again until Monday 16 November 2026 at 11:59pm"
+        in reopened[0].text
+    )
     assert not await closed(world)
     assert "2/9 · Collaboration" in texts(await world.say("alice", "continue"))
     for name in ("alice", "bob", "carol"):
@@ -102,7 +105,7 @@ async def test_reopening_is_for_a_week_and_for_the_latest_round(world: World) ->
     await world.command("lead", "/round open Summer")
     await world.command("lead", "/round close anyway")
     reply = texts(await world.command("lead", "/round reopen for 3 days"))
-    assert "Round 2 “Summer” is open again until Fri 13 Nov 2026" in reply
+    assert "Round 2 “Summer” is open again until Friday 13 November 2026" in reply
     assert "Say how long it stays open" in texts(await world.command("lead", "/round reopen x"))
 
 
@@ -112,7 +115,7 @@ async def test_an_action_is_changed_and_its_owner_told(world: World) -> None:
         "lead", "/round action edit 1 Pool two budgets owner alice due 2026-12-15"
     )
     assert changed[0].text.startswith("Action 1 changed. 1. Finance: Pool two budgets")
-    assert "owner Alice · due Tue 15 Dec 2026" in changed[0].text
+    assert "owner Alice · due Tuesday 15 December 2026" in changed[0].text
     told = [m for m in changed if m.to.direct]
     assert told and told[0].to.chat_id == "ALICE" and "noted you as its owner" in told[0].text
     cleared = texts(await world.command("lead", "/round action edit 1 owner none due none"))

@@ -67,7 +67,7 @@ async def test_a_lead_by_email_runs_a_whole_round_from_the_pages(database_url: s
         status = await lead.follow(f"/lead/c/{community}")
         assert "Completed 2 (50%): a summary needs at least 3" in status.text
         reminded = await lead.submit(status, "Send a reminder")
-        assert "Sent 2 reminder(s)." in reminded.text
+        assert "Sent 2 reminders." in reminded.text
         warning = await lead.submit(reminded, "Close the round")
         assert "Closing now gives no summary: 2 of the 3 needed have finished" in warning.text
         kept = await lead.follow(f"/lead/c/{community}")  # "Keep it open" is a link back
@@ -270,3 +270,28 @@ async def test_round_web_gives_a_chat_lead_a_one_time_link(database_url: str, ch
             )
             again = await browser.post(confirm.form().action, confirm.form().fill("Sign in"))
             assert again.status == 404
+
+
+async def test_working_days_are_set_from_the_settings_page_as_from_chat(
+    database_url: str,
+) -> None:
+    async with web_world(database_url, chat=False) as world, another_browser(world) as lead:
+        community = await email_community(world, "Riverside Partnership", ANA)
+        await sign_in(world, lead, ANA)
+        settings = await lead.follow(f"/lead/c/{community}/settings")
+        assert settings.html.count('name="day-') == 7
+        assert settings.html.count('value="on" checked') >= 5  # Monday to Friday
+        none = await lead.post(
+            f"/lead/c/{community}/settings",
+            settings.form("Save working days").fill("Save working days"),
+        )
+        if none.status == 303:
+            none = await lead.follow(none.headers["Location"])
+        assert "Select at least one working day" in none.text
+        saved = await lead.submit(
+            settings, "Save working days", **{"day-0": "on", "day-2": "on", "day-5": "on"}
+        )
+        assert "working days only, Monday, Wednesday and Saturday" in saved.text
+        async with world.assembly.storage.transaction() as repo:
+            stored = await repo.community_by_id(community)
+        assert stored is not None and stored.working_days == (0, 2, 5)

@@ -104,7 +104,7 @@ async def answer_from_email(world: WebWorld, address: str) -> None:
     """Someone opens their invitation from their email and answers every question."""
     invitation = next(m for m in world.mailbox.to(address) if "your questions" in m["Subject"])
     done = await world.browser.answer_round(link_in(invitation), "3")
-    assert "Your answers for" in done.text
+    assert "Your answers are in." in done.text
 
 
 async def test_a_lead_runs_a_whole_round_from_the_browser(
@@ -167,7 +167,7 @@ async def test_a_lead_runs_a_whole_round_from_the_browser(
         shown = await call(visit, driver, lead)
         assert "Completed\n3 (50%): a summary needs at least 5" in shown
         await check("round open")
-        assert "Sent 3 reminder(s)." in await call(press, driver, "Send a reminder")
+        assert "Sent 3 reminders." in await call(press, driver, "Send a reminder")
         await world.settle()
         reminded = [m for m in world.mailbox.to(PEOPLE[3]) if m["Subject"].startswith("Reminder")]
         assert len(reminded) == 1

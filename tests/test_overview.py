@@ -81,4 +81,5 @@ async def test_a_board_shows_no_count_the_summary_may_not(storage: Storage) -> N
     assert "levels 1:" not in seen.summary_text and "scored," not in seen.summary_text
     assert seen.latest.priorities is not None and seen.latest.priorities.of("finance") is None
     assert "fewer than 5 people picked any, so they are not shown" in seen.summary_text
-    assert "shows only its median and agreed or split" in seen.chart_alt
+    assert "marking its median on a scale from 1" in seen.chart_alt
+    assert "one bar per category" not in seen.chart_alt  # no bars are drawn

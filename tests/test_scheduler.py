@@ -137,7 +137,7 @@ async def world(storage: object) -> World:
     reply = await world.command(
         "lead", "/round schedule every 6 weeks on monday at 09:00 Europe/London for 14 days"
     )
-    assert "Next opening: Mon 15 Mar 2027, 09:00 GMT" in reply[0].text
+    assert "Next opening: Monday 15 March 2027 at 9am" in reply[0].text
     return world
 
 
@@ -163,19 +163,20 @@ async def test_two_scheduled_rounds_across_dst_with_a_crash_post_nothing_twice(
 
     await jump(world, restarted)  # day 3
     assert world.clock.now() == datetime(2027, 3, 18, 9, tzinfo=UTC)
-    await jump(world, restarted)  # day 5
+    await jump(world, restarted)  # day 5 was a Saturday: Monday, a working day
+    assert world.clock.now() == datetime(2027, 3, 22, 9, tzinfo=UTC)
     await answer(world, "carol", ["4"] * 6)
     await world.say("carol", "submit")
-    await jump(world, restarted)  # the day before closing: the clocks went forward that night
-    assert world.clock.now() == datetime(2027, 3, 28, 8, tzinfo=UTC)  # 09:00 BST
+    await jump(world, restarted)  # the day before closing is a Sunday: the Friday before
+    assert world.clock.now() == datetime(2027, 3, 26, 9, tzinfo=UTC)  # 09:00 GMT
     reminders_to_lead = [when for when, m in outbound.to("lead") if _kind(m) == "reminder"]
     assert [w.astimezone(LONDON).hour for w in reminders_to_lead] == [9, 9, 9]
     assert outbound.kinds("carol") == ["invitation", "reminder", "reminder"]
     assert outbound.kinds("lead") == ["invitation", "other", "reminder", "reminder", "reminder"]
     assert outbound.kinds("alice") == ["invitation"]  # finished: never reminded
 
-    await jump(world, restarted)  # closing time
-    assert world.clock.now() == datetime(2027, 3, 29, 8, tzinfo=UTC)
+    await jump(world, restarted)  # closing time: the end of the day in London
+    assert world.clock.now() == datetime(2027, 3, 29, 22, 59, tzinfo=UTC)
     summaries = [m for _, m in outbound.sent if m.attachment is not None and not m.to.direct]
     assert len(summaries) == 1 and "3 of 4 completed" in summaries[0].text
 
@@ -239,11 +240,11 @@ async def test_too_few_responses_put_closing_off_once(world: World) -> None:
     await answer(world, "alice", ["3"] * 9)
     while not any("stays open 7 more days" in post for post in outbound.posts()):
         await jump(world, worker)
-    assert world.clock.now() == datetime(2027, 3, 29, 8, tzinfo=UTC)
+    assert world.clock.now() == datetime(2027, 3, 29, 22, 59, tzinfo=UTC)
     assert "1 completed of the 3 a summary needs" in outbound.posts()[-1]
     while not any("is closed" in post for post in outbound.posts()):
         await jump(world, worker)
-    assert world.clock.now() == datetime(2027, 4, 5, 8, tzinfo=UTC)
+    assert world.clock.now() == datetime(2027, 4, 5, 22, 59, tzinfo=UTC)
     assert "A summary needs at least 3 completed" in outbound.posts()[-1]
 
 
@@ -290,13 +291,13 @@ async def test_concurrent_replicas_send_each_message_once(world: World) -> None:
 async def test_schedule_show_and_off_and_the_once_a_day_manual_reminder(world: World) -> None:
     shown = await world.command("lead", "/round schedule")
     assert "Every 6 weeks on Monday at 09:00 (Europe/London)" in shown[0].text
-    assert "Reminders to those not finished: Thu 18 Mar, Sat 20 Mar, Sun 28 Mar" in shown[0].text
-    assert "Closes: Mon 29 Mar 2027, 09:00 BST" in shown[0].text
+    assert "Reminders to those not finished: Thu 18 Mar, Mon 22 Mar, Fri 26 Mar" in shown[0].text
+    assert "Closes: Monday 29 March 2027 at 11:59pm" in shown[0].text
     bad = await world.command("lead", "/round schedule every fortnight")
     assert "For example: /round schedule every 3 months" in bad[0].text
     await world.command("lead", "/round open")
     first = await world.command("lead", "/round remind")
-    assert first[0].text.startswith("Sent 4 reminder(s).")
+    assert first[0].text.startswith("Sent 4 reminders.")
     again = await world.command("lead", "/round remind")
     assert "the next can go after" in again[0].text and len(again) == 1
     world.clock.advance(timedelta(days=1))
@@ -371,13 +372,13 @@ async def test_changing_the_time_of_a_schedule_keeps_it_in_step(world: World) ->
     reply = await world.command(
         "lead", "/round schedule every 6 weeks on monday at 10:00 Europe/London for 14 days"
     )
-    assert "Next opening: Mon 26 Apr 2027, 10:00 BST" in reply[0].text
+    assert "Next opening: Monday 26 April 2027 at 10am" in reply[0].text
 
 
 async def test_a_hand_opened_round_gets_reminders_in_the_communitys_time(world: World) -> None:
     outbound = Outbound(world)
     invited = await world.command("lead", "/round open for 10 days")
-    assert "GMT" in invited[0].text  # times shown in the community's timezone, not UTC
+    assert "at 11:59pm" in invited[0].text  # the end of a day in the community's timezone
     await duties(world, outbound).run_due()
     while len(outbound.kinds("carol")) < 1:
         await jump(world, duties(world, outbound))
@@ -437,7 +438,7 @@ async def test_an_unreadable_channel_is_told_once_and_the_schedule_moves_on(worl
     await jump(world, worker)  # 15 March: cannot open
     await worker.run_due()
     notes = [p for p in outbound.posts() if "could not see who is in this chat" in p]
-    assert len(notes) == 1 and "Mon 26 Apr 2027, 09:00 BST" in notes[0]
+    assert len(notes) == 1 and "Monday 26 April 2027 at 9am" in notes[0]
     async with world.storage.transaction() as repo:
         assert await repo.latest_round(1) is None
 
@@ -446,7 +447,7 @@ async def test_until_a_date_means_the_end_of_that_day_where_the_community_is(
     world: World,
 ) -> None:
     reply = await world.command("lead", "/round open until 2027-03-20")
-    assert "open until Sat 20 Mar 2027, 23:59 GMT" in reply[0].text
+    assert "open until Saturday 20 March 2027 at 11:59pm" in reply[0].text
 
 
 class CountingStorage:

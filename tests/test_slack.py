@@ -63,6 +63,12 @@ class Slack:
         assert await self.sends.command(LEAD, text, channel) == 200
         await self.fake.wait_for_text(channel, expect, after)
 
+    async def comments(self, user: str) -> dict[str, str]:
+        async with self.bot.storage.transaction() as repo:
+            person = await repo.person("slack", user)
+            assert person is not None
+            return {a.category_id: a.comment for a in await repo.answers(1, person.id) if a.comment}
+
     async def open_round(self) -> None:
         await self.command("/round setup Riverside", "Riverside is set up")
         after = self.fake.seq
@@ -176,6 +182,8 @@ async def test_a_whole_round_in_slack(slack: Slack) -> None:
 
 
 async def test_typed_answers_and_comments_in_the_dm(slack: Slack) -> None:
+    """A comment typed in the DM or in the card's box lands on the card shown, and the reply
+    names it; a typed level is an answer; the box changes and Remove comment removes it."""
     await slack.open_round()
     await slack.step("U2", "Start", "1/9 · Vision")
     after = slack.fake.seq
@@ -183,12 +191,33 @@ async def test_typed_answers_and_comments_in_the_dm(slack: Slack) -> None:
     await slack.fake.wait_for_text("DU2", "2/9 · Collaboration", after)
     after = slack.fake.seq
     assert await slack.sends.say("U2", "We rarely meet & talk <across> teams.") == 200
-    await slack.fake.wait_for_text("DU2", "Comment saved for Vision", after)
-    async with slack.bot.storage.transaction() as repo:
-        bob = await repo.person("slack", "U2")
-        assert bob is not None
-        (answer,) = await repo.answers(1, bob.id)
-    assert answer.level == 4 and answer.comment == "We rarely meet & talk <across> teams."
+    await slack.fake.wait_for_text("DU2", "Comment saved for Collaboration", after)
+    after = slack.fake.seq
+    assert await slack.sends.say("U2", "I'd say 2 really") == 200
+    await slack.fake.wait_for_text("DU2", "3/9 · Accountability", after)
+    card = slack.fake.in_channel("DU2")[-1]
+    box = card.text_box()
+    assert box is not None and box["label"]["text"] == "Comment on this question"
+    assert box["block_id"] == "text:1:note:accountability"
+    after = slack.fake.seq
+    assert await slack.sends.type_in_box("U2", "Each board answers to itself & no one else.") == 200
+    await slack.fake.wait_for_text("DU2", "Comment saved for Accountability", after)
+    await slack.step("U2", "3", "4/9 · Involvement")
+    await slack.step("U2", "Back", "3/9 · Accountability")
+    card = slack.fake.in_channel("DU2")[-1]
+    box = card.text_box()
+    assert box is not None and "initial_value" not in box["element"]  # never in a message
+    assert "You have a comment on this question" in card.text
+    after = slack.fake.seq
+    assert await slack.sends.type_in_box("U2", "Boards answer to themselves.") == 200
+    await slack.fake.wait_for_text("DU2", "Comment saved for Accountability", after)
+    assert await slack.comments("U2") == {
+        "collaboration": "We rarely meet & talk <across> teams.",
+        "accountability": "Boards answer to themselves.",
+    }
+    await slack.step("U2", "Remove comment", "Your comment on Accountability is removed")
+    assert await slack.comments("U2") == {"collaboration": "We rarely meet & talk <across> teams."}
+    assert await slack.answers("U2") == {"vision": 4, "collaboration": 2, "accountability": 3}
 
 
 @pytest.mark.parametrize("how", ["wrong secret", "stale", "unsigned"])

@@ -57,7 +57,10 @@ def test_a_card_shows_each_descriptor_beside_its_button() -> None:
     assert [b["accessory"]["value"] for b in levels] == [c.id for c in card.choices[:5]]
     for block, choice in zip(levels, card.choices, strict=False):
         assert block["text"]["text"] == f"*{choice.label}* — {choice.detail}"
-    assert blocks[-2]["text"]["text"].startswith("Pick a level")  # the hint keeps its place
+    assert blocks[-3]["text"]["text"].startswith("Pick a level")  # the hint keeps its place
+    # The comment box, then the other buttons: Enter in the box sends the card's comment.
+    assert blocks[-2]["type"] == "input" and blocks[-2]["dispatch_action"] is True
+    assert blocks[-2]["block_id"] == "text:" + next(c.id for c in card.choices if c.takes_text)
     assert [e["text"]["text"] for e in blocks[-1]["elements"]] == ["Not sure", "Back"]
     ids = [b["accessory"]["action_id"] for b in levels]
     ids += [e["action_id"] for e in blocks[-1]["elements"]]

@@ -200,7 +200,7 @@ async def test_a_whole_round_in_teams(teams: Teams) -> None:
     # A reminder reaches those who have not finished, and only them.
     after = fake.seq
     assert await sends.command(LEAD, "round remind") == 200
-    await fake.wait_for_text(teams.dm(LEAD), "Sent 2 reminder(s).", after)
+    await fake.wait_for_text(teams.dm(LEAD), "Sent 2 reminders.", after)
     await fake.wait_for_text(teams.dm(OWNER), "closes", after)
     assert not [a for a in fake.in_conversation(teams.dm("29:ben")) if a.seq > after]
 

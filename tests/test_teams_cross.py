@@ -69,7 +69,7 @@ async def test_one_round_across_teams_slack_and_email(
             await answer_round(teams, user, SCRIPTS[user])
         await slack_answers(slack, slack_sends, SLACK_PERSON)
         done = await browser.answer_round(link_in(mailbox.to(WEB_PEOPLE[0])[0]), "3")
-        assert "Your answers for" in done.text
+        assert "Your answers are in." in done.text
 
         after = fake.seq
         assert await teams.sends.command(LEAD, "round status") == 200

@@ -143,6 +143,43 @@ async def test_a_whole_round_over_polling(fake: FakeTelegram, database_url: str)
         assert rest[-1].endswith("n at the end of each bar.")
 
 
+async def test_a_comment_press_asks_with_a_reply_box_naming_the_card(
+    fake: FakeTelegram, database_url: str
+) -> None:
+    """Comment asks (ForceReply, naming the card); the reply is that card's comment, kept
+    across a restart; it shows on the card and can be removed; a typed level is an answer."""
+    person = PEOPLE[0]
+    chat = person["id"]
+    note = "Nobody outside the council has read the vision statement."
+    async with running_bot(fake, database_url) as bot:
+        await enrol(bot, [person], await set_up(bot))
+        await bot.say(LEAD, f"/round open {TITLE}", group=GROUP)
+        await bot.press(person, "Start")
+        assert labels(fake.last_message(chat))[2] == ["Comment"]
+        await bot.press(person, "Comment")
+        asked = fake.last_message(chat)
+        assert asked["text"].startswith("Your comment on Vision: write it in your next message")
+        assert asked["asked_with"] == {
+            "force_reply": True,
+            "input_field_placeholder": "Comment on Vision",
+        }
+        updates = bot.updates
+    async with running_bot(fake, database_url, updates=updates) as bot:  # a restart loses nothing
+        await bot.say(person, note)
+        assert texts(fake, chat)[-1].startswith("Comment saved for Vision.")
+        await bot.say(person, "continue")
+        card = fake.last_message(chat)
+        assert "You have a comment on this question" in card["text"]
+        assert labels(card)[2:] == [["Comment"], ["Remove comment"]]
+        await bot.press(person, "Remove comment")
+        assert texts(fake, chat)[-1] == "Your comment on Vision is removed."
+        await bot.say(person, "4")
+        assert any(t.startswith("✓ Vision: 4") for t in texts(fake, chat))
+        async with bot.storage.transaction() as repo:
+            (answer,) = await repo.answers(1)
+        assert answer.level == 4 and answer.comment is None
+
+
 async def test_a_whole_round_over_a_webhook(fake: FakeTelegram, database_url: str) -> None:
     async with running_bot(fake, database_url, webhook=True) as bot:
         (hook,) = fake.called("setWebhook")

@@ -40,26 +40,49 @@ async def test_a_web_participant_answers_a_round_from_the_invitation_email(
         page = await world.submit(page, "Continue", level="Level 3", comment="We share a plan.")
         assert "✓ Vision: 3" in page.text and "Question 2/9" in page.text
         review = await answer_round(world, path, "4")
-        assert "Thank you! Your answers for Spring check are in." in review.text
         status = await world.lead("/round status")
         assert "Invited 2 · completed 1" in status  # lee, in the chat, and ana
-        # The priorities step, on the page as in a chat: pick up to two, Done; Change, Skip.
+        # The priorities step: a checkbox per area, up to two; more is an error that keeps
+        # the ticks and changes nothing.
+        assert "Your answers are in." in review.text
         assert "Which areas should the partnership work on first?" in review.text
-        buttons = list(review.form("Done").buttons)
-        assert buttons[0] == "1 Vision" and buttons[-2:] == ["Done", "Skip"] and len(buttons) == 11
-        page = await world.submit(review, "6 Finance")
-        assert "Your picks so far: Finance. Pick one more, or press Done." in page.text
-        page = await world.submit(page, "2 Collaboration")
-        assert "Your picks: Finance and Collaboration." in page.text
-        page = await world.submit(page, "Done")
-        assert "Thank you! Your priorities: Finance and Collaboration." in page.text  # notice
-        assert "Your submitted answers for Spring check" in page.text
-        assert await priorities_of(world, "ana@example.org") == ("finance", "collaboration")
-        page = await world.submit(page, "Change priorities")
-        assert "Your picks: Finance and Collaboration." in page.text
-        page = await world.submit(page, "Skip")
-        assert "No priorities from you this round, and that is fine." in page.text
+        assert "Select up to two" in review.text
+        assert list(review.form().buttons) == ["Continue"]
+        three = {f"priority-{area}": area for area in ("finance", "collaboration", "vision")}
+        error = await world.post(path, review.form().fill("Continue", **three))
+        assert error.status == 200 and error.title.startswith("Error: ")
+        assert "There is a problem" in error.text and "Select up to two areas" in error.text
+        assert error.html.count("checked") == 3
         assert await priorities_of(world, "ana@example.org") == ()
+        two = {k: v for k, v in three.items() if v != "vision"}
+        page = await world.submit(review, "Continue", **two)
+        # The confirmation: a panel, what happens next, and changing as secondary links.
+        assert page.title.startswith("Answers submitted")
+        assert "Answers submitted Thank you for taking part in Spring check." in page.text
+        assert "What happens next" in page.text and "The round closes on" in page.text
+        assert "we email you the summary" in page.text
+        assert "Your priorities: Collaboration, Finance." in page.text
+        assert "message me" not in page.text and not page.forms
+        assert await priorities_of(world, "ana@example.org") == ("collaboration", "finance")
+        again = await world.get(path + "?priorities=1")
+        assert again.html.count(" checked") == 2
+        page = await world.submit(again, "Continue")  # nothing ticked: no priorities
+        assert "Your priorities: none." in page.text
+        assert await priorities_of(world, "ana@example.org") == ()
+        # Your answers: a summary list with each level's words, the comment, Change links.
+        answers = await world.get(path + "?answers=1")
+        assert (
+            "1. Vision Level 3" in answers.text and "Your comment: We share a plan." in answers.text
+        )
+        assert answers.html.count(">Change<") == 9
+        assert "Change your answer to 1. Vision" in answers.text  # for screen readers
+        change = await world.get(path + "?change=vision")
+        assert "Question 1/9" in change.text
+        assert 'checked><label for="level-3">' in change.html  # the answer so far, ticked
+        assert ">We share a plan.</textarea>" in change.html  # and its comment filled in
+        page = await world.submit(change, "Continue", level="Level 2", comment="")
+        assert "✓ Vision: 2" in page.text and page.title.startswith("Your answers")
+        assert "1. Vision Level 2" in page.text and "Your comment" not in page.text
         assert len(world.mailbox.to("ana@example.org")) == 1  # the conversation is not emailed
 
 
@@ -215,7 +238,7 @@ async def test_a_closed_round_says_so_and_an_expired_link_can_be_renewed(
         world.clock.advance(timedelta(days=1))
         await world.lead("/round close anyway")
         page = await world.get(path)
-        assert "This round closed on Tue 3 Nov 2026" in page.text
+        assert "This round closed on Tuesday 3 November 2026" in page.text
         world.clock.advance(GRACE + timedelta(days=1))
         expired = await world.get(path)
         assert expired.status == 410 and "This link has expired" in expired.text
@@ -330,3 +353,22 @@ async def test_your_data_shows_downloads_and_forgets_after_a_confirmation(
         assert (await world.get(path + "/data")).status == 404  # the link went with them
         again = await world.lead("/round people add ana@example.org")
         assert "Not added, because they asked us not to" in again
+
+
+async def test_a_comment_shows_in_its_box_again_and_is_changed_or_removed(
+    database_url: str,
+) -> None:
+    async with web_world(database_url) as world:
+        path = (await opened(world, "ana@example.org"))["ana@example.org"]
+        card = await world.submit(await world.get(path), "Start")
+        card = await world.submit(card, "Continue", level="Level 2", comment="First words here.")
+        card = await world.submit(card, "Back")
+        assert "First words here.</textarea>" in card.html  # the box holds the comment so far
+        assert "Comment" not in card.form().buttons  # the box is the card's Comment choice
+        card = await world.submit(card, "Continue", level="Level 3", comment="Better words.")
+        [answer] = await answers_of(world, "ana@example.org")
+        assert (answer.level, answer.comment) == (3, "Better words.")  # replaced, not added
+        card = await world.submit(card, "Back")
+        await world.submit(card, "Remove comment")
+        [answer] = await answers_of(world, "ana@example.org")
+        assert (answer.level, answer.comment) == (3, None)

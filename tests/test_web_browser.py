@@ -136,31 +136,81 @@ def body_text(driver: WebDriver) -> str:
     return str(driver.execute_script("return document.body.innerText"))
 
 
-def keyboard_round(driver: WebDriver, url: str, shot: str | None) -> list[str]:
-    """Open the invitation, answer nine cards, submit and pick a priority, by keyboard; the
-    headings seen."""
+def checked(driver: WebDriver) -> list[str]:
+    """The labels of the radios and checkboxes ticked on the page."""
+    found: list[str] = driver.execute_script(
+        "return [...document.querySelectorAll('input:checked')]"
+        ".map(i => document.querySelector(`label[for='${i.id}']`).innerText.trim())"
+    )
+    return found
+
+
+def shoot(driver: WebDriver, folder: str | None, name: str) -> None:
+    """A screenshot at 390 px of the whole page into folder (docs/ makes the README's)."""
+    if not folder:
+        return
+    width(driver, 390)
+    high = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": int(high), "deviceScaleFactor": 1, "mobile": True},
+    )
+    driver.save_screenshot(str(Path(folder) / name))
+    width(driver, 320)
+
+
+def keyboard_round(driver: WebDriver, url: str, shots: str | None) -> dict[str, Any]:
+    """Open the invitation, answer nine cards (going Back once), check the answers, submit and
+    tick a priority, by keyboard; what was seen on the way."""
     width(driver, 320)
     driver.get(url)
+    seen: dict[str, Any] = {"invitation buttons": buttons(driver)}
     press(driver, "Start")
     headings = []
     for number in range(9):
         headings.append(str(driver.execute_script("return document.querySelector('h1').innerText")))
         pick_level(driver, 2 + number % 3)
         if number == 0:
-            if shot:
-                driver.save_screenshot(shot)
+            shoot(driver, shots, "web-card-390.png")
             tab_to(driver, lambda e: e["tag"] == "TEXTAREA")
             driver.switch_to.active_element.send_keys("Typed by keyboard, as a comment.")
+        if number == 1:  # Back, at the bottom: the first card, as it was answered
+            seen["buttons on a card"] = buttons(driver)
+            press(driver, "Back")
+            seen["back"] = (
+                checked(driver),
+                driver.find_element(By.ID, "comment").get_attribute("value"),
+            )
+            press(driver, "Continue")
+            pick_level(driver, 3)
         press(driver, "Continue")
         assert "✓" in body_text(driver)
+    seen["headings"] = headings
+    seen["check title"] = driver.title
+    seen["check"] = body_text(driver)
+    seen["change links"] = driver.execute_script(
+        "return [...document.querySelectorAll('.summary a')].map(a => a.innerText)"
+    )
+    shoot(driver, shots, "web-check-answers-390.png")
     press(driver, "Submit")
-    assert "Which areas should the partnership work on first?" in body_text(driver)
-    press(driver, "6 Finance")
-    assert "Your picks so far: Finance." in body_text(driver)
-    press(driver, "Done")
-    assert "Thank you! Your priorities: Finance." in body_text(driver)
-    assert driver.execute_script("return document.documentElement.scrollWidth") <= 320
-    return headings
+    seen["priorities"] = body_text(driver)
+    tab_to(driver, lambda e: e["type"] == "checkbox" and e["value"] == "finance")
+    driver.switch_to.active_element.send_keys(Keys.SPACE)
+    seen["ticked"] = checked(driver)
+    press(driver, "Continue")
+    seen["confirmation"] = body_text(driver)
+    seen["panel"] = driver.find_element(By.CLASS_NAME, "panel").text
+    seen["confirmation buttons"] = buttons(driver)
+    shoot(driver, shots, "web-confirmation-390.png")
+    seen["scroll"] = driver.execute_script("return document.documentElement.scrollWidth")
+    return seen
+
+
+def buttons(driver: WebDriver) -> list[str]:
+    found: list[str] = driver.execute_script(
+        "return [...document.querySelectorAll('main button')].map(b => b.innerText.trim())"
+    )
+    return found
 
 
 async def test_a_whole_round_by_keyboard_at_phone_width(driver: WebDriver, tmp_path: Path) -> None:
@@ -168,20 +218,43 @@ async def test_a_whole_round_by_keyboard_at_phone_width(driver: WebDriver, tmp_p
         await community_with(world, "ana@example.org")
         await world.lead("/round open")
         url = world.base + link_in(world.mailbox.to("ana@example.org")[0])
-        shot = os.environ.get("WEB_SCREENSHOT")  # docs/web-card-320.png is made this way
-        headings = await call(keyboard_round, driver, url, shot)
-        assert headings[0].startswith("Question 1/9") and "Vision" in headings[0]
-        assert len(set(headings)) == 9
+        shots = os.environ.get("WEB_SCREENSHOTS")  # docs/web-*-390.png are made this way
+        seen = await call(keyboard_round, driver, url, shots)
         status = await world.lead("/round status")
-        assert "completed 1" in status
         async with world.assembly.storage.transaction() as repo:
             person = await repo.person_by_address("web", "ana@example.org")
             assert person is not None
             answers = await repo.answers_of(person.id)
             (participation,) = await repo.participations_of(person.id)
-        assert [a.level for a in answers] == [2, 3, 4] * 3
-        assert answers[0].comment == "Typed by keyboard, as a comment."
-        assert participation.priorities == ("finance",)
+    assert seen["invitation buttons"] == ["Start"]  # no "Later" on a page
+    headings = seen["headings"]
+    assert headings[0].startswith("Question 1/9") and "Vision" in headings[0]
+    assert len(set(headings)) == 9
+    # Back is a secondary button at the bottom; the answer so far is ticked, the comment kept.
+    assert seen["buttons on a card"] == ["Continue", "Back"]
+    assert seen["back"][0][0].startswith("Level 2") and len(seen["back"][0]) == 1
+    assert seen["back"][1] == "Typed by keyboard, as a comment."
+    # Check your answers: a summary list, each level's words, the comment, a Change link a row.
+    assert seen["check title"].startswith("Check your answers")
+    assert "Level 2\nOur partnership" in seen["check"] or "Level 2" in seen["check"]
+    assert "Your comment: Typed by keyboard, as a comment." in seen["check"]
+    assert len(seen["change links"]) == 9
+    assert all(link.startswith("Change") for link in seen["change links"])
+    # Priorities as checkboxes; then the confirmation panel, changing as secondary links.
+    assert "Select up to two" in seen["priorities"]
+    assert seen["ticked"] == ["6. Finance"]
+    assert seen["panel"].startswith("Answers submitted")
+    assert (
+        "What happens next" in seen["confirmation"]
+        and "Your priorities: Finance." in seen["confirmation"]
+    )
+    assert "Check or change your answers" in seen["confirmation"]
+    assert seen["confirmation buttons"] == [] and "message me" not in seen["confirmation"]
+    assert seen["scroll"] <= 320
+    assert "completed 1" in status
+    assert [a.level for a in answers] == [2, 3, 4] * 3
+    assert answers[0].comment == "Typed by keyboard, as a comment."
+    assert participation.priorities == ("finance",)
 
 
 def axe_violations(driver: WebDriver, url: str) -> dict[int, list[str]]:
@@ -201,7 +274,8 @@ def axe_violations(driver: WebDriver, url: str) -> dict[int, list[str]]:
 
 async def page_urls(world: WebWorld) -> dict[str, str]:
     """A URL of every kind of page, with a round to walk through."""
-    await community_with(world, "ana@example.org", "ben@example.org", "cy@example.org")
+    people = ("ana", "ben", "cy", "dee")
+    await community_with(world, *(f"{name}@example.org" for name in people))
     await world.lead("/round open")
     async with world.assembly.storage.transaction() as repo:
         community = await repo.community_by_name("Riverside")
@@ -213,15 +287,33 @@ async def page_urls(world: WebWorld) -> dict[str, str]:
     urls["card"] = ana
     error = await world.post(ana, card.form().fill())
     assert "There is a problem" in error.text
-    priorities = await world.browser.answer_round(ben, "3")
+    review = await world.get(ben)
+    review = await world.submit(review, "Start")
+    while "Question" in review.text and review.form().radios:
+        review = await world.submit(review, "Continue", level="Level 3", comment="A comment.")
+    assert review.title.startswith("Check your answers")
+    priorities = await world.submit(review, "Submit")
     assert "Which areas should the partnership work on first?" in priorities.text
-    review = await world.submit(priorities, "Skip")
-    assert "Your submitted answers" in review.text
-    urls["review"] = ben
     cy = link_in(world.mailbox.to("cy@example.org")[0])
-    picking = await world.submit(await world.browser.answer_round(cy, "2"), "6 Finance")
-    assert "Your picks so far: Finance." in picking.text
-    urls["priorities"] = cy
+    checking = await world.submit(await world.get(cy), "Start")
+    while "Question" in checking.text and checking.form().radios:
+        checking = await world.submit(checking, "Continue", level="Level 2")
+    assert checking.title.startswith("Check your answers")
+    urls["check your answers"] = cy
+    dee = link_in(world.mailbox.to("dee@example.org")[0])
+    picking = await world.browser.answer_round(dee, "4")
+    assert "Select up to two" in picking.text
+    urls["priorities"] = dee
+    too_many = {f"priority-{a}": a for a in ("vision", "finance", "collaboration")}
+    error = await world.post(ben, priorities.form().fill("Continue", **too_many))
+    assert "Select up to two areas" in error.text
+    done = await world.submit(priorities, "Continue", **{"priority-finance": "finance"})
+    assert done.title.startswith("Answers submitted")
+    urls["confirmation"] = ben
+    urls["your answers"] = ben + "?answers=1"
+    urls["change an answer"] = ben + "?change=vision"
+    urls["change priorities"] = ben + "?priorities=1"
+    urls["stop reminders"] = ben + "?choose=1:mute&label=Stop+reminders"
     urls["invalid link"] = "/a/" + "x" * 43
     urls["unsubscribe"] = "/u/" + ana.rsplit("/", 1)[1]
     return urls
@@ -240,7 +332,10 @@ async def test_no_wcag_22_aa_violation_on_any_page(driver: WebDriver, tmp_path: 
         world.clock.advance(GRACE + timedelta(days=2))
         results["expired"] = await call(axe_violations, driver, world.base + ana)
     assert results == {kind: {pixels: [] for pixels in WIDTHS} for kind in results}
-    assert {"join", "invitation", "card", "review", "priorities", "closed"} <= set(results)
+    assert {"join", "invitation", "card", "check your answers", "priorities", "closed"} <= set(
+        results
+    )
+    assert {"confirmation", "your answers", "change an answer", "change priorities"} <= set(results)
     assert "invalid link" in results
 
 
@@ -283,7 +378,9 @@ async def test_the_board_passes_axe_shows_its_charts_prints_plainly_and_no_comme
         gone = await call(axe_violations, driver, url)  # the polite page of a replaced link
     assert gone == {pixels: [] for pixels in WIDTHS}
     assert SECRET not in seen["html"]  # five comments a round: the debrief quotes them
-    assert seen["images"] == [1600, 1600]  # both charts, from the bot itself under its CSP
+    # Both charts, from the bot itself under its CSP; in a narrow window the summary's
+    # <picture> takes the portrait chart (780 px wide).
+    assert seen["images"][0] in (780, 1600) and seen["images"][1] == 1600
     assert all(
         alt.endswith("above give the same figures.")
         or alt.endswith("above gives the same figures.")

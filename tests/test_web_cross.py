@@ -91,7 +91,7 @@ async def test_one_round_across_slack_telegram_and_the_web(
         await slack_answers(slack, sends, SLACK_PERSON)
         for address in WEB_PEOPLE:
             done = await browser.answer_round(link_in(mailbox.to(address)[0]), "3")
-            assert "Your answers for" in done.text
+            assert "Your answers are in." in done.text
 
         await bot.say(OLGA, "/round status", group=GROUP)
         status = telegram.last_message(OLGA["id"])["text"]

@@ -111,6 +111,7 @@ async def test_reminders_come_by_email_with_snooze_and_stop_links(database_url: 
         assert reminder["Subject"].startswith("Reminder:")
         text = plain(reminder)
         assert "Remind me tomorrow: http" in text and "Stop reminders: http" in text
+        assert "Later" not in text  # an email asks for nothing to be put off
         snooze = await world.get(link_labelled(reminder, "Remind me tomorrow"))
         assert "Please confirm" in snooze.text
         done = await world.submit(snooze, "Remind me tomorrow")

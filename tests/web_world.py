@@ -342,8 +342,7 @@ async def answer_commenting(world: WebWorld, address: str, level: str, comment: 
         page = await world.submit(page, "Continue", level=f"Level {level}", **typed)
         typed = {}
     page = await world.submit(page, "Submit")
-    page = await world.submit(page, "6 Finance")
-    await world.submit(page, "Done")
+    await world.submit(page, "Continue", **{"priority-finance": "finance"})
 
 
 async def two_rounds(world: WebWorld, people: tuple[str, ...] = BOARD_PEOPLE) -> None:

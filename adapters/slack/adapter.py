@@ -36,7 +36,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.http import WebServer
 from adapters.platform import NOT_FOLLOWED, ChatMoved
 from adapters.slack import gate
-from adapters.slack.blocks import unescape
+from adapters.slack.blocks import text_input_choice, unescape
 from adapters.slack.directory import PLATFORM, SlackDirectory, SlackUsers
 from adapters.slack.sender import Pacer, SlackSender, SlackSendError, error_code
 from adapters.slack.settings import SlackSettings
@@ -98,12 +98,18 @@ def action_event(body: Payload, action: Payload, name: str) -> IncomingChoice:
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
     message_id = f"{channel}:{message_ts}" if channel and message_ts else None
+    typed = text_input_choice(str(action.get("block_id") or ""))
+    if action.get("type") == "plain_text_input" and typed is not None:
+        choice_id, comment = typed, str(action.get("value") or "")  # a box: not escaped
+    else:
+        choice_id, comment = str(action.get("value") or ""), None
     return IncomingChoice(
         sender,
         Address.dm(sender),
-        choice_id=str(action.get("value") or ""),
+        choice_id=choice_id,
         message_id=message_id,
         delivery_id=f"{body.get('trigger_id')}:{action['action_ts']}",  # no person id in it
+        comment=comment,
     )
 
 

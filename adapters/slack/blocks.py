@@ -24,6 +24,10 @@ BUTTON_VALUE_LIMIT = 2000
 ACCESSIBILITY_LABEL_LIMIT = 75
 FALLBACK_LIMIT = 4000  # Slack shows far less in a notification; it truncates at 40,000
 ELLIPSIS = "…"
+BLOCK_ID_LIMIT = 255
+INPUT_BLOCK_PREFIX = "text:"
+INPUT_LIMIT = 2000  # as long as a comment may be (bot/conversation/engine.py)
+INPUT_PLACEHOLDER = "Type your comment, then press Enter"
 
 
 def escape(text: str) -> str:
@@ -51,7 +55,8 @@ def render_blocks(message: Outgoing) -> list[Block]:
     detailed = [(i, c) for i, c in enumerate(message.choices) if c.detail]
     if detailed:
         return _card(message, detailed)
-    actions = _actions(list(enumerate(message.choices)))
+    inputs = [text_input(c) for c in message.choices if c.takes_text]
+    actions = inputs + _actions([(i, c) for i, c in enumerate(message.choices) if not c.takes_text])
     texts = _sections(message.text, MAX_BLOCKS - len(actions))
     return texts + actions
 
@@ -71,8 +76,9 @@ def _card(message: Outgoing, detailed: list[tuple[int, Choice]]) -> list[Block]:
     for index, choice in detailed:
         text = f"*{escape(choice.label)}* — {escape(choice.detail or '')}"
         blocks.append({**_section(text), "accessory": _button(index, choice)})
-    others = [(i, c) for i, c in enumerate(message.choices) if not c.detail]
-    actions = _actions(others)
+    others = [(i, c) for i, c in enumerate(message.choices) if not c.detail and not c.takes_text]
+    inputs = [text_input(c) for c in message.choices if c.takes_text]
+    actions = inputs + _actions(others)
     if tail:
         blocks.extend(_sections("\n".join(tail), 1))
     return blocks[: MAX_BLOCKS - len(actions)] + actions
@@ -154,6 +160,38 @@ def _button(index: int, choice: Choice) -> Block:
     if choice.detail:
         button["accessibility_label"] = accessibility_label(choice.label, choice.detail)
     return button
+
+
+def text_input(choice: Choice) -> Block:
+    """A choice that takes text (a comment) as a box on the message: Enter sends it back as a
+    block action whose block_id carries the choice id (the core's rules apply as to a press).
+    The box starts empty: a comment in a message's blocks would reach slack_sdk's debug log."""
+    if len(choice.id) > BLOCK_ID_LIMIT - len(INPUT_BLOCK_PREFIX):
+        raise ValueError(f"choice id of {len(choice.id)} characters is too long for a block id")
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": "text",
+        "max_length": INPUT_LIMIT,
+        "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+        "placeholder": {"type": "plain_text", "text": INPUT_PLACEHOLDER},
+    }
+    return {
+        "type": "input",
+        "block_id": INPUT_BLOCK_PREFIX + choice.id,
+        "dispatch_action": True,
+        "optional": True,
+        "label": {"type": "plain_text", "text": clip(f"{choice.label} on this question", 2000)},
+        "element": element,
+    }
+
+
+def text_input_choice(block_id: str) -> str | None:
+    """The choice id a text box's block_id carries; None for any other block."""
+    return (
+        block_id.removeprefix(INPUT_BLOCK_PREFIX)
+        if block_id.startswith(INPUT_BLOCK_PREFIX)
+        else None
+    )
 
 
 def accessibility_label(level: str, descriptor: str) -> str:

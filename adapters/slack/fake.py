@@ -88,6 +88,12 @@ class Message:
     def button(self, label: str) -> dict[str, Any] | None:
         return next((b for b in self.buttons() if b["text"]["text"] == label), None)
 
+    def text_box(self) -> dict[str, Any] | None:
+        """The message's input block that sends its text on Enter (a comment box), if any."""
+        return next(
+            (b for b in self.blocks if b["type"] == "input" and b.get("dispatch_action")), None
+        )
+
 
 @dataclass
 class SharedFile:
@@ -532,9 +538,16 @@ class SlackSends:
         return await self.post(body, "application/x-www-form-urlencoded", **kwargs)
 
     def click_body(
-        self, user: str, message: Message, label: str, action_ts: str | None = None
+        self,
+        user: str,
+        message: Message,
+        label: str,
+        action_ts: str | None = None,
+        box: dict[str, Any] | None = None,
+        typed: str = "",
     ) -> str:
-        button = message.button(label)
+        """A button pressed (by its label) or, with box, text typed in that text box."""
+        button = message.button(label) if box is None else {}
         assert button is not None, f"no button {label!r} in {message.text[:60]!r}"
         payload = fixture("block_actions")
         n = next(self._ids)
@@ -544,13 +557,34 @@ class SlackSends:
         payload["container"] |= {"message_ts": message.ts, "channel_id": message.channel}
         payload["channel"]["id"] = message.channel
         payload["message"] |= {"ts": message.ts, "text": message.text, "blocks": message.blocks}
+        stamp = action_ts or f"{self._run}.{next(self._ids):06d}"
+        if box is not None:
+            action_id = box["element"]["action_id"]
+            typed_value = {"type": "plain_text_input", "value": typed}
+            payload["state"]["values"] = {box["block_id"]: {action_id: typed_value}}
+            payload["actions"] = [
+                {"action_id": action_id, "block_id": box["block_id"], **typed_value}
+                | {"action_ts": stamp}
+            ]
+            return urllib.parse.urlencode({"payload": json.dumps(payload)})
         payload["actions"][0] |= {
             "action_id": button["action_id"],
             "text": copy.deepcopy(button["text"]),
             "value": button["value"],
-            "action_ts": action_ts or f"{self._run}.{next(self._ids):06d}",
+            "action_ts": stamp,
         }
         return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+    async def type_in_box(self, user: str, text: str, **kwargs: Any) -> int:
+        """`user` types text into the text box of the latest card in their DM, then Enter."""
+        message = next(
+            (m for m in reversed(self.fake.in_channel(f"D{user}")) if m.text_box()), None
+        )
+        assert message is not None, f"{user} has no message with a text box"
+        box = message.text_box()
+        assert box is not None
+        body = self.click_body(user, message, "", box=box, typed=text)
+        return await self.post(body, "application/x-www-form-urlencoded", **kwargs)
 
     async def click(self, user: str, label: str, **kwargs: Any) -> int:
         """`user` presses the button labelled `label` on the latest message in their DM."""

@@ -86,7 +86,8 @@ def render_card(message: Outgoing) -> Card:
                 "maxLength": COMMENT_CHARS,
             }
         )
-    actions.extend(_submit(c) for c in message.choices if not c.detail)
+    # The comment box is the card's Comment choice: its text arrives with the level chosen.
+    actions.extend(_submit(c) for c in message.choices if not c.detail and not c.takes_text)
     card: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
     if actions:
         card["actions"] = actions

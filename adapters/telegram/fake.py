@@ -446,6 +446,12 @@ def _markup(params: JSON) -> JSON | None:
     markup: JSON | None = params.get("reply_markup")
     if markup is None:
         return None
+    if "force_reply" in markup:  # the reply box: its placeholder is 1-64 characters
+        if markup["force_reply"] is not True:
+            raise ApiError(400, "Bad Request: force_reply must be true")
+        if len(markup.get("input_field_placeholder", "x")) not in range(1, 65):
+            raise ApiError(400, "Bad Request: input field placeholder is too long")
+        return markup
     count = 0
     for row in markup["inline_keyboard"]:
         if len(row) > 8:
@@ -460,6 +466,12 @@ def _markup(params: JSON) -> JSON | None:
 
 
 def _set_markup(message: JSON, markup: JSON | None) -> None:
+    if markup and "force_reply" in markup:
+        # Telegram returns a message's inline keyboard only: the reply box is the client's.
+        # Kept aside (as "asked_with") for tests to see, never in what the API returns.
+        message.pop("reply_markup", None)
+        message["asked_with"] = markup
+        return
     if markup:
         message["reply_markup"] = markup
     else:

@@ -12,7 +12,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.conversation.choices import Action, parse_choice
 from bot.messages import Choice, Outgoing
@@ -22,6 +22,7 @@ CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 BUTTONS_LIMIT = 100
 ROW_LIMIT = 8
+REPLY_HINT_LIMIT = 64  # ForceReply's input_field_placeholder
 TAKE_PART = "Take part"
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 _PAIRED = {Action.NOT_SURE, Action.BACK}  # "Not sure" and "Back" share a row under the levels
@@ -37,11 +38,22 @@ class RenderedMessage:
     keyboard: InlineKeyboardMarkup | None
     pages: tuple[str, ...]
     caption_html: str | None = None
+    # A message asking for a typed reply (a comment) opens the reply box, naming what it is for.
+    force_reply: ForceReply | None = None
+
+    @property
+    def markup(self) -> InlineKeyboardMarkup | ForceReply | None:
+        """What goes with the message's last page: its buttons, or the reply box."""
+        return self.keyboard or self.force_reply
 
 
 def render(message: Outgoing, bot_username: str) -> RenderedMessage:
     """The message as HTML pages and a keyboard; raises ValueError past Telegram's limits."""
     keyboard = _keyboard(message, bot_username)
+    if message.reply_hint and keyboard is None and message.attachment is None:
+        asking = ForceReply(input_field_placeholder=message.reply_hint[:REPLY_HINT_LIMIT])
+        pages = tuple(to_html(page) for page in split_text(message.text))
+        return RenderedMessage(to_html(message.text), None, pages, force_reply=asking)
     if message.attachment is not None:
         caption, rest = split_caption(message.text)
         pages = tuple(to_html(page) for page in split_text(rest)) if rest.strip() else ()

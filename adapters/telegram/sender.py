@@ -20,7 +20,13 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -98,10 +104,10 @@ class TelegramSender:
             keyboard = None if pages else rendered.keyboard
             await self._file(message, message.attachment, rendered.caption_html or "", keyboard)
         else:
-            await self._post(message.to, pages.pop(0), rendered.keyboard if not pages else None)
+            await self._post(message.to, pages.pop(0), rendered.markup if not pages else None)
         for index, page in enumerate(pages):
-            keyboard = rendered.keyboard if index == len(pages) - 1 else None
-            await self._post(message.to, page, keyboard)
+            markup = rendered.markup if index == len(pages) - 1 else None
+            await self._post(message.to, page, markup)
 
     async def _edit(self, message: Outgoing, rendered: RenderedMessage) -> bool:
         """Edit the message in place; False when it cannot be (then it is sent anew)."""
@@ -152,7 +158,9 @@ class TelegramSender:
             ),
         )
 
-    async def _post(self, to: Address, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    async def _post(
+        self, to: Address, text: str, keyboard: InlineKeyboardMarkup | ForceReply | None
+    ) -> None:
         await self._call(
             to,
             True,

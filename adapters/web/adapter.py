@@ -59,9 +59,12 @@ from bot.access.links import Access, Visit
 from bot.app import Handled
 from bot.board.view import BoardView
 from bot.commands.people import check_address
-from bot.conversation.cards import format_moment
+from bot.conversation import cards
+from bot.conversation.cards import MAX_PRIORITIES, format_moment, level_label
+from bot.conversation.choices import Action, ChoiceId
+from bot.conversation.participants import Standing
 from bot.messages import Address, IncomingChoice, Outgoing
-from bot.model import ChatRef, PersonRef
+from bot.model import ChatRef, PersonRef, Stage
 from bot.outbox.letters import Letter
 from bot.privacy.data_rights import PersonRecord
 from bot.privacy.requests import readable
@@ -80,6 +83,7 @@ NOT_VALID_HTML = (
     "<p>Check that you opened the whole link from your email. If it still does not work, "
     "ask a lead of your group to add you again, or use your group's join page.</p>"
 )
+ANSWERS_SUBMITTED = "Answers submitted"
 NO_EMAIL = "Joining by email is not available here yet: the bot cannot send email."
 _CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -102,6 +106,7 @@ class WebAdapter:
         self._storing = asyncio.Lock()  # one choice stored at a time: writers do not wait on
         # each other's database locks (SQLite's busy wait sleeps far longer than a write takes)
         self._charts: OrderedDict[object, bytes] = OrderedDict()
+        self._portraits: OrderedDict[object, bytes] = OrderedDict()  # phones: one per numbers
         router = context.http.app.router
         router.add_get("/web/static/web.css", self._css)
         router.add_get("/web/static/lead.css", self._css)
@@ -120,7 +125,8 @@ class WebAdapter:
         self.route("GET", "/u/{token}", self._unsubscribe_page)
         self.route("POST", "/u/{token}", self._unsubscribe)
         self.route("GET", "/board/{token}", self._board)
-        self.route("GET", "/board/{token}/{chart:chart|trend}.png", self._board_chart)
+        charts_path = "/board/{token}/{chart:chart|chart-portrait|trend}.png"
+        self.route("GET", charts_path, self._board_chart)
         self.leads = LeadPages(settings, context, self)
         context.http.error_page = self.problem  # aiohttp's own errors, and outages, too
 
@@ -272,19 +278,114 @@ class WebAdapter:
                 footer,
             )
         form = new_form(f"/a/{token}", token)
-        prompt = where.prompt
         body = pages.notices(said)
         choose, label = query.get("choose", ""), query.get("label", "")[:80]
-        if choose and label and len(choose) <= 64:
-            body += pages.confirm_choice(label, choose, new_form(f"/a/{token}", token))
-        if any(c.detail for c in prompt.choices):
-            body += pages.card_form(prompt, form, error)
-            first = prompt.text.split("\n", 1)[0]
-            title = f"{'Error: ' if error else ''}{first}: {round_.title}"
-        else:
-            body += pages.prompt_form(prompt, round_.title, form)
-            title = round_.title
-        return pages.layout(title, service, body, footer)
+        if choose and label and len(choose) <= 64:  # from an email: confirm it, alone
+            body += pages.confirm_choice(label, choose, form, f"/a/{token}")
+            return pages.layout(f"{label}: {round_.title}", service, body, footer)
+        title, page = self._stage_page(where, token, form, query, error)
+        if title == ANSWERS_SUBMITTED:  # the panel says it all (no chat wording from the core)
+            body = ""
+        return pages.layout(f"{'Error: ' if error else ''}{title}", service, body + page, footer)
+
+    def _stage_page(
+        self,
+        where: Standing,
+        token: str,
+        form: pages.Form,
+        query: Mapping[str, str],
+        error: str | None,
+    ) -> tuple[str, str]:
+        """The page's title and body for where the person stands in the open round."""
+        round_, p, prompt = where.round, where.participation, where.prompt
+        assert prompt is not None
+        stage = p.stage if p is not None else None
+        reviewing = stage in (Stage.REVIEW, Stage.SUBMITTED, Stage.PICKING)
+        change = where.round.rubric.index_of(query.get("change", ""))
+        if reviewing and change is not None:
+            category = round_.rubric.categories[change]
+            if category.id in where.answers:  # Change, from the answers: that card, filled in
+                card = cards.card(prompt.to, round_, change, where.answers[category.id], True)
+                return self._card(card, category.id, where, form, error, (("change", category.id),))
+        if any(c.detail for c in prompt.choices) and p is not None:
+            on_show = round_.rubric.categories[p.position].id
+            return self._card(prompt, on_show, where, form, error)
+        if stage is Stage.REVIEW or (stage is Stage.SUBMITTED and "answers" in query):
+            submit = prompt.choices[0] if stage is Stage.REVIEW else None
+            rows = self._answer_rows(where, token)
+            page = pages.check_answers(rows, submit, form)
+            if submit is None:
+                page += f'<p><a href="/a/{pages.esc(token)}">Back to your confirmation</a></p>'
+            heading = "Check your answers" if submit else "Your answers"
+            return f"{heading}: {round_.title}", page
+        if p is not None and (
+            stage is Stage.PRIORITIES or (stage is Stage.SUBMITTED and "priorities" in query)
+        ):
+            areas = [(c.id, f"{c.number}. {c.title}") for c in round_.rubric.categories]
+            ticked = query.get("ticked", "").split(",") if error else list(p.priorities)
+            intro = (
+                "Your answers are in. One last question, if you like."
+                if (stage is Stage.PRIORITIES)
+                else ""
+            )
+            done = ChoiceId(round_.id, Action.DONE).encode()
+            page = pages.priorities_form(areas, ticked, MAX_PRIORITIES, form, done, intro, error)
+            return f"Priorities: {round_.title}", page
+        if stage is Stage.SUBMITTED and p is not None:
+            return ANSWERS_SUBMITTED, self._confirmation(where, token)
+        return round_.title, pages.prompt_form(prompt, round_.title, form)
+
+    def _card(
+        self,
+        card: Outgoing,
+        category: str,
+        where: Standing,
+        form: pages.Form,
+        error: str | None,
+        hidden: Sequence[tuple[str, str]] = (),
+    ) -> tuple[str, str]:
+        """A question's page, its answer so far ticked and its comment filled in."""
+        first = card.text.split("\n", 1)[0]
+        answer = where.answers.get(category)
+        chosen = level_label(answer.level) if answer is not None else ""
+        comment = (answer.comment or "") if answer is not None else ""
+        page = pages.card_form(card, form, error, chosen, comment, hidden, where.enrolled)
+        return f"{first}: {where.round.title}", page
+
+    def _answer_rows(self, where: Standing, token: str) -> list[pages.AnswerRow]:
+        rows = []
+        for category in where.round.rubric.categories:
+            answer = where.answers.get(category.id)
+            if answer is None:
+                value, words = "Not answered", ""
+            elif answer.level is None:
+                value, words = "Not sure", ""
+            else:
+                value, words = f"Level {answer.level}", category.levels[answer.level]
+            comment = (answer.comment or "") if answer is not None else ""
+            change = f"/a/{token}?{urlencode({'change': category.id})}"
+            rows.append(
+                pages.AnswerRow(
+                    f"{category.number}. {category.title}", value, words, comment, change
+                )
+            )
+        return rows
+
+    def _confirmation(self, where: Standing, token: str) -> str:
+        round_, p = where.round, where.participation
+        assert p is not None
+        closes = format_moment(round_.closes_at, round_.timezone)
+        next_html = (
+            f"<p>The round closes on {pages.esc(closes)}. Until then you can change your "
+            "answers.</p><p>When it closes, we email you the summary of everyone's answers. "
+            "Leads see comments only together, never who wrote them.</p>"
+        )
+        links = [("Check or change your answers", f"/a/{token}?answers=1")]
+        if round_.priorities:
+            picked = ", ".join(c.title for c in round_.rubric.categories if c.id in p.priorities)
+            next_html += f"<p>Your priorities: {pages.esc(picked or 'none')}.</p>"
+            links.append(("Change your priorities", f"/a/{token}?priorities=1"))
+        return pages.confirmation(f"Thank you for taking part in {round_.title}.", next_html, links)
 
     def _expired(self, found: Visit, token: str, said: Sequence[str]) -> web.Response:
         service = f"{found.community.name} self-assessment"
@@ -307,20 +408,35 @@ class WebAdapter:
         choice = form.get("choice") or form.get("level") or ""
         if len(choice) > 64:
             raise BadRequest(400, "choice id too long")
-        if not choice:  # Continue without a level: the GOV.UK error summary
+        picks: tuple[str, ...] | None = None
+        if form.get("go") == "priorities":  # the priorities' checkboxes, with Continue
+            picks = tuple(v for k, v in form.items() if k.startswith("priority-"))
+        if not choice or (picks is not None and len(picks) > MAX_PRIORITIES):
             shown = await self._access.visit(token)
-            if shown is None or shown.access is Access.EXPIRED:
+            if shown is None or shown.access is Access.EXPIRED or shown.standing is None:
                 return see_other(f"/a/{token}")
-            error = "Select a level, or choose Not sure"
-            return html_response(self._page_html(shown, token, (), {}, error))
-        comment = form.get("comment", "").strip() or None
+            if picks is None:  # Continue without a level: the GOV.UK error summary
+                error, again = "Select a level, or Not sure", {"change": form.get("change", "")}
+            else:
+                error = f"Select up to {'two' if MAX_PRIORITIES == 2 else MAX_PRIORITIES} areas"
+                again = {"priorities": "1", "ticked": ",".join(picks)}
+            return html_response(self._page_html(shown, token, (), again, error))
         # An expired link's round has closed: the core refuses the choice, politely.
         event = IncomingChoice(
-            who, Address.dm(who), choice, None, nonce, comment, shown_in_place=True
+            who,
+            Address.dm(who),
+            choice,
+            None,
+            nonce,
+            form.get("comment", ""),
+            shown_in_place=True,
+            whole_answer=True,
+            picks=picks,
         )
         async with self._storing:
             handled = await self._context.dispatch(event)
-        return self.with_notices(f"/a/{token}", _notices_of(handled))
+        back = f"/a/{token}?answers=1" if form.get("change") else f"/a/{token}"
+        return self.with_notices(back, _notices_of(handled))
 
     async def _renew(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
@@ -536,6 +652,8 @@ class WebAdapter:
         trend = view.trend if view is not None else None
         if which == "chart" and summary is not None:
             return await self._drawn(summary, charts.render_summary_png)
+        if which == "chart-portrait" and summary is not None:  # the board's narrow view
+            return await self._drawn_portrait(summary)
         if which == "trend" and trend is not None:
             return await self._drawn(trend, charts.render_trend_png)
         return None
@@ -548,6 +666,18 @@ class WebAdapter:
             self._charts[chart] = png
             while len(self._charts) > CHARTS_KEPT:
                 self._charts.popitem(last=False)
+        return png
+
+    async def _drawn_portrait(self, chart: charts.SummaryChart) -> bytes:
+        """The summary's portrait drawing (kept apart from the landscape one of the same
+        numbers)."""
+        key = ("portrait", chart)
+        png = self._portraits.get(key)
+        if png is None:
+            png = await asyncio.to_thread(charts.render_summary_portrait_png, chart)
+            self._portraits[key] = png
+            while len(self._portraits) > CHARTS_KEPT:
+                self._portraits.popitem(last=False)
         return png
 
 

@@ -17,6 +17,8 @@ NOT_VALID_HTML = (
     "lead for the current link.</p>"
 )
 CHART_WIDTH, CHART_HEIGHT = 1600, 1000  # bot/summary/charts.py draws at this size
+PORTRAIT_WIDTH = 780  # its portrait drawing, for phones (its height follows the names' lines)
+NARROW = "(max-width: 40em)"  # where the portrait drawing is shown
 
 
 def service(community: str) -> str:
@@ -54,10 +56,16 @@ def _row_cells(row: CategoryRow) -> list[str]:
     return [f"{row.median}, {row.consensus}", row.change or "—"]
 
 
-def _figure(src: str, alt: str) -> str:
+def _figure(src: str, alt: str, narrow_src: str = "") -> str:
+    """A chart; with narrow_src, phones get that (portrait) drawing of it instead."""
+    narrow = (
+        f'<source media="{NARROW}" srcset="{esc(narrow_src)}" width="{PORTRAIT_WIDTH}">'
+        if narrow_src
+        else ""
+    )
     return (
-        f'<figure class="chart"><img src="{esc(src)}" alt="{esc(alt)}" '
-        f'width="{CHART_WIDTH}" height="{CHART_HEIGHT}"></figure>'
+        f'<figure class="chart"><picture>{narrow}<img src="{esc(src)}" alt="{esc(alt)}" '
+        f'width="{CHART_WIDTH}" height="{CHART_HEIGHT}"></picture></figure>'
     )
 
 
@@ -95,7 +103,7 @@ def latest_section(latest: LatestRound | None, chart_src: str) -> str:
         )
     if latest.chart is not None:
         alt = f"{latest.chart_alt} The tables above give the same figures."
-        out.append(_figure(chart_src, alt))
+        out.append(_figure(chart_src, alt, chart_src.replace("chart.png", "chart-portrait.png")))
     out.append('<h2 id="priorities">The group\'s priorities</h2>')
     out.append(f"<p>{esc(latest.priorities or 'This round did not ask for priorities.')}</p>")
     if latest.focus:

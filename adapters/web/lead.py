@@ -595,6 +595,11 @@ def _setting(_request: web.Request, form: dict[str, str]) -> ChangeSetting:
     except ValueError:
         raise BadRequest(400, "no such setting") from None
     value = form.get("value", "")
+    if setting is Setting.WORKING_DAYS:
+        days = tuple(sorted(int(k[4:]) for k in form if k[:4] == "day-" and k[4:] in "0123456"))
+        if not days:
+            raise FormProblem("day-0", "Select at least one working day")
+        return ChangeSetting(setting, days)
     if setting is Setting.MIN_RESPONSES:
         confirmed = form.get("confirmed") == "yes"
         return ChangeSetting(setting, _number(value, "min-value"), confirmed)

@@ -152,7 +152,7 @@ def _radios(
 def _opening(said: Sequence[str], error: tuple[str, str] | None, heading_html: str) -> list[str]:
     """A page's first parts: what went wrong (first, GOV.UK's error summary), what the last
     form did, and the heading."""
-    first = [error_summary(*error)] if error is not None else []
+    first = [error_summary(error[1], error[0])] if error is not None else []  # (field, words)
     return [*first, notices(said), f"<h1>{heading_html}</h1>"]
 
 
@@ -543,6 +543,23 @@ def settings_page(
             f'<select id="min-value" name="value" aria-describedby="min-hint">{options}'
             "</select></div>",
             _button("Save minimum responses", kind="secondary"),
+        )
+    )
+    boxes = "".join(
+        f'<div class="checkbox"><input type="checkbox" id="day-{n}" name="day-{n}" value="on"'
+        + (" checked" if n in community.working_days else "")
+        + f'><label for="day-{n}">{esc(name.title())}</label></div>'
+        for n, name in enumerate(WEEKDAYS)
+    )
+    parts.append(
+        _form(
+            forms["working_days"],
+            '<input type="hidden" name="setting" value="working_days">'
+            '<fieldset aria-describedby="days-hint"><legend><h2>Working days</h2></legend>'
+            '<p class="hint" id="days-hint">Reminders go only on these days, at 9am in each '
+            "person's own time.</p>"
+            f'<div class="checkboxes">{boxes}</div></fieldset>',
+            _button("Save working days", kind="secondary"),
         )
     )
     parts.append(_perspectives(community, forms, error))

@@ -15,7 +15,7 @@ from email.utils import formatdate, make_msgid
 from urllib.parse import urlencode
 
 from adapters.web.settings import WebSettings
-from bot.conversation.cards import format_day
+from bot.dates import short_day_words
 from bot.messages import Attachment, Outgoing, Purpose
 from bot.model import Round
 from bot.outbox.letters import Letter
@@ -145,7 +145,8 @@ def subject_of(message: Outgoing, round_: Round | None, community: str) -> str:
     if message.purpose is Purpose.DEBRIEF:
         return f"{community}: the debrief pack of {round_.title}"
     if message.purpose is Purpose.REMINDER:
-        return f"Reminder: {round_.title} closes on {format_day(round_.closes_at, round_.timezone)}"
+        closes = short_day_words(round_.closes_at, round_.timezone)
+        return f"Reminder: {round_.title} closes on {closes}"
     return f"{community}: {round_.title}, your questions"
 
 
@@ -175,7 +176,8 @@ def owed_email(
         text += f"\n\n{action}: {links.page}"
         body += _button(links.page, action)
         if message.purpose is Purpose.REMINDER:
-            for choice in message.choices[1:]:  # after Continue: snooze, stop reminders
+            # after Continue: snooze, stop reminders (never Later: an email needs no answer)
+            for choice in [c for c in message.choices[1:] if not c.chat_only]:
                 url = choice_url(links, choice.id, choice.label)
                 text += f"\n{choice.label}: {url}"
                 body += f'<p><a href="{html.escape(url)}">{html.escape(choice.label)}</a></p>'

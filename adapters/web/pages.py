@@ -99,51 +99,178 @@ def _buttons(choices: Sequence[Choice], primary: bool, css: str = "buttons") -> 
     return f'<div class="{css}">{"".join(out)}</div>'
 
 
-def _text_without_details(message: Outgoing) -> list[str]:
-    details = {c.detail_line for c in message.choices if c.detail}
-    return [line for line in message.text.split("\n") if line not in details]
+def _question_hint(message: Outgoing) -> str:
+    """The card's question (its second line): the page shows the levels, the answer so far and
+    how to comment in its own way."""
+    lines = [line for line in message.text.split("\n")[1:] if line.strip()]
+    return lines[0] if lines else ""
 
 
-def card_form(message: Outgoing, form: Form, error: str | None = None) -> str:
+def card_form(
+    message: Outgoing,
+    form: Form,
+    error: str | None = None,
+    chosen: str = "",
+    comment: str = "",
+    hidden: Sequence[tuple[str, str]] = (),
+    enrolled: str = "",
+) -> str:
     """A card: the heading and question as the fieldset's legend and hint, a radio per level
-    (level and descriptor in one label), a comment box, Continue, then the other choices."""
+    (level and descriptor in one label), "or" Not sure, a comment box, Continue, and Back as a
+    secondary button at the bottom. The answer given so far (the label of its choice: "3",
+    "Not sure") is ticked and its comment filled in, so Back and Change show what was said."""
     levels = [c for c in message.choices if c.detail]
-    others = [c for c in message.choices if not c.detail]
-    first, *rest = _text_without_details(message)
-    hint = "\n".join(rest).strip()
+    not_sure = [c for c in message.choices if not c.detail and c.label == "Not sure"]
+    # The comment box is the card's Comment choice: it holds the comment so far.
+    others = [c for c in message.choices if not c.detail and c not in not_sure and not c.takes_text]
+    held = comment or next((c.current_text for c in message.choices if c.takes_text), "")
+    first = message.text.split("\n", 1)[0]
     caption, _, title = first.partition(" · ")
     heading = rich(first)
     if title:
         heading = f'<span class="caption">Question {esc(caption)}</span>{esc(title)}'
+
+    def radio(n: int, choice: Choice, label: str) -> str:
+        ticked = " checked" if choice.label == chosen else ""
+        return (
+            f'<div class="radio"><input type="radio" id="level-{n}" name="level" '
+            f'value="{esc(choice.id)}"{ticked}><label for="level-{n}">{label}</label></div>'
+        )
+
     radios = "".join(
-        f'<div class="radio"><input type="radio" id="level-{n}" name="level" '
-        f'value="{esc(c.id)}"><label for="level-{n}"><span class="level">Level {esc(c.label)}'
-        f"</span> {esc(c.detail or '')}</label></div>"
+        radio(n, c, f'<span class="level">Level {esc(c.label)}</span> {esc(c.detail or "")}')
         for n, c in enumerate(levels, start=1)
     )
+    if not_sure:
+        radios += '<p class="or">or</p>' + radio(len(levels) + 1, not_sure[0], "Not sure")
     problem = ""
     described = "card-hint"
     if error:
         problem = f'<span class="error-message" id="level-error">Error: {esc(error)}</span>'
         described += " level-error"
+    fields = "".join(
+        f'<input type="hidden" name="{esc(name)}" value="{esc(value)}">' for name, value in hidden
+    )
     return (
         (error_summary(error, "level-1") if error else "")
         + form.open()
+        + fields
         + f'<fieldset aria-describedby="{described}"><legend><h1>{heading}</h1></legend>'
-        f'<div class="hint" id="card-hint">{paragraphs(hint)}</div>{problem}'
+        f'<div class="hint" id="card-hint">{paragraphs(_question_hint(message))}'
+        + (f"<p>{esc(enrolled)}</p>" if enrolled else "")
+        + f"</div>{problem}"
         f'<div class="radios">{radios}</div></fieldset>'
         '<label class="field" for="comment">Comment (optional)</label>'
-        '<p class="hint" id="comment-hint">Added to your answer to this question. Leads see '
+        '<p class="hint" id="comment-hint">Kept with your answer to this question. Leads see '
         "comments only together, never who wrote them.</p>"
         f'<textarea id="comment" name="comment" rows="4" maxlength="{COMMENT_LIMIT}" '
-        'aria-describedby="comment-hint"></textarea>'
+        f'aria-describedby="comment-hint">{esc(held)}</textarea>'
         '<div class="buttons"><button type="submit" name="go" value="continue">Continue</button>'
+        "</div>"
         + "".join(
-            f'<button type="submit" name="choice" value="{esc(c.id)}" class="secondary">'
-            f"{esc(c.label)}</button>"
+            f'<div class="buttons"><button type="submit" name="choice" value="{esc(c.id)}" '
+            f'class="secondary">{esc(c.label)}</button></div>'
             for c in others
         )
-        + "</div></form>"
+        + "</form>"
+    )
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One row of "Check your answers": the question, the answer in the level's words, the
+    comment, and where to change it."""
+
+    question: str
+    answer: str
+    words: str
+    comment: str
+    change: str
+
+
+def summary_list(rows: Sequence[AnswerRow]) -> str:
+    """The GOV.UK summary list: a row per question, its Change link naming the question."""
+    out = []
+    for row in rows:
+        words = f'<span class="words">{esc(row.words)}</span>' if row.words else ""
+        comment = (
+            f'<span class="comment"><span class="label">Your comment:</span> '
+            f"{esc(row.comment)}</span>"
+            if row.comment
+            else ""
+        )
+        out.append(
+            f'<div class="summary-row"><dt>{esc(row.question)}</dt>'
+            f'<dd class="summary-value"><span class="answer">{esc(row.answer)}</span>'
+            f"{words}{comment}</dd>"
+            f'<dd class="summary-action"><a href="{esc(row.change)}">Change'
+            f'<span class="visually-hidden"> your answer to {esc(row.question)}</span></a></dd>'
+            "</div>"
+        )
+    return f'<dl class="summary">{"".join(out)}</dl>'
+
+
+def check_answers(rows: Sequence[AnswerRow], submit: Choice | None, form: Form) -> str:
+    """Check your answers before submitting (with Submit), or, once submitted, your answers
+    with a Change link each."""
+    if submit is None:
+        return "<h1>Your answers</h1>" + summary_list(rows)
+    return (
+        "<h1>Check your answers before submitting</h1>"
+        + summary_list(rows)
+        + "<h2>Now submit your answers</h2><p>You can still change them until the round "
+        "closes.</p>"
+        + form.open()
+        + f'<div class="buttons"><button type="submit" name="choice" value="{esc(submit.id)}">'
+        f"{esc(submit.label)}</button></div></form>"
+    )
+
+
+def confirmation(panel: str, next_html: str, links: Sequence[tuple[str, str]]) -> str:
+    """The GOV.UK confirmation page: a panel, What happens next, then secondary links."""
+    items = "".join(f'<li><a href="{esc(href)}">{esc(text)}</a></li>' for text, href in links)
+    return (
+        f'<div class="panel"><h1>Answers submitted</h1><p>{esc(panel)}</p></div>'
+        f"<h2>What happens next</h2>{next_html}"
+        + (f'<ul class="list links">{items}</ul>' if items else "")
+    )
+
+
+def priorities_form(
+    areas: Sequence[tuple[str, str]],
+    ticked: Sequence[str],
+    most: int,
+    form: Form,
+    done: str,
+    intro: str = "",
+    error: str | None = None,
+) -> str:
+    """The optional priorities question: a checkbox per area (id, title), up to `most`, and
+    Continue, which posts the choice `done` with the areas ticked."""
+    problem = ""
+    described = "priorities-hint"
+    if error:
+        problem = f'<span class="error-message" id="priorities-error">Error: {esc(error)}</span>'
+        described += " priorities-error"
+    boxes = "".join(
+        f'<div class="checkbox"><input type="checkbox" id="priority-{n}" '
+        f'name="priority-{esc(area_id)}" value="{esc(area_id)}"'
+        + (" checked" if area_id in ticked else "")
+        + f'><label for="priority-{n}">{esc(title)}</label></div>'
+        for n, (area_id, title) in enumerate(areas, start=1)
+    )
+    return (
+        (error_summary(error, "priority-1") if error else "")
+        + (f"<p>{esc(intro)}</p>" if intro else "")
+        + form.open()
+        + f'<input type="hidden" name="choice" value="{esc(done)}">'
+        + f'<fieldset aria-describedby="{described}"><legend><h1>Which areas should the '
+        "partnership work on first?</h1></legend>"
+        f'<p class="hint" id="priorities-hint">Select up to {"two" if most == 2 else most}. '
+        "This question is optional: leave them all unticked if you have no view.</p>"
+        f'{problem}<div class="checkboxes">{boxes}</div></fieldset>'
+        '<div class="buttons"><button type="submit" name="go" value="priorities">Continue'
+        "</button></div></form>"
     )
 
 
@@ -152,25 +279,27 @@ def prompt_form(message: Outgoing, heading: str, form: Form) -> str:
     button per choice, the first one primary."""
     text = message.text
     body = f"<h1>{esc(heading)}</h1>{paragraphs(text)}"
-    if not message.choices:
+    choices = [c for c in message.choices if not c.chat_only]
+    if not choices:
         return body
-    many = len(message.choices) > 3
+    many = len(choices) > 3
     return (
         body
         + form.open()
-        + _buttons(message.choices, primary=not many, css="choices" if many else "buttons")
+        + _buttons(choices, primary=not many, css="choices" if many else "buttons")
         + "</form>"
     )
 
 
-def confirm_choice(label: str, choice_id: str, form: Form) -> str:
-    """A choice followed from an email link, shown for confirming (links never change
-    anything: mail scanners follow them)."""
+def confirm_choice(label: str, choice_id: str, form: Form, back: str) -> str:
+    """A choice followed from an email link, shown alone for confirming (links never change
+    anything: mail scanners follow them): one primary button, and a way back."""
     return (
-        '<div class="notice"><h2>Please confirm</h2>'
+        f"<h1>{esc(label)}?</h1><p>Please confirm.</p>"
         + form.open()
         + f'<div class="buttons"><button type="submit" name="choice" value="{esc(choice_id)}">'
-        f"{esc(label)}</button></div></form></div>"
+        f"{esc(label)}</button></div></form>"
+        f'<p><a href="{esc(back)}">Cancel and go to your questions</a></p>'
     )
 
 

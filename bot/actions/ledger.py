@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from bot import dates
 from bot.conversation.cards import format_day
 from bot.model import ActionStatus, AgreedAction, Round, Rubric
 from bot.ports import Repository
@@ -113,5 +114,5 @@ def describe(action: AgreedAction, rubric: Rubric, timezone: str, today: date) -
 
 
 def format_date(day: date) -> str:
-    """'Mon 1 Feb 2027'."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """'Monday 1 February 2027'."""
+    return dates.day_words(day)

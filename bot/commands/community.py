@@ -11,8 +11,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from bot import dates
 from bot.access.sign_in import queue_sign_in
 from bot.commands.context import LeadContext
 from bot.commands.outcomes import Outcome, SettingWarning, announced, said
@@ -40,7 +40,7 @@ from bot.commands.requests import (
     ShowSettings,
     UserMention,
 )
-from bot.model import Cadence, ChatRef, Community, Person, Role, Schedule, Unit
+from bot.model import WORKING_WEEK, Cadence, ChatRef, Community, Person, Role, Schedule, Unit
 from bot.platform_text import COMMUNITY_NAME_CHARS, clip, one_line
 from bot.ports import ConcurrentUpdate, Repository, Storage
 from bot.schedule import cadence
@@ -245,11 +245,24 @@ def apply_setting(community: Community, request: ChangeSetting) -> tuple[Communi
     """The community with the setting changed, and a sentence saying so."""
     value = request.value
     if request.setting is Setting.MIN_RESPONSES:
-        if isinstance(value, bool) or value not in MIN_RESPONSES_RANGE:
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or value not in MIN_RESPONSES_RANGE
+        ):
             first, last = MIN_RESPONSES_RANGE[0], MIN_RESPONSES_RANGE[-1]
             raise UsageError(f"min_responses is a whole number from {first} to {last}.", "settings")
         changed = replace(community, min_responses=value)
         shown = str(value)
+    elif request.setting is Setting.WORKING_DAYS:
+        if not isinstance(value, tuple) or not value or any(not 0 <= d <= 6 for d in value):
+            raise UsageError("Say at least one working day, like mon-fri.", "settings")
+        changed = replace(community, working_days=value)
+        shown = dates.weekdays_words(value)
+        return changed, (
+            f"{community.name}: reminders now go on working days only, {shown}, at 9am in "
+            "each person's own time. It applies to rounds opened from now on."
+        )
     else:
         on = bool(value)
         if request.setting is Setting.ANONYMOUS:
@@ -307,11 +320,11 @@ async def schedule(ctx: LeadContext, request: ShowSchedule | SetSchedule | Sched
     if isinstance(request, ShowSchedule):
         if current is None:
             return said(f"{ctx.community.name} has no schedule. {SCHEDULE_EXAMPLE}")
-        return said(describe_schedule(current))
+        return said(describe_schedule(current, ctx.community.working_days))
     if isinstance(request, ScheduleOff):
         await ctx.repo.delete_schedule(ctx.community.id)
         return announced(f"{ctx.community.name}: scheduled rounds are off.")
-    default_zone = current.cadence.timezone if current else ctx.timezone
+    default_zone = current.cadence.timezone if current else await ctx.community_timezone()
     plan = cadence_of(checked_schedule(request), default_zone)
     if current is not None and current.occurrence > 0 and _same_rhythm(current, plan):
         # A new time, zone or length keeps the cycle: the next opening stays in step.
@@ -323,7 +336,7 @@ async def schedule(ctx: LeadContext, request: ShowSchedule | SetSchedule | Sched
         ctx.community.id, plan, anchor, occurrence, cadence.opening(plan, anchor, occurrence)
     )
     await ctx.repo.save_schedule(saved)
-    return announced(describe_schedule(saved))
+    return announced(describe_schedule(saved, ctx.community.working_days))
 
 
 def _same_rhythm(current: Schedule, plan: Cadence) -> bool:
@@ -333,21 +346,20 @@ def _same_rhythm(current: Schedule, plan: Cadence) -> bool:
     return plan.unit is Unit.MONTH or old.weekday == plan.weekday
 
 
-def describe_schedule(saved: Schedule) -> str:
+def describe_schedule(saved: Schedule, working_days: Sequence[int] = WORKING_WEEK) -> str:
     """The cadence and the next opening, reminders and close, in the community's timezone."""
     plan = saved.cadence
-    zone = ZoneInfo(plan.timezone)
     unit = plan.unit if plan.every == 1 else f"{plan.every} {plan.unit}s"
     day = f" on {cadence.WEEKDAYS[plan.weekday].title()}" if plan.weekday is not None else ""
     opens = saved.next_open_at
     closes = cadence.closing_time(plan, opens)
     reminders = ", ".join(
-        f"{d:%a} {d.day} {d:%b}" for d in cadence.reminder_days(opens, closes, plan.timezone)
+        f"{d:%a} {d.day} {d:%b}"
+        for d in cadence.reminder_days(opens, closes, plan.timezone, working_days)
     )
 
     def local(moment: datetime) -> str:
-        here = moment.astimezone(zone)
-        return f"{here:%a} {here.day} {here:%b %Y, %H:%M %Z}"
+        return dates.moment_words(moment, plan.timezone)
 
     return "\n".join(
         [

@@ -383,9 +383,14 @@ class LeadDesk:
             )
         name = await community_commands.new_name(repo, request.name, actor.chat_title)
         community = await repo.create_community(name, actor.chat.chat, True, self._clock.now())
+        zone = actor.sender.timezone  # where the lead is, when their platform says
+        if zone:
+            community = replace(community, timezone=zone)
+            await repo.update_community(community)
         await repo.set_role(community.id, sender.id, Role.LEAD)
         text = (
-            f"{name} is set up, with {sender.name} as its lead. "
+            f"{name} is set up, with {sender.name} as its lead. Times are shown in "
+            f"{zone or self._timezone} time. "
             f"Answers are anonymous. {words.take_part} Next: /round open to start a round."
         )
         return Outcome(announced=(text,), take_part=community.join_code)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 
+from bot import dates
 from bot.commands.requests import (
     AddAction,
     AddLead,
@@ -69,13 +70,13 @@ from bot.timezones import zone_named
 HELP = {
     "help": "/round help — this list",
     "setup": "/round setup [name] — make this chat a community; you become its lead",
-    "open": "/round open [title] [for 14 days | until 2027-01-15] — open a round and invite "
+    "open": "/round open [title] [for 14 days | until 15/01/2027] — open a round and invite "
     "everyone (default: two weeks)",
     "status": "/round status — who has been invited, started and completed",
     "remind": "/round remind — nudge everyone who has not finished",
     "close": "/round close — close the open round and post its summary (with too few "
     "answers for one it warns first: /round close anyway)",
-    "reopen": "/round reopen [for 7 days | until 2027-01-15] — open the latest round again, "
+    "reopen": "/round reopen [for 7 days | until 15/01/2027] — open the latest round again, "
     "when it closed without a summary in the last 7 days",
     "summary": "/round summary [round number] — the summary of the latest (or that) round",
     "leads": "/round leads [add|remove <user or email address>] — who may run these "
@@ -86,16 +87,16 @@ HELP = {
     "link": "/round link — a one-time code to bring a group on another platform into this "
     "community; /round link CODE there",
     "settings": "/round settings [anonymous on|off | min_responses 3..10 [confirm] | "
-    "priorities on|off | "
-    "email_summary on|off] — show or change the community's settings",
+    "priorities on|off | email_summary on|off | working_days mon-fri] — show or change the "
+    "community's settings",
     "groups": "/round groups [on | off | Council; NHS and health; … | default | export on|off] "
     "— perspectives: results by group (off until turned on); the groups people pick from, "
     "separated by “;” (“Prefer not to say” is always there)",
     "debrief": "/round debrief [round number] — the debrief pack (a PDF) of the latest (or that) "
     "round, sent to you privately",
-    "action": "/round action add <category> <what> [owner <person or name>] [due 2027-02-01] — "
+    "action": "/round action add <category> <what> [owner <person or name>] [due 01/02/2027] — "
     "note an action the partnership agreed; /round action edit N [what] [owner <person or "
-    "name> | owner none] [due 2027-03-01 | due none]; /round action done N, /round action "
+    "name> | owner none] [due 01/03/2027 | due none]; /round action done N, /round action "
     "drop N",
     "actions": "/round actions — the open actions and those done recently",
     "people": "/round people add|remove Ana Smith <ana@example.org>, ben@example.org — people "
@@ -111,11 +112,12 @@ MAX_DAYS = 366
 DEFAULT_DURATION = timedelta(days=14)
 _COMMAND = re.compile(r"^/round(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL | re.IGNORECASE)
 _FOR = re.compile(r"\s*\bfor\s+(\d{1,4})\s+(day|days|week|weeks)\s*$", re.IGNORECASE)
-_UNTIL = re.compile(r"\s*\buntil\s+(\S+)\s*$", re.IGNORECASE)
+_DATE = r"\d\S*(?:\s+[A-Za-z]+\.?,?\s+\d{4})?"  # 15/02/2027, 2027-02-15, 15 February 2027
+_UNTIL = re.compile(rf"\s*\buntil\s+({_DATE})\s*$", re.IGNORECASE)
 _STRAY_DURATION = re.compile(r"\buntil\b|\bfor\s+\S*\d", re.IGNORECASE)
 UNREADABLE_CLOSE = (
     "I couldn't read when the round should close. End the command with “for 14 days”, "
-    "“for 3 weeks” or “until 2027-01-15”."
+    "“for 3 weeks” or “until 15/01/2027”."
 )
 
 
@@ -159,7 +161,8 @@ def parse_open(args: str, now: datetime, timezone: str = "UTC") -> OpenArgs:
     the end of that day where the community is."""
     request = parse_open_request(args)
     closes_at = closing_time(request.days, request.until, now, timezone, "open")
-    return OpenArgs(request.title, closes_at or now + DEFAULT_DURATION)
+    default = days_from_now(DEFAULT_DURATION.days, now, timezone)
+    return OpenArgs(request.title, closes_at or default)
 
 
 def parse_open_request(args: str, sub: str = "open") -> OpenRound:
@@ -173,9 +176,9 @@ def parse_open_request(args: str, sub: str = "open") -> OpenRound:
         args = args[: match.start()]
     elif match := _UNTIL.search(args):
         try:
-            until = date.fromisoformat(match.group(1))
-        except ValueError:
-            raise UsageError(f"“{match.group(1)}” is not a date like 2027-01-15.", sub) from None
+            until = dates.read_date(match.group(1))
+        except dates.DateProblem as problem:
+            raise UsageError(str(problem), sub) from None
         args = args[: match.start()]
     if _STRAY_DURATION.search(args):
         raise UsageError(UNREADABLE_CLOSE, sub)
@@ -183,6 +186,13 @@ def parse_open_request(args: str, sub: str = "open") -> OpenRound:
     if len(title) > ROUND_TITLE_CHARS:
         raise UsageError(f"Please keep the title under {ROUND_TITLE_CHARS} characters.", sub)
     return OpenRound(title or None, days, until)
+
+
+def days_from_now(days: int, now: datetime, timezone: str) -> datetime:
+    """The end of the day `days` days after today where the community is: rounds close at the
+    end of a day, never at the minute they opened."""
+    today = dates.local_day(now, timezone)
+    return dates.end_of_day(today + timedelta(days=days), timezone).astimezone(UTC)
 
 
 def closing_time(
@@ -194,7 +204,7 @@ def closing_time(
     if days is not None:
         if not 1 <= days <= MAX_DAYS:
             raise UsageError(f"A round lasts between 1 and {MAX_DAYS} days.", sub)
-        return now + timedelta(days=days)
+        return days_from_now(days, now, timezone)
     if until is None:
         return None
     zone = ZoneInfo(timezone)
@@ -205,7 +215,7 @@ def closing_time(
     too_late = UsageError(f"A round lasts at most {MAX_DAYS} days.", sub)
     if (until - today).days > MAX_DAYS:
         raise too_late
-    closes_at = datetime.combine(until, time(23, 59), zone).astimezone(UTC)
+    closes_at = dates.end_of_day(until, timezone).astimezone(UTC)
     if closes_at - now > timedelta(days=MAX_DAYS):
         raise too_late
     return closes_at
@@ -217,7 +227,7 @@ def parse_reopen(args: str) -> ReopenRound:
     if parsed.title is not None:
         raise UsageError(
             "Say how long it stays open, or nothing: /round reopen for 7 days, or "
-            "/round reopen until 2027-01-15.",
+            "/round reopen until 15/01/2027.",
             "reopen",
         )
     return ReopenRound(parsed.days, parsed.until)
@@ -335,10 +345,10 @@ OWNER_LIMIT = 100
 MAX_DUE_DAYS = 2 * 366
 # At the end, in either order; a date starts with a digit ("due diligence" stays in the text),
 # and the last "owner" is the clause ("find an owner for X owner Sam": Sam).
-_DUE = re.compile(r"^(.*)\s+due\s+(\d\S*)\s*$", re.IGNORECASE | re.DOTALL)
-_DUE_OR_NONE = re.compile(r"^(.*)\s+due\s+(\d\S*|none)\s*$", re.IGNORECASE | re.DOTALL)
+_DUE = re.compile(rf"^(.*)\s+due\s+({_DATE})\s*$", re.IGNORECASE | re.DOTALL)
+_DUE_OR_NONE = re.compile(rf"^(.*)\s+due\s+({_DATE}|none)\s*$", re.IGNORECASE | re.DOTALL)
 _OWNER = re.compile(r"^(.*)\s+owner\s+(\S.*?)\s*$", re.IGNORECASE | re.DOTALL)
-ACTION_EXAMPLE = "/round action add finance Set up a joint budget meeting owner @sam due 2027-02-01"
+ACTION_EXAMPLE = "/round action add finance Set up a joint budget meeting owner @sam due 01/02/2027"
 
 
 def _bad_action(problem: str) -> UsageError:
@@ -439,11 +449,12 @@ def check_what(what: str) -> str:
 
 
 def due_date(text: str) -> date:
-    """A due date as written (2027-02-01); whether it lies ahead is the use case's to check."""
+    """A due date as written (15/02/2027, 15 February 2027, 2027-02-15); whether it lies ahead
+    is the use case's to check."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise _bad_action(f"“{text}” is not a date like 2027-02-01.") from None
+        return dates.read_date(text)
+    except dates.DateProblem as problem:
+        raise _bad_action(str(problem)) from None
 
 
 def check_due(day: date, today: date) -> None:
@@ -459,7 +470,7 @@ def _owner(text: str) -> UserMention:
     if len(name) > OWNER_LIMIT:
         raise _bad_action(f"Please keep the owner's name under {OWNER_LIMIT} characters.")
     if re.search(r"\sdue\s", name, re.IGNORECASE):  # "owner Sam due friday"
-        raise _bad_action("Write the due date like 2027-02-01, at the end.")
+        raise _bad_action(f"Write the due date like {dates.EXAMPLE}, at the end.")
     return parse_mention(name) or UserMention(None, None, name.lstrip("@"), name)
 
 
@@ -600,7 +611,14 @@ def parse_setting(args: str) -> ChangeSetting:
     if len(words) != 2:
         raise UsageError("Say which setting and its new value.", "settings")
     name, value = words
-    switches = {s.value: s for s in Setting if s is not Setting.MIN_RESPONSES}
+    if name == Setting.WORKING_DAYS:
+        try:
+            return ChangeSetting(Setting.WORKING_DAYS, dates.read_weekdays(value))
+        except dates.DateProblem as problem:
+            raise UsageError(str(problem), "settings") from None
+    switches = {
+        s.value: s for s in Setting if s not in (Setting.MIN_RESPONSES, Setting.WORKING_DAYS)
+    }
     if name in switches and value in ("on", "off"):
         return ChangeSetting(switches[name], value == "on")
     number = whole_number(value, 2)
@@ -613,7 +631,7 @@ def parse_setting(args: str) -> ChangeSetting:
         raise UsageError(f"{name} is on or off.", "settings")
     raise UsageError(
         "I can change: anonymous on|off, min_responses 3..10, priorities on|off, "
-        "email_summary on|off.",
+        "email_summary on|off, working_days mon-fri.",
         "settings",
     )
 

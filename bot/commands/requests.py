@@ -165,6 +165,7 @@ class Setting(enum.StrEnum):
     MIN_RESPONSES = "min_responses"
     PRIORITIES = "priorities"
     EMAIL_SUMMARY = "email_summary"
+    WORKING_DAYS = "working_days"  # the weekdays reminders go on
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ class ChangeSetting:
 
     command: ClassVar[str] = "settings"
     setting: Setting
-    value: bool | int
+    value: bool | int | tuple[int, ...]  # working days: weekdays, 0 is Monday
     confirmed: bool = False
 
 

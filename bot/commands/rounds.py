@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.commands.context import LeadContext
 from bot.commands.outcomes import CloseWarning, Outcome, announced, said
-from bot.commands.parser import DEFAULT_DURATION, UsageError, closing_time
+from bot.commands.parser import DEFAULT_DURATION, UsageError, closing_time, days_from_now
 from bot.commands.requests import (
     CloseRound,
     OpenRound,
@@ -19,7 +19,7 @@ from bot.commands.requests import (
 from bot.conversation import cards
 from bot.model import Round
 from bot.outbox.queue import queue_debriefs, queue_summary
-from bot.platform_text import ROUND_TITLE_CHARS, one_line
+from bot.platform_text import ROUND_TITLE_CHARS, counted, one_line
 from bot.ports import Repository
 from bot.roster import odd_note
 from bot.rounds import lifecycle as rounds
@@ -43,7 +43,7 @@ async def open(ctx: LeadContext, request: OpenRound) -> Outcome:
         ctx.repo,
         ctx.community,
         title,
-        closes_at or now + DEFAULT_DURATION,
+        closes_at or days_from_now(DEFAULT_DURATION.days, now, zone),
         ctx.rubric,
         ctx.members,
         now,
@@ -70,7 +70,7 @@ async def remind(ctx: LeadContext, _request: Remind) -> Outcome:
         return said("There is no open round to remind people about.")
     newcomers = await rounds.invite_newcomers(ctx.repo, ctx.community, round_, ctx.members, ctx.now)
     joined = (
-        f" Invited {len(newcomers)} newcomer(s) who joined since the round opened."
+        f" Invited {counted(len(newcomers), 'newcomer')} who joined since the round opened."
         if newcomers
         else ""
     )
@@ -86,7 +86,7 @@ async def remind(ctx: LeadContext, _request: Remind) -> Outcome:
     skip = {rounds.dm_to(person) for person in newcomers}  # they have just been invited
     nudges = await rounds.reminders(ctx.repo, round_, skip=skip)
     await ctx.repo.set_manual_reminded(round_.id, ctx.now)
-    sent = f"Sent {len(nudges)} reminder(s).{joined}"
+    sent = f"Sent {counted(len(nudges), 'reminder')}.{joined}"
     return said(sent, _odd_records(ctx), owed=tuple(nudges))
 
 
@@ -125,7 +125,8 @@ async def reopen(ctx: LeadContext, request: ReopenRound) -> Outcome:
         return said(f"{why_not} Open a new round with /round open.")
     closes_at = closing_time(request.days, request.until, ctx.now, round_.timezone, "reopen")
     if closes_at is None:
-        closes_at = max(round_.closes_at, ctx.now + REOPENED_FOR)
+        again = days_from_now(REOPENED_FOR.days, ctx.now, round_.timezone)
+        closes_at = max(round_.closes_at, again)
     await ctx.repo.reopen_round(round_.id, closes_at)
     ends = cards.format_moment(closes_at, round_.timezone)
     return announced(

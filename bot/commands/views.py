@@ -143,9 +143,11 @@ class SettingsPage:
 async def settings_page(ctx: LeadContext) -> SettingsPage:
     schedule = await ctx.repo.schedule(ctx.community.id)
     text = (
-        describe_schedule(schedule) if schedule else "No schedule: rounds open when you open them."
+        describe_schedule(schedule, ctx.community.working_days)
+        if schedule
+        else "No schedule: rounds open when you open them."
     )
-    zone = schedule.cadence.timezone if schedule else ctx.timezone
+    zone = await ctx.community_timezone()
     return SettingsPage(ctx.community, MIN_RESPONSES_RANGE, schedule, text, zone)
 
 

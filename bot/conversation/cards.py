@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from bot import dates
 from bot.conversation import group_card
 from bot.conversation.choices import Action, ChoiceId
 from bot.messages import Address, Choice, Outgoing, Purpose
 from bot.model import LEVELS, Answer, Category, Round
 
 SHORT_DESCRIPTOR = 70
+REPLY_HINT = 60  # Telegram shows at most 64 characters in a reply box's placeholder
+COMMENT_LABEL = "Comment"
+REMOVE_COMMENT_LABEL = "Remove comment"
 MAX_PRIORITIES = 2
 PRIORITIES_QUESTION = (
     "Which areas should the partnership work on first? Pick up to two, then press Done."
@@ -24,15 +27,13 @@ PRIORITIES_QUESTION = (
 
 
 def format_day(moment: datetime, timezone: str = "UTC") -> str:
-    """'Sat 12 Dec 2026', on the day it is in that timezone."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local:%a} {local.day} {local:%b %Y}"
+    """'Saturday 12 December 2026', the day it is in that timezone."""
+    return dates.day_words(dates.local_day(moment, timezone))
 
 
 def format_moment(moment: datetime, timezone: str = "UTC") -> str:
-    """'Sat 12 Dec 2026, 18:47 GMT': local time in the round's timezone."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{format_day(moment, timezone)}, {local:%H:%M %Z}"
+    """'Saturday 12 December 2026 at 6:47pm', in the round's timezone."""
+    return dates.moment_words(moment, timezone)
 
 
 def shorten(text: str, limit: int = SHORT_DESCRIPTOR) -> str:
@@ -81,7 +82,7 @@ def invitation(
     )
     choices: tuple[Choice, ...] = (
         _choice(round_, Action.START, "Start"),
-        _choice(round_, Action.LATER, "Later"),
+        replace(_choice(round_, Action.LATER, "Later"), chat_only=True),
     )
     if reminder:
         choices += (
@@ -110,9 +111,11 @@ def card(
     index: int,
     current: Answer | None,
     back_to_review: bool = False,
+    comment: str | None = None,
     enrolled: str = "",
 ) -> Outgoing:
-    """The card for one category: progress, title, question and the five descriptors.
+    """The card for one category: progress, title, question, the five descriptors, and the
+    person's answer and comment on it so far (the comment may be held before the answer).
     enrolled: who takes part (taking_part()), shown on the first card."""
     rubric = round_.rubric
     category = rubric.categories[index]
@@ -128,14 +131,35 @@ def card(
     lines += [choice.detail_line for choice in levels]
     if current is not None:
         lines += ["", f"Your answer so far: {level_label(current.level)}"]
-    lines += ["", "Pick a level. You can type a comment after choosing, if you like."]
+    if comment:
+        # Not quoted: a message's text can reach a platform library's debug log.
+        lines += ["", "You have a comment on this question: Comment replaces it."]
+    lines += ["", f"Pick a level. To comment on {category.title}, press Comment or type it here."]
     if enrolled:
         lines += ["", enrolled]
     choices = list(levels)
     choices.append(_choice(round_, Action.NOT_SURE, "Not sure", category.id))
     if index > 0 or back_to_review:
         choices.append(_choice(round_, Action.BACK, "Back", category.id))
+    note = _choice(round_, Action.COMMENT, COMMENT_LABEL, category.id)
+    choices.append(replace(note, takes_text=True, current_text=comment or ""))
+    if comment:
+        choices.append(_choice(round_, Action.UNCOMMENT, REMOVE_COMMENT_LABEL, category.id))
     return Outgoing(to, "\n".join(lines), tuple(choices))
+
+
+def comment_asked(to: Address, category: Category, comment: str | None) -> Outgoing:
+    """The question a Comment press asks: the person's next message is their comment."""
+    lines = [f"Your comment on *{category.title}*: write it in your next message."]
+    if comment:
+        lines += [
+            "It replaces the comment you have on it now.",
+            "Type “remove” to remove it, or “cancel” to keep it as it is.",
+        ]
+    else:
+        lines.append("Type “cancel” if you would rather not.")
+    hint = shorten(f"Comment on {category.title}", REPLY_HINT)
+    return Outgoing(to, "\n".join(lines), reply_hint=hint)
 
 
 def confirmation(category: Category, level: int | None) -> str:
@@ -204,15 +228,7 @@ def titles(round_: Round, category_ids: Sequence[str]) -> str:
 
 def priorities(to: Address, round_: Round, picked: Sequence[str]) -> Outgoing:
     """The optional last step: up to two categories to work on first, Done and Skip."""
-    if not picked:
-        so_far = "Your picks so far: none."
-    elif len(picked) < MAX_PRIORITIES:
-        so_far = f"Your picks so far: {titles(round_, picked)}. Pick one more, or press Done."
-    else:
-        so_far = (
-            f"Your picks: {titles(round_, picked)}. Press Done, or press one of them again "
-            "to take it back."
-        )
+    so_far = _so_far(round_, picked)
     text = "\n".join(
         [
             f"Thank you! Your answers for {round_.title} are in.",
@@ -225,6 +241,22 @@ def priorities(to: Address, round_: Round, picked: Sequence[str]) -> Outgoing:
     choices = [_choice(round_, Action.PICK, f"{c.number} {c.title}", c.id) for c in categories]
     choices += [_choice(round_, Action.DONE, "Done"), _choice(round_, Action.SKIP, "Skip")]
     return Outgoing(to, text, tuple(choices))
+
+
+def _so_far(round_: Round, picked: Sequence[str]) -> str:
+    if not picked:
+        return "Your picks so far: none."
+    if len(picked) < MAX_PRIORITIES:
+        return f"Your picks so far: {titles(round_, picked)}. Pick one more, or press Done."
+    return (
+        f"Your picks: {titles(round_, picked)}. Press Done, or press one of them again "
+        "to take it back."
+    )
+
+
+def priorities_status(to: Address, round_: Round, picked: Sequence[str]) -> Outgoing:
+    """Where a typed pick leaves the priorities step, in a line: the card is not sent again."""
+    return Outgoing(to, _so_far(round_, picked).replace("press", "type").replace("Press", "Type"))
 
 
 def priorities_full(to: Address, round_: Round, picked: Sequence[str]) -> Outgoing:

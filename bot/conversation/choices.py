@@ -31,10 +31,20 @@ class Action(enum.StrEnum):
     PRIORITIES = "prio"  # change my priorities, after submitting
     GROUP = "grp"  # whom I speak for: the round's group number `option` (1 = its first)
     REGROUP = "regrp"  # change my group, before my first answer of the round
+    COMMENT = "note"  # comment on this card (with text: save it; without: ask for it)
+    UNCOMMENT = "unnote"  # remove my comment on this card
 
 
 MAX_ID_DIGITS = 9  # database ids are 32-bit integers; a longer number is a forgery
-_WITH_CATEGORY = {Action.LEVEL, Action.NOT_SURE, Action.BACK, Action.REDO, Action.PICK}
+_WITH_CATEGORY = {
+    Action.LEVEL,
+    Action.NOT_SURE,
+    Action.BACK,
+    Action.REDO,
+    Action.PICK,
+    Action.COMMENT,
+    Action.UNCOMMENT,
+}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 

@@ -6,6 +6,8 @@ from the repository and stores the decision in one transaction.
 
 from __future__ import annotations
 
+import enum
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -13,9 +15,9 @@ from bot.conversation import cards, group_card
 from bot.conversation.choices import Action, ChoiceId, parse_choice
 from bot.digits import whole_number
 from bot.messages import Address, Outgoing
-from bot.model import Answer, Participation, Round, Stage
+from bot.model import LEVELS, Answer, Category, Participation, Round, Stage
 
-COMMENT_WINDOW = timedelta(minutes=30)
+COMMENT_WINDOW = timedelta(minutes=30)  # how long a Comment press waits for the text
 COMMENT_LIMIT = 2000
 COMMENT_MIN_CHARS = 20
 SNOOZE = timedelta(days=1)
@@ -25,7 +27,16 @@ REMINDER_WORDS = {  # the reminder's buttons, typed
 }
 NOT_UNDERSTOOD = (
     "Sorry, I didn't catch that. Press a button or type its label: 1 to 5, “not sure” or "
-    "“back”. To add a comment to your last answer, write it in a sentence."
+    "“back”. To comment on the question you are looking at, write a sentence or two."
+)
+LEVEL_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+LEVEL_PHRASE_WORDS = 6  # "I'd say 3 really": a short phrase naming one level is an answer
+CANCEL_WORDS = {"cancel", "never mind", "nevermind", "keep it", "no comment"}
+REMOVE_WORDS = {"remove", "delete", "remove it", "delete it", "remove comment", "delete comment"}
+NOT_YET = "You can comment on a question once you reach it; nothing was changed."
+COMMENT_ON_A_CARD = (
+    "To comment on a question, press “Change an answer” and pick it: each question has a "
+    "Comment button, and anything you type on it is a comment on that question."
 )
 RESUME_WORDS = {"continue", "resume", "next", "go on", "carry on", "hi", "hello"}
 NOT_SURE_WORDS = {"not sure", "notsure", "unsure", "?", "ns", "don't know", "dont know"}
@@ -43,7 +54,7 @@ PICK_GROUP = (
 )
 PICK_ONE = "Which answer would you like to change? Type its number, or “cancel”."
 PICK_PRIORITIES = (
-    "Type an area's number to pick it (again to take it back), then “done”; or “skip”."
+    "Type an area's name or number to pick it (again to take it back), then “done”; or “skip”."
 )
 
 
@@ -75,15 +86,18 @@ def prompt(view: View) -> Outgoing:
         return cards.invitation(view.dm, round_, view.community_name)
     if p.stage is Stage.GROUP:
         return group_card.ask(view.dm, round_, view.group)
-    if p.stage is Stage.ANSWERING:
+    if p.stage in (Stage.ANSWERING, Stage.CHANGING):
         category = round_.rubric.categories[p.position]
-        enrolled = view.enrolled if p.position == 0 else ""
+        answer = view.answers.get(category.id)
         return cards.card(
-            view.dm, round_, p.position, view.answers.get(category.id), False, enrolled
+            view.dm,
+            round_,
+            p.position,
+            answer,
+            back_to_review=p.stage is Stage.CHANGING,
+            comment=_comment_held(view, category.id),
+            enrolled=view.enrolled if p.position == 0 and p.stage is Stage.ANSWERING else "",
         )
-    if p.stage is Stage.CHANGING:
-        category = round_.rubric.categories[p.position]
-        return cards.card(view.dm, round_, p.position, view.answers.get(category.id), True)
     if p.stage is Stage.PICKING:
         return cards.picker(view.dm, round_)
     if p.stage is Stage.PRIORITIES:
@@ -92,17 +106,41 @@ def prompt(view: View) -> Outgoing:
     return cards.review(view.dm, round_, view.answers, submitted, p.priorities)
 
 
+@dataclass(frozen=True)
+class FormAnswer:
+    """What a form (a web page) posts beside its choice. It shows an answer whole, so its
+    comment replaces the one stored ("" removes it), and any answered question can be changed
+    from the review; picks are the priorities ticked, posted with Done."""
+
+    comment: str = ""
+    picks: tuple[str, ...] | None = None
+
+
 def on_choice(
-    view: View, choice: ChoiceId, message_id: str | None, comment: str | None = None
+    view: View,
+    choice: ChoiceId,
+    message_id: str | None,
+    comment: str | None = None,
+    form: FormAnswer | None = None,
 ) -> Decision:
     """Apply a pressed (or typed) choice that already passed the round/person checks; a
-    comment typed beside a level (a web form) is added to that answer."""
+    comment typed beside a level is added to that answer (or, from a form, replaces it)."""
     p = view.participation
     action = choice.action
     if action in (Action.LEVEL, Action.NOT_SURE):
+        if form is not None:
+            return _answer(view, choice, message_id, form.comment.strip(), whole=True)
         return _answer(view, choice, message_id, (comment or "").strip())
+    if form is not None and form.picks is not None and action is Action.DONE:
+        return _picked(view, form.picks)
     if action is Action.BACK:
         return _back(view, choice, message_id)
+    if action is Action.COMMENT:
+        if comment is not None:  # typed in a box on the card (Slack, a form)
+            return _comment(view, choice.category_id or "", comment.strip(), replacing=True)
+        return _ask_comment(view, choice.category_id or "")
+    if action is Action.UNCOMMENT:
+        return _remove_comment(view, choice.category_id or "")
     if action is Action.START and p.stage is Stage.INVITED:
         return _start(view, message_id)
     if action is Action.GROUP and p.stage is Stage.GROUP:
@@ -161,25 +199,80 @@ def on_choice(
 
 
 def on_text(view: View, text: str) -> Decision:
-    """Typed text: a choice label, a comment on the card just answered, or a wish to resume."""
+    """Typed text: a choice label, a level on the card shown, the comment a Comment press asked
+    for, a comment on the card shown, or a wish to resume."""
     typed = " ".join(text.split())
-    if (action := REMINDER_WORDS.get(typed.lower().rstrip(".!"))) is not None:
+    word = typed.lower().rstrip(".!")
+    if (action := REMINDER_WORDS.get(word)) is not None:
         return on_choice(view, ChoiceId(view.round.id, action), None)
-    choice = match_choice(prompt(view), typed)
+    shown = prompt(view)
+    choice = match_choice(shown, typed)
+    p = view.participation
+    if p.stage is Stage.PRIORITIES and (choice is None or choice.action is Action.PICK):
+        return _typed_priorities(view, typed)  # a line in reply, not the whole card again
     if choice is not None:
         return on_choice(view, choice, None)
-    p = view.participation
-    comment_open = p.comment_until is not None and view.now < p.comment_until
-    if typed.lower() in RESUME_WORDS and p.comment_category is not None:
-        # They moved on: later text is not a comment on the card before.
-        return Decision((prompt(view),), _without_comment(p))
+    current = _current_category(view)
+    asked = p.comment_category if p.comment_until and view.now < p.comment_until else None
+    if asked is not None and typed:
+        if word in CANCEL_WORDS:
+            title = _title(view, asked)
+            note = Outgoing(view.dm, f"OK, your comment on {title} is as it was.")
+            return Decision((note, shown), _without_comment(p))
+        if word in REMOVE_WORDS:
+            return _remove_comment(view, asked)
+        level = typed_level(typed, exact=True)
+        if level is None or asked != current:
+            return _comment(view, asked, text.strip(), replacing=True)
+    if word in RESUME_WORDS:
+        # They moved on: a Comment press no longer waits for its text.
+        return Decision((shown,), _without_comment(p) if p.comment_category else None)
+    if current is not None:
+        level = typed_level(typed)
+        if level is not None:
+            action = Action.NOT_SURE if level is NOT_SURE else Action.LEVEL
+            picked = level if isinstance(level, int) else None
+            return on_choice(view, ChoiceId(view.round.id, action, current, picked), None)
     if _looks_like_an_answer(typed):
-        return Decision((Outgoing(view.dm, _not_offered_here(p.stage)), prompt(view)))
-    if not typed or not comment_open or not p.comment_category:
-        return Decision((prompt(view),))
+        return Decision((Outgoing(view.dm, _not_offered_here(p.stage)), shown))
+    if not typed:
+        return Decision((shown,))
     if not _reads_like_a_comment(typed):
-        return Decision((Outgoing(view.dm, NOT_UNDERSTOOD), prompt(view)))
-    return _comment(view, p.comment_category, text.strip())
+        return Decision((Outgoing(view.dm, NOT_UNDERSTOOD), shown))
+    if current is None:
+        if p.stage in (Stage.REVIEW, Stage.SUBMITTED):
+            return Decision((Outgoing(view.dm, COMMENT_ON_A_CARD), shown))
+        return Decision((shown,))
+    return _comment(view, current, text.strip(), replacing=False)
+
+
+class _NotSure(enum.Enum):
+    NOT_SURE = "not sure"
+
+
+NOT_SURE = _NotSure.NOT_SURE
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def typed_level(typed: str, exact: bool = False) -> int | _NotSure | None:
+    """The level a typed answer names: "3", "three", "level 3", "not sure", or a short phrase
+    with one level's digit in it ("I'd say 3 really"); None when it names none or more than
+    one. exact: the level on its own only. Words ("one", "two") count only on their own:
+    "no one leads" is a comment."""
+    word = typed.lower().strip().rstrip(".!")
+    if word in NOT_SURE_WORDS:
+        return NOT_SURE
+    words = _WORD.findall(word)
+    if words[:1] == ["level"]:
+        words = words[1:]
+    if len(words) == 1 and words[0] in LEVEL_WORDS:
+        return LEVEL_WORDS[words[0]]
+    if not words or len(words) > (1 if exact else LEVEL_PHRASE_WORDS):
+        return None
+    numbers = [whole_number(w, 2) for w in words if w.isdigit()]
+    if len(numbers) != 1 or numbers[0] not in LEVELS:
+        return None  # none, "6", "2 or 3", "3 out of 10": no one level
+    return numbers[0]
 
 
 def _start(view: View, message_id: str | None) -> Decision:
@@ -302,12 +395,20 @@ def _with_comment(old: str | None, text: str) -> str | None:
     return f"{old}\n{text}" if old else text
 
 
-def _answer(view: View, choice: ChoiceId, message_id: str | None, comment: str = "") -> Decision:
+_REVIEWING = (Stage.REVIEW, Stage.SUBMITTED, Stage.PICKING)
+
+
+def _answer(
+    view: View, choice: ChoiceId, message_id: str | None, comment: str = "", whole: bool = False
+) -> Decision:
+    """Record a level (or Not sure) for the card on show; from a form (whole), the comment
+    replaces the one stored, and an answered card may be changed straight from the review."""
     p, rubric = view.participation, view.round.rubric
     category = rubric.category(choice.category_id or "")
     if category is None:
         return refuse(view.dm, "That question is not part of this round; nothing was changed.")
-    if choice.category_id != _current_category(view):
+    amending = whole and p.stage in _REVIEWING and choice.category_id in view.answers
+    if choice.category_id != _current_category(view) and not amending:
         if choice.category_id in view.answers:
             return refuse(
                 view.dm,
@@ -323,7 +424,14 @@ def _answer(view: View, choice: ChoiceId, message_id: str | None, comment: str =
             )
         )
     old = view.answers.get(category.id)
-    kept = _with_comment(old.comment if old else None, comment)
+    if whole:  # a web form's box holds the whole comment: what is posted replaces it
+        kept = comment or None
+    else:
+        # A comment sent with the level replaces the comment; without one, the comment held
+        # stays.
+        kept = comment or (old.comment if old else None)
+        if p.draft_category == category.id and not comment:  # typed on this card before
+            kept = _with_comment(p.draft_comment, kept or "")
     if kept is not None and len(kept) > COMMENT_LIMIT:
         return refuse(view.dm, _too_long())  # nothing is kept, not even the level
     answer = Answer(
@@ -335,17 +443,13 @@ def _answer(view: View, choice: ChoiceId, message_id: str | None, comment: str =
         old.answered_at if old else view.now,
         view.now,
     )
-    if p.stage is Stage.CHANGING or p.position + 1 >= len(rubric.categories):
+    if p.stage is Stage.CHANGING or amending or p.position + 1 >= len(rubric.categories):
         stage, position = _review_stage(p), p.position
     else:
         stage, position = Stage.ANSWERING, p.position + 1
-    new = replace(
-        p,
-        stage=stage,
-        position=position,
-        comment_category=category.id,
-        comment_until=view.now + COMMENT_WINDOW,
-    )
+    new = replace(p, stage=stage, position=position, comment_category=None, comment_until=None)
+    if p.draft_category == category.id:
+        new = replace(new, draft_category=None, draft_comment=None)
     answers = {**view.answers, category.id: answer}
     nxt = prompt(replace(view, participation=new, answers=answers))
     done = Outgoing(view.dm, cards.confirmation(category, choice.level), replaces=message_id)
@@ -387,18 +491,148 @@ def _prioritise(view: View, choice: ChoiceId, message_id: str | None) -> Decisio
     return Decision((replace(card, replaces=message_id),), new)
 
 
-def _comment(view: View, category_id: str, text: str) -> Decision:
-    category = view.round.rubric.category(category_id)
-    old = view.answers.get(category_id)
-    if category is None or old is None:
+def _picked(view: View, picks: tuple[str, ...]) -> Decision:
+    """The priorities ticked on a form, with Done: they replace those picked before (from the
+    priorities step, or once submitted)."""
+    p, round_ = view.participation, view.round
+    if p.stage not in (Stage.PRIORITIES, Stage.SUBMITTED) or not round_.priorities:
         return Decision((prompt(view),))
-    comment = _with_comment(old.comment, text)
+    known = [c.id for c in round_.rubric.categories]
+    if any(pick not in known for pick in picks) or len(set(picks)) != len(picks):
+        return refuse(view.dm, "That is not one of this round's areas; nothing was changed.")
+    if len(picks) > cards.MAX_PRIORITIES:
+        return refuse(view.dm, f"Select up to {cards.MAX_PRIORITIES} areas; nothing was changed.")
+    picked = tuple(sorted(picks, key=known.index))
+    ended = cards.priorities_done(view.dm, round_, picked)
+    return Decision((ended,), replace(p, stage=Stage.SUBMITTED, priorities=picked))
+
+
+_SEPARATORS = re.compile(r"\s*(?:,|;|&|\+|\band\b)\s*")
+
+
+def typed_areas(round_: Round, typed: str) -> list[Category] | None:
+    """The areas a typed priorities reply names ("Finance", "6", "finance and workforce", "3,
+    6"); None when any part names no area, or more than one."""
+    rubric = round_.rubric
+    found: list[Category] = []
+    for part in _SEPARATORS.split(typed.lower().strip().rstrip(".!")):
+        if not part:
+            continue
+        number = whole_number(part, 2)
+        if number is not None:
+            matches = [c for c in rubric.categories if c.number == number]
+        else:
+            matches = [c for c in rubric.categories if _names(part, c.title.lower())]
+        if len(matches) != 1:
+            return None
+        if matches[0] not in found:
+            found.append(matches[0])
+    return found or None
+
+
+def _names(part: str, title: str) -> bool:
+    """ "finance", "workforce", "learning", "service delivery" name their area; "a" does not."""
+    if part == title or (len(part) >= 4 and title.startswith(part)):
+        return True
+    return len(part) >= 4 and part in _WORD.findall(title)
+
+
+def _typed_priorities(view: View, typed: str) -> Decision:
+    """Areas typed by name or number on the priorities step: each picked (or, if picked
+    already, taken back); the reply says where that leaves them, without the card again."""
+    p, round_ = view.participation, view.round
+    areas = typed_areas(round_, typed)
+    if areas is None:
+        return refuse(view.dm, PICK_PRIORITIES)
+    picked = list(p.priorities)
+    for area in areas:
+        if area.id in picked:
+            picked.remove(area.id)
+        elif len(picked) >= cards.MAX_PRIORITIES:
+            return Decision((cards.priorities_full(view.dm, round_, p.priorities),))
+        else:
+            picked.append(area.id)
+    new = replace(p, priorities=tuple(picked))
+    return Decision((cards.priorities_status(view.dm, round_, tuple(picked)),), new)
+
+
+def _comment_held(view: View, category_id: str) -> str | None:
+    """The person's comment on a card: on its answer, or held until they answer it."""
+    answer = view.answers.get(category_id)
+    if answer is not None:
+        return answer.comment
+    p = view.participation
+    return p.draft_comment if p.draft_category == category_id else None
+
+
+def _title(view: View, category_id: str) -> str:
+    category = view.round.rubric.category(category_id)
+    return category.title if category else category_id
+
+
+def _commentable(view: View, category_id: str) -> Category | None:
+    """A card the person may comment on now: one they answered, or the one shown."""
+    category = view.round.rubric.category(category_id)
+    if category is None:
+        return None
+    if category_id in view.answers or category_id == _current_category(view):
+        return category
+    return None
+
+
+def _ask_comment(view: View, category_id: str) -> Decision:
+    """A Comment press: their next message is the comment (the wait is kept in the database)."""
+    category = _commentable(view, category_id)
+    if category is None:
+        return refuse(view.dm, NOT_YET)
+    waiting = replace(
+        view.participation, comment_category=category.id, comment_until=view.now + COMMENT_WINDOW
+    )
+    asked = cards.comment_asked(view.dm, category, _comment_held(view, category.id))
+    return Decision((asked,), waiting)
+
+
+def _comment(view: View, category_id: str, text: str, replacing: bool) -> Decision:
+    """Save a comment on a card: a new one replacing the old (a Comment press, a text box) or
+    typed on the card, added to what is there."""
+    category = _commentable(view, category_id)
+    if category is None:
+        return refuse(view.dm, NOT_YET)
+    if not text:
+        return _remove_comment(view, category_id)
+    held = _comment_held(view, category.id)
+    comment = text if replacing else _with_comment(held, text)
     if comment is None or len(comment) > COMMENT_LIMIT:
         return refuse(view.dm, _too_long())
+    p = _without_comment(view.participation)
+    old = view.answers.get(category.id)
+    if old is None:  # the card shown, not answered yet: held until it is
+        held_now = replace(p, draft_category=category.id, draft_comment=comment)
+        saved = (
+            f"Comment saved for {category.title}.\n"
+            "It goes with your answer: now pick a level for it."
+        )
+        return Decision((Outgoing(view.dm, saved),), held_now)
     answer = replace(old, comment=comment, updated_at=view.now)
-    # Saving the unchanged position too makes a concurrent answer to this card conflict.
-    return Decision(
-        (Outgoing(view.dm, f"Comment saved for {category.title}. Thank you."),),
-        participation=view.participation,
-        answer=answer,
-    )
+    saved = f"Comment saved for {category.title}."
+    if category.id != _current_category(view):
+        saved += "\nYou can change or remove it until the round closes: “Change an answer”."
+    # Saving the position too makes a concurrent answer to this card conflict.
+    return Decision((Outgoing(view.dm, saved),), participation=p, answer=answer)
+
+
+def _remove_comment(view: View, category_id: str) -> Decision:
+    category = _commentable(view, category_id)
+    if category is None:
+        return refuse(view.dm, "That is not a question you can comment on; nothing was changed.")
+    p = _without_comment(view.participation)
+    old = view.answers.get(category.id)
+    if old is None or not old.comment:
+        if p.draft_category == category.id and p.draft_comment:
+            removed = replace(p, draft_category=None, draft_comment=None)
+            note = f"Your comment on {category.title} is removed."
+            return Decision((Outgoing(view.dm, note),), removed)
+        return Decision((Outgoing(view.dm, f"You have no comment on {category.title}."),), p)
+    answer = replace(old, comment=None, updated_at=view.now)
+    note = f"Your comment on {category.title} is removed."
+    return Decision((Outgoing(view.dm, note),), participation=p, answer=answer)

@@ -8,13 +8,14 @@ position and answer are stored together. A concurrent twin is retried against fr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.conversation import cards, engine
 from bot.conversation.choices import parse_choice
 from bot.messages import Address, IncomingChoice, IncomingJoin, IncomingText, Outgoing
 from bot.model import (
+    Answer,
     Community,
     ParticipantState,
     Participation,
@@ -87,7 +88,8 @@ class Conversation:
         if not state.round.is_open(now):
             return [Outgoing(dm, _closed_note(state.round), replaces=event.message_id)]
         view = await _view(repo, state, dm, now, self._platforms)
-        decision = engine.on_choice(view, choice, event.message_id, event.comment)
+        form = engine.FormAnswer(event.comment or "", event.picks) if event.whole_answer else None
+        decision = engine.on_choice(view, choice, event.message_id, event.comment, form)
         return await _apply(repo, view, decision)
 
     async def _text(self, repo: Repository, event: IncomingText) -> list[Outgoing]:
@@ -151,6 +153,9 @@ class Standing:
 
     round: Round
     prompt: Outgoing | None  # what the engine shows them now; None once the round has ended
+    participation: Participation | None = None  # while the round is open
+    answers: Mapping[str, Answer] = field(default_factory=dict)  # theirs, while it is open
+    enrolled: str = ""  # who takes part, in words, while the first card is theirs to answer
 
 
 async def standing(
@@ -165,7 +170,12 @@ async def standing(
             if not state.round.is_open(now):
                 return Standing(state.round, None)
             view = await _view(repo, state, Address.dm(who), now, platforms)
-            return Standing(state.round, engine.prompt(view))
+            prompt = engine.prompt(view)
+            first_card = (
+                view.participation.stage is Stage.ANSWERING and not view.participation.position
+            )
+            enrolled = view.enrolled if first_card else ""
+            return Standing(state.round, prompt, view.participation, view.answers, enrolled)
     latest: Round | None = None
     for participation in await repo.participations_of(person.id):
         round_ = await repo.round_by_id(participation.round_id)

@@ -7,6 +7,7 @@ import enum
 
 from bot.conversation.cards import level_label
 from bot.messages import IncomingText, Outgoing
+from bot.platform_text import counted
 from bot.platforms import Platforms
 from bot.ports import Clock, Repository, Storage
 from bot.privacy.data_rights import FORGET_CONFIRMATION, PersonRecord, forget, person_record
@@ -61,8 +62,8 @@ class PrivacyDesk:
         if request is Request.FORGET:
             answers = await forget(repo, person)
             return (
-                f"Done: I have forgotten you and your {answers} answer(s), and I will not invite "
-                "you again. If you change your mind, just write to me."
+                f"Done: I have forgotten you and your {counted(answers, 'answer')}, and I will "
+                "not invite you again. If you change your mind, just write to me."
             )
         limit = self._platforms[event.chat.platform].limits.text_chars - ROOM_FOR_PLATFORM
         return readable(await person_record(repo, person), limit)
@@ -83,7 +84,7 @@ def readable(record: PersonRecord, limit: int) -> str:
     for round_ in record.rounds:
         lines.append(
             f"Round {round_.number} “{round_.title}”: "
-            f"{round_.stage or 'answers'}, {len(round_.answers)} answer(s)"
+            f"{round_.stage or 'answers'}, {counted(len(round_.answers), 'answer')}"
         )
         for answer in round_.answers:
             comment = f" — “{answer.comment}”" if answer.comment else ""

@@ -8,16 +8,18 @@ first one (the anchor), so month ends do not drift (31 Jan, 28 Feb, 31 Mar, ...)
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.model import Cadence, Schedule, Unit
+from bot.model import WORKING_WEEK, Cadence, Schedule, Unit
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 REMINDER_DAYS_AFTER_OPENING = (3, 5)
 REMINDER_DAYS_BEFORE_CLOSE = 1
 WORKING_HOUR = time(9, 0)
+END_OF_DAY = time(23, 59)  # rounds close at the end of a day
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
 
 
@@ -68,19 +70,44 @@ def next_occurrence(cadence: Cadence, anchor: date, after: datetime, start: int 
     return occurrence
 
 
-def reminder_days(opened_at: datetime, closes_at: datetime, timezone: str) -> list[date]:
-    """Local days of the reminders: 3 and 5 days after opening and 1 day before closing."""
+def reminder_days(
+    opened_at: datetime,
+    closes_at: datetime,
+    timezone: str,
+    working_days: Sequence[int] = WORKING_WEEK,
+) -> list[date]:
+    """Local days of the reminders: 3 and 5 days after opening and 1 day before closing, each
+    on a working day (moved on to the next one, or back when that is too late)."""
     opened, closing = local_date(opened_at, timezone), local_date(closes_at, timezone)
     days = [opened + timedelta(days=n) for n in REMINDER_DAYS_AFTER_OPENING]
     days.append(closing - timedelta(days=REMINDER_DAYS_BEFORE_CLOSE))
-    return sorted({d for d in days if opened < d < closing})
+    working = [_working_day(d, opened, closing, working_days) for d in days]
+    return sorted({d for d in working if d is not None and opened < d < closing})
 
 
-def reminder_times(opened_at: datetime, closes_at: datetime, timezone: str) -> list[datetime]:
+def _working_day(day: date, opened: date, closing: date, working: Sequence[int]) -> date | None:
+    """The working day nearest `day` while the round is open: later first, else earlier."""
+    if not working:
+        return None
+    for step in (1, -1):
+        moved = day
+        while opened < moved < closing:
+            if moved.weekday() in working:
+                return moved
+            moved += timedelta(days=step)
+    return None
+
+
+def reminder_times(
+    opened_at: datetime,
+    closes_at: datetime,
+    timezone: str,
+    working_days: Sequence[int] = WORKING_WEEK,
+) -> list[datetime]:
     """When a person in `timezone` is reminded: a working hour on each reminder day."""
     moments = [
         local_moment(d, WORKING_HOUR, timezone)
-        for d in reminder_days(opened_at, closes_at, timezone)
+        for d in reminder_days(opened_at, closes_at, timezone, working_days)
     ]
     return [m for m in moments if opened_at < m < closes_at]
 
@@ -101,9 +128,9 @@ def next_working_time(moment: datetime, timezone: str) -> datetime:
 
 
 def closing_time(cadence: Cadence, opened_at: datetime) -> datetime:
-    """When a round opened at opened_at closes: duration_days later, at the cadence's time."""
+    """When a round opened at opened_at closes: at the end of the day duration_days later."""
     closing_day = local_date(opened_at, cadence.timezone) + timedelta(days=cadence.duration_days)
-    return local_moment(closing_day, cadence.at, cadence.timezone)
+    return local_moment(closing_day, END_OF_DAY, cadence.timezone)
 
 
 def advanced(schedule: Schedule, now: datetime) -> Schedule:

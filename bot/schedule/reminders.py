@@ -21,9 +21,13 @@ def person_timezone(person: Person, community_timezone: str) -> str:
 
 
 async def community_timezone(repo: Repository, community_id: int, default: str) -> str:
-    """Where the community is: its schedule's timezone, else the default (BOT_TIMEZONE)."""
+    """Where the community is: its schedule's timezone, else the one set at setup (from its
+    lead's profile), else the default (BOT_TIMEZONE)."""
     schedule = await repo.schedule(community_id)
-    return schedule.cadence.timezone if schedule else default
+    if schedule is not None:
+        return schedule.cadence.timezone
+    community = await repo.community_by_id(community_id)
+    return community.timezone if community is not None and community.timezone else default
 
 
 async def queue_round_messages(
@@ -68,7 +72,9 @@ def _reminders(community: Community, round_: Round, people: Sequence[Person]) ->
     items = []
     for person in people:
         zone = person_timezone(person, round_.timezone)
-        times = cadence.reminder_times(round_.opened_at, round_.closes_at, zone)
+        times = cadence.reminder_times(
+            round_.opened_at, round_.closes_at, zone, community.working_days
+        )
         items += [
             OutboxItem(
                 str(OutboxKey.reminder(round_.id, person.id, number)),

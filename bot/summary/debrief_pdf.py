@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.actions.ledger import brief
 from bot.model import LEVELS
-from bot.summary.charts import SummaryChart, TrendChart
+from bot.summary.charts import ON_PALETTE, PALETTE, SummaryChart, TrendChart
 from bot.summary.debrief import CategoryPage, DebriefPack
 from bot.summary.perspectives import WORKSHOP_PROMPT, RoundPerspectives
 from bot.summary.perspectives_chart import perspectives_chart, render_perspectives_png
@@ -35,9 +35,7 @@ FOOTER = 0.45  # kept free at the bottom for the page's footer
 FONT = "DejaVu Sans"
 CHAR_EM = 0.56  # a generous average width of a DejaVu Sans character, in ems
 LEADING = 1.3  # line height, in font sizes
-# ColorBrewer Purples, 5 classes: each level a step darker, so a grey print keeps the order.
-GREYS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
-ON_GREYS = ("black", "black", "black", "white", "white")
+GREYS, ON_GREYS = PALETTE, ON_PALETTE  # the summary chart's: one palette, printable in grey
 INK, MUTED, RULE = "#111111", "#444444", "#999999"
 ON_WHITE = {"facecolor": "white", "edgecolor": "none", "pad": 0.6}
 TITLE_PT, HEADING_PT, BODY_PT, SMALL_PT, TINY_PT = 20, 12.5, 10, 8.5, 7.5
@@ -418,11 +416,13 @@ def _distribution(sheet: _Sheet, page: CategoryPage, distribution: Sequence[int]
         axes.text(level, -top * 0.05, str(level), **(above | {"va": "top"}))
     axes.text(3, -top * 0.2, "level chosen", **(above | {"va": "top", "size": TINY_PT}))
     if numbers.median is not None:
-        axes.plot([numbers.median] * 2, [0, top * 1.25], color=INK, linestyle="--", linewidth=1)
+        # Above every count label (the tallest ends near 1.12 x top), never through one.
+        axes.plot([numbers.median] * 2, [top * 1.15, top * 1.25], color=INK, linewidth=1)
+        axes.plot(numbers.median, top * 1.15, marker="v", color=INK, markersize=5)
         axes.text(numbers.median, top * 1.28, f"median {numbers.median:g}", **above)
     key = (
         "Each bar: how many chose that level, from 1 (just getting started) to 5 (really "
-        "doing well). The dashed line: the middle answer (median)."
+        "doing well). The ▼ mark: the middle answer (median)."
     )
     sheet.figure.text(
         (MARGIN + 4.0) / WIDTH,

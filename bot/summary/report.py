@@ -168,15 +168,27 @@ SUMMARY_CHART_ALT = (
     "(1 on the left to 5 on the right), with the median marked and n at the end of each bar."
 )
 MEDIAN_ONLY_ALT = (
-    "A category with too few answers for counts shows only its median and agreed or split."
+    "Chart: one row per category, in the order above, marking its median on a scale from 1 on "
+    "the left to 5 on the right, with agreed or split beside it. Too few people scored to show "
+    "how many chose each level."
 )
+SOME_MEDIAN_ONLY_ALT = (
+    "A category with too few answers for counts shows only its median, marked on the 1 to 5 "
+    "scale, and agreed or split."
+)
+NOTHING_ALT = "Chart: one row per category; too few people answered to show anything yet."
 
 
 def summary_chart_alt(summary: RoundSummary) -> str:
-    """The summary chart's text alternative."""
-    if any(c.detail is Detail.MEDIAN for c in summary.categories):
-        return f"{SUMMARY_CHART_ALT} {MEDIAN_ONLY_ALT}"
-    return SUMMARY_CHART_ALT
+    """The summary chart's text alternative: it describes what the chart draws."""
+    details = {c.detail for c in summary.categories if c.median is not None}
+    if Detail.COUNTS in details:
+        if Detail.MEDIAN in details:
+            return f"{SUMMARY_CHART_ALT} {SOME_MEDIAN_ONLY_ALT}"
+        return SUMMARY_CHART_ALT
+    if Detail.MEDIAN in details:
+        return MEDIAN_ONLY_ALT
+    return NOTHING_ALT
 
 
 def trend_text(summaries: Sequence[RoundSummary]) -> str:
